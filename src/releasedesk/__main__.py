@@ -1,0 +1,3 @@
+from releasedesk.cli.main import app
+
+app()

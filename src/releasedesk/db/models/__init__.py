@@ -1,0 +1,63 @@
+"""All tables; importing this package registers every model on Base.metadata."""
+
+from releasedesk.db.models.lookups import (
+    LOOKUP_MODELS,
+    Category,
+    ClosureCode,
+    Department,
+    Impact,
+    Item,
+    LookupBase,
+    Priority,
+    ReleaseRole,
+    ReleaseType,
+    Risk,
+    Service,
+    Site,
+    Subcategory,
+    SupportGroup,
+    Urgency,
+)
+from releasedesk.db.models.portals import Portal
+from releasedesk.db.models.releases import (
+    Release,
+    ReleaseDescriptiveField,
+    ReleaseHistory,
+    ReleaseRoleAssignment,
+    ReleaseService,
+    ReleaseStatusComment,
+)
+from releasedesk.db.models.users import ApiKey, User
+from releasedesk.db.models.workflow import ReleaseStage, ReleaseStatus, ReleaseTemplate, Workflow
+
+__all__ = [
+    "LOOKUP_MODELS",
+    "ApiKey",
+    "Category",
+    "ClosureCode",
+    "Department",
+    "Impact",
+    "Item",
+    "LookupBase",
+    "Portal",
+    "Priority",
+    "Release",
+    "ReleaseDescriptiveField",
+    "ReleaseHistory",
+    "ReleaseRole",
+    "ReleaseRoleAssignment",
+    "ReleaseService",
+    "ReleaseStage",
+    "ReleaseStatus",
+    "ReleaseStatusComment",
+    "ReleaseTemplate",
+    "ReleaseType",
+    "Risk",
+    "Service",
+    "Site",
+    "Subcategory",
+    "SupportGroup",
+    "Urgency",
+    "User",
+    "Workflow",
+]

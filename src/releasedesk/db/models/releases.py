@@ -1,0 +1,179 @@
+"""The release: one row every dialect reads and writes, and what hangs off it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, UtcDateTime, utcnow
+from releasedesk.db.models.lookups import (
+    Category,
+    ClosureCode,
+    Impact,
+    Item,
+    Priority,
+    ReleaseRole,
+    ReleaseType,
+    Risk,
+    Service,
+    Site,
+    Subcategory,
+    SupportGroup,
+    Urgency,
+)
+from releasedesk.db.models.users import User
+from releasedesk.db.models.workflow import ReleaseStage, ReleaseStatus, ReleaseTemplate
+
+
+def _lookup_fk(table: str) -> Mapped[int | None]:
+    return mapped_column(BigId, ForeignKey(f"{table}.id", ondelete="SET NULL"))
+
+
+class Release(IdMixin, PortalMixin, Base):
+    __tablename__ = "releases"
+    __table_args__ = (
+        Index("ix_releases_portal_created", "portal_id", "deleted_time", "created_time"),
+        Index("ix_releases_portal_stage_priority", "portal_id", "stage_id", "priority_id"),
+        Index("ix_releases_portal_lower_title", "portal_id", func.lower("title")),
+    )
+
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(250))
+    description: Mapped[str | None] = mapped_column(Text)
+    short_description: Mapped[str | None] = mapped_column(String(500))
+    template_id: Mapped[int] = mapped_column(BigId, ForeignKey("release_templates.id"))
+    stage_id: Mapped[int] = mapped_column(BigId, ForeignKey("release_stages.id"))
+    status_id: Mapped[int] = mapped_column(BigId, ForeignKey("release_statuses.id"))
+    priority_id: Mapped[int | None] = _lookup_fk("priorities")
+    impact_id: Mapped[int | None] = _lookup_fk("impacts")
+    urgency_id: Mapped[int | None] = _lookup_fk("urgencies")
+    risk_id: Mapped[int | None] = _lookup_fk("risks")
+    release_type_id: Mapped[int | None] = _lookup_fk("release_types")
+    category_id: Mapped[int | None] = _lookup_fk("categories")
+    subcategory_id: Mapped[int | None] = _lookup_fk("subcategories")
+    item_id: Mapped[int | None] = _lookup_fk("items")
+    site_id: Mapped[int | None] = _lookup_fk("sites")
+    group_id: Mapped[int | None] = _lookup_fk("support_groups")
+    closure_code_id: Mapped[int | None] = _lookup_fk("closure_codes")
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    scheduled_start_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    scheduled_end_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    next_review_on: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_updated_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    completed_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    deleted_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    template: Mapped[ReleaseTemplate] = relationship(lazy="joined")
+    stage: Mapped[ReleaseStage] = relationship(lazy="joined")
+    status: Mapped[ReleaseStatus] = relationship(lazy="joined")
+    priority: Mapped[Priority | None] = relationship(lazy="joined")
+    impact: Mapped[Impact | None] = relationship(lazy="joined")
+    urgency: Mapped[Urgency | None] = relationship(lazy="joined")
+    risk: Mapped[Risk | None] = relationship(lazy="joined")
+    release_type: Mapped[ReleaseType | None] = relationship(lazy="joined")
+    category: Mapped[Category | None] = relationship(lazy="joined")
+    subcategory: Mapped[Subcategory | None] = relationship(lazy="joined")
+    item: Mapped[Item | None] = relationship(lazy="joined")
+    site: Mapped[Site | None] = relationship(lazy="joined")
+    group: Mapped[SupportGroup | None] = relationship(lazy="joined")
+    closure_code: Mapped[ClosureCode | None] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship(lazy="joined")
+    role_assignments: Mapped[list[ReleaseRoleAssignment]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="ReleaseRoleAssignment.id"
+    )
+    service_links: Mapped[list[ReleaseService]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="ReleaseService.service_id"
+    )
+    descriptive_fields: Mapped[list[ReleaseDescriptiveField]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="ReleaseDescriptiveField.id"
+    )
+
+
+class ReleaseRoleAssignment(IdMixin, Base):
+    __tablename__ = "release_role_assignments"
+    __table_args__ = (Index("ix_release_roles_user", "user_id", "role_id"),)
+
+    release_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("releases.id", ondelete="CASCADE"), index=True
+    )
+    role_id: Mapped[int] = mapped_column(BigId, ForeignKey("release_roles.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+
+    role: Mapped[ReleaseRole] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ReleaseService(Base):
+    __tablename__ = "release_services"
+
+    release_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    service: Mapped[Service] = relationship(lazy="joined")
+
+
+class ReleaseDescriptiveField(IdMixin, Base):
+    """Rollout plan, backout plan, checklist, impact, review and close details of a release."""
+
+    __tablename__ = "release_descriptive_fields"
+
+    release_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("releases.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_on: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    updated_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ReleaseStatusComment(IdMixin, Base):
+    __tablename__ = "release_status_comments"
+
+    release_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("releases.id", ondelete="CASCADE"), index=True
+    )
+    stage_id: Mapped[int] = mapped_column(BigId, ForeignKey("release_stages.id"))
+    status_id: Mapped[int] = mapped_column(BigId, ForeignKey("release_statuses.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    commented_by_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    commented_on: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    stage: Mapped[ReleaseStage] = relationship(lazy="joined")
+    status: Mapped[ReleaseStatus] = relationship(lazy="joined")
+    commented_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ReleaseHistory(IdMixin, Base):
+    """One change to a release: operation, actor, time and the field diffs."""
+
+    __tablename__ = "release_history"
+    __table_args__ = (Index("ix_release_history_release_time", "release_id", "time"),)
+
+    release_id: Mapped[int] = mapped_column(BigId, ForeignKey("releases.id", ondelete="CASCADE"))
+    operation: Mapped[str] = mapped_column(String(60))
+    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    description: Mapped[str | None] = mapped_column(Text)
+    diff: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")

@@ -1,0 +1,50 @@
+"""Users of a portal and their API keys (stored hashed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, UtcDateTime, utcnow
+from releasedesk.db.models.lookups import Department
+
+
+class User(IdMixin, PortalMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        Index("ix_users_portal_lower_name", "portal_id", func.lower("name")),
+        Index("ix_users_portal_lower_email", "portal_id", func.lower("email_id")),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    email_id: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    mobile: Mapped[str | None] = mapped_column(String(50))
+    department_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("departments.id", ondelete="SET NULL")
+    )
+    is_vipuser: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    department: Mapped[Department | None] = relationship(lazy="joined")
+
+
+class ApiKey(IdMixin, PortalMixin, Base):
+    __tablename__ = "api_keys"
+
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+
