@@ -41,7 +41,9 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         var_dir = _var_dir()
-        url = os.environ.get("RELEASEDESK_DATABASE_URL") or f"sqlite:///{var_dir / 'releasedesk.db'}"
+        url = (
+            os.environ.get("RELEASEDESK_DATABASE_URL") or f"sqlite:///{var_dir / 'releasedesk.db'}"
+        )
         return cls(
             database_url=url,
             var_dir=var_dir,

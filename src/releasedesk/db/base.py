@@ -55,7 +55,7 @@ class PortalMixin:
     """Every row belongs to one portal (tenant)."""
 
     @declared_attr
-    def portal_id(cls) -> Mapped[int]:  # noqa: N805
+    def portal_id(cls) -> Mapped[int]:
         return mapped_column(BigId, ForeignKey("portals.id", ondelete="CASCADE"), index=True)
 
 

@@ -17,8 +17,10 @@ class LookupBase(IdMixin, PortalMixin, Base):
     description: Mapped[str | None] = mapped_column(String(1000))
 
     @declared_attr.directive
-    def __table_args__(cls) -> tuple[Index, ...]:  # noqa: N805
-        return (Index(f"ix_{cls.__tablename__}_portal_lower_name", "portal_id", func.lower("name")),)
+    def __table_args__(cls) -> tuple[Index, ...]:
+        return (
+            Index(f"ix_{cls.__tablename__}_portal_lower_name", "portal_id", func.lower("name")),
+        )
 
 
 class Priority(LookupBase):
@@ -56,7 +58,9 @@ class Subcategory(LookupBase):
 
 class Item(LookupBase):
     __tablename__ = "items"
-    parent_id: Mapped[int] = mapped_column(BigId, ForeignKey("subcategories.id", ondelete="CASCADE"))
+    parent_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("subcategories.id", ondelete="CASCADE")
+    )
     parent: Mapped[Subcategory] = relationship(lazy="joined")
 
 

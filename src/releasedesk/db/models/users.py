@@ -45,6 +45,3 @@ class ApiKey(IdMixin, PortalMixin, Base):
     revoked_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
-
-
-

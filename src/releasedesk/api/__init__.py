@@ -1,0 +1,1 @@
+"""HTTP dialects: each translates its vendor's JSON to core calls and back."""

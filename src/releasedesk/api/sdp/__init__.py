@@ -1,0 +1,1 @@
+"""The ServiceDesk Plus v3 release API."""

@@ -1,0 +1,77 @@
+"""Core errors and HTTP failures as SDP's `response_status` envelope with its codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from releasedesk.api.responses import JsonResponse
+from releasedesk.core.errors import ReleaseDeskError, from_validation_error
+
+# core error kind -> (SDP status code, HTTP status)
+CODES: dict[str, tuple[int, int]] = {
+    "invalid": (4001, 400),
+    "wrong_type": (4021, 400),
+    "mandatory": (4012, 400),
+    "read_only": (4014, 400),
+    "not_found": (4007, 404),
+    "not_unique": (4008, 400),
+    "forbidden": (4002, 403),
+    "conflict": (4009, 409),
+    "times_out_of_order": (4016, 400),
+    "unauthenticated": (4022, 401),
+    "rate_limited": (4015, 429),
+}
+
+
+def success_status(as_list: bool = False, **extra: Any) -> Any:
+    status = {"status_code": 2000, "status": "success", **extra}
+    return [status] if as_list else status
+
+
+def failure_status(error: ReleaseDeskError, **extra: Any) -> dict[str, Any]:
+    code, _ = CODES.get(error.kind, (4001, 400))
+    message: dict[str, Any] = {"status_code": code, "type": "failed", "message": error.message}
+    if error.field:
+        message["field"] = error.field
+    return {"status_code": 4000, "status": "failed", **extra, "messages": [message]}
+
+
+def http_status(error: ReleaseDeskError) -> int:
+    return CODES.get(error.kind, (4001, 400))[1]
+
+
+def _envelope(request: Request, status: dict[str, Any]) -> dict[str, Any]:
+    """Lists answer with an array of statuses, single entities with one object."""
+    as_list = getattr(request.state, "sdp_list_response", False)
+    return {"response_status": [status] if as_list else status}
+
+
+def install(app: FastAPI) -> None:
+    """Every failure on SDP paths answers in SDP's envelope; never a stack trace."""
+
+    @app.exception_handler(ReleaseDeskError)
+    async def domain_error(request: Request, exc: ReleaseDeskError) -> JsonResponse:
+        return JsonResponse(_envelope(request, failure_status(exc)), status_code=http_status(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JsonResponse:
+        error = from_validation_error(list(exc.errors()))  # type: ignore[arg-type]
+        return JsonResponse(_envelope(request, failure_status(error)), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JsonResponse:
+        code = {404: 4007, 405: 4000}.get(exc.status_code, 4000)
+        message = {"status_code": code, "type": "failed", "message": str(exc.detail)}
+        status = {"status_code": 4000, "status": "failed", "messages": [message]}
+        return JsonResponse(_envelope(request, status), status_code=exc.status_code)
+
+
+def internal_error() -> JsonResponse:
+    """What an unexpected failure answers: SDP's internal-error code, no internals."""
+    message = {"status_code": 4004, "type": "failed", "message": "Internal error"}
+    status = {"status_code": 4000, "status": "failed", "messages": [message]}
+    return JsonResponse({"response_status": status}, status_code=500)

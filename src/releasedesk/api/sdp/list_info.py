@@ -1,0 +1,280 @@
+"""SDP's list_info (paging, sorting, search_fields, search_criteria, filter_by) as a core Query."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from releasedesk.core.errors import Invalid, WrongType
+from releasedesk.core.search.query import Condition, Group, Node, Op, Query, Sort
+
+DEFAULT_ROW_COUNT = 10
+MAX_ROW_COUNT = 100
+
+CONDITIONS: dict[str, Op] = {
+    "is": Op.IS,
+    "=": Op.IS,
+    "eq": Op.IS,
+    "equals": Op.IS,
+    "is not": Op.IS_NOT,
+    "!=": Op.IS_NOT,
+    "neq": Op.IS_NOT,
+    "not equals": Op.IS_NOT,
+    "contains": Op.CONTAINS,
+    "like": Op.CONTAINS,
+    "not contains": Op.NOT_CONTAINS,
+    "not like": Op.NOT_CONTAINS,
+    "starts with": Op.STARTS_WITH,
+    "ends with": Op.ENDS_WITH,
+    "greater than": Op.GT,
+    "gt": Op.GT,
+    ">": Op.GT,
+    "greater or equal": Op.GTE,
+    "gte": Op.GTE,
+    ">=": Op.GTE,
+    "lesser than": Op.LT,
+    "lt": Op.LT,
+    "<": Op.LT,
+    "less than": Op.LT,
+    "lesser or equal": Op.LTE,
+    "lte": Op.LTE,
+    "<=": Op.LTE,
+    "less or equal": Op.LTE,
+    "between": Op.BETWEEN,
+    "not between": Op.NOT_BETWEEN,
+}
+LIST_INFO_KEYS = {
+    "row_count",
+    "start_index",
+    "page",
+    "sort_field",
+    "sort_order",
+    "sort_fields",
+    "get_total_count",
+    "fields_required",
+    "search_fields",
+    "search_criteria",
+    "filter_by",
+}
+
+
+@dataclass
+class ListRequest:
+    query: Query
+    view: str | None
+    fields_required: list[str] | None
+    echo: dict[str, Any] = field(default_factory=dict)
+
+
+def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        raise WrongType(f"'list_info.{name}' must be a number", f"list_info.{name}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise WrongType(f"'list_info.{name}' must be a number", f"list_info.{name}")
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _maybe_json(value: Any, name: str) -> Any:
+    """search_fields / search_criteria may arrive as a JSON string."""
+    if isinstance(value, str):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            raise Invalid(f"'list_info.{name}' is not valid JSON", f"list_info.{name}") from None
+    return value
+
+
+def _condition(item: Mapping[str, Any], known: Collection[str]) -> Node:
+    field_name = item.get("field")
+    if not isinstance(field_name, str) or not field_name:
+        raise Invalid("each search_criteria needs a 'field'", "search_criteria.field")
+    if field_name not in known:
+        raise Invalid(f"'{field_name}' is not a field you can search on", field_name)
+    raw_condition = item.get("condition", "is")
+    if not isinstance(raw_condition, str) or raw_condition.strip().lower() not in CONDITIONS:
+        raise Invalid(f"'{raw_condition}' is not a search condition", "search_criteria.condition")
+    op = CONDITIONS[raw_condition.strip().lower()]
+    if "values" in item:
+        values = item["values"]
+        if not isinstance(values, list):
+            raise WrongType("'values' must be an array", "search_criteria.values")
+    elif "value" in item:
+        values = [item["value"]]
+    else:
+        raise Invalid(f"search on '{field_name}' needs a value", "search_criteria.value")
+    if op in (Op.BETWEEN, Op.NOT_BETWEEN) and len(values) == 1 and isinstance(values[0], list):
+        values = values[0]
+    return Condition(field_name, op, tuple(values))
+
+
+def _logic(item: Mapping[str, Any]) -> bool:
+    """True for OR; AND by default (any case)."""
+    raw = item.get("logical_operator", "AND")
+    if not isinstance(raw, str) or raw.strip().upper() not in ("AND", "OR"):
+        raise Invalid(f"'{raw}' is not AND or OR", "search_criteria.logical_operator")
+    return raw.strip().upper() == "OR"
+
+
+def _criteria(items: list[Any], known: Collection[str]) -> Node | None:
+    """Fold criteria left to right: each item joins the ones before it by its logical_operator."""
+    result: Node | None = None
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise WrongType("search_criteria entries must be objects", "search_criteria")
+        node: Node | None = _condition(item, known) if "field" in item else None
+        children = item.get("children")
+        if children is not None:
+            if not isinstance(children, list):
+                raise WrongType("'children' must be an array", "search_criteria.children")
+            inner = _criteria(children, known)
+            if inner is not None:
+                node = inner if node is None else _join(node, inner, _first_logic(children))
+        if node is None:
+            continue
+        result = node if result is None else _join(result, node, _logic(item))
+    return result
+
+
+def _first_logic(children: list[Any]) -> bool:
+    first = children[0] if children else {}
+    return _logic(first) if isinstance(first, Mapping) else False
+
+
+def _join(left: Node, right: Node, any_of: bool) -> Node:
+    return Group(any_of=any_of, children=(left, right))
+
+
+def _sorts(info: Mapping[str, Any], sortable: Collection[str]) -> list[Sort]:
+    sorts: list[Sort] = []
+    raw = info.get("sort_fields")
+    entries: list[Any] = raw if isinstance(raw, list) else []
+    if raw is not None and not isinstance(raw, list):
+        raise WrongType("'list_info.sort_fields' must be an array", "list_info.sort_fields")
+    if info.get("sort_field") is not None:
+        entries = [{"field": info["sort_field"], "order": info.get("sort_order", "asc")}, *entries]
+    for entry in entries:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("field"), str):
+            raise WrongType("each sort needs a 'field'", "list_info.sort_fields")
+        name = entry["field"]
+        if name not in sortable:
+            raise Invalid(f"cannot sort on '{name}'", name)
+        order = str(entry.get("order", "asc")).strip().lower()
+        if order not in ("asc", "desc", "ascending", "descending"):
+            raise Invalid(f"'{order}' is not asc or desc", "list_info.sort_order")
+        sorts.append(Sort(name, descending=order.startswith("desc")))
+    return sorts
+
+
+def parse_list_info(
+    payload: Mapping[str, Any],
+    *,
+    searchable: Collection[str],
+    sortable: Collection[str],
+    returnable: Collection[str],
+    default_sort: Sort,
+) -> ListRequest:
+    """A core Query from `{"list_info": {…}}` (fields_required may also sit beside it)."""
+    info = payload.get("list_info", {})
+    if info is None:
+        info = {}
+    if not isinstance(info, Mapping):
+        raise WrongType("'list_info' must be an object", "list_info")
+    unknown = set(info) - LIST_INFO_KEYS
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Invalid(f"'{name}' is not a list_info key", f"list_info.{name}")
+
+    row_count = _int(info.get("row_count", DEFAULT_ROW_COUNT), "row_count")
+    if row_count < 1:
+        raise Invalid("'list_info.row_count' must be at least 1", "list_info.row_count")
+    row_count = min(row_count, MAX_ROW_COUNT)
+    if "start_index" in info:
+        start_index = max(_int(info["start_index"], "start_index"), 1)
+    elif "page" in info:
+        start_index = (max(_int(info["page"], "page"), 1) - 1) * row_count + 1
+    else:
+        start_index = 1
+
+    filters: list[Node] = []
+    search_fields = _maybe_json(info.get("search_fields"), "search_fields")
+    if search_fields is not None:
+        if not isinstance(search_fields, Mapping):
+            raise WrongType(
+                "'list_info.search_fields' must be an object", "list_info.search_fields"
+            )
+        for name, value in search_fields.items():
+            if name not in searchable:
+                raise Invalid(f"'{name}' is not a field you can search on", name)
+            op = Op.CONTAINS if isinstance(value, str) and name in TEXT_SEARCH else Op.IS
+            filters.append(Condition(name, op, (value,)))
+    criteria = _maybe_json(info.get("search_criteria"), "search_criteria")
+    if criteria is not None:
+        if isinstance(criteria, Mapping):
+            criteria = [criteria]
+        if not isinstance(criteria, list):
+            raise WrongType(
+                "'list_info.search_criteria' must be an object or an array",
+                "list_info.search_criteria",
+            )
+        node = _criteria(criteria, searchable)
+        if node is not None:
+            filters.append(node)
+
+    fields_required = info.get("fields_required", payload.get("fields_required"))
+    if fields_required is not None:
+        if not isinstance(fields_required, list) or not all(
+            isinstance(f, str) for f in fields_required
+        ):
+            raise WrongType("'fields_required' must be an array of field names", "fields_required")
+        for name in fields_required:
+            if name not in returnable:
+                raise Invalid(f"'{name}' is not a field of a release", name)
+
+    view = None
+    filter_by = info.get("filter_by")
+    if filter_by is not None:
+        view = filter_by.get("name") if isinstance(filter_by, Mapping) else filter_by
+        if not isinstance(view, str):
+            raise WrongType("'list_info.filter_by' needs a name", "list_info.filter_by")
+
+    sorts = _sorts(info, sortable) or [default_sort]
+    with_total = _truthy(info.get("get_total_count"))
+    query = Query(
+        filter=(filters[0] if len(filters) == 1 else Group(False, tuple(filters)))
+        if filters
+        else None,
+        sorts=tuple(sorts),
+        offset=start_index - 1,
+        limit=row_count,
+        with_total=with_total,
+    )
+    echo: dict[str, Any] = {
+        "start_index": start_index,
+        "sort_field": sorts[0].field,
+        "sort_order": "desc" if sorts[0].descending else "asc",
+    }
+    if len(sorts) > 1 or "sort_fields" in info:
+        echo["sort_fields"] = [
+            {"field": s.field, "order": "desc" if s.descending else "asc"} for s in sorts
+        ]
+    if search_fields is not None:
+        echo["search_fields"] = search_fields
+    if criteria is not None:
+        echo["search_criteria"] = info.get("search_criteria")
+    if filter_by is not None:
+        echo["filter_by"] = {"name": view}
+    if with_total:
+        echo["get_total_count"] = "true"
+    return ListRequest(query=query, view=view, fields_required=fields_required, echo=echo)
+
+
+TEXT_SEARCH = frozenset({"title", "short_description", "description"})

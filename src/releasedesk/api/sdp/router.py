@@ -1,0 +1,115 @@
+"""SDP v3 release routes: read input_data, translate, call the core, translate back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.status import HTTP_201_CREATED
+
+from releasedesk.api.deps import CurrentActor, Session
+from releasedesk.api.responses import JsonResponse
+from releasedesk.api.sdp import translate
+from releasedesk.api.sdp.errors import success_status
+from releasedesk.api.sdp.input import read_input_data
+from releasedesk.api.sdp.list_info import parse_list_info
+from releasedesk.api.sdp.wire import ReleaseEnvelope, ReleaseIn
+from releasedesk.core.errors import Invalid, from_validation_error
+from releasedesk.core.releases import service as releases
+from releasedesk.core.search.query import Sort
+
+router = APIRouter()
+
+LIST_RETURNABLE = translate.RELEASE_KEYS
+DEFAULT_SORT = Sort("created_time", descending=True)
+
+
+def parse_release(payload: dict[str, Any]) -> ReleaseIn:
+    """`{"release": {…}}` as the wire model; errors name the field (release.title, …)."""
+    try:
+        envelope = ReleaseEnvelope.model_validate(payload)
+        return ReleaseIn.model_validate(envelope.release)
+    except ValidationError as exc:
+        errors = list(exc.errors())
+        prefix = "" if errors and errors[0]["loc"][:1] == ("release",) else "release"
+        raise from_validation_error(errors, prefix) from None  # type: ignore[arg-type]
+
+
+def release_id_of(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 18:
+        raise Invalid(f"'{raw}' is not a release id", "id")
+    return int(raw)
+
+
+async def _release_response(
+    session: Session, actor: CurrentActor, release: Any, status_code: int = 200
+) -> JsonResponse:
+    stages = await releases.stages_by_internal_name(session, actor)
+    body = {"response_status": success_status(), "release": translate.release_json(release, stages)}
+    return JsonResponse(body, status_code=status_code)
+
+
+@router.post("/releases")
+async def add_release(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+    """Add a release (title mandatory; template, stage and status default)."""
+    release_in = parse_release(await read_input_data(request))
+    release = await releases.add_release(session, actor, translate.release_to_core(release_in))
+    return await _release_response(session, actor, release, HTTP_201_CREATED)
+
+
+@router.get("/releases")
+async def list_releases(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+    """List releases with list_info: paging, sorting, search and filter_by."""
+    request.state.sdp_list_response = True
+    payload = await read_input_data(request)
+    listing = parse_list_info(
+        payload,
+        searchable=releases.SEARCHABLE_FIELDS,
+        sortable=releases.SORTABLE_FIELDS,
+        returnable=LIST_RETURNABLE,
+        default_sort=DEFAULT_SORT,
+    )
+    view = releases.VIEWS.get(listing.view or "all_releases")
+    if view is None:
+        raise Invalid(f"'{listing.view}' is not a release filter", "filter_by")
+    page = await releases.list_releases(session, actor, listing.query, view)
+    stages = await releases.stages_by_internal_name(session, actor)
+    fields = (
+        None
+        if listing.fields_required is None
+        else {*translate.LIST_FIELDS, *listing.fields_required}
+    )
+    if fields is None:
+        fields = set(translate.LIST_FIELDS)
+    rows = [translate.release_json(r, stages, fields) for r in page.releases]
+    list_info: dict[str, Any] = {
+        "has_more_rows": page.has_more,
+        **listing.echo,
+        "row_count": len(rows),
+    }
+    if page.total is not None:
+        list_info["total_count"] = page.total
+    return JsonResponse(
+        {"response_status": success_status(as_list=True), "list_info": list_info, "releases": rows}
+    )
+
+
+@router.get("/releases/{release_id}")
+async def get_release(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+    """One release by id."""
+    release = await releases.get_release(session, actor, release_id_of(release_id))
+    return await _release_response(session, actor, release)
+
+
+@router.put("/releases/{release_id}")
+async def update_release(
+    release_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Update a release; only the fields given change."""
+    rid = release_id_of(release_id)
+    release_in = parse_release(await read_input_data(request))
+    release = await releases.update_release(
+        session, actor, rid, translate.release_to_core(release_in)
+    )
+    return await _release_response(session, actor, release)

@@ -1,0 +1,348 @@
+"""Pure translations between SDP's release JSON and the core's shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from releasedesk.api.sdp.wire import READ_ONLY_FIELDS, ReleaseIn
+from releasedesk.core.errors import Invalid, ReadOnly, WrongType
+from releasedesk.core.releases.schemas import DESCRIPTIVE_KINDS, ReleaseChanges, RoleHolder
+from releasedesk.core.search.query import to_datetime
+
+DISPLAY_FORMAT = "%b %d, %Y %I:%M %p"
+PROFILE_PIC = {"content-url": "/images/default-profile-pic2.svg"}
+
+REF_FIELDS = (
+    "template",
+    "stage",
+    "status",
+    "priority",
+    "impact",
+    "urgency",
+    "risk",
+    "release_type",
+    "category",
+    "subcategory",
+    "item",
+    "site",
+    "group",
+    "closure_code",
+)
+TIME_FIELDS = ("scheduled_start_time", "scheduled_end_time", "next_review_on")
+PLAIN_FIELDS = ("title", "description", "comment")
+
+# The columns of SDP's release list view: every list row carries them.
+LIST_FIELDS = (
+    "template",
+    "emergency",
+    "title",
+    "next_review_on",
+    "urgency",
+    "group",
+    "created_time",
+    "item",
+    "impact",
+    "release_type",
+    "priority",
+    "scheduled_end_time",
+    "completed_time",
+    "stage",
+    "risk",
+    "category",
+    "subcategory",
+    "deleted_time",
+    "notes_present",
+    "scheduled_start_time",
+    "status",
+)
+
+
+# --- SDP -> core -------------------------------------------------------------------------
+
+
+def _ref(value: Any) -> dict[str, Any]:
+    """{"id"/"name"} from a reference object, a name, or a bare id."""
+    if isinstance(value, dict):
+        return {k: value[k] for k in ("id", "name", "email_id") if value.get(k) is not None}
+    if isinstance(value, int):
+        return {"id": value}
+    return {"name": value}
+
+
+def _time(value: Any, field: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dict) and value.get("value") in (None, ""):
+        return None
+    return to_datetime(value, field)
+
+
+def _descriptive(value: Any, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    text = value.get("description")
+    if text is not None and not isinstance(text, str):
+        raise WrongType(f"'{field}.description' must be a string", f"{field}.description")
+    return text
+
+
+def _bool(value: Any, field: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise WrongType(f"'{field}' must be true or false", field)
+
+
+def release_to_core(release: ReleaseIn) -> ReleaseChanges:
+    """The fields the client gave, as a core change; read-only keys are refused."""
+    given = release.model_fields_set
+    for field in READ_ONLY_FIELDS:
+        if field in given:
+            hint = " (set it through roles)" if field.startswith("release_") else ""
+            raise ReadOnly(field, f"'{field}' is read-only{hint}")
+    for field in ("assets", "configuration_items"):
+        if getattr(release, field):
+            raise Invalid(f"No {field.replace('_', ' ')} are registered in this portal", field)
+    values: dict[str, Any] = {}
+    for field in given:
+        value = getattr(release, field)
+        if field in PLAIN_FIELDS:
+            values[field] = value
+        elif field in REF_FIELDS:
+            values[field] = None if value is None else _ref(value)
+        elif field in TIME_FIELDS:
+            values[field] = _time(value, field)
+        elif field in DESCRIPTIVE_KINDS:
+            values[field] = _descriptive(value, field)
+        elif field == "services":
+            values[field] = [_ref(v) for v in value or []]
+        elif field == "roles":
+            values[field] = [RoleHolder(role=_ref(r.role), user=_ref(r.user)) for r in value or []]
+        elif field == "emergency":
+            values[field] = _bool(value, field)
+    return ReleaseChanges(**values)
+
+
+# --- core -> SDP -------------------------------------------------------------------------
+
+
+def sdp_time(value: dt.datetime | None) -> dict[str, str] | None:
+    if value is None:
+        return None
+    return {
+        "display_value": value.strftime(DISPLAY_FORMAT),
+        "value": str(int(value.timestamp() * 1000)),
+    }
+
+
+def named(row: Any) -> dict[str, Any] | None:
+    return None if row is None else {"name": row.name, "id": str(row.id)}
+
+
+def colored(row: Any) -> dict[str, Any] | None:
+    return None if row is None else {"color": row.color, "name": row.name, "id": str(row.id)}
+
+
+def user_json(user: Any) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {
+        "email_id": user.email_id,
+        "phone": user.phone,
+        "name": user.name,
+        "mobile": user.mobile,
+        "profile_pic": PROFILE_PIC,
+        "is_vipuser": user.is_vipuser,
+        "id": str(user.id),
+        "department": named(user.department),
+    }
+
+
+def stage_json(stage: Any) -> dict[str, Any]:
+    return {
+        "internal_name": stage.internal_name,
+        "stage_index": str(stage.stage_index),
+        "name": stage.name,
+        "id": str(stage.id),
+    }
+
+
+def status_json(status: Any) -> dict[str, Any]:
+    return {
+        "internal_name": status.internal_name,
+        "stage": {"id": str(status.stage_id)},
+        "status_type": status.status_type,
+        "name": status.name,
+        "id": str(status.id),
+    }
+
+
+def _role_holder(release: Any, internal_name: str) -> dict[str, Any] | None:
+    for assignment in release.role_assignments:
+        if assignment.role.internal_name == internal_name:
+            return user_json(assignment.user)
+    return None
+
+
+def _roles(release: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "role": {
+                "internal_name": a.role.internal_name,
+                "prominent": a.role.prominent,
+                "user_type": a.role.user_type,
+                "name": a.role.name,
+                "id": str(a.role.id),
+            },
+            "release": {"id": str(release.id), "title": release.title},
+            "id": str(a.id),
+            "user": user_json(a.user),
+        }
+        for a in release.role_assignments
+    ]
+
+
+def _descriptive_fields(release: Any, stages: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {kind: None for kind in DESCRIPTIVE_KINDS}
+    for row in release.descriptive_fields:
+        name, stage_name = DESCRIPTIVE_KINDS[row.kind]
+        stage = stages.get(stage_name)
+        out[row.kind] = {
+            "updated_on": sdp_time(row.updated_on),
+            "internal_name": row.kind,
+            "attachments": [],
+            "stage": stage_json(stage) if stage is not None else None,
+            "release": {"id": str(release.id)},
+            "name": name,
+            "updated_by": user_json(row.updated_by),
+            "description": row.description,
+            "id": str(row.id),
+        }
+    return out
+
+
+def _group(group: Any) -> dict[str, Any] | None:
+    if group is None:
+        return None
+    return {"site": named(group.site), "name": group.name, "id": str(group.id)}
+
+
+def release_json(
+    release: Any, stages: dict[str, Any], fields: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """A release as SDP shows it; with `fields`, only those keys (and the id)."""
+    wanted = None if fields is None else {*fields, "id"}
+
+    def want(key: str) -> bool:
+        return wanted is None or key in wanted
+
+    template = release.template
+    builders: dict[str, Any] = {
+        "id": lambda: str(release.id),
+        "title": lambda: release.title,
+        "description": lambda: release.description,
+        "short_description": lambda: release.short_description,
+        "template": lambda: named(template),
+        "workflow": lambda: {
+            "validated": template.workflow.validated,
+            "name": template.workflow.name,
+            "id": str(template.workflow.id),
+            "type": template.workflow.type,
+        },
+        "stage": lambda: stage_json(release.stage),
+        "status": lambda: status_json(release.status),
+        "priority": lambda: colored(release.priority),
+        "impact": lambda: named(release.impact),
+        "urgency": lambda: named(release.urgency),
+        "risk": lambda: named(release.risk),
+        "release_type": lambda: (
+            None
+            if release.release_type is None
+            else {
+                "color": release.release_type.color,
+                "pre_approved": release.release_type.pre_approved,
+                "name": release.release_type.name,
+                "id": str(release.release_type.id),
+            }
+        ),
+        "category": lambda: named(release.category),
+        "subcategory": lambda: named(release.subcategory),
+        "item": lambda: named(release.item),
+        "site": lambda: named(release.site),
+        "group": lambda: _group(release.group),
+        "closure_code": lambda: named(release.closure_code),
+        "services": lambda: [
+            {"name": link.service.name, "id": str(link.service.id), "ciid": str(link.service.id)}
+            for link in release.service_links
+        ],
+        "assets": lambda: [],
+        "configuration_items": lambda: [],
+        "attachments": lambda: [],
+        "roles": lambda: _roles(release),
+        "release_requester": lambda: _role_holder(release, "release_requester"),
+        "release_engineer": lambda: _role_holder(release, "release_engineer"),
+        "release_manager": lambda: _role_holder(release, "release_manager"),
+        "emergency": lambda: release.emergency,
+        "notes_present": lambda: release.notes_present,
+        "next_review_on": lambda: sdp_time(release.next_review_on),
+        "scheduled_start_time": lambda: sdp_time(release.scheduled_start_time),
+        "scheduled_end_time": lambda: sdp_time(release.scheduled_end_time),
+        "created_time": lambda: sdp_time(release.created_time),
+        "completed_time": lambda: sdp_time(release.completed_time),
+        "deleted_time": lambda: sdp_time(release.deleted_time),
+        "last_updated_time": lambda: sdp_time(release.last_updated_time),
+        "created_by": lambda: user_json(release.created_by),
+    }
+    out = {key: build() for key, build in builders.items() if want(key)}
+    if wanted is None or wanted & set(DESCRIPTIVE_KINDS):
+        for key, value in _descriptive_fields(release, stages).items():
+            if want(key):
+                out[key] = value
+    return out
+
+
+RELEASE_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "description",
+        "short_description",
+        "template",
+        "workflow",
+        "stage",
+        "status",
+        "priority",
+        "impact",
+        "urgency",
+        "risk",
+        "release_type",
+        "category",
+        "subcategory",
+        "item",
+        "site",
+        "group",
+        "closure_code",
+        "services",
+        "assets",
+        "configuration_items",
+        "attachments",
+        "roles",
+        "release_requester",
+        "release_engineer",
+        "release_manager",
+        "emergency",
+        "notes_present",
+        "next_review_on",
+        "scheduled_start_time",
+        "scheduled_end_time",
+        "created_time",
+        "completed_time",
+        "deleted_time",
+        "last_updated_time",
+        "created_by",
+        *DESCRIPTIVE_KINDS,
+    }
+)

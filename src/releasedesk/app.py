@@ -1,0 +1,36 @@
+"""create_app(settings): the dialects as sub-apps over one database, and the web UI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.routing import Mount
+
+from releasedesk.api.sdp.app import create_sdp_app
+from releasedesk.db.session import Database
+from releasedesk.settings import Settings
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """The whole server: SDP at /api/v3 and /app/{portal}/api/v3."""
+    settings = settings or Settings.from_env()
+    db = database or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    sdp = create_sdp_app(db)
+    app = FastAPI(
+        title="releasedesk",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        routes=[Mount("/api/v3", app=sdp), Mount("/app/{portal}/api/v3", app=sdp)],
+    )
+    app.state.database = db
+    app.state.settings = settings
+    return app

@@ -1,0 +1,1 @@
+"""The `releasedesk` command line."""

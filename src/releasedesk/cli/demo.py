@@ -1,0 +1,120 @@
+"""A realistic demo dataset, made through the same core services the APIs use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.errors import NotFound
+from releasedesk.core.portals import reference_data as ref
+from releasedesk.core.portals import service as portals
+from releasedesk.core.releases import service as releases
+from releasedesk.core.releases.schemas import ReleaseChanges, RoleHolder
+from releasedesk.core.users import service as users
+
+DEMO_USERS = (
+    # name, role, email, department
+    ("Heather Graham", "technician", "heather.graham@example.com", "IT Services"),
+    ("John Roberts", "technician", "john.roberts@example.com", "IT Services"),
+    ("Maria Lopez", "admin", "maria.lopez@example.com", "IT Services"),
+    ("Shawn Adams", "requester", "shawn.adams@example.com", "Finance"),
+    ("Jane Doe", "requester", "jane.doe@example.com", "Sales"),
+)
+SYSTEMS = (
+    "MSSQL Server",
+    "Exchange",
+    "SAP ERP",
+    "Payroll",
+    "Customer portal",
+    "VPN gateway",
+    "Intranet",
+    "Billing service",
+    "CRM",
+    "Data warehouse",
+    "Mobile app",
+    "Oracle DB",
+)
+CHANGES = (
+    "service pack upgrade",
+    "quarterly patch",
+    "security hotfix",
+    "major version upgrade",
+    "configuration change",
+    "certificate renewal",
+    "performance tuning",
+    "migration to cloud",
+)
+PRIORITIES = [p for p, _ in ref.PRIORITIES]
+RELEASE_TYPES = [name for name, _, _ in ref.RELEASE_TYPES]
+RELEASE_COUNT = 36
+
+
+async def load_demo(session: AsyncSession, portal_name: str) -> str:
+    """Add the demo users and releases to the portal unless it already has them."""
+    portal = await portals.get_portal(session, portal_name)
+    try:
+        await users.find_user(session, portal.id, DEMO_USERS[0][0])
+        return f"demo data already present in portal '{portal_name}'"
+    except NotFound:
+        pass
+    people = {}
+    for name, role, email, department in DEMO_USERS:
+        people[name] = await users.add_user(
+            session,
+            portal_id=portal.id,
+            name=name,
+            role=role,
+            email_id=email,
+            department=department,
+            phone="555-0100",
+            mobile="555-0199",
+        )
+    admin = users.actor_for(people["Maria Lopez"], portal)
+    stages = list(await releases.workflow.list_stages(session, portal.id))
+    rng = random.Random(7)
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    for number in range(RELEASE_COUNT):
+        system, change = rng.choice(SYSTEMS), rng.choice(CHANGES)
+        start = now + dt.timedelta(days=rng.randint(-60, 60), hours=rng.randint(0, 23))
+        requester = rng.choice(["Shawn Adams", "Jane Doe", "Guest"])
+        engineer = rng.choice(["Heather Graham", "John Roberts"])
+        release = await releases.add_release(
+            session,
+            admin,
+            ReleaseChanges(
+                title=f"{system} {change}",
+                description=f"<p>{system}: {change}. Planned by the release board.</p>",
+                priority={"name": rng.choice(PRIORITIES)},
+                release_type={"name": rng.choice(RELEASE_TYPES)},
+                impact={"name": rng.choice(ref.IMPACTS[:3])},
+                urgency={"name": rng.choice(ref.URGENCIES)},
+                risk={"name": rng.choice(ref.RISKS)},
+                category={"name": "Software"},
+                group={"name": rng.choice(ref.SUPPORT_GROUPS)},
+                services=[{"name": rng.choice(ref.SERVICES)}],
+                emergency=number % 11 == 0,
+                scheduled_start_time=start,
+                scheduled_end_time=start + dt.timedelta(hours=rng.randint(1, 48)),
+                roles=[
+                    RoleHolder(role={"name": "Release Requester"}, user={"name": requester}),
+                    RoleHolder(role={"name": "Release Engineer"}, user={"name": engineer}),
+                ],
+                roll_out_plan=f"<ol><li>Back up {system}</li><li>Apply the {change}</li></ol>",
+            ),
+        )
+        stage = stages[number % len(stages)]
+        if stage.stage_index > 1:
+            await releases.update_release(
+                session,
+                admin,
+                release.id,
+                ReleaseChanges(
+                    stage={"id": stage.id}, comment=f"Moved to {stage.name} by the release board"
+                ),
+            )
+    return (
+        f"demo data loaded into portal '{portal_name}': {len(DEMO_USERS)} users, "
+        f"{RELEASE_COUNT} releases"
+    )

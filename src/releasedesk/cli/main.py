@@ -1,0 +1,173 @@
+"""releasedesk serve | db | user | token | portal | lookup | demo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.cli.runtime import run_in_transaction
+from releasedesk.core.lookups import service as lookups
+from releasedesk.core.portals import service as portals
+from releasedesk.core.users import service as users
+from releasedesk.settings import DEFAULT_PORTAL, Settings
+
+app = typer.Typer(
+    help="releasedesk: self-hosted release management (SDP, UCR, FlexDeploy APIs).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Users of a portal.", no_args_is_help=True)
+token_app = typer.Typer(help="API keys.", no_args_is_help=True)
+portal_app = typer.Typer(help="Portals (tenants).", no_args_is_help=True)
+lookup_app = typer.Typer(
+    help="Reference data (priorities, categories, services, …).", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(portal_app, name="portal")
+app.add_typer(lookup_app, name="lookup")
+
+PortalOption = Annotated[str, typer.Option("--portal", help="Portal name.")]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the APIs and the web UI."""
+    import uvicorn
+
+    uvicorn.run(
+        "releasedesk.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations and make sure the default portal exists."""
+    from releasedesk.db.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+
+    async def default_portal(session: AsyncSession) -> str:
+        return (await portals.ensure_portal(session, DEFAULT_PORTAL)).name
+
+    typer.echo(f"database upgraded; default portal '{run_in_transaction(default_portal)}' ready")
+
+
+@portal_app.command("add")
+def portal_add(name: str, display_name: Annotated[str | None, typer.Option()] = None) -> None:
+    """Create a portal with its default workflow, stages, statuses and lookups."""
+
+    async def action(session: AsyncSession) -> str:
+        return (await portals.create_portal(session, name, display_name)).name
+
+    typer.echo(f"portal '{run_in_transaction(action)}' created")
+
+
+@portal_app.command("list")
+def portal_list() -> None:
+    """List the portals."""
+
+    async def action(session: AsyncSession) -> list[str]:
+        return [p.name for p in await portals.list_portals(session)]
+
+    for name in run_in_transaction(action):
+        typer.echo(name)
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="admin, technician or requester")],
+    email: Annotated[str | None, typer.Option(help="Email address.")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password for HTTP Basic and the UI.")
+    ] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    mobile: Annotated[str | None, typer.Option()] = None,
+    department: Annotated[str | None, typer.Option()] = None,
+    vip: Annotated[bool, typer.Option("--vip", help="A VIP user.")] = False,
+    portal: PortalOption = DEFAULT_PORTAL,
+) -> None:
+    """Add a user to a portal."""
+
+    async def action(session: AsyncSession) -> int:
+        found = await portals.get_portal(session, portal)
+        user = await users.add_user(
+            session,
+            portal_id=found.id,
+            name=name,
+            role=role,
+            email_id=email,
+            password=password,
+            phone=phone,
+            mobile=mobile,
+            department=department,
+            is_vipuser=vip,
+        )
+        return user.id
+
+    typer.echo(f"user '{name}' added with id {run_in_transaction(action)}")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="The user (name or email) the key acts as.")],
+    portal: PortalOption = DEFAULT_PORTAL,
+) -> None:
+    """Issue an API key for a user; the key is printed once, alone on the last line."""
+
+    async def action(session: AsyncSession) -> str:
+        found = await portals.get_portal(session, portal)
+        user = await users.find_user(session, found.id, name)
+        return await users.create_api_key(session, user=user)
+
+    key = run_in_transaction(action)
+    typer.echo(f"API key for '{name}' on portal '{portal}' (shown once, stored hashed):")
+    typer.echo(key)
+
+
+@lookup_app.command("add")
+def lookup_add(
+    kind: Annotated[str, typer.Argument(help=", ".join(lookups.KINDS))],
+    name: str,
+    parent: Annotated[str | None, typer.Option(help="Parent category or subcategory.")] = None,
+    color: Annotated[str | None, typer.Option(help="Color, e.g. #ff0000.")] = None,
+    portal: PortalOption = DEFAULT_PORTAL,
+) -> None:
+    """Add a reference value (priority, impact, category, subcategory, item, service, …)."""
+
+    async def action(session: AsyncSession) -> int:
+        found = await portals.get_portal(session, portal)
+        row = await lookups.add_lookup(
+            session, portal_id=found.id, kind=kind, name=name, parent=parent, color=color
+        )
+        return row.id
+
+    typer.echo(f"{kind} '{name}' added with id {run_in_transaction(action)}")
+
+
+@app.command()
+def demo(portal: PortalOption = DEFAULT_PORTAL) -> None:
+    """Load a realistic demo dataset (once: a portal that has it is left alone)."""
+    from releasedesk.cli.demo import load_demo
+
+    async def action(session: AsyncSession) -> str:
+        return await load_demo(session, portal)
+
+    typer.echo(run_in_transaction(action))

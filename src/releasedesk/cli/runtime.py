@@ -1,0 +1,35 @@
+"""Run one CLI action in one transaction against the configured database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.errors import ReleaseDeskError
+from releasedesk.db.session import Database
+from releasedesk.settings import Settings
+
+T = TypeVar("T")
+
+
+def run_in_transaction(action: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Commit what `action` did, or roll back and exit 1 with the error's message."""
+
+    async def main() -> T:
+        database = Database(Settings.from_env().database_url)
+        try:
+            async with database.unit_of_work() as session:
+                return await action(session)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(main())
+    except ReleaseDeskError as exc:
+        field = f" ({exc.field})" if exc.field else ""
+        typer.echo(f"error{field}: {exc.message}", err=True)
+        raise typer.Exit(1) from None

@@ -1,0 +1,1 @@
+"""The domain: every rule about releases. Imports nothing from api/, web/ or cli/."""

@@ -1,0 +1,100 @@
+"""Typed domain errors; each dialect maps them to its vendor's error format."""
+
+from __future__ import annotations
+
+
+class ReleaseDeskError(Exception):
+    """Base of every error the core raises on purpose; `field` names the field at fault."""
+
+    kind = "invalid"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Invalid(ReleaseDeskError):
+    """A value, id or key the entity does not accept."""
+
+    kind = "invalid"
+
+
+class WrongType(Invalid):
+    """A value of the wrong JSON type (string where an object belongs, …)."""
+
+    kind = "wrong_type"
+
+
+class Mandatory(ReleaseDeskError):
+    kind = "mandatory"
+
+    def __init__(self, field: str, message: str | None = None) -> None:
+        super().__init__(message or f"'{field}' is mandatory", field)
+
+
+class ReadOnly(ReleaseDeskError):
+    kind = "read_only"
+
+    def __init__(self, field: str, message: str | None = None) -> None:
+        super().__init__(message or f"'{field}' is read-only", field)
+
+
+class NotFound(ReleaseDeskError):
+    kind = "not_found"
+
+
+class NotUnique(ReleaseDeskError):
+    kind = "not_unique"
+
+
+class Forbidden(ReleaseDeskError):
+    kind = "forbidden"
+
+
+class Conflict(ReleaseDeskError):
+    kind = "conflict"
+
+
+class TimesOutOfOrder(Invalid):
+    """An end time before its start time."""
+
+    kind = "times_out_of_order"
+
+
+class Unauthenticated(ReleaseDeskError):
+    """No key, an unknown key, or a key of another portal."""
+
+    kind = "unauthenticated"
+
+
+def from_validation_error(errors: list[dict[str, object]], prefix: str = "") -> ReleaseDeskError:
+    """The first Pydantic validation error as a core error naming its (dotted) field."""
+    first = errors[0]
+    loc = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]  # type: ignore[attr-defined]
+    # Pydantic names union members (dict[str,any], str, …) in loc; they are not fields.
+    loc = [part for part in loc if not any(ch in part for ch in "[]()") and part not in _TYPE_NAMES]
+    field = ".".join([p for p in (prefix, *loc) if p]) or None
+    error_type = str(first.get("type", ""))
+    if error_type == "missing":
+        return Mandatory(field or "input_data")
+    if error_type == "extra_forbidden":
+        return Invalid(f"'{field}' is not a field of this entity", field)
+    return WrongType(f"'{field}' has the wrong type: {first.get('msg', '')}".rstrip(": "), field)
+
+
+_TYPE_NAMES = {
+    "str",
+    "int",
+    "bool",
+    "float",
+    "list",
+    "dict",
+    "none",
+    "function-after",
+    "function-before",
+    "function-wrap",
+    "function-plain",
+    "tagged-union",
+    "union",
+}

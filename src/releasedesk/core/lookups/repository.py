@@ -1,0 +1,53 @@
+"""All SQL about reference data (priorities, categories, services, release roles, …)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.db.models import LOOKUP_MODELS, LookupBase
+
+
+def model_for(kind: str) -> type[LookupBase]:
+    return LOOKUP_MODELS[kind]
+
+
+async def get(
+    session: AsyncSession, kind: str, portal_id: int, lookup_id: int
+) -> LookupBase | None:
+    model = model_for(kind)
+    result = await session.execute(
+        select(model).where(model.portal_id == portal_id, model.id == lookup_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def find_by_name(
+    session: AsyncSession, kind: str, portal_id: int, name: str, parent_id: int | None = None
+) -> Sequence[LookupBase]:
+    model = model_for(kind)
+    query = select(model).where(
+        model.portal_id == portal_id, func.lower(model.name) == name.strip().lower()
+    )
+    if parent_id is not None:
+        query = query.where(model.parent_id == parent_id)  # type: ignore[attr-defined]
+    result = await session.execute(query.order_by(model.id).limit(2))
+    return result.scalars().all()
+
+
+async def list_kind(session: AsyncSession, kind: str, portal_id: int) -> Sequence[LookupBase]:
+    model = model_for(kind)
+    result = await session.execute(
+        select(model).where(model.portal_id == portal_id).order_by(model.id)
+    )
+    return result.scalars().all()
+
+
+async def insert(session: AsyncSession, kind: str, portal_id: int, **values: Any) -> LookupBase:
+    row = model_for(kind)(portal_id=portal_id, **values)
+    session.add(row)
+    await session.flush()
+    return row

@@ -1,0 +1,134 @@
+"""All SQL about releases: load, insert, list with a compiled search, visibility."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.actors import Actor
+from releasedesk.core.releases.search_fields import RELEASE_FIELDS
+from releasedesk.core.search.query import Query, compile_query
+from releasedesk.db.models import (
+    Release,
+    ReleaseRole,
+    ReleaseRoleAssignment,
+    ReleaseStage,
+    ReleaseStatusComment,
+)
+
+
+class ReleaseView(StrEnum):
+    """The named lists a user can open (SDP filter_by names)."""
+
+    ALL = "all_releases"
+    OPEN = "open_releases"
+    CLOSED = "closed_releases"
+    MINE = "my_releases"
+    MY_OPEN = "my_open_releases"
+    TRASH = "trash"
+
+
+async def get(session: AsyncSession, portal_id: int, release_id: int) -> Release | None:
+    result = await session.execute(
+        select(Release).where(Release.portal_id == portal_id, Release.id == release_id)
+    )
+    return result.unique().scalar_one_or_none()
+
+
+async def refresh(session: AsyncSession, release: Release) -> Release:
+    """Reload a release and everything hanging off it after a write."""
+    await session.flush()
+    portal_id, release_id = release.portal_id, release.id
+    session.expire(release)
+    loaded = await get(session, portal_id, release_id)
+    assert loaded is not None
+    return loaded
+
+
+async def insert(session: AsyncSession, release: Release) -> Release:
+    session.add(release)
+    await session.flush()
+    return release
+
+
+def add_status_comment(session: AsyncSession, comment: ReleaseStatusComment) -> None:
+    session.add(comment)
+
+
+def _holds_any_role(user_id: int) -> ColumnElement[bool]:
+    return Release.id.in_(
+        select(ReleaseRoleAssignment.release_id).where(ReleaseRoleAssignment.user_id == user_id)
+    )
+
+
+def visible_to(actor: Actor) -> ColumnElement[bool] | None:
+    """Requesters see the releases they requested or created; staff see all."""
+    if actor.is_staff:
+        return None
+    requested = (
+        select(ReleaseRoleAssignment.release_id)
+        .join(ReleaseRole, ReleaseRole.id == ReleaseRoleAssignment.role_id)
+        .where(
+            ReleaseRole.internal_name == "release_requester",
+            ReleaseRoleAssignment.user_id == actor.user_id,
+        )
+    )
+    return or_(Release.created_by_id == actor.user_id, Release.id.in_(requested))
+
+
+def _closed_stage_ids(portal_id: int) -> Select[tuple[int]]:
+    return select(ReleaseStage.id).where(
+        ReleaseStage.portal_id == portal_id, ReleaseStage.internal_name == "close"
+    )
+
+
+def view_clause(view: ReleaseView, actor: Actor) -> ColumnElement[bool]:
+    if view is ReleaseView.TRASH:
+        return Release.deleted_time.is_not(None)
+    live = Release.deleted_time.is_(None)
+    closed = Release.stage_id.in_(_closed_stage_ids(actor.portal_id))
+    clauses = {
+        ReleaseView.ALL: live,
+        ReleaseView.OPEN: and_(live, ~closed),
+        ReleaseView.CLOSED: and_(live, closed),
+        ReleaseView.MINE: and_(live, _holds_any_role(actor.user_id)),
+        ReleaseView.MY_OPEN: and_(live, ~closed, _holds_any_role(actor.user_id)),
+    }
+    return clauses[view]
+
+
+async def search(
+    session: AsyncSession, actor: Actor, view: ReleaseView, query: Query
+) -> tuple[list[Release], bool, int | None]:
+    """One page of releases, whether more rows follow, and the total when asked for."""
+    compiled = compile_query(query, RELEASE_FIELDS, tiebreak=Release.id)
+    conditions = [Release.portal_id == actor.portal_id, view_clause(view, actor)]
+    visibility = visible_to(actor)
+    if visibility is not None:
+        conditions.append(visibility)
+    if compiled.where is not None:
+        conditions.append(compiled.where)
+
+    ids = select(Release.id)
+    for target, onclause in compiled.joins:
+        ids = ids.outerjoin(target, onclause)
+    ids = ids.where(*conditions)
+    page = ids.order_by(*compiled.order_by).offset(query.offset).limit(query.limit + 1)
+    page_ids = list((await session.execute(page)).scalars())
+    has_more = len(page_ids) > query.limit
+    page_ids = page_ids[: query.limit]
+
+    total = None
+    if query.with_total:
+        total = (
+            await session.execute(select(func.count()).select_from(ids.subquery()))
+        ).scalar_one()
+    if not page_ids:
+        return [], has_more, total
+    rows = (
+        (await session.execute(select(Release).where(Release.id.in_(page_ids)))).unique().scalars()
+    )
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in page_ids], has_more, total

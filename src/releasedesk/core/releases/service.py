@@ -1,0 +1,473 @@
+"""Releases: add, get, update and list, with the rules, permissions and history of each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.actors import Actor, ReleaseAccess, can_view_release, require_edit_release
+from releasedesk.core.errors import (
+    Forbidden,
+    Invalid,
+    Mandatory,
+    NotFound,
+    TimesOutOfOrder,
+    WrongType,
+)
+from releasedesk.core.lookups import service as lookups
+from releasedesk.core.releases import history, repository
+from releasedesk.core.releases.repository import ReleaseView
+from releasedesk.core.releases.schemas import (
+    DESCRIPTIVE_KINDS,
+    LOOKUP_FIELDS,
+    TIME_FIELDS,
+    ReleaseChanges,
+    RoleHolder,
+)
+from releasedesk.core.releases.search_fields import RELEASE_FIELDS
+from releasedesk.core.releases.text import html_to_text, plain_line, sanitize_html
+from releasedesk.core.search.query import Query
+from releasedesk.core.users import service as users
+from releasedesk.core.workflow import service as workflow
+from releasedesk.db.models import (
+    Release,
+    ReleaseDescriptiveField,
+    ReleaseRole,
+    ReleaseRoleAssignment,
+    ReleaseService,
+    ReleaseStatusComment,
+    User,
+)
+
+REQUESTER_ROLE = "release_requester"
+CREATION_COMMENT = "The above Stage/Status is set as part of 'Release' creation"
+
+
+@dataclass(frozen=True)
+class ReleasePage:
+    releases: list[Release]
+    has_more: bool
+    total: int | None
+
+
+def access_of(release: Release) -> ReleaseAccess:
+    requesters = frozenset(
+        a.user_id for a in release.role_assignments if a.role.internal_name == REQUESTER_ROLE
+    )
+    return ReleaseAccess(
+        stage_internal_name=release.stage.internal_name,
+        requester_ids=requesters,
+        created_by_id=release.created_by_id,
+    )
+
+
+async def get_release(session: AsyncSession, actor: Actor, release_id: int) -> Release:
+    """A release of the caller's portal that the caller may see."""
+    release = await repository.get(session, actor.portal_id, release_id)
+    if release is None:
+        raise NotFound(f"No release with id '{release_id}'", "id")
+    if not can_view_release(actor, access_of(release)):
+        raise Forbidden("You are not allowed to view this release")
+    return release
+
+
+async def list_releases(
+    session: AsyncSession, actor: Actor, query: Query, view: ReleaseView = ReleaseView.ALL
+) -> ReleasePage:
+    """One page of the releases the caller may see, filtered and sorted in the database."""
+    rows, has_more, total = await repository.search(session, actor, view, query)
+    return ReleasePage(rows, has_more, total)
+
+
+async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChanges) -> Release:
+    """Create a release; stage and status default to the template's first stage and status."""
+    if not changes.given("title") or changes.title is None:
+        raise Mandatory("title")
+    now = dt.datetime.now(dt.UTC)
+    template = await workflow.resolve_template(session, actor.portal_id, changes.template)
+    stage = (
+        await workflow.resolve_stage(session, actor.portal_id, changes.stage)
+        if changes.stage is not None
+        else await workflow.first_stage(session, actor.portal_id)
+    )
+    status = (
+        await workflow.resolve_status(session, actor.portal_id, stage, changes.status)
+        if changes.status is not None
+        else await workflow.default_status(session, stage)
+    )
+    release = Release(
+        portal_id=actor.portal_id,
+        template_id=template.id,
+        stage_id=stage.id,
+        status_id=status.id,
+        created_time=now,
+        created_by_id=actor.user_id,
+        title="",
+        emergency=False,
+        notes_present=False,
+        version=1,
+    )
+    await _apply_fields(session, actor, release, changes)
+    if stage.internal_name == "close":
+        release.completed_time = now
+    release.descriptive_fields = [
+        ReleaseDescriptiveField(
+            kind=kind,
+            description=text,
+            updated_by_id=actor.user_id if text else None,
+            updated_on=now if text else None,
+        )
+        for kind in DESCRIPTIVE_KINDS
+        for text in [_descriptive_text(changes, kind)]
+    ]
+    release.service_links = [
+        ReleaseService(service_id=s)
+        for s in await _service_ids(session, actor, changes.services or [])
+    ]
+    holders = await _resolve_roles(session, actor, changes.roles or [])
+    if not any(role.internal_name == REQUESTER_ROLE for role, _ in holders):
+        requester_role = await _role_by_internal_name(session, actor, REQUESTER_ROLE)
+        if requester_role is not None:
+            holders.append((requester_role, await _user(session, actor, {"id": actor.user_id})))
+    release.role_assignments = [
+        ReleaseRoleAssignment(role_id=role.id, user_id=user.id) for role, user in holders
+    ]
+    await repository.insert(session, release)
+    repository.add_status_comment(
+        session,
+        ReleaseStatusComment(
+            release_id=release.id,
+            stage_id=stage.id,
+            status_id=status.id,
+            comment=_comment(changes) or CREATION_COMMENT,
+            commented_by_id=actor.user_id,
+            commented_on=now,
+        ),
+    )
+    await history.record(
+        session,
+        release_id=release.id,
+        actor=actor,
+        operation="add",
+        description="Release created",
+        time=now,
+    )
+    return await repository.refresh(session, release)
+
+
+async def update_release(
+    session: AsyncSession, actor: Actor, release_id: int, changes: ReleaseChanges
+) -> Release:
+    """Change only the fields given; each change is a history diff, a move a status comment."""
+    release = await get_release(session, actor, release_id)
+    require_edit_release(actor, access_of(release))
+    if release.deleted_time is not None:
+        raise Invalid("A release in the trash cannot be edited; restore it first", "id")
+    if changes.given("title") and changes.title is None:
+        raise Mandatory("title")
+    now = dt.datetime.now(dt.UTC)
+    before = history.snapshot(release)
+    old_stage, old_status = release.stage_id, release.status_id
+
+    if changes.given("template") and changes.template is not None:
+        release.template_id = (
+            await workflow.resolve_template(session, actor.portal_id, changes.template)
+        ).id
+    await _move(session, actor, release, changes, now)
+    await _apply_fields(session, actor, release, changes, existing=release)
+    await _update_descriptive_fields(release, changes, actor, now)
+    if changes.given("services"):
+        wanted = await _service_ids(session, actor, changes.services or [])
+        release.service_links = [
+            link for link in release.service_links if link.service_id in wanted
+        ]
+        kept = {link.service_id for link in release.service_links}
+        release.service_links.extend(ReleaseService(service_id=s) for s in wanted if s not in kept)
+    role_changes = (
+        await _update_roles(session, actor, release, changes) if changes.given("roles") else []
+    )
+    release.last_updated_time = now
+    release.version += 1
+    release = await repository.refresh(session, release)
+
+    field_diff = history.diff(before, history.snapshot(release))
+    if field_diff:
+        await history.record(
+            session,
+            release_id=release.id,
+            actor=actor,
+            operation="update",
+            changes=field_diff,
+            time=now,
+        )
+    for operation, payload in role_changes:
+        await history.record(
+            session,
+            release_id=release.id,
+            actor=actor,
+            operation=operation,
+            changes=[payload],
+            time=now,
+        )
+    if (release.stage_id, release.status_id) != (old_stage, old_status) or _comment(changes):
+        repository.add_status_comment(
+            session,
+            ReleaseStatusComment(
+                release_id=release.id,
+                stage_id=release.stage_id,
+                status_id=release.status_id,
+                comment=_comment(changes),
+                commented_by_id=actor.user_id,
+                commented_on=now,
+            ),
+        )
+    await session.flush()
+    return release
+
+
+def _comment(changes: ReleaseChanges) -> str | None:
+    if not changes.comment:
+        return None
+    return plain_line(changes.comment, "comment", max_length=4000) or None
+
+
+def _descriptive_text(changes: ReleaseChanges, kind: str) -> str | None:
+    text = getattr(changes, kind)
+    return sanitize_html(text) if text else None
+
+
+async def _move(
+    session: AsyncSession, actor: Actor, release: Release, changes: ReleaseChanges, now: dt.datetime
+) -> None:
+    """Stage and status: a status must belong to the stage it is set with."""
+    if changes.given("stage") and changes.stage is None:
+        raise Invalid("'stage' cannot be empty", "stage")
+    if changes.given("status") and changes.status is None:
+        raise Invalid("'status' cannot be empty", "status")
+    if changes.stage is None and changes.status is None:
+        return
+    stage = (
+        await workflow.resolve_stage(session, actor.portal_id, changes.stage)
+        if changes.stage is not None
+        else release.stage
+    )
+    if changes.status is not None:
+        status = await workflow.resolve_status(session, actor.portal_id, stage, changes.status)
+    elif stage.id != release.stage_id:
+        status = await workflow.default_status(session, stage)
+    else:
+        status = release.status
+    release.stage_id, release.status_id = stage.id, status.id
+    release.completed_time = (
+        (release.completed_time or now) if stage.internal_name == "close" else None
+    )
+
+
+async def _apply_fields(
+    session: AsyncSession,
+    actor: Actor,
+    release: Release,
+    changes: ReleaseChanges,
+    existing: Release | None = None,
+) -> None:
+    """Title, description, lookups, flags and times; validates the category tree and times."""
+    if changes.given("title") and changes.title is not None:
+        release.title = plain_line(changes.title, "title", mandatory=True)
+    if changes.given("description"):
+        release.description = sanitize_html(changes.description) if changes.description else None
+        release.short_description = html_to_text(release.description)
+    if changes.given("emergency"):
+        if changes.emergency is None:
+            raise WrongType("'emergency' must be true or false", "emergency")
+        release.emergency = changes.emergency
+    for field, kind in LOOKUP_FIELDS.items():
+        if not changes.given(field) or field in ("subcategory", "item"):
+            continue
+        ref = getattr(changes, field)
+        row = (
+            None
+            if ref is None
+            else await lookups.resolve(session, actor.portal_id, kind, ref, field=field)
+        )
+        setattr(release, f"{field}_id", None if row is None else row.id)
+    await _apply_category_tree(session, actor, release, changes, existing)
+    for field in TIME_FIELDS:
+        if changes.given(field):
+            setattr(release, field, getattr(changes, field))
+    start, end = release.scheduled_start_time, release.scheduled_end_time
+    if start is not None and end is not None and end < start:
+        raise TimesOutOfOrder(
+            "'scheduled_end_time' is before 'scheduled_start_time'", "scheduled_end_time"
+        )
+
+
+async def _apply_category_tree(
+    session: AsyncSession,
+    actor: Actor,
+    release: Release,
+    changes: ReleaseChanges,
+    existing: Release | None,
+) -> None:
+    """A subcategory belongs to the category, an item to the subcategory."""
+    if changes.given("category") and existing is not None and not changes.given("subcategory"):
+        # A new category drops a subcategory and item that no longer fit under it.
+        if (
+            existing.subcategory is not None
+            and existing.subcategory.parent_id != release.category_id
+        ):
+            release.subcategory_id = None
+            release.item_id = None
+    if changes.given("subcategory"):
+        if changes.subcategory is None:
+            release.subcategory_id = None
+            release.item_id = None
+        else:
+            if release.category_id is None:
+                raise Invalid("'subcategory' needs a category", "subcategory")
+            sub = await lookups.resolve(
+                session,
+                actor.portal_id,
+                "subcategory",
+                changes.subcategory,
+                field="subcategory",
+                parent_id=release.category_id,
+            )
+            if getattr(sub, "parent_id", None) != release.category_id:
+                raise Invalid(f"Subcategory '{sub.name}' is not under the category", "subcategory")
+            release.subcategory_id = sub.id
+    if changes.given("item"):
+        if changes.item is None:
+            release.item_id = None
+        else:
+            if release.subcategory_id is None:
+                raise Invalid("'item' needs a subcategory", "item")
+            item = await lookups.resolve(
+                session,
+                actor.portal_id,
+                "item",
+                changes.item,
+                field="item",
+                parent_id=release.subcategory_id,
+            )
+            if getattr(item, "parent_id", None) != release.subcategory_id:
+                raise Invalid(f"Item '{item.name}' is not under the subcategory", "item")
+            release.item_id = item.id
+
+
+async def _update_descriptive_fields(
+    release: Release, changes: ReleaseChanges, actor: Actor, now: dt.datetime
+) -> None:
+    by_kind = {f.kind: f for f in release.descriptive_fields}
+    for kind in DESCRIPTIVE_KINDS:
+        if changes.given(kind) and kind in by_kind:
+            row = by_kind[kind]
+            row.description = _descriptive_text(changes, kind)
+            row.updated_by_id, row.updated_on = actor.user_id, now
+
+
+async def _service_ids(
+    session: AsyncSession, actor: Actor, refs: list[dict[str, Any]]
+) -> list[int]:
+    ids: list[int] = []
+    for ref in refs:
+        row = await lookups.resolve(session, actor.portal_id, "service", ref, field="services")
+        if row.id not in ids:
+            ids.append(row.id)
+    return ids
+
+
+async def _user(
+    session: AsyncSession, actor: Actor, ref: dict[str, Any], field: str = "user"
+) -> User:
+    """A user of the caller's portal by id, name or email_id."""
+    user_id = lookups.reference_id(ref.get("id"), field)
+    if user_id is not None:
+        found = await users.repository.get(session, actor.portal_id, user_id)
+        if found is None:
+            raise Invalid(f"No user with id '{user_id}'", field)
+        return found
+    login = ref.get("email_id") or ref.get("name")
+    if not isinstance(login, str):
+        raise Invalid(f"'{field}' needs an id, a name or an email_id", field)
+    try:
+        return await users.find_user(session, actor.portal_id, login)
+    except NotFound:
+        raise Invalid(f"No user '{login}'", field) from None
+
+
+async def _role_by_internal_name(
+    session: AsyncSession, actor: Actor, internal: str
+) -> ReleaseRole | None:
+    for role in await lookups.list_lookups(session, actor.portal_id, "release_role"):
+        if isinstance(role, ReleaseRole) and role.internal_name == internal:
+            return role
+    return None
+
+
+async def _resolve_roles(
+    session: AsyncSession, actor: Actor, holders: list[RoleHolder]
+) -> list[tuple[ReleaseRole, User]]:
+    """Each (role, user); SGT roles (engineer, manager, …) need a technician or admin."""
+    resolved: list[tuple[ReleaseRole, User]] = []
+    for holder in holders:
+        role = await lookups.resolve(
+            session, actor.portal_id, "release_role", holder.role, field="roles.role"
+        )
+        assert isinstance(role, ReleaseRole)
+        user = await _user(session, actor, holder.user, field="roles.user")
+        if role.user_type == "SGT" and user.role == "requester":
+            raise Invalid(f"'{user.name}' is a requester and cannot be {role.name}", "roles.user")
+        if (role.id, user.id) not in {(r.id, u.id) for r, u in resolved}:
+            resolved.append((role, user))
+    return resolved
+
+
+async def _update_roles(
+    session: AsyncSession, actor: Actor, release: Release, changes: ReleaseChanges
+) -> list[tuple[str, dict[str, Any]]]:
+    """Make the release's role holders exactly those given; returns the history entries."""
+    wanted = await _resolve_roles(session, actor, changes.roles or [])
+    wanted_keys = {(role.id, user.id) for role, user in wanted}
+    current = {(a.role_id, a.user_id): a for a in release.role_assignments}
+    entries: list[tuple[str, dict[str, Any]]] = []
+    for key, assignment in current.items():
+        if key not in wanted_keys:
+            release.role_assignments.remove(assignment)
+            entries.append(
+                (
+                    "release_to_release_role_remove",
+                    _role_diff(assignment.role, previous=assignment.user, current=None),
+                )
+            )
+    for role, user in wanted:
+        if (role.id, user.id) not in current:
+            release.role_assignments.append(ReleaseRoleAssignment(role_id=role.id, user_id=user.id))
+            entries.append(
+                ("release_to_release_role_add", _role_diff(role, previous=None, current=user))
+            )
+    return entries
+
+
+def _role_diff(role: ReleaseRole, previous: User | None, current: User | None) -> dict[str, Any]:
+    def user_ref(user: User | None) -> dict[str, Any] | None:
+        return None if user is None else {"id": user.id, "name": user.name}
+
+    return {
+        "field": "roles",
+        "role": {"id": role.id, "name": role.name},
+        "previous_value": user_ref(previous),
+        "current_value": user_ref(current),
+    }
+
+
+async def stages_by_internal_name(session: AsyncSession, actor: Actor) -> dict[str, Any]:
+    """The portal's stages keyed by internal name (descriptive fields name their stage)."""
+    return {s.internal_name: s for s in await workflow.list_stages(session, actor.portal_id)}
+
+
+SEARCHABLE_FIELDS = frozenset(RELEASE_FIELDS)
+SORTABLE_FIELDS = frozenset(name for name, spec in RELEASE_FIELDS.items() if spec.sortable)
+VIEWS = {view.value: view for view in ReleaseView}

@@ -1,0 +1,92 @@
+"""Text rules: plain-text titles and comments, sanitized HTML descriptions."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+from releasedesk.core.errors import Invalid, Mandatory
+
+TITLE_MAX = 250
+SHORT_DESCRIPTION_MAX = 500
+
+ALLOWED_TAGS = {
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "div",
+    "em",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "img",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "target"},
+    "img": {"src", "alt", "width", "height"},
+    "font": {"color", "size", "face"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "*": {"style"},
+}
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_line(
+    value: str, field: str, *, mandatory: bool = False, max_length: int = TITLE_MAX
+) -> str:
+    """A single line of plain text: no newlines, trimmed, within `max_length`."""
+    if "\n" in value or "\r" in value:
+        raise Invalid(f"'{field}' must be a single line of plain text", field)
+    value = value.strip()
+    if mandatory and not value:
+        raise Mandatory(field)
+    if len(value) > max_length:
+        raise Invalid(f"'{field}' is longer than {max_length} characters", field)
+    return value
+
+
+def sanitize_html(value: str) -> str:
+    """Keep basic formatting; drop scripts, styles' payloads and event handlers."""
+    return nh3.clean(
+        value,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def html_to_text(value: str | None, max_length: int = SHORT_DESCRIPTION_MAX) -> str | None:
+    """The plain text of an HTML fragment, whitespace collapsed (the short description)."""
+    if value is None:
+        return None
+    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
+    return text[:max_length] if text else None

@@ -1,0 +1,290 @@
+"""The only search implementation: a filter tree, sorts and a page, compiled to SQL.
+
+Dialects build a `Query` from their own syntax (SDP list_info, UCR filters, FlexDeploy query
+parameters, web filters); an area's repository supplies the `SearchField`s it can be searched
+on; `compile_filter` and `compile_sorts` turn both into SQLAlchemy clauses that run in the
+database. No rows are ever filtered in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy.sql.elements import UnaryExpression
+
+from releasedesk.core.errors import Invalid, WrongType
+
+
+class Op(StrEnum):
+    IS = "is"
+    IS_NOT = "is not"
+    CONTAINS = "contains"
+    NOT_CONTAINS = "not contains"
+    STARTS_WITH = "starts with"
+    ENDS_WITH = "ends with"
+    GT = "greater than"
+    GTE = "greater or equal"
+    LT = "lesser than"
+    LTE = "lesser or equal"
+    BETWEEN = "between"
+    NOT_BETWEEN = "not between"
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    INT = "int"
+    DATETIME = "datetime"
+    BOOL = "bool"
+    REF = "ref"  # a lookup: compared by id, or by name (any case)
+
+
+TEXT_OPS = {Op.CONTAINS, Op.NOT_CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH}
+ORDER_OPS = {Op.GT, Op.GTE, Op.LT, Op.LTE, Op.BETWEEN, Op.NOT_BETWEEN}
+OPS_BY_TYPE: dict[FieldType, set[Op]] = {
+    FieldType.TEXT: {Op.IS, Op.IS_NOT} | TEXT_OPS,
+    FieldType.INT: {Op.IS, Op.IS_NOT} | ORDER_OPS,
+    FieldType.DATETIME: {Op.IS, Op.IS_NOT} | ORDER_OPS,
+    FieldType.BOOL: {Op.IS, Op.IS_NOT},
+    FieldType.REF: {Op.IS, Op.IS_NOT} | TEXT_OPS,
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    op: Op
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    """Children joined by AND or OR."""
+
+    any_of: bool
+    children: tuple[Node, ...]
+
+
+Node = Condition | Group
+
+
+@dataclass(frozen=True)
+class Sort:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    filter: Node | None = None
+    sorts: tuple[Sort, ...] = ()
+    offset: int = 0
+    limit: int = 10
+    with_total: bool = False
+
+
+@dataclass(frozen=True)
+class SearchField:
+    """How one searchable field maps to SQL.
+
+    `column` is compared for TEXT/INT/DATETIME/BOOL and holds the id for REF; `name_column`
+    is a REF's name. `joins` are the outer joins the columns need (applied once per query).
+    `predicate`, when set, replaces the column comparison (e.g. an EXISTS over role holders).
+    """
+
+    type: FieldType
+    column: Any = None
+    name_column: Any = None
+    joins: tuple[Any, ...] = ()
+    sortable: bool = True
+    predicate: Callable[[Op, tuple[Any, ...]], ColumnElement[bool]] | None = None
+
+
+@dataclass
+class Compiled:
+    where: ColumnElement[bool] | None
+    order_by: list[UnaryExpression[Any]]
+    joins: list[Any] = field(default_factory=list)
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def to_datetime(value: Any, field_name: str) -> dt.datetime:
+    """Epoch milliseconds (number, numeric string or {value}) to an aware UTC datetime."""
+    if isinstance(value, Mapping):
+        value = value.get("value")
+    if isinstance(value, bool):
+        raise WrongType(f"'{field_name}' needs a time in epoch milliseconds", field_name)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int | float):
+        raise WrongType(f"'{field_name}' needs a time in epoch milliseconds", field_name)
+    try:
+        return dt.datetime.fromtimestamp(value / 1000, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise Invalid(f"'{value}' is not a valid time for '{field_name}'", field_name) from None
+
+
+def _to_int(value: Any, field_name: str) -> int:
+    if isinstance(value, Mapping):
+        value = value.get("id", value.get("value"))
+    if isinstance(value, bool):
+        raise WrongType(f"'{field_name}' needs a number", field_name)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise WrongType(f"'{field_name}' needs a number", field_name)
+
+
+def _to_bool(value: Any, field_name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise WrongType(f"'{field_name}' needs true or false", field_name)
+
+
+def _to_text(value: Any, field_name: str) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("name", value.get("value"))
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise WrongType(f"'{field_name}' needs a text value", field_name)
+    return str(value)
+
+
+def text_match(column: Any, op: Op, text: str) -> ColumnElement[bool]:
+    lowered = func.lower(column)
+    needle = escape_like(text.lower())
+    if op is Op.IS:
+        return lowered == text.lower()
+    if op is Op.IS_NOT:
+        return or_(column.is_(None), lowered != text.lower())
+    if op is Op.CONTAINS:
+        return lowered.like(f"%{needle}%", escape="\\")
+    if op is Op.NOT_CONTAINS:
+        return or_(column.is_(None), not_(lowered.like(f"%{needle}%", escape="\\")))
+    if op is Op.STARTS_WITH:
+        return lowered.like(f"{needle}%", escape="\\")
+    return lowered.like(f"%{needle}", escape="\\")
+
+
+def _ordered(column: Any, op: Op, values: list[Any], field_name: str) -> ColumnElement[bool]:
+    if op in (Op.BETWEEN, Op.NOT_BETWEEN):
+        if len(values) != 2:
+            raise Invalid(f"'{op.value}' on '{field_name}' needs two values", field_name)
+        low, high = sorted(values)
+        inside = and_(column >= low, column <= high)
+        return inside if op is Op.BETWEEN else or_(column.is_(None), not_(inside))
+    if len(values) != 1:
+        raise Invalid(f"'{op.value}' on '{field_name}' takes one value", field_name)
+    value = values[0]
+    return {
+        Op.GT: column > value,
+        Op.GTE: column >= value,
+        Op.LT: column < value,
+        Op.LTE: column <= value,
+    }[op]
+
+
+def _equality(column: Any, op: Op, values: list[Any]) -> ColumnElement[bool]:
+    """`is` with several values means any of them; `is not` means none of them."""
+    present = [v for v in values if v is not None]
+    wants_null = len(present) != len(values)
+    match = or_(
+        *([column.in_(present)] if present else []), *([column.is_(None)] if wants_null else [])
+    )
+    if op is Op.IS:
+        return match if (present or wants_null) else false()
+    if wants_null:
+        return not_(match)
+    return or_(column.is_(None), column.not_in(present)) if present else true()
+
+
+def _condition(cond: Condition, spec: SearchField) -> ColumnElement[bool]:
+    if cond.op not in OPS_BY_TYPE[spec.type]:
+        raise Invalid(f"condition '{cond.op.value}' cannot be used on '{cond.field}'", cond.field)
+    if not cond.values:
+        raise Invalid(f"'{cond.field}' needs a value", cond.field)
+    if spec.predicate is not None:
+        return spec.predicate(cond.op, cond.values)
+    name = cond.field
+    if spec.type is FieldType.TEXT or (spec.type is FieldType.REF and cond.op in TEXT_OPS):
+        column = spec.column if spec.type is FieldType.TEXT else spec.name_column
+        if cond.op in (Op.IS, Op.IS_NOT) and None in cond.values:
+            return _equality(column, cond.op, list(cond.values))
+        parts = [text_match(column, cond.op, _to_text(v, name)) for v in cond.values]
+        return and_(*parts) if cond.op in (Op.IS_NOT, Op.NOT_CONTAINS) else or_(*parts)
+    if spec.type is FieldType.REF:
+        return _ref_equality(spec, cond, name)
+    convert = {FieldType.INT: _to_int, FieldType.DATETIME: to_datetime, FieldType.BOOL: _to_bool}
+    values = [None if v is None else convert[spec.type](v, name) for v in cond.values]
+    if cond.op in ORDER_OPS:
+        if None in values:
+            raise Invalid(f"'{cond.op.value}' on '{name}' needs a value", name)
+        return _ordered(spec.column, cond.op, values, name)
+    return _equality(spec.column, cond.op, values)
+
+
+def _ref_equality(spec: SearchField, cond: Condition, name: str) -> ColumnElement[bool]:
+    """A lookup compared by id ({id}, 5, "5") or by name ({name}, "High")."""
+    matches: list[ColumnElement[bool]] = []
+    for value in cond.values:
+        if value is None:
+            matches.append(spec.column.is_(None))
+        elif isinstance(value, Mapping) and value.get("id") is not None:
+            matches.append(spec.column == _to_int(value["id"], name))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            matches.append(spec.column == value)
+        else:
+            matches.append(func.lower(spec.name_column) == _to_text(value, name).lower())
+    match = or_(*matches)
+    if cond.op is Op.IS:
+        return match
+    return or_(spec.column.is_(None), not_(match)) if None not in cond.values else not_(match)
+
+
+def _collect(
+    node: Node, fields: Mapping[str, SearchField], joins: list[Any]
+) -> ColumnElement[bool]:
+    if isinstance(node, Group):
+        parts = [_collect(child, fields, joins) for child in node.children]
+        if not parts:
+            return true()
+        return or_(*parts) if node.any_of else and_(*parts)
+    spec = fields.get(node.field)
+    if spec is None:
+        raise Invalid(f"'{node.field}' is not a field you can search on", node.field)
+    for join in spec.joins:
+        if join not in joins:
+            joins.append(join)
+    return _condition(node, spec)
+
+
+def compile_query(query: Query, fields: Mapping[str, SearchField], tiebreak: Any) -> Compiled:
+    """The WHERE clause, ORDER BY and the joins both need; unknown fields are an Invalid."""
+    joins: list[Any] = []
+    where = _collect(query.filter, fields, joins) if query.filter is not None else None
+    order_by: list[UnaryExpression[Any]] = []
+    for sort in query.sorts:
+        spec = fields.get(sort.field)
+        if spec is None or not spec.sortable:
+            raise Invalid(f"cannot sort on '{sort.field}'", sort.field)
+        for join in spec.joins:
+            if join not in joins:
+                joins.append(join)
+        column = spec.name_column if spec.type is FieldType.REF else spec.column
+        order_by.append(column.desc() if sort.descending else column.asc())
+    last_descending = query.sorts[-1].descending if query.sorts else True
+    order_by.append(tiebreak.desc() if last_descending else tiebreak.asc())
+    return Compiled(where=where, order_by=order_by, joins=joins)
+
+
+def field_names(fields: Mapping[str, SearchField]) -> Sequence[str]:
+    return sorted(fields)
