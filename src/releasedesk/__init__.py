@@ -1,3 +1,3 @@
-"""releasedesk: one release store behind the ServiceDesk Plus, UrbanCode Release and FlexDeploy APIs."""
+"""releasedesk: one release store behind the SDP, UrbanCode Release and FlexDeploy APIs."""
 
 __version__ = "0.1.0"

@@ -73,7 +73,7 @@ async def load_demo(session: AsyncSession, portal_name: str) -> str:
         )
     admin = users.actor_for(people["Maria Lopez"], portal)
     stages = list(await releases.workflow.list_stages(session, portal.id))
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 (repeatable demo data, not secrets)
     now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     for number in range(RELEASE_COUNT):
         system, change = rng.choice(SYSTEMS), rng.choice(CHANGES)

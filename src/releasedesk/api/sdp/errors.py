@@ -59,7 +59,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JsonResponse:
-        error = from_validation_error(list(exc.errors()))  # type: ignore[arg-type]
+        error = from_validation_error(list(exc.errors()))
         return JsonResponse(_envelope(request, failure_status(error)), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)

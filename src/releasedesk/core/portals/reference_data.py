@@ -137,7 +137,7 @@ RELEASE_TYPES = (
     ("Emergency", "#ff3333", False),
     ("Significant", "#cc99ff", False),
 )
-# category -> subcategory -> items; the order gives Software = 3, IE 7 = 7, IE 7 › Install = 6.
+# category -> subcategory -> items; the order gives Software = 3, IE 7 = 7, IE 7 > Install = 6.
 CATEGORY_TREE: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
     ("Hardware", (("Desktop", ("Repair", "Replace")), ("Laptop", ()), ("Printer", ()))),
     ("Network", (("Router", ()), ("Switch", ()))),

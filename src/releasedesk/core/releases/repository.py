@@ -78,7 +78,7 @@ def visible_to(actor: Actor) -> ColumnElement[bool] | None:
     return or_(Release.created_by_id == actor.user_id, Release.id.in_(requested))
 
 
-def _closed_stage_ids(portal_id: int) -> Select[tuple[int]]:
+def _closed_stage_ids(portal_id: int) -> Select[int]:
     return select(ReleaseStage.id).where(
         ReleaseStage.portal_id == portal_id, ReleaseStage.internal_name == "close"
     )

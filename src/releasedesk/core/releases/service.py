@@ -312,14 +312,16 @@ async def _apply_category_tree(
     existing: Release | None,
 ) -> None:
     """A subcategory belongs to the category, an item to the subcategory."""
-    if changes.given("category") and existing is not None and not changes.given("subcategory"):
-        # A new category drops a subcategory and item that no longer fit under it.
-        if (
-            existing.subcategory is not None
-            and existing.subcategory.parent_id != release.category_id
-        ):
-            release.subcategory_id = None
-            release.item_id = None
+    # A new category drops a subcategory and item that no longer fit under it.
+    if (
+        changes.given("category")
+        and existing is not None
+        and not changes.given("subcategory")
+        and existing.subcategory is not None
+        and existing.subcategory.parent_id != release.category_id
+    ):
+        release.subcategory_id = None
+        release.item_id = None
     if changes.given("subcategory"):
         if changes.subcategory is None:
             release.subcategory_id = None
