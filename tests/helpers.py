@@ -42,8 +42,16 @@ class Desk:
     def database(self) -> Database:
         return self.client.app.state.database  # type: ignore[attr-defined,no-any-return]
 
-    def request(self, method: str, path: str, *, key: str | None = None,
-                input_data: Any = None, as_: str = "query", **kwargs: Any) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None = None,
+        input_data: Any = None,
+        as_: str = "query",
+        **kwargs: Any,
+    ) -> httpx.Response:
         """Send input_data the way SDP clients do: in the query, a form body or a JSON body."""
         headers = kwargs.pop("headers", {})
         if key is None:
@@ -104,20 +112,35 @@ def make_desk(client: TestClient, existing_portal: str | None = None) -> Desk:
             else:
                 portal = await portals.create_portal(session, name)
             people: dict[str, Person] = {}
-            for person, role in (("Ada Admin", "admin"), ("Heather Graham", "technician"),
-                                 ("Rita Requester", "requester"),
-                                 ("Otto Requester", "requester")):
+            for person, role in (
+                ("Ada Admin", "admin"),
+                ("Heather Graham", "technician"),
+                ("Rita Requester", "requester"),
+                ("Otto Requester", "requester"),
+            ):
                 person = person + suffix
                 user = await users.add_user(
-                    session, portal_id=portal.id, name=person, role=role,
+                    session,
+                    portal_id=portal.id,
+                    name=person,
+                    role=role,
                     email_id=f"{person.replace(' ', '.').lower()}@{name}.example.com",
-                    password=f"{role}-pass")
+                    password=f"{role}-pass",
+                )
                 key = await users.create_api_key(session, user=user)
                 people[role if role != "requester" or "Rita" in person else "other"] = Person(
-                    user.id, person, key)
+                    user.id, person, key
+                )
             return portal.id, people
 
     portal_id, people = client.portal.call(setup)
-    return Desk(client=client, portal=name, portal_id=portal_id, admin=people["admin"],
-                technician=people["technician"], requester=people["requester"],
-                other_requester=people["other"], people=people)
+    return Desk(
+        client=client,
+        portal=name,
+        portal_id=portal_id,
+        admin=people["admin"],
+        technician=people["technician"],
+        requester=people["requester"],
+        other_requester=people["other"],
+        people=people,
+    )

@@ -8,8 +8,9 @@ from typing import Any
 VOLATILE_KEYS = {"id", "value", "display_value", "image_token", "ci_id", "stage_index", "color"}
 
 
-def shape_problems(expected: Any, actual: Any, path: str = "$", compare_values: bool = True
-                   ) -> list[str]:
+def shape_problems(
+    expected: Any, actual: Any, path: str = "$", compare_values: bool = True
+) -> list[str]:
     """Every place where `actual` lacks a key of `expected` or has another JSON type."""
     problems: list[str] = []
     if expected is None:

@@ -35,9 +35,16 @@ def test_add_sample_verbatim_gets_the_sample_response_shape(default_desk: Desk) 
 def test_get_sample_shape(default_desk: Desk) -> None:
     desk = default_desk
     created = desk.post("/api/v3/releases", input_data=raw("add_request.json")).json()["release"]
-    desk.put(f"/api/v3/releases/{created['id']}", input_data={"release": {
-        "stage": {"name": "Planning"}, "status": {"name": "Rejected"},
-        "next_review_on": {"value": "1592820250370"}}})
+    desk.put(
+        f"/api/v3/releases/{created['id']}",
+        input_data={
+            "release": {
+                "stage": {"name": "Planning"},
+                "status": {"name": "Rejected"},
+                "next_review_on": {"value": "1592820250370"},
+            }
+        },
+    )
     response = desk.get(f"/api/v3/releases/{created['id']}")
     assert response.status_code == 200
     expected = load("get_response.json")
@@ -47,8 +54,11 @@ def test_get_sample_shape(default_desk: Desk) -> None:
 def test_update_sample_verbatim(default_desk: Desk) -> None:
     desk = default_desk
     created = desk.post("/api/v3/releases", input_data={"release": {"title": "Before"}}).json()
-    response = desk.put(f"/api/v3/releases/{created['release']['id']}",
-                        input_data=raw("update_request.json"), as_="form")
+    response = desk.put(
+        f"/api/v3/releases/{created['release']['id']}",
+        input_data=raw("update_request.json"),
+        as_="form",
+    )
     assert response.status_code == 200, response.text
     assert shape_problems(load("update_response.json"), response.json()) == []
 
@@ -63,12 +73,20 @@ def _for_fresh_portal(sample: dict[str, Any]) -> dict[str, Any]:
 def test_list_sample_verbatim(desk: Desk) -> None:
     desk.post("/releases", input_data=_for_fresh_portal(load("add_request.json")))
     desk.create_release(title="Unrelated Exchange patch")
-    created = desk.post("/releases", input_data=_for_fresh_portal(
-        load("add_request.json"))).json()["release"]
-    desk.put(f"/releases/{created['id']}", input_data={"release": {
-        "title": "MSSQL Server service pack upgrade release",
-        "stage": {"name": "Planning"}, "status": {"name": "Rejected"},
-        "next_review_on": {"value": "1592820250370"}}})
+    created = desk.post("/releases", input_data=_for_fresh_portal(load("add_request.json"))).json()[
+        "release"
+    ]
+    desk.put(
+        f"/releases/{created['id']}",
+        input_data={
+            "release": {
+                "title": "MSSQL Server service pack upgrade release",
+                "stage": {"name": "Planning"},
+                "status": {"name": "Rejected"},
+                "next_review_on": {"value": "1592820250370"},
+            }
+        },
+    )
     response = desk.get("/releases", input_data=raw("list_request.json"), as_="form")
     assert response.status_code == 200, response.text
     body = response.json()
@@ -80,6 +98,8 @@ def test_list_sample_verbatim(desk: Desk) -> None:
     assert body["list_info"]["sort_field"] == "id"
     assert body["list_info"]["sort_order"] == "desc"
     titles = [r["title"] for r in body["releases"]]
-    assert titles == ["MSSQL Server service pack upgrade release",
-                      "MSSQL Server service pack upgrade"]
+    assert titles == [
+        "MSSQL Server service pack upgrade release",
+        "MSSQL Server service pack upgrade",
+    ]
     assert body["releases"][0]["status"]["name"] == "Rejected"

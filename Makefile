@@ -1,0 +1,46 @@
+# releasedesk — `make serve` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8080
+
+.PHONY: install lint format test test-sqlite test-postgresql serve bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+format: install
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+test: lint
+	PATH="$(abspath $(BIN)):$$PATH" bash scripts/test.sh
+
+test-sqlite: install
+	RELEASEDESK_TEST_DATABASE=sqlite $(BIN)/pytest
+
+serve: install
+	$(BIN)/releasedesk db upgrade
+	$(BIN)/releasedesk demo
+	@key=$$($(BIN)/releasedesk token create administrator | tail -n 1); \
+	echo ""; \
+	echo "releasedesk is starting on http://127.0.0.1:$(PORT) — try:"; \
+	echo ""; \
+	echo "  curl -s -H 'authtoken: $$key' http://127.0.0.1:$(PORT)/api/v3/releases"; \
+	echo ""
+	$(BIN)/releasedesk serve --port $(PORT)
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
