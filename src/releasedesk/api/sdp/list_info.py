@@ -130,6 +130,7 @@ def _criteria(items: list[Any], known: Collection[str]) -> Node | None:
     for item in items:
         if not isinstance(item, Mapping):
             raise WrongType("search_criteria entries must be objects", "search_criteria")
+        any_of = _logic(item)
         node: Node | None = _condition(item, known) if "field" in item else None
         children = item.get("children")
         if children is not None:
@@ -140,7 +141,7 @@ def _criteria(items: list[Any], known: Collection[str]) -> Node | None:
                 node = inner if node is None else _join(node, inner, _first_logic(children))
         if node is None:
             continue
-        result = node if result is None else _join(result, node, _logic(item))
+        result = node if result is None else _join(result, node, any_of)
     return result
 
 

@@ -93,11 +93,11 @@ def role_holder_field(internal_name: str) -> SearchField:
 
 def build_release_fields() -> dict[str, SearchField]:
     fields: dict[str, SearchField] = {
-        "id": SearchField(FieldType.INT, column=Release.id),
-        "title": SearchField(FieldType.TEXT, column=Release.title),
+        "id": SearchField(FieldType.INT, column=Release.id, nullable=False),
+        "title": SearchField(FieldType.TEXT, column=Release.title, nullable=False),
         "short_description": SearchField(FieldType.TEXT, column=Release.short_description),
         "description": SearchField(FieldType.TEXT, column=Release.short_description),
-        "emergency": SearchField(FieldType.BOOL, column=Release.emergency),
+        "emergency": SearchField(FieldType.BOOL, column=Release.emergency, nullable=False),
         "notes_present": SearchField(FieldType.BOOL, column=Release.notes_present),
     }
     for name in (
@@ -109,7 +109,9 @@ def build_release_fields() -> dict[str, SearchField]:
         "next_review_on",
         "last_updated_time",
     ):
-        fields[name] = SearchField(FieldType.DATETIME, column=getattr(Release, name))
+        fields[name] = SearchField(
+            FieldType.DATETIME, column=getattr(Release, name), nullable=name != "created_time"
+        )
     lookups = {
         "priority": (Priority, Release.priority_id, ()),
         "impact": (Impact, Release.impact_id, ()),

@@ -101,6 +101,7 @@ class SearchField:
     name_column: Any = None
     joins: tuple[Any, ...] = ()
     sortable: bool = True
+    nullable: bool = True
     predicate: Callable[[Op, tuple[Any, ...]], ColumnElement[bool]] | None = None
 
 
@@ -280,7 +281,9 @@ def compile_query(query: Query, fields: Mapping[str, SearchField], tiebreak: Any
             if join not in joins:
                 joins.append(join)
         column = spec.name_column if spec.type is FieldType.REF else spec.column
-        order_by.append(column.desc() if sort.descending else column.asc())
+        ordered = column.desc() if sort.descending else column.asc()
+        # Empty values sort last either way, on every database (PostgreSQL and SQLite differ).
+        order_by.append(ordered.nulls_last() if spec.nullable else ordered)
     last_descending = query.sorts[-1].descending if query.sorts else True
     order_by.append(tiebreak.desc() if last_descending else tiebreak.asc())
     return Compiled(where=where, order_by=order_by, joins=joins)
