@@ -125,7 +125,7 @@ def make_desk(client: TestClient, existing_portal: str | None = None) -> Desk:
                     name=person,
                     role=role,
                     email_id=f"{person.replace(' ', '.').lower()}@{name}.example.com",
-                    password=f"{role}-pass",
+                    password="admin-pass" if role == "admin" else None,
                 )
                 key = await users.create_api_key(session, user=user)
                 people[role if role != "requester" or "Rita" in person else "other"] = Person(
