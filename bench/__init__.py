@@ -1,0 +1,1 @@
+"""Benchmarks: seed data in bulk, serve, load with wrk from another process, report."""
