@@ -38,6 +38,61 @@ FIELD_DISPLAY_NAMES: dict[str, str] = {
 }
 
 
+def user_snapshot(user: Any) -> dict[str, Any] | None:
+    """A user as history keeps them: as they were when the change was made."""
+    if user is None:
+        return None
+    department = user.department
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email_id": user.email_id,
+        "phone": user.phone,
+        "mobile": user.mobile,
+        "is_vipuser": user.is_vipuser,
+        "department": None
+        if department is None
+        else {"id": department.id, "name": department.name},
+    }
+
+
+def role_snapshot(role: Any) -> dict[str, Any]:
+    return {
+        "id": role.id,
+        "name": role.name,
+        "internal_name": role.internal_name,
+        "user_type": role.user_type,
+        "prominent": role.prominent,
+    }
+
+
+def role_change(
+    role: Any, assignment_id: int | None, previous: Any, current: Any
+) -> list[dict[str, Any]]:
+    """The diff of a role assignment, in the three parts SDP shows: user, id, role."""
+    added = current is not None
+    return [
+        {
+            "field": "user",
+            "previous_value": user_snapshot(previous),
+            "current_value": user_snapshot(current),
+        },
+        {
+            "field": "id",
+            "previous_value": None if added else assignment_id,
+            "current_value": assignment_id if added else None,
+        },
+        {
+            "field": "role",
+            "previous_value": None if added else role_snapshot(role),
+            "current_value": role_snapshot(role) if added else None,
+        },
+    ]
+
+
+MOVE_FIELDS = ("stage", "status")
+
+
 def _ref(row: Any) -> dict[str, Any] | None:
     return None if row is None else {"id": row.id, "name": row.name}
 

@@ -18,31 +18,26 @@ from releasedesk.core.errors import (
     WrongType,
 )
 from releasedesk.core.lookups import service as lookups
-from releasedesk.core.releases import history, repository
+from releasedesk.core.releases import history, repository, roles
 from releasedesk.core.releases.repository import ReleaseView
 from releasedesk.core.releases.schemas import (
     DESCRIPTIVE_KINDS,
     LOOKUP_FIELDS,
     TIME_FIELDS,
     ReleaseChanges,
-    RoleHolder,
 )
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS
 from releasedesk.core.releases.text import html_to_text, plain_line, sanitize_html
 from releasedesk.core.search.query import Query
-from releasedesk.core.users import service as users
 from releasedesk.core.workflow import service as workflow
 from releasedesk.db.models import (
     Release,
     ReleaseDescriptiveField,
-    ReleaseRole,
     ReleaseRoleAssignment,
     ReleaseService,
     ReleaseStatusComment,
-    User,
 )
 
-REQUESTER_ROLE = "release_requester"
 CREATION_COMMENT = "The above Stage/Status is set as part of 'Release' creation"
 
 
@@ -55,7 +50,7 @@ class ReleasePage:
 
 def access_of(release: Release) -> ReleaseAccess:
     requesters = frozenset(
-        a.user_id for a in release.role_assignments if a.role.internal_name == REQUESTER_ROLE
+        a.user_id for a in release.role_assignments if a.role.internal_name == roles.REQUESTER
     )
     return ReleaseAccess(
         stage_internal_name=release.stage.internal_name,
@@ -127,11 +122,14 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
         ReleaseService(service_id=s)
         for s in await _service_ids(session, actor, changes.services or [])
     ]
-    holders = await _resolve_roles(session, actor, changes.roles or [])
-    if not any(role.internal_name == REQUESTER_ROLE for role, _ in holders):
-        requester_role = await _role_by_internal_name(session, actor, REQUESTER_ROLE)
-        if requester_role is not None:
-            holders.append((requester_role, await _user(session, actor, {"id": actor.user_id})))
+    holders = await roles.resolve_holders(session, actor, changes.roles or [])
+    if not any(role.internal_name == roles.REQUESTER for role, _ in holders):
+        holders.append(
+            (
+                await roles.role_by_internal_name(session, actor, roles.REQUESTER),
+                await roles.resolve_user(session, actor, {"id": actor.user_id}),
+            )
+        )
     release.role_assignments = [
         ReleaseRoleAssignment(role_id=role.id, user_id=user.id) for role, user in holders
     ]
@@ -180,50 +178,30 @@ async def update_release(
     await _apply_fields(session, actor, release, changes, existing=release)
     await _update_descriptive_fields(release, changes, actor, now)
     if changes.given("services"):
-        wanted = await _service_ids(session, actor, changes.services or [])
+        service_ids = await _service_ids(session, actor, changes.services or [])
         release.service_links = [
-            link for link in release.service_links if link.service_id in wanted
+            link for link in release.service_links if link.service_id in service_ids
         ]
         kept = {link.service_id for link in release.service_links}
-        release.service_links.extend(ReleaseService(service_id=s) for s in wanted if s not in kept)
-    role_changes = (
-        await _update_roles(session, actor, release, changes) if changes.given("roles") else []
-    )
+        release.service_links.extend(
+            ReleaseService(service_id=s) for s in service_ids if s not in kept
+        )
+    if changes.given("roles"):
+        holders = await roles.resolve_holders(session, actor, changes.roles or [])
+        await roles.set_holders(session, actor, release, holders, now)
     release.last_updated_time = now
     release.version += 1
     release = await repository.refresh(session, release)
 
-    field_diff = history.diff(before, history.snapshot(release))
-    if field_diff:
-        await history.record(
-            session,
-            release_id=release.id,
-            actor=actor,
-            operation="update",
-            changes=field_diff,
-            time=now,
-        )
-    for operation, payload in role_changes:
-        await history.record(
-            session,
-            release_id=release.id,
-            actor=actor,
-            operation=operation,
-            changes=[payload],
-            time=now,
-        )
-    if (release.stage_id, release.status_id) != (old_stage, old_status) or _comment(changes):
-        repository.add_status_comment(
-            session,
-            ReleaseStatusComment(
-                release_id=release.id,
-                stage_id=release.stage_id,
-                status_id=release.status_id,
-                comment=_comment(changes),
-                commented_by_id=actor.user_id,
-                commented_on=now,
-            ),
-        )
+    await record_changes(
+        session,
+        actor,
+        release,
+        before,
+        now,
+        _comment(changes),
+        moved=(release.stage_id, release.status_id) != (old_stage, old_status),
+    )
     await session.flush()
     return release
 
@@ -381,90 +359,6 @@ async def _service_ids(
     return ids
 
 
-async def _user(
-    session: AsyncSession, actor: Actor, ref: dict[str, Any], field: str = "user"
-) -> User:
-    """A user of the caller's portal by id, name or email_id."""
-    user_id = lookups.reference_id(ref.get("id"), field)
-    if user_id is not None:
-        found = await users.repository.get(session, actor.portal_id, user_id)
-        if found is None:
-            raise Invalid(f"No user with id '{user_id}'", field)
-        return found
-    login = ref.get("email_id") or ref.get("name")
-    if not isinstance(login, str):
-        raise Invalid(f"'{field}' needs an id, a name or an email_id", field)
-    try:
-        return await users.find_user(session, actor.portal_id, login)
-    except NotFound:
-        raise Invalid(f"No user '{login}'", field) from None
-
-
-async def _role_by_internal_name(
-    session: AsyncSession, actor: Actor, internal: str
-) -> ReleaseRole | None:
-    for role in await lookups.list_lookups(session, actor.portal_id, "release_role"):
-        if isinstance(role, ReleaseRole) and role.internal_name == internal:
-            return role
-    return None
-
-
-async def _resolve_roles(
-    session: AsyncSession, actor: Actor, holders: list[RoleHolder]
-) -> list[tuple[ReleaseRole, User]]:
-    """Each (role, user); SGT roles (engineer, manager, …) need a technician or admin."""
-    resolved: list[tuple[ReleaseRole, User]] = []
-    for holder in holders:
-        role = await lookups.resolve(
-            session, actor.portal_id, "release_role", holder.role, field="roles.role"
-        )
-        assert isinstance(role, ReleaseRole)
-        user = await _user(session, actor, holder.user, field="roles.user")
-        if role.user_type == "SGT" and user.role == "requester":
-            raise Invalid(f"'{user.name}' is a requester and cannot be {role.name}", "roles.user")
-        if (role.id, user.id) not in {(r.id, u.id) for r, u in resolved}:
-            resolved.append((role, user))
-    return resolved
-
-
-async def _update_roles(
-    session: AsyncSession, actor: Actor, release: Release, changes: ReleaseChanges
-) -> list[tuple[str, dict[str, Any]]]:
-    """Make the release's role holders exactly those given; returns the history entries."""
-    wanted = await _resolve_roles(session, actor, changes.roles or [])
-    wanted_keys = {(role.id, user.id) for role, user in wanted}
-    current = {(a.role_id, a.user_id): a for a in release.role_assignments}
-    entries: list[tuple[str, dict[str, Any]]] = []
-    for key, assignment in current.items():
-        if key not in wanted_keys:
-            release.role_assignments.remove(assignment)
-            entries.append(
-                (
-                    "release_to_release_role_remove",
-                    _role_diff(assignment.role, previous=assignment.user, current=None),
-                )
-            )
-    for role, user in wanted:
-        if (role.id, user.id) not in current:
-            release.role_assignments.append(ReleaseRoleAssignment(role_id=role.id, user_id=user.id))
-            entries.append(
-                ("release_to_release_role_add", _role_diff(role, previous=None, current=user))
-            )
-    return entries
-
-
-def _role_diff(role: ReleaseRole, previous: User | None, current: User | None) -> dict[str, Any]:
-    def user_ref(user: User | None) -> dict[str, Any] | None:
-        return None if user is None else {"id": user.id, "name": user.name}
-
-    return {
-        "field": "roles",
-        "role": {"id": role.id, "name": role.name},
-        "previous_value": user_ref(previous),
-        "current_value": user_ref(current),
-    }
-
-
 async def stages_by_internal_name(session: AsyncSession, actor: Actor) -> dict[str, Any]:
     """The portal's stages keyed by internal name (descriptive fields name their stage)."""
     return {s.internal_name: s for s in await workflow.list_stages(session, actor.portal_id)}
@@ -473,3 +367,62 @@ async def stages_by_internal_name(session: AsyncSession, actor: Actor) -> dict[s
 SEARCHABLE_FIELDS = frozenset(RELEASE_FIELDS)
 SORTABLE_FIELDS = frozenset(name for name, spec in RELEASE_FIELDS.items() if spec.sortable)
 VIEWS = {view.value: view for view in ReleaseView}
+
+
+async def record_changes(
+    session: AsyncSession,
+    actor: Actor,
+    release: Release,
+    before: dict[str, Any],
+    now: dt.datetime,
+    comment: str | None,
+    *,
+    moved: bool,
+    operation: str = "update",
+) -> None:
+    """History for a change (field diffs; a stage/status move apart) and its status comment."""
+    changes = history.diff(before, history.snapshot(release))
+    move = [c for c in changes if c["field"] in history.MOVE_FIELDS]
+    fields = [c for c in changes if c["field"] not in history.MOVE_FIELDS]
+    if operation != "update":
+        await history.record(
+            session,
+            release_id=release.id,
+            actor=actor,
+            operation=operation,
+            changes=changes,
+            description=comment,
+            time=now,
+        )
+    else:
+        if move:
+            await history.record(
+                session,
+                release_id=release.id,
+                actor=actor,
+                operation="status_change",
+                changes=move,
+                description=comment,
+                time=now,
+            )
+        if fields:
+            await history.record(
+                session,
+                release_id=release.id,
+                actor=actor,
+                operation="update",
+                changes=fields,
+                time=now,
+            )
+    if moved or comment:
+        repository.add_status_comment(
+            session,
+            ReleaseStatusComment(
+                release_id=release.id,
+                stage_id=release.stage_id,
+                status_id=release.status_id,
+                comment=comment,
+                commented_by_id=actor.user_id,
+                commented_on=now,
+            ),
+        )

@@ -1,5 +1,6 @@
 """All tables; importing this package registers every model on Base.metadata."""
 
+from releasedesk.db.models.approvals import Approval, ApprovalLevel
 from releasedesk.db.models.lookups import (
     LOOKUP_MODELS,
     Category,
@@ -28,11 +29,20 @@ from releasedesk.db.models.releases import (
     ReleaseStatusComment,
 )
 from releasedesk.db.models.users import ApiKey, User
+from releasedesk.db.models.work import (
+    ReleaseAssociation,
+    ReleaseNote,
+    ReleaseReminder,
+    ReleaseTask,
+    ReleaseWorklog,
+)
 from releasedesk.db.models.workflow import ReleaseStage, ReleaseStatus, ReleaseTemplate, Workflow
 
 __all__ = [
     "LOOKUP_MODELS",
     "ApiKey",
+    "Approval",
+    "ApprovalLevel",
     "Category",
     "ClosureCode",
     "Department",
@@ -42,16 +52,21 @@ __all__ = [
     "Portal",
     "Priority",
     "Release",
+    "ReleaseAssociation",
     "ReleaseDescriptiveField",
     "ReleaseHistory",
+    "ReleaseNote",
+    "ReleaseReminder",
     "ReleaseRole",
     "ReleaseRoleAssignment",
     "ReleaseService",
     "ReleaseStage",
     "ReleaseStatus",
     "ReleaseStatusComment",
+    "ReleaseTask",
     "ReleaseTemplate",
     "ReleaseType",
+    "ReleaseWorklog",
     "Risk",
     "Service",
     "Site",
