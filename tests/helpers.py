@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 from sqlalchemy import func, select
@@ -60,6 +61,9 @@ class Desk:
             headers.setdefault("authtoken", key)
         own_path = path.startswith("/") and not path.startswith("/releases")
         url = path if own_path else self.base + path
+        if "?" in url:  # keep the path's own query (ids=…) beside input_data
+            url, _, query = url.partition("?")
+            kwargs["params"] = {**dict(parse_qsl(query)), **kwargs.get("params", {})}
         if input_data is not None:
             text = input_data if isinstance(input_data, str) else json.dumps(input_data)
             if as_ == "query":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from releasedesk.api.safety import CatchAllMiddleware
-from releasedesk.api.sdp import errors
+from releasedesk.api.sdp import errors, lifecycle
 from releasedesk.api.sdp.router import router
 
 
@@ -18,6 +18,8 @@ def create_sdp_app(database: object) -> FastAPI:
     )
     app.state.database = database
     errors.install(app)
+    # The fixed paths (/releases/close, /releases/assign, …) go before /releases/{id}.
+    app.include_router(lifecycle.router)
     app.include_router(router)
     app.add_middleware(CatchAllMiddleware, render=errors.internal_error)
     return app

@@ -175,25 +175,21 @@ def _sorts(info: Mapping[str, Any], sortable: Collection[str]) -> list[Sort]:
     return sorts
 
 
-def parse_list_info(
-    payload: Mapping[str, Any],
-    *,
-    searchable: Collection[str],
-    sortable: Collection[str],
-    returnable: Collection[str],
-    default_sort: Sort,
-) -> ListRequest:
-    """A core Query from `{"list_info": {…}}` (fields_required may also sit beside it)."""
+def _info_of(payload: Mapping[str, Any], allowed: Collection[str]) -> Mapping[str, Any]:
     info = payload.get("list_info", {})
     if info is None:
         info = {}
     if not isinstance(info, Mapping):
         raise WrongType("'list_info' must be an object", "list_info")
-    unknown = set(info) - LIST_INFO_KEYS
+    unknown = set(info) - set(allowed)
     if unknown:
         name = sorted(unknown)[0]
-        raise Invalid(f"'{name}' is not a list_info key", f"list_info.{name}")
+        raise Invalid(f"'{name}' is not a list_info key here", f"list_info.{name}")
+    return info
 
+
+def _paging(info: Mapping[str, Any]) -> tuple[int, int]:
+    """(start_index, row_count): 1-based, `page` when no start_index, at most 100 rows."""
     row_count = _int(info.get("row_count", DEFAULT_ROW_COUNT), "row_count")
     if row_count < 1:
         raise Invalid("'list_info.row_count' must be at least 1", "list_info.row_count")
@@ -204,6 +200,34 @@ def parse_list_info(
         start_index = (max(_int(info["page"], "page"), 1) - 1) * row_count + 1
     else:
         start_index = 1
+    return start_index, row_count
+
+
+PAGING_KEYS = ("row_count", "start_index", "page", "get_total_count")
+
+
+def paging_of(payload: Mapping[str, Any]) -> tuple[Query, dict[str, Any]]:
+    """Only paging (for lists with a fixed order: history, comments, sub-resources)."""
+    info = _info_of(payload, PAGING_KEYS)
+    start_index, row_count = _paging(info)
+    with_total = _truthy(info.get("get_total_count"))
+    echo: dict[str, Any] = {"start_index": start_index}
+    if with_total:
+        echo["get_total_count"] = "true"
+    return Query(offset=start_index - 1, limit=row_count, with_total=with_total), echo
+
+
+def parse_list_info(
+    payload: Mapping[str, Any],
+    *,
+    searchable: Collection[str],
+    sortable: Collection[str],
+    returnable: Collection[str],
+    default_sort: Sort,
+) -> ListRequest:
+    """A core Query from `{"list_info": {…}}` (fields_required may also sit beside it)."""
+    info = _info_of(payload, LIST_INFO_KEYS)
+    start_index, row_count = _paging(info)
 
     filters: list[Node] = []
     search_fields = _maybe_json(info.get("search_fields"), "search_fields")

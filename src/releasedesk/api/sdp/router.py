@@ -42,7 +42,7 @@ def release_id_of(raw: str) -> int:
     return int(raw)
 
 
-async def _release_response(
+async def release_response(
     session: Session, actor: CurrentActor, release: Any, status_code: int = 200
 ) -> JsonResponse:
     stages = await releases.stages_by_internal_name(session, actor)
@@ -55,7 +55,7 @@ async def add_release(request: Request, session: Session, actor: CurrentActor) -
     """Add a release (title mandatory; template, stage and status default)."""
     release_in = parse_release(await read_input_data(request))
     release = await releases.add_release(session, actor, translate.release_to_core(release_in))
-    return await _release_response(session, actor, release, HTTP_201_CREATED)
+    return await release_response(session, actor, release, HTTP_201_CREATED)
 
 
 @router.get("/releases")
@@ -83,15 +83,12 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
     if fields is None:
         fields = set(translate.LIST_FIELDS)
     rows = [translate.release_json(r, stages, fields) for r in page.releases]
-    list_info: dict[str, Any] = {
-        "has_more_rows": page.has_more,
-        **listing.echo,
-        "row_count": len(rows),
-    }
-    if page.total is not None:
-        list_info["total_count"] = page.total
     return JsonResponse(
-        {"response_status": success_status(as_list=True), "list_info": list_info, "releases": rows}
+        {
+            "response_status": success_status(as_list=True),
+            "list_info": translate.list_info(listing.echo, page, len(rows)),
+            "releases": rows,
+        }
     )
 
 
@@ -99,7 +96,7 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
 async def get_release(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
     """One release by id."""
     release = await releases.get_release(session, actor, release_id_of(release_id))
-    return await _release_response(session, actor, release)
+    return await release_response(session, actor, release)
 
 
 @router.put("/releases/{release_id}")
@@ -112,4 +109,4 @@ async def update_release(
     release = await releases.update_release(
         session, actor, rid, translate.release_to_core(release_in)
     )
-    return await _release_response(session, actor, release)
+    return await release_response(session, actor, release)

@@ -62,7 +62,7 @@ LIST_FIELDS = (
 # --- SDP -> core -------------------------------------------------------------------------
 
 
-def _ref(value: Any) -> dict[str, Any]:
+def reference(value: Any) -> dict[str, Any]:
     """{"id"/"name"} from a reference object, a name, or a bare id."""
     if isinstance(value, dict):
         return {k: value[k] for k in ("id", "name", "email_id") if value.get(k) is not None}
@@ -112,15 +112,17 @@ def release_to_core(release: ReleaseIn) -> ReleaseChanges:
         if field in PLAIN_FIELDS:
             values[field] = value
         elif field in REF_FIELDS:
-            values[field] = None if value is None else _ref(value)
+            values[field] = None if value is None else reference(value)
         elif field in TIME_FIELDS:
             values[field] = _time(value, field)
         elif field in DESCRIPTIVE_KINDS:
             values[field] = _descriptive(value, field)
         elif field == "services":
-            values[field] = [_ref(v) for v in value or []]
+            values[field] = [reference(v) for v in value or []]
         elif field == "roles":
-            values[field] = [RoleHolder(role=_ref(r.role), user=_ref(r.user)) for r in value or []]
+            values[field] = [
+                RoleHolder(role=reference(r.role), user=reference(r.user)) for r in value or []
+            ]
         elif field == "emergency":
             values[field] = _bool(value, field)
     return ReleaseChanges(**values)
@@ -146,7 +148,7 @@ def colored(row: Any) -> dict[str, Any] | None:
     return None if row is None else {"color": row.color, "name": row.name, "id": str(row.id)}
 
 
-def user_json(user: Any) -> dict[str, Any] | None:
+def user_json(user: Any, profile_pic: Any = PROFILE_PIC) -> dict[str, Any] | None:
     if user is None:
         return None
     return {
@@ -154,7 +156,7 @@ def user_json(user: Any) -> dict[str, Any] | None:
         "phone": user.phone,
         "name": user.name,
         "mobile": user.mobile,
-        "profile_pic": PROFILE_PIC,
+        "profile_pic": profile_pic,
         "is_vipuser": user.is_vipuser,
         "id": str(user.id),
         "department": named(user.department),
@@ -346,3 +348,118 @@ RELEASE_KEYS = frozenset(
         *DESCRIPTIVE_KINDS,
     }
 )
+
+
+# --- lists, history and comments ---------------------------------------------------------
+
+OPERATION_NAMES = {
+    "add": "Release Created",
+    "update": "Release Updated",
+    "status_change": "Stage/Status Changed",
+    "close": "Release Closed",
+    "move_to_trash": "Release Deleted",
+    "restore_from_trash": "Release Restored",
+    "release_to_release_role_add": "User assigned for role",
+    "release_to_release_role_remove": "User removed from role",
+}
+HISTORY_TIME_FIELDS = {
+    "scheduled_start_time",
+    "scheduled_end_time",
+    "next_review_on",
+    "completed_time",
+    "start_time",
+    "end_time",
+    "actual_start_time",
+    "actual_end_time",
+    "time",
+}
+EXTRA_DISPLAY_NAMES = {"user": "User", "role": "Role"}
+
+
+def list_info(echo: dict[str, Any], page: Any, row_count: int) -> dict[str, Any]:
+    """The list_info of a list response: what was applied, how many rows, and whether more."""
+    info: dict[str, Any] = {"has_more_rows": page.has_more, **echo, "row_count": row_count}
+    if page.total is not None:
+        info["total_count"] = page.total
+    return info
+
+
+def history_time(value: dt.datetime) -> dict[str, str]:
+    return {
+        "display_value": value.strftime(DISPLAY_FORMAT),
+        "date": value.strftime("%b %d, %Y"),
+        "time": value.strftime("%I:%M %p"),
+        "value": str(int(value.timestamp() * 1000)),
+    }
+
+
+def _stringify_ids(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {
+            k: (str(v) if k == "id" and v is not None else _stringify_ids(v))
+            for k, v in value.items()
+        }
+        if "email_id" in out and "profile_pic" not in out:
+            out["profile_pic"] = None
+        return out
+    if isinstance(value, list):
+        return [_stringify_ids(v) for v in value]
+    return value
+
+
+def _history_value(field: str, value: Any) -> Any:
+    if field in HISTORY_TIME_FIELDS and isinstance(value, int):
+        return sdp_time(dt.datetime.fromtimestamp(value / 1000, dt.UTC))
+    if field == "id" and value is not None:
+        return str(value)
+    return _stringify_ids(value)
+
+
+def _diff_field(name: str, display_names: dict[str, str]) -> dict[str, str]:
+    display = display_names.get(name) or EXTRA_DISPLAY_NAMES.get(name)
+    return {"name": name, "display_name": display} if display else {"name": name}
+
+
+def history_json(release: Any, entry: Any, display_names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "release": {"id": str(release.id), "title": release.title},
+        "by": user_json(entry.actor, profile_pic=None),
+        "description": entry.description or "",
+        "diff": [
+            {
+                "field": _diff_field(d["field"], display_names),
+                "previous_value": _history_value(d["field"], d.get("previous_value")),
+                "current_value": _history_value(d["field"], d.get("current_value")),
+            }
+            for d in entry.diff or []
+        ],
+        "id": str(entry.id),
+        "time": history_time(entry.time),
+        "operation": {
+            "name": entry.operation,
+            "display_name": OPERATION_NAMES.get(
+                entry.operation, entry.operation.replace("_", " ").capitalize()
+            ),
+        },
+    }
+
+
+def status_comment_json(release: Any, comment: Any) -> dict[str, Any]:
+    user = user_json(comment.commented_by)
+    if user is not None:
+        user = {k: user[k] for k in ("email_id", "name", "is_vipuser", "id", "department")}
+    stage = stage_json(comment.stage)
+    stage["stage_index"] = comment.stage.stage_index  # a number in this sample
+    return {
+        "commented_by": user,
+        "stage": stage,
+        "release": {
+            "short_description": release.short_description,
+            "id": str(release.id),
+            "title": release.title,
+        },
+        "commented_on": sdp_time(comment.commented_on),
+        "comment": comment.comment,
+        "id": str(comment.id),
+        "status": status_json(comment.status),
+    }

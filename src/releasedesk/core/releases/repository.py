@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from releasedesk.core.releases.search_fields import RELEASE_FIELDS
 from releasedesk.core.search.query import Query, compile_query
 from releasedesk.db.models import (
     Release,
+    ReleaseHistory,
     ReleaseRole,
     ReleaseRoleAssignment,
     ReleaseStage,
@@ -132,3 +134,78 @@ async def search(
     )
     by_id = {row.id: row for row in rows}
     return [by_id[i] for i in page_ids], has_more, total
+
+
+async def delete(session: AsyncSession, release: Release) -> None:
+    """Remove the row; every table hanging off it cascades in the database."""
+    await session.delete(release)
+    await session.flush()
+
+
+async def _page(
+    session: AsyncSession,
+    query: Select[Any],
+    order: list[Any],
+    offset: int,
+    limit: int,
+    with_total: bool,
+) -> tuple[list[Any], bool, int | None]:
+    rows = list(
+        (await session.execute(query.order_by(*order).offset(offset).limit(limit + 1)))
+        .unique()
+        .scalars()
+    )
+    total = None
+    if with_total:
+        total = (
+            await session.execute(select(func.count()).select_from(query.subquery()))
+        ).scalar_one()
+    return rows[:limit], len(rows) > limit, total
+
+
+async def history_page(
+    session: AsyncSession, release_id: int, offset: int, limit: int, with_total: bool
+) -> tuple[list[ReleaseHistory], bool, int | None]:
+    """History of one release, newest first."""
+    query = select(ReleaseHistory).where(ReleaseHistory.release_id == release_id)
+    return await _page(
+        session,
+        query,
+        [ReleaseHistory.time.desc(), ReleaseHistory.id.desc()],
+        offset,
+        limit,
+        with_total,
+    )
+
+
+async def status_comments_page(
+    session: AsyncSession, release_id: int, offset: int, limit: int, with_total: bool
+) -> tuple[list[ReleaseStatusComment], bool, int | None]:
+    """Status comments of one release, newest first."""
+    query = select(ReleaseStatusComment).where(ReleaseStatusComment.release_id == release_id)
+    return await _page(
+        session,
+        query,
+        [ReleaseStatusComment.commented_on.desc(), ReleaseStatusComment.id.desc()],
+        offset,
+        limit,
+        with_total,
+    )
+
+
+async def last_comment_per_stage(
+    session: AsyncSession, release_id: int
+) -> dict[int, ReleaseStatusComment]:
+    """The latest status comment the release got in each stage it has been in."""
+    rows = (
+        (
+            await session.execute(
+                select(ReleaseStatusComment)
+                .where(ReleaseStatusComment.release_id == release_id)
+                .order_by(ReleaseStatusComment.commented_on, ReleaseStatusComment.id)
+            )
+        )
+        .unique()
+        .scalars()
+    )
+    return {row.stage_id: row for row in rows}

@@ -426,3 +426,35 @@ async def record_changes(
                 commented_on=now,
             ),
         )
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    has_more: bool
+    total: int | None
+
+
+async def release_history(
+    session: AsyncSession, actor: Actor, release_id: int, query: Query
+) -> tuple[Release, Page]:
+    """Every change to a release, newest first, one page of it."""
+    release = await get_release(session, actor, release_id)
+    rows, more, total = await repository.history_page(
+        session, release.id, query.offset, query.limit, query.with_total
+    )
+    return release, Page(rows, more, total)
+
+
+async def release_status_comments(
+    session: AsyncSession, actor: Actor, release_id: int, query: Query
+) -> tuple[Release, Page]:
+    """The comments given with each stage/status move, newest first."""
+    release = await get_release(session, actor, release_id)
+    rows, more, total = await repository.status_comments_page(
+        session, release.id, query.offset, query.limit, query.with_total
+    )
+    return release, Page(rows, more, total)
+
+
+FIELD_DISPLAY_NAMES = history.FIELD_DISPLAY_NAMES

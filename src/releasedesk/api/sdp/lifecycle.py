@@ -1,0 +1,171 @@
+"""SDP lifecycle routes: close, trash, restore, delete, assign, pickup, history, comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from releasedesk.api.deps import CurrentActor, Session
+from releasedesk.api.responses import JsonResponse
+from releasedesk.api.sdp import translate
+from releasedesk.api.sdp.errors import success_status
+from releasedesk.api.sdp.input import read_input_data
+from releasedesk.api.sdp.list_info import paging_of
+from releasedesk.api.sdp.many import ids_of, outcomes_response
+from releasedesk.api.sdp.router import release_id_of, release_response
+from releasedesk.core.errors import Invalid, WrongType
+from releasedesk.core.releases import lifecycle
+from releasedesk.core.releases import service as releases
+
+router = APIRouter()
+
+
+def _close_input(payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    """`{"status": "completed", "comment": "…"}`, also accepted inside `{"release": …}`."""
+    body = payload.get("release", payload)
+    if not isinstance(body, dict):
+        raise WrongType("'release' must be an object", "release")
+    unknown = set(body) - {"status", "comment", "closure_comments"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Invalid(f"'{name}' is not a field of close", name)
+    status = body.get("status")
+    if isinstance(status, dict):
+        status = status.get("name")
+    comment = body.get("comment", body.get("closure_comments"))
+    for name, value in (("status", status), ("comment", comment)):
+        if value is not None and not isinstance(value, str):
+            raise WrongType(f"'{name}' must be a string", name)
+    return status, comment
+
+
+async def _renderer(session: Session, actor: CurrentActor) -> Any:
+    stages = await releases.stages_by_internal_name(session, actor)
+    return lambda release: translate.release_json(release, stages)
+
+
+@router.put("/releases/close")
+async def close_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+    """Close several releases: `?ids=1,2` with {status, comment}."""
+    status, comment = _close_input(await read_input_data(request))
+    outcomes = await lifecycle.for_each_release(
+        session,
+        ids_of(request),
+        lambda rid: lifecycle.close_release(session, actor, rid, status=status, comment=comment),
+    )
+    return outcomes_response(outcomes, await _renderer(session, actor))
+
+
+@router.delete("/releases/move_to_trash")
+async def trash_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+    """Move releases to the trash: `?ids=1,2`."""
+    outcomes = await lifecycle.for_each_release(
+        session, ids_of(request), lambda rid: lifecycle.move_to_trash(session, actor, rid)
+    )
+    return outcomes_response(outcomes, None, single_as_object=True)
+
+
+@router.put("/releases/restore_from_trash")
+async def restore_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+    """Bring releases back from the trash: `?ids=1,2`."""
+    outcomes = await lifecycle.for_each_release(
+        session, ids_of(request), lambda rid: lifecycle.restore_from_trash(session, actor, rid)
+    )
+    return outcomes_response(outcomes, await _renderer(session, actor))
+
+
+@router.put("/releases/assign")
+async def assign_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+    """Set the release engineer: `?ids=1,2` with {"release": {"release_engineer": {name}}}."""
+    payload = await read_input_data(request)
+    release = payload.get("release")
+    if not isinstance(release, dict) or "release_engineer" not in release:
+        raise Invalid("'release.release_engineer' is mandatory", "release_engineer")
+    unknown = set(release) - {"release_engineer"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Invalid(f"'{name}' cannot be set by assign", name)
+    engineer = release["release_engineer"]
+    if not isinstance(engineer, dict | str):
+        raise WrongType("'release_engineer' must be an object", "release_engineer")
+    ref = translate.reference(engineer)
+    outcomes = await lifecycle.for_each_release(
+        session, ids_of(request), lambda rid: lifecycle.assign_engineer(session, actor, rid, ref)
+    )
+    return outcomes_response(outcomes, await _renderer(session, actor))
+
+
+@router.put("/releases/pickup")
+async def pickup_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+    """Make the caller the release engineer: `?ids=1,2`."""
+    outcomes = await lifecycle.for_each_release(
+        session, ids_of(request), lambda rid: lifecycle.pickup(session, actor, rid)
+    )
+    return outcomes_response(outcomes, await _renderer(session, actor))
+
+
+@router.put("/releases/{release_id}/close")
+@router.put("/releases/{release_id}/_close")
+async def close_one(
+    release_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Close a release: {"status": "completed" | "canceled", "comment": "…"}."""
+    rid = release_id_of(release_id)
+    status, comment = _close_input(await read_input_data(request))
+    release = await lifecycle.close_release(session, actor, rid, status=status, comment=comment)
+    return await release_response(session, actor, release)
+
+
+@router.delete("/releases/{release_id}/move_to_trash")
+async def trash_one(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+    """Move one release to the trash."""
+    await lifecycle.move_to_trash(session, actor, release_id_of(release_id))
+    return JsonResponse({"response_status": success_status()})
+
+
+@router.delete("/releases/{release_id}")
+async def delete_one(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+    """Delete a release permanently (only from the trash)."""
+    await lifecycle.delete_release(session, actor, release_id_of(release_id))
+    return JsonResponse({"response_status": success_status()})
+
+
+@router.get("/releases/{release_id}/history")
+async def history(
+    release_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Every change to the release, newest first (list_info pages it)."""
+    request.state.sdp_list_response = True
+    query, echo = paging_of(await read_input_data(request))
+    release, page = await releases.release_history(session, actor, release_id_of(release_id), query)
+    rows = [
+        translate.history_json(release, entry, releases.FIELD_DISPLAY_NAMES) for entry in page.rows
+    ]
+    return JsonResponse(
+        {
+            "response_status": success_status(as_list=True),
+            "list_info": translate.list_info(echo, page, len(rows)),
+            "history": rows,
+        }
+    )
+
+
+@router.get("/releases/{release_id}/status_comments")
+async def status_comments(
+    release_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """The comments given with each stage and status, newest first."""
+    request.state.sdp_list_response = True
+    query, echo = paging_of(await read_input_data(request))
+    release, page = await releases.release_status_comments(
+        session, actor, release_id_of(release_id), query
+    )
+    rows = [translate.status_comment_json(release, c) for c in page.rows]
+    return JsonResponse(
+        {
+            "status_comments": rows,
+            "response_status": success_status(as_list=True),
+            "list_info": translate.list_info(echo, page, len(rows)),
+        }
+    )

@@ -1,0 +1,291 @@
+"""Close, trash, restore, delete, assign, pickup, history and status comments over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from releasedesk.db.models import (
+    Release,
+    ReleaseDescriptiveField,
+    ReleaseHistory,
+    ReleaseRoleAssignment,
+    ReleaseService,
+    ReleaseStatusComment,
+)
+from tests.api.sdp.test_releases import error_of
+from tests.helpers import Desk
+
+
+def history_of(desk: Desk, release_id: str, key: str | None = None) -> list[dict[str, Any]]:
+    response = desk.get(
+        f"/releases/{release_id}/history", key=key, input_data={"list_info": {"row_count": 100}}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["history"]  # type: ignore[no-any-return]
+
+
+def operations(desk: Desk, release_id: str) -> list[str]:
+    return [h["operation"]["name"] for h in history_of(desk, release_id)]
+
+
+@pytest.mark.parametrize("path", ["close", "_close"])
+def test_close_one_with_the_spec_sample(desk: Desk, path: str) -> None:
+    created = desk.create_release()
+    response = desk.put(
+        f"/releases/{created['id']}/{path}",
+        input_data={"status": "completed", "comment": "Release has been closed"},
+        as_="form",
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["response_status"] == {"status_code": 2000, "status": "success"}
+    release = body["release"]
+    assert (release["stage"]["name"], release["status"]["name"]) == ("Closure", "Completed")
+    assert release["completed_time"]["value"].isdigit()
+    comments = desk.get(f"/releases/{created['id']}/status_comments").json()["status_comments"]
+    assert comments[0]["comment"] == "Release has been closed"
+    assert comments[0]["status"]["name"] == "Completed"
+    assert operations(desk, created["id"])[0] == "close"
+    again = desk.put(f"/releases/{created['id']}/close", input_data={"status": "completed"})
+    assert again.status_code == 400 and "already closed" in error_of(again)["message"]
+
+
+def test_close_as_canceled_and_by_default_completed(desk: Desk) -> None:
+    first, second = desk.create_release(), desk.create_release()
+    canceled = desk.put(f"/releases/{first['id']}/close", input_data={"status": "canceled"})
+    assert canceled.json()["release"]["status"]["name"] == "Canceled"
+    plain = desk.put(f"/releases/{second['id']}/close")
+    assert plain.json()["release"]["status"]["name"] == "Completed"
+    bad = desk.put(
+        f"/releases/{desk.create_release()['id']}/close", input_data={"status": "exploded"}
+    )
+    assert bad.status_code == 400 and error_of(bad)["field"] == "status"
+
+
+def test_close_several_with_one_bad_id(desk: Desk) -> None:
+    a, b = desk.create_release(), desk.create_release()
+    response = desk.put(
+        f"/releases/close?ids={a['id']},987654321,{b['id']}",
+        input_data={"status": "completed", "comment": "Batch"},
+    )
+    assert response.status_code == 200
+    statuses = response.json()["response_status"]
+    assert [(s["id"], s["status_code"]) for s in statuses] == [
+        (a["id"], 2000),
+        ("987654321", 4000),
+        (b["id"], 2000),
+    ]
+    assert statuses[1]["messages"][0]["status_code"] == 4007
+    assert [r["status"]["name"] for r in response.json()["releases"]] == ["Completed"] * 2
+
+
+def test_trash_restore_and_lists(desk: Desk) -> None:
+    keep, trash = desk.create_release(title="Keep"), desk.create_release(title="Trash me")
+    response = desk.request("DELETE", f"/releases/move_to_trash?ids={trash['id']}")
+    assert response.status_code == 200
+    assert response.json()["response_status"] == {"status_code": 2000, "status": "success"}
+    listed = desk.get("/releases").json()["releases"]
+    assert [r["title"] for r in listed] == ["Keep"]
+    in_trash = desk.get("/releases", input_data={"list_info": {"filter_by": {"name": "trash"}}})
+    assert [r["title"] for r in in_trash.json()["releases"]] == ["Trash me"]
+    assert desk.get(f"/releases/{trash['id']}").json()["release"]["deleted_time"] is not None
+    edit = desk.put(f"/releases/{trash['id']}", input_data={"release": {"title": "x"}})
+    assert edit.status_code == 400
+    restored = desk.put(f"/releases/restore_from_trash?ids={trash['id']}", input_data={})
+    assert restored.status_code == 200
+    body = restored.json()
+    assert body["response_status"] == [
+        {"status_code": 2000, "status": "success", "id": trash["id"]}
+    ]
+    assert body["releases"]["deleted_time"] is None
+    assert len(desk.get("/releases").json()["releases"]) == 2
+    assert operations(desk, trash["id"])[:2] == ["restore_from_trash", "move_to_trash"]
+    assert keep["id"] != trash["id"]
+
+
+def test_trash_one_by_path_and_twice_is_an_error(desk: Desk) -> None:
+    created = desk.create_release()
+    first = desk.request("DELETE", f"/releases/{created['id']}/move_to_trash")
+    assert first.status_code == 200
+    second = desk.request("DELETE", f"/releases/{created['id']}/move_to_trash")
+    assert second.status_code == 400
+
+
+def test_several_ids_report_each_and_one_failure_undoes_only_itself(desk: Desk) -> None:
+    a, b = desk.create_release(), desk.create_release()
+    desk.request("DELETE", f"/releases/{b['id']}/move_to_trash")
+    response = desk.request("DELETE", f"/releases/move_to_trash?ids={a['id']},{b['id']},x9")
+    assert response.status_code == 400  # 'x9' is not an id: nothing is attempted
+    response = desk.request("DELETE", f"/releases/move_to_trash?ids={a['id']},{b['id']}")
+    assert response.status_code == 200
+    statuses = response.json()["response_status"]
+    assert [s["status_code"] for s in statuses] == [2000, 4000]
+    assert desk.get(f"/releases/{a['id']}").json()["release"]["deleted_time"] is not None
+
+
+def test_permanent_delete_only_from_trash_and_leaves_no_orphans(desk: Desk) -> None:
+    created = desk.create_release(
+        services=[{"name": "Email"}],
+        roles=[{"role": {"name": "Release Engineer"}, "user": {"name": desk.technician.name}}],
+    )
+    rid = int(created["id"])
+    desk.put(f"/releases/{rid}", input_data={"release": {"stage": {"name": "Planning"}}})
+    refused = desk.request("DELETE", f"/releases/{rid}")
+    assert refused.status_code == 400 and "trash" in error_of(refused)["message"]
+    desk.request("DELETE", f"/releases/{rid}/move_to_trash")
+    assert desk.request("DELETE", f"/releases/{rid}", key=desk.technician.key).status_code == 403
+    response = desk.request("DELETE", f"/releases/{rid}")
+    assert response.status_code == 200
+    assert response.json()["response_status"]["status_code"] == 2000
+    assert desk.get(f"/releases/{rid}").status_code == 404
+    for model in (
+        ReleaseDescriptiveField,
+        ReleaseHistory,
+        ReleaseRoleAssignment,
+        ReleaseService,
+        ReleaseStatusComment,
+    ):
+        assert desk.count(model, release_id=rid) == 0, model.__name__
+    assert desk.count(Release, id=rid) == 0
+
+
+def test_assign_with_the_spec_sample_and_its_history(desk: Desk) -> None:
+    a, b = desk.create_release(), desk.create_release()
+    response = desk.put(
+        f"/releases/assign?ids={a['id']},{b['id']}",
+        as_="form",
+        input_data={"release": {"release_engineer": {"name": "heather graham"}}},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [s["status_code"] for s in body["response_status"]] == [2000, 2000]
+    assert [r["release_engineer"]["name"] for r in body["releases"]] == ["Heather Graham"] * 2
+    entry = history_of(desk, a["id"])[0]
+    assert entry["operation"] == {
+        "name": "release_to_release_role_add",
+        "display_name": "User assigned for role",
+    }
+    fields = [d["field"]["name"] for d in entry["diff"]]
+    assert fields == ["user", "id", "role"]
+    assert entry["diff"][0]["current_value"]["name"] == "Heather Graham"
+    assert entry["diff"][0]["current_value"]["id"] == str(desk.technician.id)
+    assert entry["diff"][2]["current_value"]["internal_name"] == "release_engineer"
+    reassigned = desk.put(
+        f"/releases/assign?ids={a['id']}",
+        input_data={"release": {"release_engineer": {"name": desk.admin.name}}},
+    ).json()
+    assert reassigned["releases"]["release_engineer"]["name"] == desk.admin.name
+    assert operations(desk, a["id"])[:2] == [
+        "release_to_release_role_add",
+        "release_to_release_role_remove",
+    ]
+
+
+def test_assign_refuses_requesters_and_unknown_users(desk: Desk) -> None:
+    created = desk.create_release()
+    requester = desk.put(
+        f"/releases/assign?ids={created['id']}",
+        input_data={"release": {"release_engineer": {"name": desk.requester.name}}},
+    )
+    assert requester.status_code == 400
+    assert requester.json()["response_status"][0]["messages"][0]["field"] == "release_engineer"
+    unknown = desk.put(
+        f"/releases/assign?ids={created['id']}",
+        input_data={"release": {"release_engineer": {"name": "Nobody"}}},
+    )
+    assert unknown.status_code == 400
+    missing = desk.put(f"/releases/assign?ids={created['id']}", input_data={"release": {}})
+    assert missing.status_code == 400
+    no_ids = desk.put(
+        "/releases/assign",
+        input_data={"release": {"release_engineer": {"name": desk.technician.name}}},
+    )
+    assert no_ids.status_code == 400 and error_of(no_ids)["field"] == "ids"
+
+
+def test_pickup_makes_the_caller_engineer_and_refuses_requesters(desk: Desk) -> None:
+    created = desk.create_release(key=desk.requester.key)
+    picked = desk.put(
+        f"/releases/pickup?ids={created['id']}", key=desk.technician.key, input_data={}
+    )
+    assert picked.status_code == 200, picked.text
+    assert picked.json()["releases"]["release_engineer"]["name"] == desk.technician.name
+    refused = desk.put(f"/releases/pickup?ids={created['id']}", key=desk.requester.key)
+    assert refused.status_code == 403
+    assert refused.json()["response_status"][0]["messages"][0]["status_code"] == 4002
+
+
+def test_history_lists_every_change_newest_first_and_pages(desk: Desk) -> None:
+    created = desk.create_release(priority={"name": "Low"})
+    rid = created["id"]
+    desk.put(
+        f"/releases/{rid}",
+        input_data={"release": {"priority": {"name": "High"}, "title": "Renamed"}},
+    )
+    desk.put(
+        f"/releases/{rid}",
+        input_data={"release": {"stage": {"name": "Planning"}, "comment": "Planning starts"}},
+    )
+    entries = history_of(desk, rid)
+    assert [e["operation"]["name"] for e in entries] == ["status_change", "update", "add"]
+    move = entries[0]
+    assert move["description"] == "Planning starts"
+    assert {d["field"]["name"] for d in move["diff"]} == {"stage", "status"}
+    update = {d["field"]["name"]: d for d in entries[1]["diff"]}
+    assert update["priority"]["previous_value"]["name"] == "Low"
+    assert update["priority"]["current_value"] == {
+        "id": update["priority"]["current_value"]["id"],
+        "name": "High",
+    }
+    assert update["title"]["field"]["display_name"] == "Title"
+    assert entries[2]["operation"]["display_name"] == "Release Created"
+    assert set(entries[2]["time"]) == {"display_value", "date", "time", "value"}
+    assert entries[2]["by"]["name"] == desk.admin.name
+    page = desk.get(
+        f"/releases/{rid}/history",
+        input_data={"list_info": {"row_count": 1, "start_index": 2, "get_total_count": True}},
+    ).json()
+    assert [e["operation"]["name"] for e in page["history"]] == ["update"]
+    assert page["list_info"]["total_count"] == 3 and page["list_info"]["has_more_rows"]
+
+
+def test_status_comments_in_the_spec_shape(desk: Desk) -> None:
+    created = desk.create_release()
+    desk.put(
+        f"/releases/{created['id']}",
+        input_data={
+            "release": {
+                "stage": {"name": "Planning"},
+                "status": {"name": "Rejected"},
+                "comment": "No budget",
+            }
+        },
+    )
+    body = desk.get(f"/releases/{created['id']}/status_comments").json()
+    assert isinstance(body["response_status"], list)
+    latest, first = body["status_comments"]
+    assert latest["comment"] == "No budget"
+    assert latest["stage"]["stage_index"] == 2
+    assert latest["status"]["status_type"] == "Failed"
+    assert latest["release"]["id"] == created["id"]
+    assert first["comment"] == "The above Stage/Status is set as part of 'Release' creation"
+    assert body["list_info"]["row_count"] == 2
+
+
+def test_requesters_cannot_close_trash_or_assign(desk: Desk) -> None:
+    created = desk.create_release(key=desk.requester.key)
+    rid = created["id"]
+    assert desk.put(f"/releases/{rid}/close", key=desk.requester.key).status_code == 403
+    assert (
+        desk.request("DELETE", f"/releases/{rid}/move_to_trash", key=desk.requester.key).status_code
+        == 403
+    )
+    assign = desk.put(
+        f"/releases/assign?ids={rid}",
+        key=desk.requester.key,
+        input_data={"release": {"release_engineer": {"name": desk.technician.name}}},
+    )
+    assert assign.status_code == 403
+    assert operations(desk, rid) == ["add"]
