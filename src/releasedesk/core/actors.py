@@ -44,6 +44,10 @@ class ReleaseAccess:
     requester_ids: frozenset[int]
     created_by_id: int | None
 
+    def with_stage(self, stage_internal_name: str) -> ReleaseAccess:
+        """The same release as if it stood in another stage (per-stage permissions)."""
+        return ReleaseAccess(stage_internal_name, self.requester_ids, self.created_by_id)
+
 
 def is_own_release(actor: Actor, release: ReleaseAccess) -> bool:
     return actor.user_id in release.requester_ids or actor.user_id == release.created_by_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from releasedesk.api.safety import CatchAllMiddleware
-from releasedesk.api.sdp import errors, lifecycle
+from releasedesk.api.sdp import approvals, errors, lifecycle, work
 from releasedesk.api.sdp.router import router
 
 
@@ -20,6 +20,8 @@ def create_sdp_app(database: object) -> FastAPI:
     errors.install(app)
     # The fixed paths (/releases/close, /releases/assign, …) go before /releases/{id}.
     app.include_router(lifecycle.router)
+    app.include_router(approvals.router)
     app.include_router(router)
+    app.include_router(work.router)
     app.add_middleware(CatchAllMiddleware, render=errors.internal_error)
     return app

@@ -1,0 +1,45 @@
+"""SDP routes: a release's permissions per stage and its approval summary."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from releasedesk.api.deps import CurrentActor, Session
+from releasedesk.api.responses import JsonResponse
+from releasedesk.api.sdp import translate_work
+from releasedesk.api.sdp.errors import success_status
+from releasedesk.api.sdp.router import release_id_of
+from releasedesk.core.approvals.permissions import release_permissions
+from releasedesk.core.approvals.summary import approval_summary
+
+router = APIRouter()
+
+
+@router.get("/releases/{release_id}/get_permissions")
+async def get_permissions(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+    """view / edit / approve per stage id, and -1 for the release as it stands."""
+    permissions = await release_permissions(session, actor, release_id_of(release_id))
+    return JsonResponse(
+        {
+            "response_status": success_status(),
+            "get_permissions": {
+                str(stage_id): {"view": p.view, "edit": p.edit, "approve": p.approve}
+                for stage_id, p in permissions.items()
+            },
+        }
+    )
+
+
+@router.get("/releases/{release_id}/approval_levels/approval_summary")
+async def get_approval_summary(
+    release_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """The stages in order: visited, latest decision, last status and comment, levels."""
+    request.state.sdp_list_response = True
+    stages = await approval_summary(session, actor, release_id_of(release_id))
+    return JsonResponse(
+        {
+            "approval_summary": [translate_work.stage_summary_json(s) for s in stages],
+            "response_status": success_status(as_list=True),
+        }
+    )

@@ -1,0 +1,171 @@
+"""SDP routes for what hangs off a release: tasks, worklogs, notes, reminders (add, list,
+get, update, delete), change and project associations, and the release summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from releasedesk.api.deps import CurrentActor, Session
+from releasedesk.api.responses import JsonResponse
+from releasedesk.api.sdp import translate, translate_work
+from releasedesk.api.sdp.errors import success_status
+from releasedesk.api.sdp.input import read_input_data
+from releasedesk.api.sdp.list_info import paging_of
+from releasedesk.api.sdp.router import release_id_of
+from releasedesk.core.errors import Invalid, Mandatory, WrongType
+from releasedesk.core.work import service as work
+from releasedesk.core.work.kinds import ASSOCIATION_KINDS, CHILD_KINDS, ChildKind
+
+router = APIRouter()
+
+
+def child_id_of(raw: str, kind: str) -> int:
+    if not raw.isdigit() or len(raw) > 18:
+        raise Invalid(f"'{raw}' is not a {kind} id", "id")
+    return int(raw)
+
+
+def kind_of(plural: str) -> ChildKind:
+    kind = CHILD_KINDS.get(plural)
+    if kind is None:
+        raise Invalid(f"releases have no '{plural}'", "path")
+    return kind
+
+
+def body_of(payload: dict[str, Any], kind: ChildKind) -> dict[str, Any]:
+    """`{"task": {…}}` → the task's fields."""
+    if kind.name not in payload:
+        raise Mandatory(kind.name, f"'{kind.name}' is mandatory: {{\"{kind.name}\": {{…}}}}")
+    unknown = set(payload) - {kind.name}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Invalid(f"'{name}' is not expected here", name)
+    body = payload[kind.name]
+    if not isinstance(body, dict):
+        raise WrongType(f"'{kind.name}' must be an object", kind.name)
+    return body
+
+
+@router.get("/releases/{release_id}/summary")
+async def summary(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+    """Counts of the release's tasks, worklogs, approvals, changes, projects and reminders."""
+    counts = await work.release_summary(session, actor, release_id_of(release_id))
+    return JsonResponse(
+        {"summary": translate_work.summary_json(counts), "response_status": success_status()}
+    )
+
+
+# Associations first: their paths would otherwise match the generic child routes.
+@router.post("/releases/{release_id}/{plural}")
+async def add(
+    release_id: str, plural: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Add a task, worklog, note or reminder; or associate changes or projects."""
+    rid = release_id_of(release_id)
+    payload = await read_input_data(request)
+    if plural in ASSOCIATION_KINDS:
+        kind_name = ASSOCIATION_KINDS[plural]
+        refs = translate_work.association_refs(payload, plural, kind_name)
+        rows = await work.associate(session, actor, rid, kind_name, refs)
+        return JsonResponse(
+            {
+                "response_status": success_status(),
+                plural: [translate_work.association_json(r) for r in rows],
+            },
+            status_code=201,
+        )
+    kind = kind_of(plural)
+    row = await work.add_child(session, actor, kind, rid, body_of(payload, kind))
+    return JsonResponse(
+        {"response_status": success_status(), kind.name: translate_work.child_json(kind, row)},
+        status_code=201,
+    )
+
+
+@router.get("/releases/{release_id}/{plural}")
+async def list_all(
+    release_id: str, plural: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """List tasks, worklogs, notes, reminders, changes or projects (list_info pages)."""
+    request.state.sdp_list_response = True
+    rid = release_id_of(release_id)
+    query, echo = paging_of(await read_input_data(request))
+    if plural in ASSOCIATION_KINDS:
+        page = await work.list_associations(session, actor, rid, ASSOCIATION_KINDS[plural], query)
+        rows = [translate_work.association_json(r) for r in page.rows]
+    else:
+        kind = kind_of(plural)
+        page = await work.list_children(session, actor, kind, rid, query)
+        rows = [translate_work.child_json(kind, r) for r in page.rows]
+    return JsonResponse(
+        {
+            "response_status": success_status(as_list=True),
+            "list_info": translate.list_info(echo, page, len(rows)),
+            plural: rows,
+        }
+    )
+
+
+@router.get("/releases/{release_id}/{plural}/{child_id}")
+async def get_one(
+    release_id: str, plural: str, child_id: str, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """One task, worklog, note or reminder; or one associated change or project."""
+    rid = release_id_of(release_id)
+    if plural in ASSOCIATION_KINDS:
+        kind_name = ASSOCIATION_KINDS[plural]
+        row = await work.get_association(session, actor, rid, kind_name, child_id)
+        return JsonResponse(
+            {
+                "response_status": success_status(),
+                kind_name: translate_work.association_json(row)[kind_name],
+            }
+        )
+    kind = kind_of(plural)
+    child = await work.get_child(session, actor, kind, rid, child_id_of(child_id, kind.name))
+    return JsonResponse(
+        {"response_status": success_status(), kind.name: translate_work.child_json(kind, child)}
+    )
+
+
+@router.put("/releases/{release_id}/{plural}/{child_id}")
+async def update(
+    release_id: str,
+    plural: str,
+    child_id: str,
+    request: Request,
+    session: Session,
+    actor: CurrentActor,
+) -> JsonResponse:
+    """Update a task, worklog, note or reminder: only the fields given change."""
+    rid = release_id_of(release_id)
+    if plural in ASSOCIATION_KINDS:
+        raise Invalid(
+            f"an associated {ASSOCIATION_KINDS[plural]} cannot be edited; "
+            "remove it and add another",
+            "path",
+        )
+    kind = kind_of(plural)
+    body = body_of(await read_input_data(request), kind)
+    child = await work.update_child(
+        session, actor, kind, rid, child_id_of(child_id, kind.name), body
+    )
+    return JsonResponse(
+        {"response_status": success_status(), kind.name: translate_work.child_json(kind, child)}
+    )
+
+
+@router.delete("/releases/{release_id}/{plural}/{child_id}")
+async def delete(
+    release_id: str, plural: str, child_id: str, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Delete a task, worklog, note or reminder; or remove a change or project association."""
+    rid = release_id_of(release_id)
+    if plural in ASSOCIATION_KINDS:
+        await work.dissociate(session, actor, rid, ASSOCIATION_KINDS[plural], child_id)
+    else:
+        kind = kind_of(plural)
+        await work.delete_child(session, actor, kind, rid, child_id_of(child_id, kind.name))
+    return JsonResponse({"response_status": success_status()})

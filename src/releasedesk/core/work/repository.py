@@ -1,0 +1,102 @@
+"""All SQL about the records hanging off a release, and the counts of the release summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.work.kinds import ChildKind
+from releasedesk.db.models import Approval, ApprovalLevel, ReleaseAssociation, ReleaseNote
+
+
+async def get(session: AsyncSession, kind: ChildKind, release_id: int, child_id: int) -> Any:
+    model: Any = kind.model
+    result = await session.execute(
+        select(model).where(model.release_id == release_id, model.id == child_id)
+    )
+    return result.unique().scalar_one_or_none()
+
+
+async def page(
+    session: AsyncSession,
+    kind: ChildKind,
+    release_id: int,
+    offset: int,
+    limit: int,
+    with_total: bool,
+) -> tuple[list[Any], bool, int | None]:
+    """Oldest first, as SDP lists a release's tasks, worklogs, notes and reminders."""
+    model: Any = kind.model
+    query = select(model).where(model.release_id == release_id)
+    rows = list(
+        (await session.execute(query.order_by(model.id).offset(offset).limit(limit + 1)))
+        .unique()
+        .scalars()
+    )
+    total = None
+    if with_total:
+        total = (
+            await session.execute(select(func.count()).select_from(query.subquery()))
+        ).scalar_one()
+    return rows[:limit], len(rows) > limit, total
+
+
+async def count(
+    session: AsyncSession, kind: ChildKind, release_id: int, only_choices: tuple[str, ...] = ()
+) -> int:
+    model: Any = kind.model
+    query = select(func.count()).select_from(model).where(model.release_id == release_id)
+    if only_choices:
+        query = query.where(model.status.in_(only_choices))
+    return (await session.execute(query)).scalar_one()
+
+
+async def has_notes(session: AsyncSession, release_id: int) -> bool:
+    query = select(ReleaseNote.id).where(ReleaseNote.release_id == release_id).limit(1)
+    return (await session.execute(query)).first() is not None
+
+
+async def count_approvals(session: AsyncSession, release_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(Approval)
+        .join(ApprovalLevel, ApprovalLevel.id == Approval.level_id)
+        .where(ApprovalLevel.release_id == release_id)
+    )
+    return (await session.execute(query)).scalar_one()
+
+
+async def associations(
+    session: AsyncSession, release_id: int, kind: str, offset: int, limit: int
+) -> tuple[list[ReleaseAssociation], bool]:
+    query = (
+        select(ReleaseAssociation)
+        .where(ReleaseAssociation.release_id == release_id, ReleaseAssociation.kind == kind)
+        .order_by(ReleaseAssociation.id)
+        .offset(offset)
+        .limit(limit + 1)
+    )
+    rows = list((await session.execute(query)).unique().scalars())
+    return rows[:limit], len(rows) > limit
+
+
+async def association(
+    session: AsyncSession, release_id: int, kind: str, ref_id: str
+) -> ReleaseAssociation | None:
+    query = select(ReleaseAssociation).where(
+        ReleaseAssociation.release_id == release_id,
+        ReleaseAssociation.kind == kind,
+        ReleaseAssociation.ref_id == ref_id,
+    )
+    return (await session.execute(query)).unique().scalar_one_or_none()
+
+
+async def count_associations(session: AsyncSession, release_id: int, kind: str) -> int:
+    query = (
+        select(func.count())
+        .select_from(ReleaseAssociation)
+        .where(ReleaseAssociation.release_id == release_id, ReleaseAssociation.kind == kind)
+    )
+    return (await session.execute(query)).scalar_one()
