@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from releasedesk.db.models import (
+    Approval,
+    ApprovalLevel,
     Release,
+    ReleaseAssociation,
     ReleaseDescriptiveField,
     ReleaseHistory,
+    ReleaseNote,
+    ReleaseReminder,
     ReleaseRoleAssignment,
     ReleaseService,
     ReleaseStatusComment,
+    ReleaseTask,
+    ReleaseWorklog,
 )
-from tests.api.sdp.test_releases import error_of
+from tests.api.sdp.support import add_approval_level, error_of, history_of, operations
 from tests.helpers import Desk
-
-
-def history_of(desk: Desk, release_id: str, key: str | None = None) -> list[dict[str, Any]]:
-    response = desk.get(
-        f"/releases/{release_id}/history", key=key, input_data={"list_info": {"row_count": 100}}
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["history"]  # type: ignore[no-any-return]
-
-
-def operations(desk: Desk, release_id: str) -> list[str]:
-    return [h["operation"]["name"] for h in history_of(desk, release_id)]
 
 
 @pytest.mark.parametrize("path", ["close", "_close"])
@@ -132,6 +125,16 @@ def test_permanent_delete_only_from_trash_and_leaves_no_orphans(desk: Desk) -> N
     )
     rid = int(created["id"])
     desk.put(f"/releases/{rid}", input_data={"release": {"stage": {"name": "Planning"}}})
+    for plural, body in (
+        ("tasks", {"task": {"title": "t"}}),
+        ("worklogs", {"worklog": {"time_spent": 5}}),
+        ("notes", {"note": {"description": "n"}}),
+        ("reminders", {"reminder": {"summary": "r", "time": {"value": "1592820350370"}}}),
+        ("changes", {"changes": [{"change": {"id": "9"}}]}),
+    ):
+        assert desk.post(f"/releases/{rid}/{plural}", input_data=body).status_code == 201
+    add_approval_level(desk, rid, "Planning", desk.technician.id)
+    approvals_before = desk.count(Approval) - 1
     refused = desk.request("DELETE", f"/releases/{rid}")
     assert refused.status_code == 400 and "trash" in error_of(refused)["message"]
     desk.request("DELETE", f"/releases/{rid}/move_to_trash")
@@ -146,9 +149,16 @@ def test_permanent_delete_only_from_trash_and_leaves_no_orphans(desk: Desk) -> N
         ReleaseRoleAssignment,
         ReleaseService,
         ReleaseStatusComment,
+        ReleaseTask,
+        ReleaseWorklog,
+        ReleaseNote,
+        ReleaseReminder,
+        ReleaseAssociation,
+        ApprovalLevel,
     ):
         assert desk.count(model, release_id=rid) == 0, model.__name__
     assert desk.count(Release, id=rid) == 0
+    assert desk.count(Approval) == approvals_before
 
 
 def test_assign_with_the_spec_sample_and_its_history(desk: Desk) -> None:

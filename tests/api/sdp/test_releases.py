@@ -14,15 +14,8 @@ from releasedesk.db.models import (
     ReleaseService,
     ReleaseStatusComment,
 )
+from tests.api.sdp.support import error_of
 from tests.helpers import Desk
-
-
-def error_of(response: Any) -> dict[str, Any]:
-    status = response.json()["response_status"]
-    status = status[0] if isinstance(status, list) else status
-    assert status["status_code"] == 4000
-    assert status["status"] == "failed"
-    return status["messages"][0]  # type: ignore[no-any-return]
 
 
 def test_add_with_only_a_title_takes_the_defaults(desk: Desk) -> None:
