@@ -361,6 +361,16 @@ OPERATION_NAMES = {
     "restore_from_trash": "Release Restored",
     "release_to_release_role_add": "User assigned for role",
     "release_to_release_role_remove": "User removed from role",
+    **{
+        f"{kind}_{verb}": f"{kind.capitalize()} {past}"
+        for kind in ("task", "worklog", "note", "reminder")
+        for verb, past in (("add", "Added"), ("update", "Updated"), ("delete", "Deleted"))
+    },
+    **{
+        f"{kind}_{verb}": f"{kind.capitalize()} {past}"
+        for kind in ("change", "project")
+        for verb, past in (("associate", "Associated"), ("dissociate", "Dissociated"))
+    },
 }
 HISTORY_TIME_FIELDS = {
     "scheduled_start_time",
