@@ -35,6 +35,7 @@ from releasedesk.db.models import (
     Urgency,
     User,
 )
+from releasedesk.db.text_search import title_like
 
 
 def _lookup_fields(
@@ -94,7 +95,9 @@ def role_holder_field(internal_name: str) -> SearchField:
 def build_release_fields() -> dict[str, SearchField]:
     fields: dict[str, SearchField] = {
         "id": SearchField(FieldType.INT, column=Release.id, nullable=False),
-        "title": SearchField(FieldType.TEXT, column=Release.title, nullable=False),
+        "title": SearchField(
+            FieldType.TEXT, column=Release.title, nullable=False, substring=title_like
+        ),
         "short_description": SearchField(FieldType.TEXT, column=Release.short_description),
         "description": SearchField(FieldType.TEXT, column=Release.short_description),
         "emergency": SearchField(FieldType.BOOL, column=Release.emergency, nullable=False),

@@ -102,6 +102,8 @@ class SearchField:
     joins: tuple[Any, ...] = ()
     sortable: bool = True
     nullable: bool = True
+    # For text fields: contains / starts with / ends with through a database index.
+    substring: Callable[[str, str], ColumnElement[bool]] | None = None
     predicate: Callable[[Op, tuple[Any, ...]], ColumnElement[bool]] | None = None
 
 
@@ -176,6 +178,21 @@ def text_match(column: Any, op: Op, text: str) -> ColumnElement[bool]:
     return lowered.like(f"%{needle}", escape="\\")
 
 
+SUBSTRING_KIND = {
+    Op.CONTAINS: "contains",
+    Op.NOT_CONTAINS: "contains",
+    Op.STARTS_WITH: "starts",
+    Op.ENDS_WITH: "ends",
+}
+
+
+def _text_condition(spec: SearchField, column: Any, op: Op, text: str) -> ColumnElement[bool]:
+    if spec.substring is None or op not in SUBSTRING_KIND:
+        return text_match(column, op, text)
+    match = spec.substring(SUBSTRING_KIND[op], text)
+    return not_(match) if op is Op.NOT_CONTAINS else match
+
+
 def _ordered(column: Any, op: Op, values: list[Any], field_name: str) -> ColumnElement[bool]:
     if op in (Op.BETWEEN, Op.NOT_BETWEEN):
         if len(values) != 2:
@@ -220,7 +237,7 @@ def _condition(cond: Condition, spec: SearchField) -> ColumnElement[bool]:
         column = spec.column if spec.type is FieldType.TEXT else spec.name_column
         if cond.op in (Op.IS, Op.IS_NOT) and None in cond.values:
             return _equality(column, cond.op, list(cond.values))
-        parts = [text_match(column, cond.op, _to_text(v, name)) for v in cond.values]
+        parts = [_text_condition(spec, column, cond.op, _to_text(v, name)) for v in cond.values]
         return and_(*parts) if cond.op in (Op.IS_NOT, Op.NOT_CONTAINS) else or_(*parts)
     if spec.type is FieldType.REF:
         return _ref_equality(spec, cond, name)
