@@ -365,15 +365,21 @@ def test_title_search_follows_renames_and_deletes(desk: Desk) -> None:
     created = desk.create_release(title="Quasar firmware rollout")
 
     def found(word: str) -> list[str]:
-        return titles(listing(desk, search_criteria={"field": "title", "condition": "contains",
-                                                     "value": word}))
+        return titles(
+            listing(
+                desk, search_criteria={"field": "title", "condition": "contains", "value": word}
+            )
+        )
 
     assert found("quasar") == ["Quasar firmware rollout"]
     desk.put(f"/releases/{created['id']}", input_data={"release": {"title": "Pulsar update"}})
     assert found("quasar") == []
     assert found("PULSAR") == ["Pulsar update"]
-    assert titles(listing(desk, search_criteria={"field": "title", "condition": "starts with",
-                                                 "value": "puls"})) == ["Pulsar update"]
+    assert titles(
+        listing(
+            desk, search_criteria={"field": "title", "condition": "starts with", "value": "puls"}
+        )
+    ) == ["Pulsar update"]
     desk.request("DELETE", f"/releases/{created['id']}/move_to_trash")
     desk.request("DELETE", f"/releases/{created['id']}")
     assert found("pulsar") == []
