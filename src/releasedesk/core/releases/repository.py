@@ -101,10 +101,12 @@ def view_clause(view: ReleaseView, actor: Actor) -> ColumnElement[bool]:
     return clauses[view]
 
 
-async def search(
-    session: AsyncSession, actor: Actor, view: ReleaseView, query: Query
-) -> tuple[list[Release], bool, int | None]:
-    """One page of releases, whether more rows follow, and the total when asked for."""
+def page_statement(actor: Actor, view: ReleaseView, query: Query) -> Select[Any]:
+    """The ids of one page (plus one row, to tell whether more follow), in order."""
+    return _ids_statement(actor, view, query).offset(query.offset).limit(query.limit + 1)
+
+
+def _ids_statement(actor: Actor, view: ReleaseView, query: Query) -> Select[Any]:
     compiled = compile_query(query, RELEASE_FIELDS, tiebreak=Release.id)
     conditions = [Release.portal_id == actor.portal_id, view_clause(view, actor)]
     visibility = visible_to(actor)
@@ -112,21 +114,24 @@ async def search(
         conditions.append(visibility)
     if compiled.where is not None:
         conditions.append(compiled.where)
-
     ids = select(Release.id)
     for target, onclause in compiled.joins:
         ids = ids.outerjoin(target, onclause)
-    ids = ids.where(*conditions)
-    page = ids.order_by(*compiled.order_by).offset(query.offset).limit(query.limit + 1)
-    page_ids = list((await session.execute(page)).scalars())
+    return ids.where(*conditions).order_by(*compiled.order_by)
+
+
+async def search(
+    session: AsyncSession, actor: Actor, view: ReleaseView, query: Query
+) -> tuple[list[Release], bool, int | None]:
+    """One page of releases, whether more rows follow, and the total when asked for."""
+    page_ids = list((await session.execute(page_statement(actor, view, query))).scalars())
     has_more = len(page_ids) > query.limit
     page_ids = page_ids[: query.limit]
 
     total = None
     if query.with_total:
-        total = (
-            await session.execute(select(func.count()).select_from(ids.subquery()))
-        ).scalar_one()
+        counted = _ids_statement(actor, view, query).order_by(None).subquery()
+        total = (await session.execute(select(func.count()).select_from(counted))).scalar_one()
     if not page_ids:
         return [], has_more, total
     rows = (
