@@ -88,13 +88,13 @@ def serve(kind: str, url: str, port: int) -> subprocess.Popen[bytes]:
 
 
 async def seed(url: str) -> int:
-    from bench.seed import seed_releases
+    from bench.seed import seed as seed_rows
 
     database = Database(url)
     async with database.unit_of_work() as session:
         existing = (await session.execute(select(Release.id).limit(1))).first()
         if existing is None:
-            print(f"seeded {N} releases in {await seed_releases(session, 'itdesk', N):.1f}s")
+            print(f"seeded {N} releases in {(await seed_rows(session, N)).seconds:.1f}s")
     await database.dispose()
     return N
 

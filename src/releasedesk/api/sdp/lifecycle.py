@@ -41,8 +41,7 @@ def _close_input(payload: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 async def _renderer(session: Session, actor: CurrentActor) -> Any:
-    stages = await releases.stages_by_internal_name(session, actor)
-    return lambda release: translate.release_json(release, stages)
+    return translate.release_json
 
 
 @router.put("/releases/close")

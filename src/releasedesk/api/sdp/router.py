@@ -45,8 +45,7 @@ def release_id_of(raw: str) -> int:
 async def release_response(
     session: Session, actor: CurrentActor, release: Any, status_code: int = 200
 ) -> JsonResponse:
-    stages = await releases.stages_by_internal_name(session, actor)
-    body = {"response_status": success_status(), "release": translate.release_json(release, stages)}
+    body = {"response_status": success_status(), "release": translate.release_json(release)}
     return JsonResponse(body, status_code=status_code)
 
 
@@ -73,16 +72,11 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
     view = releases.VIEWS.get(listing.view or "all_releases")
     if view is None:
         raise Invalid(f"'{listing.view}' is not a release filter", "filter_by")
-    page = await releases.list_releases(session, actor, listing.query, view)
-    stages = await releases.stages_by_internal_name(session, actor)
-    fields = (
-        None
-        if listing.fields_required is None
-        else {*translate.LIST_FIELDS, *listing.fields_required}
+    fields = {*translate.LIST_FIELDS, *(listing.fields_required or ())}
+    page = await releases.list_releases(
+        session, actor, listing.query, view, translate.parts_for(fields)
     )
-    if fields is None:
-        fields = set(translate.LIST_FIELDS)
-    rows = [translate.release_json(r, stages, fields) for r in page.releases]
+    rows = [translate.release_json(r, fields) for r in page.releases]
     return JsonResponse(
         {
             "response_status": success_status(as_list=True),
@@ -95,7 +89,7 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
 @router.get("/releases/{release_id}")
 async def get_release(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
     """One release by id."""
-    release = await releases.get_release(session, actor, release_id_of(release_id))
+    release = await releases.view_release(session, actor, release_id_of(release_id))
     return await release_response(session, actor, release)
 
 

@@ -207,11 +207,11 @@ def _roles(release: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _descriptive_fields(release: Any, stages: dict[str, Any]) -> dict[str, Any]:
+def _descriptive_fields(release: Any) -> dict[str, Any]:
     out: dict[str, Any] = {kind: None for kind in DESCRIPTIVE_KINDS}
     for row in release.descriptive_fields:
-        name, stage_name = DESCRIPTIVE_KINDS[row.kind]
-        stage = stages.get(stage_name)
+        name = DESCRIPTIVE_KINDS[row.kind][0]
+        stage = row.stage
         out[row.kind] = {
             "updated_on": sdp_time(row.updated_on),
             "internal_name": row.kind,
@@ -232,9 +232,7 @@ def _group(group: Any) -> dict[str, Any] | None:
     return {"site": named(group.site), "name": group.name, "id": str(group.id)}
 
 
-def release_json(
-    release: Any, stages: dict[str, Any], fields: Iterable[str] | None = None
-) -> dict[str, Any]:
+def release_json(release: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """A release as SDP shows it; with `fields`, only those keys (and the id)."""
     wanted = None if fields is None else {*fields, "id"}
 
@@ -300,10 +298,25 @@ def release_json(
     }
     out = {key: build() for key, build in builders.items() if want(key)}
     if wanted is None or wanted & set(DESCRIPTIVE_KINDS):
-        for key, value in _descriptive_fields(release, stages).items():
+        for key, value in _descriptive_fields(release).items():
             if want(key):
                 out[key] = value
     return out
+
+
+PARTS_OF_FIELD = {
+    "roles": "roles",
+    "release_requester": "roles",
+    "release_engineer": "roles",
+    "release_manager": "roles",
+    "services": "services",
+    **{kind: "descriptive_fields" for kind in DESCRIPTIVE_KINDS},
+}
+
+
+def parts_for(fields: Iterable[str]) -> frozenset[str]:
+    """Which related records the core must load to show `fields`."""
+    return frozenset(PARTS_OF_FIELD[f] for f in fields if f in PARTS_OF_FIELD)
 
 
 RELEASE_KEYS = frozenset(

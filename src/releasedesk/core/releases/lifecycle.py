@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor, require_admin, require_edit_release, require_staff
 from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.releases import history, repository, roles
+from releasedesk.core.releases.read_model import View
 from releasedesk.core.releases.service import (
     access_of,
     get_release,
@@ -29,14 +30,14 @@ class Outcome:
     """What one id of a several-ids request came to: the release, or the error it met."""
 
     release_id: int
-    release: Release | None = None
+    release: View | None = None
     error: ReleaseDeskError | None = None
 
 
 async def for_each_release(
     session: AsyncSession,
     release_ids: Sequence[int],
-    operation: Callable[[int], Awaitable[Release | None]],
+    operation: Callable[[int], Awaitable[View | None]],
 ) -> list[Outcome]:
     """Run `operation` per id, each in its own savepoint: one bad id undoes only itself."""
     outcomes: list[Outcome] = []
@@ -70,7 +71,7 @@ async def close_release(
     *,
     status: str | None = None,
     comment: str | None = None,
-) -> Release:
+) -> View:
     """Move to Closure with the named closure status (Completed by default)."""
     require_staff(actor, "close releases")
     release = await _editable(session, actor, release_id)
@@ -95,7 +96,7 @@ async def close_release(
     return release
 
 
-async def move_to_trash(session: AsyncSession, actor: Actor, release_id: int) -> Release:
+async def move_to_trash(session: AsyncSession, actor: Actor, release_id: int) -> View:
     """Set deleted_time: the release leaves the lists until restored."""
     require_staff(actor, "delete releases")
     release = await _editable(session, actor, release_id)
@@ -112,7 +113,7 @@ async def move_to_trash(session: AsyncSession, actor: Actor, release_id: int) ->
     return await repository.refresh(session, release)
 
 
-async def restore_from_trash(session: AsyncSession, actor: Actor, release_id: int) -> Release:
+async def restore_from_trash(session: AsyncSession, actor: Actor, release_id: int) -> View:
     require_staff(actor, "restore releases")
     release = await _editable(session, actor, release_id)
     if release.deleted_time is None:
@@ -138,21 +139,21 @@ async def delete_release(session: AsyncSession, actor: Actor, release_id: int) -
 
 async def assign_engineer(
     session: AsyncSession, actor: Actor, release_id: int, engineer: dict[str, Any]
-) -> Release:
+) -> View:
     """Make `engineer` (a technician or admin) the release engineer."""
     require_staff(actor, "assign releases")
     user = await roles.resolve_user(session, actor, engineer, field="release_engineer")
     return await _set_engineer(session, actor, release_id, user)
 
 
-async def pickup(session: AsyncSession, actor: Actor, release_id: int) -> Release:
+async def pickup(session: AsyncSession, actor: Actor, release_id: int) -> View:
     """Make the caller the release engineer."""
     require_staff(actor, "pick up releases")
     user = await roles.resolve_user(session, actor, {"id": actor.user_id})
     return await _set_engineer(session, actor, release_id, user)
 
 
-async def _set_engineer(session: AsyncSession, actor: Actor, release_id: int, user: Any) -> Release:
+async def _set_engineer(session: AsyncSession, actor: Actor, release_id: int, user: Any) -> View:
     release = await _editable(session, actor, release_id)
     if release.deleted_time is not None:
         raise Invalid("A release in the trash cannot be assigned", "id")

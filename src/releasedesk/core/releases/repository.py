@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
+from releasedesk.core.releases import read_model
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS
 from releasedesk.core.search.query import Query, compile_query
 from releasedesk.db.models import (
@@ -39,14 +40,18 @@ async def get(session: AsyncSession, portal_id: int, release_id: int) -> Release
     return result.unique().scalar_one_or_none()
 
 
-async def refresh(session: AsyncSession, release: Release) -> Release:
-    """Reload a release and everything hanging off it after a write."""
+async def refresh(session: AsyncSession, release: Release) -> Any:
+    """After a write: the release as responses show it (a read-model view).
+
+    The ORM instance is expired, so a later use in this session reloads it from the
+    database rather than trusting relationships a write left behind.
+    """
     await session.flush()
-    portal_id, release_id = release.portal_id, release.id
+    release_id = release.id
     session.expire(release)
-    loaded = await get(session, portal_id, release_id)
-    assert loaded is not None
-    return loaded
+    view = await read_model.load_one(session, release_id)
+    assert view is not None
+    return view
 
 
 async def insert(session: AsyncSession, release: Release) -> Release:
@@ -121,8 +126,12 @@ def _ids_statement(actor: Actor, view: ReleaseView, query: Query) -> Select[Any]
 
 
 async def search(
-    session: AsyncSession, actor: Actor, view: ReleaseView, query: Query
-) -> tuple[list[Release], bool, int | None]:
+    session: AsyncSession,
+    actor: Actor,
+    view: ReleaseView,
+    query: Query,
+    parts: frozenset[str] = read_model.EVERYTHING,
+) -> tuple[list[Any], bool, int | None]:
     """One page of releases, whether more rows follow, and the total when asked for."""
     page_ids = list((await session.execute(page_statement(actor, view, query))).scalars())
     has_more = len(page_ids) > query.limit
@@ -134,11 +143,8 @@ async def search(
         total = (await session.execute(select(func.count()).select_from(counted))).scalar_one()
     if not page_ids:
         return [], has_more, total
-    rows = (
-        (await session.execute(select(Release).where(Release.id.in_(page_ids)))).unique().scalars()
-    )
-    by_id = {row.id: row for row in rows}
-    return [by_id[i] for i in page_ids], has_more, total
+    by_id = await read_model.load(session, page_ids, parts)
+    return [by_id[i] for i in page_ids if i in by_id], has_more, total
 
 
 async def delete(session: AsyncSession, release: Release) -> None:

@@ -18,7 +18,8 @@ from releasedesk.core.errors import (
     WrongType,
 )
 from releasedesk.core.lookups import service as lookups
-from releasedesk.core.releases import history, repository, roles
+from releasedesk.core.releases import history, read_model, repository, roles
+from releasedesk.core.releases.read_model import View
 from releasedesk.core.releases.repository import ReleaseView
 from releasedesk.core.releases.schemas import (
     DESCRIPTIVE_KINDS,
@@ -48,7 +49,7 @@ class ReleasePage:
     total: int | None
 
 
-def access_of(release: Release) -> ReleaseAccess:
+def access_of(release: Any) -> ReleaseAccess:
     requesters = frozenset(
         a.user_id for a in release.role_assignments if a.role.internal_name == roles.REQUESTER
     )
@@ -69,15 +70,30 @@ async def get_release(session: AsyncSession, actor: Actor, release_id: int) -> R
     return release
 
 
+async def view_release(session: AsyncSession, actor: Actor, release_id: int) -> Any:
+    """A release as responses show it (read model), if the caller may see it."""
+    release = await read_model.load_one(session, release_id)
+    if release is None or release.portal_id != actor.portal_id:
+        raise NotFound(f"No release with id '{release_id}'", "id")
+    if not can_view_release(actor, access_of(release)):
+        raise Forbidden("You are not allowed to view this release")
+    return release
+
+
 async def list_releases(
-    session: AsyncSession, actor: Actor, query: Query, view: ReleaseView = ReleaseView.ALL
+    session: AsyncSession,
+    actor: Actor,
+    query: Query,
+    view: ReleaseView = ReleaseView.ALL,
+    parts: frozenset[str] = read_model.EVERYTHING,
 ) -> ReleasePage:
-    """One page of the releases the caller may see, filtered and sorted in the database."""
-    rows, has_more, total = await repository.search(session, actor, view, query)
+    """One page of the releases the caller may see, filtered and sorted in the database;
+    `parts` says which related records (roles, services, descriptive fields) to load."""
+    rows, has_more, total = await repository.search(session, actor, view, query, parts)
     return ReleasePage(rows, has_more, total)
 
 
-async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChanges) -> Release:
+async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChanges) -> View:
     """Create a release; stage and status default to the template's first stage and status."""
     if not changes.given("title") or changes.title is None:
         raise Mandatory("title")
@@ -158,7 +174,7 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
 
 async def update_release(
     session: AsyncSession, actor: Actor, release_id: int, changes: ReleaseChanges
-) -> Release:
+) -> View:
     """Change only the fields given; each change is a history diff, a move a status comment."""
     release = await get_release(session, actor, release_id)
     require_edit_release(actor, access_of(release))
@@ -357,11 +373,6 @@ async def _service_ids(
         if row.id not in ids:
             ids.append(row.id)
     return ids
-
-
-async def stages_by_internal_name(session: AsyncSession, actor: Actor) -> dict[str, Any]:
-    """The portal's stages keyed by internal name (descriptive fields name their stage)."""
-    return {s.internal_name: s for s in await workflow.list_stages(session, actor.portal_id)}
 
 
 SEARCHABLE_FIELDS = frozenset(RELEASE_FIELDS)

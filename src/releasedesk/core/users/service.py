@@ -103,13 +103,19 @@ async def create_api_key(session: AsyncSession, *, user: User, name: str | None 
 
 async def authenticate_key(session: AsyncSession, key: str, portal: str) -> Actor:
     """The actor behind an API key, if the key is valid on this portal."""
-    found = await repository.find_key(session, hash_api_key(key.strip()))
-    if found is None:
+    holder = await repository.key_holder(session, hash_api_key(key.strip()))
+    if holder is None:
         raise Unauthenticated("Invalid or expired authtoken")
-    api_key, key_portal = found
-    if key_portal.name != portal or not api_key.user.is_active:
+    user_id, user_name, role, is_active, portal_id, portal_name = holder
+    if portal_name != portal or not is_active:
         raise Unauthenticated("Invalid or expired authtoken")
-    return actor_for(api_key.user, key_portal)
+    return Actor(
+        user_id=user_id,
+        user_name=user_name,
+        portal_id=portal_id,
+        portal_name=portal_name,
+        role=Role(role),
+    )
 
 
 async def authenticate_password(

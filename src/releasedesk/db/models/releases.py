@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, func
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, UtcDateTime, utcnow
@@ -36,8 +36,26 @@ def _lookup_fk(table: str) -> Mapped[int | None]:
 class Release(IdMixin, PortalMixin, Base):
     __tablename__ = "releases"
     __table_args__ = (
-        Index("ix_releases_portal_created", "portal_id", "deleted_time", "created_time"),
-        Index("ix_releases_portal_stage_priority", "portal_id", "stage_id", "priority_id"),
+        # Lists show live releases (deleted_time IS NULL) newest first, id breaking ties;
+        # partial indexes, since PostgreSQL cannot order by an index after an IS NULL.
+        Index(
+            "ix_releases_live_created",
+            "portal_id",
+            "created_time",
+            "id",
+            postgresql_where=text("deleted_time IS NULL"),
+            sqlite_where=text("deleted_time IS NULL"),
+        ),
+        Index(
+            "ix_releases_live_priority_stage_created",
+            "portal_id",
+            "priority_id",
+            "stage_id",
+            "created_time",
+            "id",
+            postgresql_where=text("deleted_time IS NULL"),
+            sqlite_where=text("deleted_time IS NULL"),
+        ),
         Index("ix_releases_portal_lower_title", "portal_id", func.lower("title")),
     )
 

@@ -1,0 +1,207 @@
+"""`make bench`: seed, serve, load with wrk, verify, report — on SQLite and PostgreSQL.
+
+Environment: BENCH_N (default 100000), BENCH_DB=sqlite|postgresql|both (default both),
+BENCH_SECONDS (default 10 per scenario), BENCH_SCENARIOS (comma list, default all),
+BENCH_SCALING (e.g. 10000,100000,1000000: also run the list scenarios at those sizes),
+BENCH_PG_URL (server to create bench databases on; default postgresql://postgres@127.0.0.1:5432/postgres),
+BENCH_RESEED=1 (seed again even when a seeded database of that size exists).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from bench import explain, report, verify, wrk
+from bench.scenarios import SCENARIOS, Scenario
+from releasedesk.core.portals import service as portals
+from releasedesk.core.users import service as users
+from releasedesk.db.migrate import upgrade
+from releasedesk.db.session import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+PORT = 8399
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def pg_server() -> str:
+    return os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+async def _pg_admin(statement: str) -> None:
+    import asyncpg
+
+    url = make_url(pg_server())
+    connection = await asyncpg.connect(host=url.host, port=url.port or 5432,
+                                       user=url.username, password=url.password,
+                                       database=url.database or "postgres")
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def database_url(database: str, n: int) -> str:
+    if database == "sqlite":
+        return f"sqlite:///{VAR / f'bench-{n}.db'}"
+    return make_url(pg_server()).set(database=f"rd_bench_{n}").render_as_string(
+        hide_password=False)
+
+
+def prepare(database: str, n: int) -> dict[str, Any]:
+    """A database seeded with n releases (reused when one of that size is already there)."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    meta_path = VAR / f"{database}-{n}.json"
+    url = database_url(database, n)
+    if meta_path.exists() and os.environ.get("BENCH_RESEED") != "1":
+        print(f"[{database} N={n}] reusing the seeded database")
+        return json.loads(meta_path.read_text())  # type: ignore[no-any-return]
+    if database == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(make_url(url).database + suffix).unlink(missing_ok=True)  # type: ignore[operator]
+    else:
+        name = make_url(url).database
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    upgrade(url)
+
+    async def seed() -> dict[str, Any]:
+        from bench.seed import seed as seed_rows
+
+        db = Database(url)
+        try:
+            async with db.unit_of_work() as session:
+                result = await seed_rows(session, n)
+        finally:
+            await db.dispose()
+        main_count = n - n // 10
+        return {"seconds": result.seconds, "rows": result.rows, "first": result.first_id,
+                "last": result.first_id + main_count - 1, "main_count": main_count,
+                "history_id": result.history_release_id}
+
+    meta = asyncio.run(seed())
+    print(f"[{database} N={n}] seeded in {meta['seconds']:.1f} s: {meta['rows']}")
+    meta_path.write_text(json.dumps(meta))
+    return meta
+
+
+def new_key(url: str) -> str:
+    async def create() -> str:
+        db = Database(url)
+        try:
+            async with db.unit_of_work() as session:
+                portal = await portals.get_portal(session, "itdesk")
+                admin = await users.find_user(session, portal.id, "administrator")
+                return await users.create_api_key(session, user=admin, name="bench")
+        finally:
+            await db.dispose()
+
+    return asyncio.run(create())
+
+
+def start_server(url: str) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.server:create_bench_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(PORT), "--no-access-log", "--log-level",
+         "warning"], cwd=ROOT, env={**os.environ, "RELEASEDESK_DATABASE_URL": url})
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the bench server did not start")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def response_sizes(key: str, meta: dict[str, Any]) -> dict[str, int]:
+    with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers={"authtoken": key}) as c:
+        return {"ceiling": len(c.get("/api/v3/_bench/ceiling").content),
+                "get_by_id": len(c.get(f"/api/v3/releases/{meta['first']}").content),
+                "list_default": len(c.get("/api/v3/releases").content)}
+
+
+def run_one(database: str, n: int, scenarios: list[Scenario], seconds: int) -> report.Run:
+    meta = prepare(database, n)
+    url = database_url(database, n)
+    key = new_key(url)
+    server = start_server(url)
+    try:
+        run = report.Run(database=database, n=n, seed_seconds=meta["seconds"],
+                         seed_rows=meta["rows"], rss_before_mb=rss_mb(server.pid),
+                         rss_after_mb=0, verified=[])
+        run.verified = verify.verify(PORT, key, meta["first"], meta["last"],
+                                     meta["history_id"], meta["main_count"])
+        run.response_bytes = response_sizes(key, meta)
+        for scenario in scenarios:
+            lua = wrk.lua_for(scenario, key=key, first=meta["first"], last=meta["last"],
+                              history_id=meta["history_id"], count=meta["main_count"])
+            figures = wrk.run(scenario, lua, port=PORT, seconds=seconds)
+            print(f"[{database} N={n}] {scenario.name}: {figures.rps:,.0f} req/s, "
+                  f"p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, "
+                  f"errors {figures.errors}")
+            run.rows.append(report.Row(scenario.name, database, n, figures.rps, figures.p50_ms,
+                                       figures.p99_ms, figures.errors, figures.requests))
+        run.rss_after_mb = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    run.plans = asyncio.run(_plans(url, meta["main_count"]))
+    report.fill_ratios(run)
+    return run
+
+
+async def _plans(url: str, main_count: int) -> dict[str, str]:
+    db = Database(url)
+    try:
+        async with db.unit_of_work() as session:
+            return await explain.plans(session, main_count)
+    finally:
+        await db.dispose()
+
+
+def main() -> None:
+    n = env_int("BENCH_N", 100_000)
+    seconds = env_int("BENCH_SECONDS", 10)
+    choice = os.environ.get("BENCH_DB", "both")
+    databases = ["sqlite", "postgresql"] if choice == "both" else [choice]
+    wanted = [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s]
+    scenarios = [s for s in SCENARIOS if not wanted or s.name in wanted]
+    # Reads first: the writes change the data the reads see.
+    scenarios.sort(key=lambda s: s.writes)
+    facts = report.machine_facts()
+    runs = [run_one(db, n, scenarios, seconds) for db in databases]
+    path = report.write(runs, facts, seconds, "latest", f"releasedesk benchmark, N = {n:,}")
+    print(f"report: {path}")
+    sizes = [int(x) for x in os.environ.get("BENCH_SCALING", "").split(",") if x]
+    if sizes:
+        ref = [s for s in SCENARIOS if s.name in ("bare_asgi", "ceiling") or s.list_scenario]
+        scaling = [run_one(db, size, ref, seconds) for db in databases for size in sizes]
+        path = report.write(scaling, facts, seconds, "scaling",
+                            "releasedesk list scaling, N = " + ", ".join(f"{s:,}" for s in sizes))
+        print(f"scaling report: {path}")
+
+
+if __name__ == "__main__":
+    main()
