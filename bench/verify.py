@@ -45,9 +45,11 @@ def verify(port: int, key: str, first: int, last: int, history_id: int, main_cou
         assert times == sorted(times, reverse=True)
         checked.append("filtered list matches both fields, newest first")
 
-        total = _list(client, {"row_count": 1, "get_total_count": True})["list_info"]
-        assert total["total_count"] == main_count, total  # type: ignore[index]
-        deep = _list(client, {"row_count": 10, "start_index": main_count - 4})
+        info = _list(client, {"row_count": 1, "get_total_count": True})["list_info"]
+        total = info["total_count"]  # type: ignore[index]
+        # At least the seeded rows; an earlier run's write scenarios may have added some.
+        assert total >= main_count, info
+        deep = _list(client, {"row_count": 10, "start_index": total - 4})
         assert len(deep["releases"]) == 5 and deep["list_info"]["has_more_rows"] is False  # type: ignore[arg-type,index]
         checked.append("deep page returns the last rows and no more")
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, can_edit_release, can_view_release
 from releasedesk.core.approvals import repository
-from releasedesk.core.releases.service import access_of, get_release
+from releasedesk.core.releases.service import access_of, view_release
 from releasedesk.core.workflow import service as workflow
 
 OVERALL = -1
@@ -25,7 +25,7 @@ async def release_permissions(
     session: AsyncSession, actor: Actor, release_id: int
 ) -> dict[int, StagePermissions]:
     """Per stage id, and OVERALL (-1) for the release as it stands now."""
-    release = await get_release(session, actor, release_id)
+    release = await view_release(session, actor, release_id, frozenset())
     access = access_of(release)
     view = can_view_release(actor, access)
     approver_stages = (

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor
 from releasedesk.core.approvals import repository
 from releasedesk.core.releases import repository as releases_repository
-from releasedesk.core.releases.service import get_release
+from releasedesk.core.releases.service import view_release
 from releasedesk.core.workflow import service as workflow
 from releasedesk.db.models import ApprovalLevel, ReleaseStage, ReleaseStatusComment
 
@@ -30,7 +30,7 @@ async def approval_summary(
     session: AsyncSession, actor: Actor, release_id: int
 ) -> list[StageSummary]:
     """Every stage in order: visited or not, and the latest decision taken in it."""
-    release = await get_release(session, actor, release_id)
+    release = await view_release(session, actor, release_id, frozenset())
     stages = await workflow.list_stages(session, actor.portal_id)
     comments = await releases_repository.last_comment_per_stage(session, release.id)
     levels_by_stage: dict[int, list[ApprovalLevel]] = {}

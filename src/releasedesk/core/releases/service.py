@@ -70,9 +70,17 @@ async def get_release(session: AsyncSession, actor: Actor, release_id: int) -> R
     return release
 
 
-async def view_release(session: AsyncSession, actor: Actor, release_id: int) -> Any:
-    """A release as responses show it (read model), if the caller may see it."""
-    release = await read_model.load_one(session, release_id)
+async def view_release(
+    session: AsyncSession,
+    actor: Actor,
+    release_id: int,
+    parts: frozenset[str] = read_model.EVERYTHING,
+) -> Any:
+    """A release as responses show it (read model), if the caller may see it; reads that
+    only need the permission check ask for the roles alone."""
+    release = (await read_model.load(session, [release_id], parts | {read_model.ROLES})).get(
+        release_id
+    )
     if release is None or release.portal_id != actor.portal_id:
         raise NotFound(f"No release with id '{release_id}'", "id")
     if not can_view_release(actor, access_of(release)):
@@ -450,7 +458,7 @@ async def release_history(
     session: AsyncSession, actor: Actor, release_id: int, query: Query
 ) -> tuple[Release, Page]:
     """Every change to a release, newest first, one page of it."""
-    release = await get_release(session, actor, release_id)
+    release = await view_release(session, actor, release_id, frozenset())
     rows, more, total = await repository.history_page(
         session, release.id, query.offset, query.limit, query.with_total
     )
@@ -461,7 +469,7 @@ async def release_status_comments(
     session: AsyncSession, actor: Actor, release_id: int, query: Query
 ) -> tuple[Release, Page]:
     """The comments given with each stage/status move, newest first."""
-    release = await get_release(session, actor, release_id)
+    release = await view_release(session, actor, release_id, frozenset())
     rows, more, total = await repository.status_comments_page(
         session, release.id, query.offset, query.limit, query.with_total
     )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor, require_edit_release
 from releasedesk.core.errors import Invalid, NotFound, NotUnique, WrongType
 from releasedesk.core.releases import history
-from releasedesk.core.releases.service import Page, access_of, get_release
+from releasedesk.core.releases.service import Page, access_of, get_release, view_release
 from releasedesk.core.search.query import Query
 from releasedesk.core.work import repository
 from releasedesk.core.work.kinds import ChildKind, FieldType
@@ -98,7 +98,7 @@ async def add_child(
 async def list_children(
     session: AsyncSession, actor: Actor, kind: ChildKind, release_id: int, query: Query
 ) -> Page:
-    release = await get_release(session, actor, release_id)
+    release = await view_release(session, actor, release_id, frozenset())
     rows, more, total = await repository.page(
         session, kind, release.id, query.offset, query.limit, query.with_total
     )
@@ -108,7 +108,7 @@ async def list_children(
 async def get_child(
     session: AsyncSession, actor: Actor, kind: ChildKind, release_id: int, child_id: int
 ) -> Any:
-    release = await get_release(session, actor, release_id)
+    release = await view_release(session, actor, release_id, frozenset())
     return await _child(session, kind, release, child_id)
 
 
@@ -238,7 +238,7 @@ async def associate(
 async def list_associations(
     session: AsyncSession, actor: Actor, release_id: int, kind: str, query: Query
 ) -> Page:
-    release = await get_release(session, actor, release_id)
+    release = await view_release(session, actor, release_id, frozenset())
     rows, more = await repository.associations(session, release.id, kind, query.offset, query.limit)
     total = (
         await repository.count_associations(session, release.id, kind) if query.with_total else None
@@ -249,7 +249,7 @@ async def list_associations(
 async def get_association(
     session: AsyncSession, actor: Actor, release_id: int, kind: str, ref_id: str
 ) -> ReleaseAssociation:
-    release = await get_release(session, actor, release_id)
+    release = await view_release(session, actor, release_id, frozenset())
     row = await repository.association(session, release.id, kind, ref_id)
     if row is None:
         raise NotFound(f"{kind} '{ref_id}' is not associated with this release", "id")
@@ -298,7 +298,7 @@ async def release_summary(session: AsyncSession, actor: Actor, release_id: int) 
     """Counts of what hangs off the release, from stored rows."""
     from releasedesk.core.work.kinds import REMINDER, TASK, WORKLOG
 
-    release = await get_release(session, actor, release_id)
+    release = await view_release(session, actor, release_id, frozenset())
     return ReleaseSummary(
         release_id=release.id,
         tasks=await repository.count(session, TASK, release.id),
