@@ -46,9 +46,13 @@ async def _pg_admin(statement: str, database: str | None = None) -> None:
     import asyncpg
 
     url = make_url(pg_server())
-    connection = await asyncpg.connect(host=url.host, port=url.port or 5432,
-                                       user=url.username, password=url.password,
-                                       database=database or url.database or "postgres")
+    connection = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=database or url.database or "postgres",
+    )
     try:
         await connection.execute(statement)
     finally:
@@ -58,8 +62,7 @@ async def _pg_admin(statement: str, database: str | None = None) -> None:
 def database_url(database: str, n: int) -> str:
     if database == "sqlite":
         return f"sqlite:///{VAR / f'bench-{n}.db'}"
-    return make_url(pg_server()).set(database=f"rd_bench_{n}").render_as_string(
-        hide_password=False)
+    return make_url(pg_server()).set(database=f"rd_bench_{n}").render_as_string(hide_password=False)
 
 
 def prepare(database: str, n: int) -> dict[str, Any]:
@@ -89,9 +92,14 @@ def prepare(database: str, n: int) -> dict[str, Any]:
         finally:
             await db.dispose()
         main_count = n - n // 10
-        return {"seconds": result.seconds, "rows": result.rows, "first": result.first_id,
-                "last": result.first_id + main_count - 1, "main_count": main_count,
-                "history_id": result.history_release_id}
+        return {
+            "seconds": result.seconds,
+            "rows": result.rows,
+            "first": result.first_id,
+            "last": result.first_id + main_count - 1,
+            "main_count": main_count,
+            "history_id": result.history_release_id,
+        }
 
     meta = asyncio.run(seed())
     if database == "postgresql":
@@ -118,9 +126,23 @@ def new_key(url: str) -> str:
 
 def start_server(url: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.server:create_bench_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(PORT), "--no-access-log", "--log-level",
-         "warning"], cwd=ROOT, env={**os.environ, "RELEASEDESK_DATABASE_URL": url})
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.server:create_bench_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "RELEASEDESK_DATABASE_URL": url},
+    )
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
@@ -140,9 +162,11 @@ def rss_mb(pid: int) -> float:
 
 def response_sizes(key: str, meta: dict[str, Any]) -> dict[str, int]:
     with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers={"authtoken": key}) as c:
-        return {"ceiling": len(c.get("/api/v3/_bench/ceiling").content),
-                "get_by_id": len(c.get(f"/api/v3/releases/{meta['first']}").content),
-                "list_default": len(c.get("/api/v3/releases").content)}
+        return {
+            "ceiling": len(c.get("/api/v3/_bench/ceiling").content),
+            "get_by_id": len(c.get(f"/api/v3/releases/{meta['first']}").content),
+            "list_default": len(c.get("/api/v3/releases").content),
+        }
 
 
 def run_one(database: str, n: int, scenarios: list[Scenario], seconds: int) -> report.Run:
@@ -151,21 +175,46 @@ def run_one(database: str, n: int, scenarios: list[Scenario], seconds: int) -> r
     key = new_key(url)
     server = start_server(url)
     try:
-        run = report.Run(database=database, n=n, seed_seconds=meta["seconds"],
-                         seed_rows=meta["rows"], rss_before_mb=rss_mb(server.pid),
-                         rss_after_mb=0, verified=[])
-        run.verified = verify.verify(PORT, key, meta["first"], meta["last"],
-                                     meta["history_id"], meta["main_count"])
+        run = report.Run(
+            database=database,
+            n=n,
+            seed_seconds=meta["seconds"],
+            seed_rows=meta["rows"],
+            rss_before_mb=rss_mb(server.pid),
+            rss_after_mb=0,
+            verified=[],
+        )
+        run.verified = verify.verify(
+            PORT, key, meta["first"], meta["last"], meta["history_id"], meta["main_count"]
+        )
         run.response_bytes = response_sizes(key, meta)
         for scenario in scenarios:
-            lua = wrk.lua_for(scenario, key=key, first=meta["first"], last=meta["last"],
-                              history_id=meta["history_id"], count=meta["main_count"])
+            lua = wrk.lua_for(
+                scenario,
+                key=key,
+                first=meta["first"],
+                last=meta["last"],
+                history_id=meta["history_id"],
+                count=meta["main_count"],
+            )
             figures = wrk.run(scenario, lua, port=PORT, seconds=seconds)
-            print(f"[{database} N={n}] {scenario.name}: {figures.rps:,.0f} req/s, "
-                  f"p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, "
-                  f"errors {figures.errors}")
-            run.rows.append(report.Row(scenario.name, database, n, figures.rps, figures.p50_ms,
-                                       figures.p99_ms, figures.errors, figures.requests))
+            print(
+                f"[{database} N={n}] {scenario.name}: {figures.rps:,.0f} req/s, "
+                f"p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, "
+                f"errors {figures.errors}"
+            )
+            run.rows.append(
+                report.Row(
+                    scenario.name,
+                    database,
+                    n,
+                    figures.rps,
+                    figures.p50_ms,
+                    figures.p99_ms,
+                    figures.errors,
+                    figures.requests,
+                )
+            )
         run.rss_after_mb = rss_mb(server.pid)
     finally:
         server.terminate()
@@ -201,8 +250,13 @@ def main() -> None:
     if sizes:
         ref = [s for s in SCENARIOS if s.name in ("bare_asgi", "ceiling") or s.list_scenario]
         scaling = [run_one(db, size, ref, seconds) for db in databases for size in sizes]
-        path = report.write(scaling, facts, seconds, "scaling",
-                            "releasedesk list scaling, N = " + ", ".join(f"{s:,}" for s in sizes))
+        path = report.write(
+            scaling,
+            facts,
+            seconds,
+            "scaling",
+            "releasedesk list scaling, N = " + ", ".join(f"{s:,}" for s in sizes),
+        )
         print(f"scaling report: {path}")
 
 

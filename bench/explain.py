@@ -26,23 +26,40 @@ def _list_info_of(path: str) -> dict[str, Any]:
 
 async def plans(session: AsyncSession, main_count: int) -> dict[str, str]:
     portal = (await session.execute(select(Portal).where(Portal.name == "itdesk"))).scalar_one()
-    admin = (await session.execute(select(User).where(
-        User.portal_id == portal.id, User.role == "admin").order_by(User.id))).scalars().first()
+    admin = (
+        (
+            await session.execute(
+                select(User)
+                .where(User.portal_id == portal.id, User.role == "admin")
+                .order_by(User.id)
+            )
+        )
+        .scalars()
+        .first()
+    )
     assert admin is not None
     actor = Actor(admin.id, admin.name, portal.id, portal.name, Role.ADMIN)
-    cases = {"list_default": {}, "list_contains": _list_info_of(contains_paths()[0]),
-             "list_filtered": _list_info_of(filtered_paths()[3]),
-             "list_deep": _list_info_of(deep_paths(main_count)[0])}
+    cases = {
+        "list_default": {},
+        "list_contains": _list_info_of(contains_paths()[0]),
+        "list_filtered": _list_info_of(filtered_paths()[3]),
+        "list_deep": _list_info_of(deep_paths(main_count)[0]),
+    }
     dialect = (await session.connection()).dialect
     out: dict[str, str] = {}
     for name, payload in cases.items():
-        listing = parse_list_info(payload, searchable=releases.SEARCHABLE_FIELDS,
-                                  sortable=releases.SORTABLE_FIELDS, returnable=LIST_RETURNABLE,
-                                  default_sort=DEFAULT_SORT)
+        listing = parse_list_info(
+            payload,
+            searchable=releases.SEARCHABLE_FIELDS,
+            sortable=releases.SORTABLE_FIELDS,
+            returnable=LIST_RETURNABLE,
+            default_sort=DEFAULT_SORT,
+        )
         statement = page_statement(actor, ReleaseView.ALL, listing.query)
         sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        prefix = ("EXPLAIN (ANALYZE, BUFFERS) " if dialect.name == "postgresql"
-                  else "EXPLAIN QUERY PLAN ")
+        prefix = (
+            "EXPLAIN (ANALYZE, BUFFERS) " if dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+        )
         rows = (await session.execute(text(prefix + sql))).all()
         lines = [str(r[-1]) for r in rows]
         out[name] = "\n".join(lines)

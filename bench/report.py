@@ -44,16 +44,24 @@ class Run:
 def machine_facts() -> dict[str, str]:
     def command(*args: str) -> str:
         try:
-            return subprocess.run(args, capture_output=True, text=True, check=False,
-                                  timeout=10).stdout.strip().splitlines()[0]
+            return (
+                subprocess.run(args, capture_output=True, text=True, check=False, timeout=10)
+                .stdout.strip()
+                .splitlines()[0]
+            )
         except (OSError, IndexError, subprocess.TimeoutExpired):
             return "unknown"
 
     return {
         "cores": command("nproc"),
-        "cpu": next((line.split(":", 1)[1].strip() for line in
-                     Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name")), "unknown"),
+        "cpu": next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "unknown",
+        ),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "postgresql": command("psql", "--version"),
@@ -77,23 +85,37 @@ def _ratio(value: float | None) -> str:
 
 
 def markdown(runs: list[Run], facts: dict[str, str], seconds: int, title: str) -> str:
-    lines = [f"# {title}", "", "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()),
-             f"Load: wrk -t2 -c32, {seconds} s per scenario, one uvicorn worker, 127.0.0.1.",
-             ""]
-    lines += ["| scenario | database | N | req/s | p50 ms | p99 ms | errors | ÷ ceiling | "
-              "÷ bare ASGI |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# {title}",
+        "",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()),
+        f"Load: wrk -t2 -c32, {seconds} s per scenario, one uvicorn worker, 127.0.0.1.",
+        "",
+    ]
+    lines += [
+        "| scenario | database | N | req/s | p50 ms | p99 ms | errors | ÷ ceiling | ÷ bare ASGI |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for run in runs:
         for r in run.rows:
-            lines.append(f"| {r.scenario} | {r.database} | {r.n:,} | {r.rps:,.0f} | "
-                         f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
-                         f"{_ratio(r.vs_ceiling)} | {_ratio(r.vs_bare)} |")
+            lines.append(
+                f"| {r.scenario} | {r.database} | {r.n:,} | {r.rps:,.0f} | "
+                f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
+                f"{_ratio(r.vs_ceiling)} | {_ratio(r.vs_bare)} |"
+            )
     for run in runs:
-        lines += ["", f"## {run.database}, N = {run.n:,}", "",
-                  f"- seed: {run.seed_seconds:.1f} s ({', '.join(f'{k} {v:,}' for k, v in run.seed_rows.items())})",
-                  f"- server RSS: {run.rss_before_mb:.0f} MB before load, "
-                  f"{run.rss_after_mb:.0f} MB after",
-                  f"- response sizes: {', '.join(f'{k} {v:,} B' for k, v in run.response_bytes.items())}",
-                  "- verified before load: " + "; ".join(run.verified)]
+        seeded = ", ".join(f"{k} {v:,}" for k, v in run.seed_rows.items())
+        sizes = ", ".join(f"{k} {v:,} B" for k, v in run.response_bytes.items())
+        lines += [
+            "",
+            f"## {run.database}, N = {run.n:,}",
+            "",
+            f"- seed: {run.seed_seconds:.1f} s ({seeded})",
+            f"- server RSS: {run.rss_before_mb:.0f} MB before load, "
+            f"{run.rss_after_mb:.0f} MB after",
+            f"- response sizes: {sizes}",
+            "- verified before load: " + "; ".join(run.verified),
+        ]
         for name, plan in run.plans.items():
             lines += ["", f"Plan of `{name}`:", "", "```", plan, "```"]
     return "\n".join(lines) + "\n"
@@ -103,7 +125,10 @@ def write(runs: list[Run], facts: dict[str, str], seconds: int, stem: str, title
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{stem}.md"
     path.write_text(markdown(runs, facts, seconds, title))
-    data: dict[str, Any] = {"machine": facts, "seconds": seconds,
-                            "runs": [asdict(run) for run in runs]}
+    data: dict[str, Any] = {
+        "machine": facts,
+        "seconds": seconds,
+        "runs": [asdict(run) for run in runs],
+    }
     (RESULTS / f"{stem}.json").write_text(json.dumps(data, indent=2))
     return path

@@ -16,8 +16,17 @@ from urllib.parse import quote
 from bench.seed import WORDS
 
 PRIORITIES = ("Low", "Medium", "Normal", "High")
-STAGES = ("Submission", "Planning", "Development", "Testing", "UAT", "Deployment", "Training",
-          "Review", "Closure")
+STAGES = (
+    "Submission",
+    "Planning",
+    "Development",
+    "Testing",
+    "UAT",
+    "Deployment",
+    "Training",
+    "Review",
+    "Closure",
+)
 
 
 def list_path(list_info: dict[str, object]) -> str:
@@ -25,24 +34,47 @@ def list_path(list_info: dict[str, object]) -> str:
 
 
 def contains_paths() -> list[str]:
-    return [list_path({"row_count": 10, "search_criteria": {
-        "field": "title", "condition": "contains", "value": word}}) for word in WORDS]
+    return [
+        list_path(
+            {
+                "row_count": 10,
+                "search_criteria": {"field": "title", "condition": "contains", "value": word},
+            }
+        )
+        for word in WORDS
+    ]
 
 
 def filtered_paths() -> list[str]:
-    return [list_path({"row_count": 10, "sort_field": "created_time", "sort_order": "desc",
-                       "search_criteria": [
-                           {"field": "priority.name", "condition": "is", "value": p},
-                           {"field": "stage.name", "condition": "is", "value": s,
-                            "logical_operator": "AND"}]})
-            for p in PRIORITIES for s in STAGES]
+    return [
+        list_path(
+            {
+                "row_count": 10,
+                "sort_field": "created_time",
+                "sort_order": "desc",
+                "search_criteria": [
+                    {"field": "priority.name", "condition": "is", "value": p},
+                    {
+                        "field": "stage.name",
+                        "condition": "is",
+                        "value": s,
+                        "logical_operator": "AND",
+                    },
+                ],
+            }
+        )
+        for p in PRIORITIES
+        for s in STAGES
+    ]
 
 
 def deep_paths(count: int) -> list[str]:
     """start_index within the last 100 rows of the main portal's list."""
-    rng = random.Random(3)  # noqa: S311
-    return [list_path({"row_count": 10, "start_index": max(count - rng.randint(10, 100), 1)})
-            for _ in range(20)]
+    rng = random.Random(3)
+    return [
+        list_path({"row_count": 10, "start_index": max(count - rng.randint(10, 100), 1)})
+        for _ in range(20)
+    ]
 
 
 @dataclass(frozen=True)
@@ -57,31 +89,68 @@ class Scenario:
 
 
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("bare_asgi", "bare ASGI route, same body (physical limit)",
-             'return wrk.format("GET", "/_bench/bare/")'),
-    Scenario("ceiling", "SDP stack with auth, body from memory",
-             'return wrk.format("GET", "/api/v3/_bench/ceiling")'),
-    Scenario("get_by_id", "GET /api/v3/releases/{random id}",
-             'return wrk.format("GET", "/api/v3/releases/" .. math.random(first, last))'),
-    Scenario("list_default", "GET /api/v3/releases (first page)",
-             'return wrk.format("GET", "/api/v3/releases")', list_scenario=True),
-    Scenario("list_contains", "list, title contains a random word",
-             'return wrk.format("GET", pick(paths))', paths=lambda n: contains_paths(),
-             list_scenario=True),
-    Scenario("list_filtered", "list, priority.name is X AND stage.name is Y, created_time desc",
-             'return wrk.format("GET", pick(paths))', paths=lambda n: filtered_paths(),
-             list_scenario=True),
-    Scenario("list_deep", "list, start_index within the last 100 rows",
-             'return wrk.format("GET", pick(paths))', paths=deep_paths, list_scenario=True),
-    Scenario("history_50", "GET history of a release with 50 entries (row_count 50)",
-             'return wrk.format("GET", "/api/v3/releases/" .. history_id .. "/history?input_data="'
-             ' .. form(\'{"list_info":{"row_count":50}}\'))'),
-    Scenario("post_add", "POST /api/v3/releases (form body)",
-             'return wrk.format("POST", "/api/v3/releases", form_headers, "input_data=" .. '
-             'form(\'{"release":{"title":"Bench release","priority":{"name":"High"},'
-             '"release_type":{"name":"Minor"}}}\'))', writes=True),
-    Scenario("put_update", "PUT /api/v3/releases/{random id} (priority)",
-             'return wrk.format("PUT", "/api/v3/releases/" .. math.random(first, last), '
-             'form_headers, "input_data=" .. form(\'{"release":{"priority":{"name":"'
-             '\' .. priorities[math.random(1, 4)] .. \'"}}}\'))', writes=True),
+    Scenario(
+        "bare_asgi",
+        "bare ASGI route, same body (physical limit)",
+        'return wrk.format("GET", "/_bench/bare/")',
+    ),
+    Scenario(
+        "ceiling",
+        "SDP stack with auth, body from memory",
+        'return wrk.format("GET", "/api/v3/_bench/ceiling")',
+    ),
+    Scenario(
+        "get_by_id",
+        "GET /api/v3/releases/{random id}",
+        'return wrk.format("GET", "/api/v3/releases/" .. math.random(first, last))',
+    ),
+    Scenario(
+        "list_default",
+        "GET /api/v3/releases (first page)",
+        'return wrk.format("GET", "/api/v3/releases")',
+        list_scenario=True,
+    ),
+    Scenario(
+        "list_contains",
+        "list, title contains a random word",
+        'return wrk.format("GET", pick(paths))',
+        paths=lambda n: contains_paths(),
+        list_scenario=True,
+    ),
+    Scenario(
+        "list_filtered",
+        "list, priority.name is X AND stage.name is Y, created_time desc",
+        'return wrk.format("GET", pick(paths))',
+        paths=lambda n: filtered_paths(),
+        list_scenario=True,
+    ),
+    Scenario(
+        "list_deep",
+        "list, start_index within the last 100 rows",
+        'return wrk.format("GET", pick(paths))',
+        paths=deep_paths,
+        list_scenario=True,
+    ),
+    Scenario(
+        "history_50",
+        "GET history of a release with 50 entries (row_count 50)",
+        'return wrk.format("GET", "/api/v3/releases/" .. history_id .. "/history?input_data="'
+        ' .. form(\'{"list_info":{"row_count":50}}\'))',
+    ),
+    Scenario(
+        "post_add",
+        "POST /api/v3/releases (form body)",
+        'return wrk.format("POST", "/api/v3/releases", form_headers, "input_data=" .. '
+        'form(\'{"release":{"title":"Bench release","priority":{"name":"High"},'
+        '"release_type":{"name":"Minor"}}}\'))',
+        writes=True,
+    ),
+    Scenario(
+        "put_update",
+        "PUT /api/v3/releases/{random id} (priority)",
+        'return wrk.format("PUT", "/api/v3/releases/" .. math.random(first, last), '
+        'form_headers, "input_data=" .. form(\'{"release":{"priority":{"name":"'
+        "' .. priorities[math.random(1, 4)] .. '\"}}}'))",
+        writes=True,
+    ),
 )

@@ -18,38 +18,100 @@ from releasedesk.api.responses import JsonResponse
 from releasedesk.app import create_app
 
 CEILING_RELEASE = {
-    "id": "1", "title": "MSSQL Server service pack upgrade", "description": "<p>" + "x" * 400,
+    "id": "1",
+    "title": "MSSQL Server service pack upgrade",
+    "description": "<p>" + "x" * 400,
     "short_description": "MSSQL Server service pack upgrade",
     "template": {"name": "General Template", "id": "1"},
-    "workflow": {"validated": True, "name": "General Release Workflow", "id": "1",
-                 "type": "General"},
+    "workflow": {
+        "validated": True,
+        "name": "General Release Workflow",
+        "id": "1",
+        "type": "General",
+    },
     "stage": {"internal_name": "planning", "stage_index": "2", "name": "Planning", "id": "2"},
-    "status": {"internal_name": "rejected", "stage": {"id": "2"}, "status_type": "Failed",
-               "name": "Rejected", "id": "7"},
-    **{k: {"name": "High", "id": "4", "color": "#ff0000"} for k in (
-        "priority", "impact", "urgency", "risk", "release_type", "category", "subcategory",
-        "item", "group")},
-    "roles": [{"role": {"internal_name": "release_requester", "prominent": True,
-                        "user_type": "ALL", "name": "Release Requester", "id": "3"},
-               "release": {"id": "1", "title": "MSSQL"}, "id": "8",
-               "user": {"email_id": "guest@example.com", "name": "Guest", "id": "3"}}] * 2,
-    **{k: {"updated_on": None, "internal_name": k, "attachments": [],
-           "stage": {"internal_name": "planning", "stage_index": "2", "name": "Planning",
-                     "id": "2"}, "release": {"id": "1"}, "name": k, "updated_by": None,
-           "description": None, "id": "12"} for k in (
-        "roll_out_plan", "back_out_plan", "checklist", "impact_details", "review_details",
-        "close_details")},
-    **{k: {"display_value": "Jun 22, 2020 03:34 PM", "value": "1592820250370"} for k in (
-        "created_time", "scheduled_start_time", "scheduled_end_time", "next_review_on")},
+    "status": {
+        "internal_name": "rejected",
+        "stage": {"id": "2"},
+        "status_type": "Failed",
+        "name": "Rejected",
+        "id": "7",
+    },
+    **{
+        k: {"name": "High", "id": "4", "color": "#ff0000"}
+        for k in (
+            "priority",
+            "impact",
+            "urgency",
+            "risk",
+            "release_type",
+            "category",
+            "subcategory",
+            "item",
+            "group",
+        )
+    },
+    "roles": [
+        {
+            "role": {
+                "internal_name": "release_requester",
+                "prominent": True,
+                "user_type": "ALL",
+                "name": "Release Requester",
+                "id": "3",
+            },
+            "release": {"id": "1", "title": "MSSQL"},
+            "id": "8",
+            "user": {"email_id": "guest@example.com", "name": "Guest", "id": "3"},
+        }
+    ]
+    * 2,
+    **{
+        k: {
+            "updated_on": None,
+            "internal_name": k,
+            "attachments": [],
+            "stage": {
+                "internal_name": "planning",
+                "stage_index": "2",
+                "name": "Planning",
+                "id": "2",
+            },
+            "release": {"id": "1"},
+            "name": k,
+            "updated_by": None,
+            "description": None,
+            "id": "12",
+        }
+        for k in (
+            "roll_out_plan",
+            "back_out_plan",
+            "checklist",
+            "impact_details",
+            "review_details",
+            "close_details",
+        )
+    },
+    **{
+        k: {"display_value": "Jun 22, 2020 03:34 PM", "value": "1592820250370"}
+        for k in ("created_time", "scheduled_start_time", "scheduled_end_time", "next_review_on")
+    },
 }
-CEILING_BODY = {"response_status": {"status_code": 2000, "status": "success"},
-                "release": CEILING_RELEASE}
+CEILING_BODY = {
+    "response_status": {"status_code": 2000, "status": "success"},
+    "release": CEILING_RELEASE,
+}
 CEILING_BYTES = orjson.dumps(CEILING_BODY)
 
 
 async def bare_asgi(scope: Scope, receive: Receive, send: Send) -> None:
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
     await send({"type": "http.response.body", "body": CEILING_BYTES})
 
 

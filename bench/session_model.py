@@ -73,15 +73,29 @@ def run_wrk(port: int, count: int) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % count)
     out = subprocess.run(
-        ["wrk", "-t2", "-c32", f"-d{SECONDS}s", "-s", script.name, "--latency",
-         f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True).stdout
+        [
+            "wrk",
+            "-t2",
+            "-c32",
+            f"-d{SECONDS}s",
+            "-s",
+            script.name,
+            "--latency",
+            f"http://127.0.0.1:{port}/",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return next(line for line in out.splitlines() if "Requests/sec" in line).split()[-1]
 
 
 def serve(kind: str, url: str, port: int) -> subprocess.Popen[bytes]:
-    code = (f"import uvicorn; from bench.session_model import {kind}_app; "
-            f"uvicorn.run({kind}_app({url!r}), host='127.0.0.1', port={port}, "
-            "log_level='warning', access_log=False)")
+    code = (
+        f"import uvicorn; from bench.session_model import {kind}_app; "
+        f"uvicorn.run({kind}_app({url!r}), host='127.0.0.1', port={port}, "
+        "log_level='warning', access_log=False)"
+    )
     process = subprocess.Popen([sys.executable, "-c", code])
     time.sleep(2.5)
     return process

@@ -10,37 +10,54 @@ from bench.seed import WORDS
 
 
 def _list(client: httpx.Client, list_info: dict[str, object]) -> dict[str, object]:
-    response = client.get("/api/v3/releases",
-                          params={"input_data": json.dumps({"list_info": list_info})})
+    response = client.get(
+        "/api/v3/releases", params={"input_data": json.dumps({"list_info": list_info})}
+    )
     response.raise_for_status()
     return response.json()  # type: ignore[no-any-return]
 
 
-def verify(port: int, key: str, first: int, last: int, history_id: int, main_count: int
-           ) -> list[str]:
+def verify(
+    port: int, key: str, first: int, last: int, history_id: int, main_count: int
+) -> list[str]:
     """What was checked; raises AssertionError on the first wrong answer."""
     checked: list[str] = []
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"authtoken": key},
-                      timeout=60) as client:
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"authtoken": key}, timeout=60
+    ) as client:
         for release_id in (first, (first + last) // 2, last):
             body = client.get(f"/api/v3/releases/{release_id}").json()
             assert body["release"]["id"] == str(release_id), body
         checked.append("get_by_id returns the release asked for")
 
         for word in WORDS[:5]:
-            rows = _list(client, {"row_count": 100, "search_criteria": {
-                "field": "title", "condition": "contains", "value": word}})["releases"]
+            rows = _list(
+                client,
+                {
+                    "row_count": 100,
+                    "search_criteria": {"field": "title", "condition": "contains", "value": word},
+                },
+            )["releases"]
             assert rows and all(word in r["title"].lower() for r in rows), word  # type: ignore[union-attr,index]
         checked.append("contains returns only titles holding the word")
 
-        rows = _list(client, {"row_count": 100, "sort_field": "created_time",
-                              "sort_order": "desc", "search_criteria": [
-                                  {"field": "priority.name", "condition": "is", "value": "High"},
-                                  {"field": "stage.name", "condition": "is",
-                                   "value": "Planning"}]})["releases"]
+        rows = _list(
+            client,
+            {
+                "row_count": 100,
+                "sort_field": "created_time",
+                "sort_order": "desc",
+                "search_criteria": [
+                    {"field": "priority.name", "condition": "is", "value": "High"},
+                    {"field": "stage.name", "condition": "is", "value": "Planning"},
+                ],
+            },
+        )["releases"]
         assert rows
-        assert all(r["priority"]["name"] == "High" and r["stage"]["name"] == "Planning"  # type: ignore[index]
-                   for r in rows)  # type: ignore[union-attr]
+        assert all(
+            r["priority"]["name"] == "High" and r["stage"]["name"] == "Planning"  # type: ignore[index]
+            for r in rows
+        )  # type: ignore[union-attr]
         times = [int(r["created_time"]["value"]) for r in rows]  # type: ignore[index,union-attr]
         assert times == sorted(times, reverse=True)
         checked.append("filtered list matches both fields, newest first")
@@ -53,13 +70,17 @@ def verify(port: int, key: str, first: int, last: int, history_id: int, main_cou
         assert len(deep["releases"]) == 5 and deep["list_info"]["has_more_rows"] is False  # type: ignore[arg-type,index]
         checked.append("deep page returns the last rows and no more")
 
-        history = client.get(f"/api/v3/releases/{history_id}/history", params={
-            "input_data": json.dumps({"list_info": {"row_count": 50}})}).json()["history"]
+        history = client.get(
+            f"/api/v3/releases/{history_id}/history",
+            params={"input_data": json.dumps({"list_info": {"row_count": 50}})},
+        ).json()["history"]
         assert len(history) == 50
         checked.append("history of the long release has 50 entries")
 
-        created = client.post("/api/v3/releases", data={"input_data": json.dumps(
-            {"release": {"title": "Bench verify"}})})
+        created = client.post(
+            "/api/v3/releases",
+            data={"input_data": json.dumps({"release": {"title": "Bench verify"}})},
+        )
         assert created.status_code == 201 and created.json()["release"]["title"] == "Bench verify"
         checked.append("add answers 201 with the release")
     return checked

@@ -50,24 +50,51 @@ class Figures:
     errors: int
 
 
-def lua_for(scenario: Scenario, *, key: str, first: int, last: int, history_id: int,
-            count: int) -> str:
+def lua_for(
+    scenario: Scenario, *, key: str, first: int, last: int, history_id: int, count: int
+) -> str:
     paths = scenario.paths(count) if scenario.paths else []
     assert PRIORITIES  # the Lua table above mirrors it
     return LUA_TEMPLATE.format(
-        key=key, first=first, last=last, history_id=history_id, seed=7,
-        paths=", ".join(json.dumps(p) for p in paths), body=scenario.lua)
+        key=key,
+        first=first,
+        last=last,
+        history_id=history_id,
+        seed=7,
+        paths=", ".join(json.dumps(p) for p in paths),
+        body=scenario.lua,
+    )
 
 
-def run(scenario: Scenario, lua: str, *, port: int, seconds: int, connections: int = 32,
-        threads: int = 2) -> Figures:
+def run(
+    scenario: Scenario,
+    lua: str,
+    *,
+    port: int,
+    seconds: int,
+    connections: int = 32,
+    threads: int = 2,
+) -> Figures:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
     try:
         completed = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-             "-s", script.name, f"http://127.0.0.1:{port}"],
-            capture_output=True, text=True, timeout=seconds + 60, check=True)
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        )
     finally:
         Path(script.name).unlink(missing_ok=True)
     line = next(x for x in completed.stdout.splitlines() if x.startswith("BENCH "))
