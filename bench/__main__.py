@@ -5,6 +5,8 @@ BENCH_SECONDS (default 10 per scenario), BENCH_SCENARIOS (comma list, default al
 BENCH_SCALING (e.g. 10000,100000,1000000: also run the list scenarios at those sizes),
 BENCH_PG_URL (server to create bench databases on; default postgresql://postgres@127.0.0.1:5432/postgres),
 BENCH_RESEED=1 (seed again even when a seeded database of that size exists).
+`python -m bench --scaling` runs only the list scenarios at BENCH_SCALING sizes
+(default 10000,100000,1000000).
 """
 
 from __future__ import annotations
@@ -243,10 +245,13 @@ def main() -> None:
     # Reads first: the writes change the data the reads see.
     scenarios.sort(key=lambda s: s.writes)
     facts = report.machine_facts()
-    runs = [run_one(db, n, scenarios, seconds) for db in databases]
-    path = report.write(runs, facts, seconds, "latest", f"releasedesk benchmark, N = {n:,}")
-    print(f"report: {path}")
-    sizes = [int(x) for x in os.environ.get("BENCH_SCALING", "").split(",") if x]
+    scaling_only = "--scaling" in sys.argv
+    if not scaling_only:
+        runs = [run_one(db, n, scenarios, seconds) for db in databases]
+        path = report.write(runs, facts, seconds, "latest", f"releasedesk benchmark, N = {n:,}")
+        print(f"report: {path}")
+    default_sizes = "10000,100000,1000000" if scaling_only else ""
+    sizes = [int(x) for x in os.environ.get("BENCH_SCALING", default_sizes).split(",") if x]
     if sizes:
         ref = [s for s in SCENARIOS if s.name in ("bare_asgi", "ceiling") or s.list_scenario]
         scaling = [run_one(db, size, ref, seconds) for db in databases for size in sizes]

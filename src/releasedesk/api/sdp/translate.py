@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from releasedesk.api.sdp.wire import READ_ONLY_FIELDS, ReleaseIn
@@ -232,74 +232,84 @@ def _group(group: Any) -> dict[str, Any] | None:
     return {"site": named(group.site), "name": group.name, "id": str(group.id)}
 
 
+def _workflow(template: Any) -> dict[str, Any]:
+    workflow = template.workflow
+    return {
+        "validated": workflow.validated,
+        "name": workflow.name,
+        "id": str(workflow.id),
+        "type": workflow.type,
+    }
+
+
+def _release_type(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "color": row.color,
+        "pre_approved": row.pre_approved,
+        "name": row.name,
+        "id": str(row.id),
+    }
+
+
+def _services(release: Any) -> list[dict[str, str]]:
+    return [
+        {"name": link.service.name, "id": str(link.service.id), "ciid": str(link.service.id)}
+        for link in release.service_links
+    ]
+
+
+# One builder per key of a release, built once (not per call).
+BUILDERS: dict[str, Callable[[Any], Any]] = {
+    "id": lambda r: str(r.id),
+    "title": lambda r: r.title,
+    "description": lambda r: r.description,
+    "short_description": lambda r: r.short_description,
+    "template": lambda r: named(r.template),
+    "workflow": lambda r: _workflow(r.template),
+    "stage": lambda r: stage_json(r.stage),
+    "status": lambda r: status_json(r.status),
+    "priority": lambda r: colored(r.priority),
+    "impact": lambda r: named(r.impact),
+    "urgency": lambda r: named(r.urgency),
+    "risk": lambda r: named(r.risk),
+    "release_type": lambda r: _release_type(r.release_type),
+    "category": lambda r: named(r.category),
+    "subcategory": lambda r: named(r.subcategory),
+    "item": lambda r: named(r.item),
+    "site": lambda r: named(r.site),
+    "group": lambda r: _group(r.group),
+    "closure_code": lambda r: named(r.closure_code),
+    "services": _services,
+    "assets": lambda r: [],
+    "configuration_items": lambda r: [],
+    "attachments": lambda r: [],
+    "roles": _roles,
+    "release_requester": lambda r: _role_holder(r, "release_requester"),
+    "release_engineer": lambda r: _role_holder(r, "release_engineer"),
+    "release_manager": lambda r: _role_holder(r, "release_manager"),
+    "emergency": lambda r: r.emergency,
+    "notes_present": lambda r: r.notes_present,
+    "next_review_on": lambda r: sdp_time(r.next_review_on),
+    "scheduled_start_time": lambda r: sdp_time(r.scheduled_start_time),
+    "scheduled_end_time": lambda r: sdp_time(r.scheduled_end_time),
+    "created_time": lambda r: sdp_time(r.created_time),
+    "completed_time": lambda r: sdp_time(r.completed_time),
+    "deleted_time": lambda r: sdp_time(r.deleted_time),
+    "last_updated_time": lambda r: sdp_time(r.last_updated_time),
+    "created_by": lambda r: user_json(r.created_by),
+}
+RELEASE_KEYS = frozenset({*BUILDERS, *DESCRIPTIVE_KINDS})
+
+
 def release_json(release: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """A release as SDP shows it; with `fields`, only those keys (and the id)."""
-    wanted = None if fields is None else {*fields, "id"}
-
-    def want(key: str) -> bool:
-        return wanted is None or key in wanted
-
-    template = release.template
-    builders: dict[str, Any] = {
-        "id": lambda: str(release.id),
-        "title": lambda: release.title,
-        "description": lambda: release.description,
-        "short_description": lambda: release.short_description,
-        "template": lambda: named(template),
-        "workflow": lambda: {
-            "validated": template.workflow.validated,
-            "name": template.workflow.name,
-            "id": str(template.workflow.id),
-            "type": template.workflow.type,
-        },
-        "stage": lambda: stage_json(release.stage),
-        "status": lambda: status_json(release.status),
-        "priority": lambda: colored(release.priority),
-        "impact": lambda: named(release.impact),
-        "urgency": lambda: named(release.urgency),
-        "risk": lambda: named(release.risk),
-        "release_type": lambda: (
-            None
-            if release.release_type is None
-            else {
-                "color": release.release_type.color,
-                "pre_approved": release.release_type.pre_approved,
-                "name": release.release_type.name,
-                "id": str(release.release_type.id),
-            }
-        ),
-        "category": lambda: named(release.category),
-        "subcategory": lambda: named(release.subcategory),
-        "item": lambda: named(release.item),
-        "site": lambda: named(release.site),
-        "group": lambda: _group(release.group),
-        "closure_code": lambda: named(release.closure_code),
-        "services": lambda: [
-            {"name": link.service.name, "id": str(link.service.id), "ciid": str(link.service.id)}
-            for link in release.service_links
-        ],
-        "assets": lambda: [],
-        "configuration_items": lambda: [],
-        "attachments": lambda: [],
-        "roles": lambda: _roles(release),
-        "release_requester": lambda: _role_holder(release, "release_requester"),
-        "release_engineer": lambda: _role_holder(release, "release_engineer"),
-        "release_manager": lambda: _role_holder(release, "release_manager"),
-        "emergency": lambda: release.emergency,
-        "notes_present": lambda: release.notes_present,
-        "next_review_on": lambda: sdp_time(release.next_review_on),
-        "scheduled_start_time": lambda: sdp_time(release.scheduled_start_time),
-        "scheduled_end_time": lambda: sdp_time(release.scheduled_end_time),
-        "created_time": lambda: sdp_time(release.created_time),
-        "completed_time": lambda: sdp_time(release.completed_time),
-        "deleted_time": lambda: sdp_time(release.deleted_time),
-        "last_updated_time": lambda: sdp_time(release.last_updated_time),
-        "created_by": lambda: user_json(release.created_by),
-    }
-    out = {key: build() for key, build in builders.items() if want(key)}
-    if wanted is None or wanted & set(DESCRIPTIVE_KINDS):
+    wanted = RELEASE_KEYS if fields is None else {*fields, "id"}
+    out = {key: build(release) for key, build in BUILDERS.items() if key in wanted}
+    if not wanted.isdisjoint(DESCRIPTIVE_KINDS):
         for key, value in _descriptive_fields(release).items():
-            if want(key):
+            if key in wanted:
                 out[key] = value
     return out
 
@@ -317,50 +327,6 @@ PARTS_OF_FIELD = {
 def parts_for(fields: Iterable[str]) -> frozenset[str]:
     """Which related records the core must load to show `fields`."""
     return frozenset(PARTS_OF_FIELD[f] for f in fields if f in PARTS_OF_FIELD)
-
-
-RELEASE_KEYS = frozenset(
-    {
-        "id",
-        "title",
-        "description",
-        "short_description",
-        "template",
-        "workflow",
-        "stage",
-        "status",
-        "priority",
-        "impact",
-        "urgency",
-        "risk",
-        "release_type",
-        "category",
-        "subcategory",
-        "item",
-        "site",
-        "group",
-        "closure_code",
-        "services",
-        "assets",
-        "configuration_items",
-        "attachments",
-        "roles",
-        "release_requester",
-        "release_engineer",
-        "release_manager",
-        "emergency",
-        "notes_present",
-        "next_review_on",
-        "scheduled_start_time",
-        "scheduled_end_time",
-        "created_time",
-        "completed_time",
-        "deleted_time",
-        "last_updated_time",
-        "created_by",
-        *DESCRIPTIVE_KINDS,
-    }
-)
 
 
 # --- lists, history and comments ---------------------------------------------------------

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.releases.schemas import DESCRIPTIVE_KINDS, LOOKUP_FIELDS, TIME_FIELDS
-from releasedesk.db.models import Release, ReleaseHistory
+from releasedesk.db.models import ReleaseHistory
 
 FIELD_DISPLAY_NAMES: dict[str, str] = {
     "title": "Title",
@@ -101,7 +102,7 @@ def epoch_ms(value: dt.datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
 
-def snapshot(release: Release) -> dict[str, Any]:
+def snapshot(release: Any) -> dict[str, Any]:
     """The tracked fields of a release as JSON values (lookups as {id, name}, times as ms)."""
     values: dict[str, Any] = {
         "title": release.title,
@@ -142,8 +143,8 @@ async def record(
     time: dt.datetime | None = None,
 ) -> None:
     """Write one history row; called by the core service that made the change."""
-    session.add(
-        ReleaseHistory(
+    await session.execute(
+        insert(ReleaseHistory).values(
             release_id=release_id,
             operation=operation,
             actor_id=actor.user_id,

@@ -9,15 +9,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.actors import Actor, require_admin, require_edit_release, require_staff
+from releasedesk.core.actors import Actor, require_admin, require_staff
 from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.releases import history, repository, roles
 from releasedesk.core.releases.read_model import View
-from releasedesk.core.releases.service import (
-    access_of,
-    get_release,
-    record_changes,
-)
+from releasedesk.core.releases.service import changeable_release, record_changes
 from releasedesk.core.releases.text import plain_line
 from releasedesk.core.workflow import service as workflow
 from releasedesk.db.models import Release
@@ -58,10 +54,10 @@ def _comment(comment: str | None) -> str | None:
     return plain_line(comment, "comment", max_length=4000) or None if comment else None
 
 
-async def _editable(session: AsyncSession, actor: Actor, release_id: int) -> Release:
-    release = await get_release(session, actor, release_id)
-    require_edit_release(actor, access_of(release))
-    return release
+async def _editable(
+    session: AsyncSession, actor: Actor, release_id: int, collections: tuple[str, ...] = ()
+) -> tuple[Release, View]:
+    return await changeable_release(session, actor, release_id, collections)
 
 
 async def close_release(
@@ -74,33 +70,33 @@ async def close_release(
 ) -> View:
     """Move to Closure with the named closure status (Completed by default)."""
     require_staff(actor, "close releases")
-    release = await _editable(session, actor, release_id)
-    if release.deleted_time is not None:
+    release, current = await _editable(session, actor, release_id)
+    if current.deleted_time is not None:
         raise Invalid("A release in the trash cannot be closed", "id")
-    if release.stage.internal_name == CLOSURE_STAGE:
+    if current.stage.internal_name == CLOSURE_STAGE:
         raise Invalid("The release is already closed", "status")
     stage = await workflow.resolve_stage(session, actor.portal_id, {"name": CLOSURE_STAGE})
     closure_status = await workflow.resolve_status(
         session, actor.portal_id, stage, {"name": status or "completed"}
     )
     now = dt.datetime.now(dt.UTC)
-    before = history.snapshot(release)
+    before = history.snapshot(current)
     release.stage_id, release.status_id = stage.id, closure_status.id
     release.completed_time = now
     release.last_updated_time = now
     release.version += 1
-    release = await repository.refresh(session, release)
+    after = await repository.refresh(session, release)
     await record_changes(
-        session, actor, release, before, now, _comment(comment), moved=True, operation="close"
+        session, actor, after, before, now, _comment(comment), moved=True, operation="close"
     )
-    return release
+    return after
 
 
 async def move_to_trash(session: AsyncSession, actor: Actor, release_id: int) -> View:
     """Set deleted_time: the release leaves the lists until restored."""
     require_staff(actor, "delete releases")
-    release = await _editable(session, actor, release_id)
-    if release.deleted_time is not None:
+    release, current = await _editable(session, actor, release_id)
+    if current.deleted_time is not None:
         raise Invalid("The release is already in the trash", "id")
     release.deleted_time = dt.datetime.now(dt.UTC)
     await history.record(
@@ -115,8 +111,8 @@ async def move_to_trash(session: AsyncSession, actor: Actor, release_id: int) ->
 
 async def restore_from_trash(session: AsyncSession, actor: Actor, release_id: int) -> View:
     require_staff(actor, "restore releases")
-    release = await _editable(session, actor, release_id)
-    if release.deleted_time is None:
+    release, current = await _editable(session, actor, release_id)
+    if current.deleted_time is None:
         raise Invalid("The release is not in the trash", "id")
     release.deleted_time = None
     await history.record(
@@ -128,8 +124,8 @@ async def restore_from_trash(session: AsyncSession, actor: Actor, release_id: in
 async def delete_release(session: AsyncSession, actor: Actor, release_id: int) -> None:
     """Delete for good, with everything hanging off it; only from the trash, only admins."""
     require_admin(actor, "delete releases permanently")
-    release = await get_release(session, actor, release_id)
-    if release.deleted_time is None:
+    release, current = await _editable(session, actor, release_id)
+    if current.deleted_time is None:
         raise Invalid(
             "Only a release in the trash can be deleted permanently; move it to the trash first",
             "id",
@@ -154,8 +150,8 @@ async def pickup(session: AsyncSession, actor: Actor, release_id: int) -> View:
 
 
 async def _set_engineer(session: AsyncSession, actor: Actor, release_id: int, user: Any) -> View:
-    release = await _editable(session, actor, release_id)
-    if release.deleted_time is not None:
+    release, current = await _editable(session, actor, release_id, ("roles",))
+    if current.deleted_time is not None:
         raise Invalid("A release in the trash cannot be assigned", "id")
     role = await roles.role_by_internal_name(session, actor, roles.ENGINEER)
     roles.check_can_hold(role, user, "release_engineer")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, insert, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.releases import read_model
@@ -14,9 +17,11 @@ from releasedesk.core.releases.search_fields import RELEASE_FIELDS
 from releasedesk.core.search.query import Query, compile_query
 from releasedesk.db.models import (
     Release,
+    ReleaseDescriptiveField,
     ReleaseHistory,
     ReleaseRole,
     ReleaseRoleAssignment,
+    ReleaseService,
     ReleaseStage,
     ReleaseStatusComment,
 )
@@ -33,11 +38,31 @@ class ReleaseView(StrEnum):
     TRASH = "trash"
 
 
-async def get(session: AsyncSession, portal_id: int, release_id: int) -> Release | None:
+COLLECTIONS = {
+    "roles": Release.role_assignments,
+    "services": Release.service_links,
+    "descriptive_fields": Release.descriptive_fields,
+}
+
+
+async def get_for_update(
+    session: AsyncSession, portal_id: int, release_id: int, collections: Iterable[str] = ()
+) -> Release | None:
+    """The release row to change, with only the collections the change will touch loaded
+    (the others raise if touched, rather than loading behind the caller's back)."""
+    options = [selectinload(COLLECTIONS[name]) for name in collections]
     result = await session.execute(
-        select(Release).where(Release.portal_id == portal_id, Release.id == release_id)
+        select(Release)
+        .where(Release.portal_id == portal_id, Release.id == release_id)
+        .options(*options)
     )
     return result.unique().scalar_one_or_none()
+
+
+async def set_notes_present(session: AsyncSession, release_id: int, present: bool) -> None:
+    await session.execute(
+        update(Release).where(Release.id == release_id).values(notes_present=present)
+    )
 
 
 async def refresh(session: AsyncSession, release: Release) -> Any:
@@ -54,14 +79,46 @@ async def refresh(session: AsyncSession, release: Release) -> Any:
     return view
 
 
-async def insert(session: AsyncSession, release: Release) -> Release:
-    session.add(release)
-    await session.flush()
-    return release
+async def insert_new(session: AsyncSession, release: Release) -> int:
+    """INSERT a new release built (not added to the session) by the service; its id."""
+    values = {
+        key: value
+        for key, value in inspect(release).dict.items()
+        if key in Release.__table__.columns
+    }
+    values.setdefault("uuid", uuid.uuid4())
+    result = await session.execute(insert(Release).values(**values).returning(Release.id))
+    return int(result.scalar_one())
 
 
-def add_status_comment(session: AsyncSession, comment: ReleaseStatusComment) -> None:
-    session.add(comment)
+async def insert_children(
+    session: AsyncSession,
+    release_id: int,
+    *,
+    descriptive: list[dict[str, Any]],
+    services: Sequence[int],
+    holders: Sequence[tuple[int, int]],
+) -> None:
+    """The descriptive fields, services and role holders of a new release."""
+    await session.execute(
+        insert(ReleaseDescriptiveField), [{"release_id": release_id, **row} for row in descriptive]
+    )
+    if services:
+        await session.execute(
+            insert(ReleaseService), [{"release_id": release_id, "service_id": s} for s in services]
+        )
+    if holders:
+        await session.execute(
+            insert(ReleaseRoleAssignment),
+            [
+                {"release_id": release_id, "role_id": role_id, "user_id": user_id}
+                for role_id, user_id in holders
+            ],
+        )
+
+
+async def insert_status_comment(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(ReleaseStatusComment).values(**values))
 
 
 def _holds_any_role(user_id: int) -> ColumnElement[bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from releasedesk.core.releases.schemas import (
     DESCRIPTIVE_KINDS,
     LOOKUP_FIELDS,
     TIME_FIELDS,
+    Ref,
     ReleaseChanges,
 )
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS
@@ -33,10 +35,7 @@ from releasedesk.core.search.query import Query
 from releasedesk.core.workflow import service as workflow
 from releasedesk.db.models import (
     Release,
-    ReleaseDescriptiveField,
-    ReleaseRoleAssignment,
     ReleaseService,
-    ReleaseStatusComment,
 )
 
 CREATION_COMMENT = "The above Stage/Status is set as part of 'Release' creation"
@@ -60,14 +59,17 @@ def access_of(release: Any) -> ReleaseAccess:
     )
 
 
-async def get_release(session: AsyncSession, actor: Actor, release_id: int) -> Release:
-    """A release of the caller's portal that the caller may see."""
-    release = await repository.get(session, actor.portal_id, release_id)
-    if release is None:
+async def changeable_release(
+    session: AsyncSession, actor: Actor, release_id: int, collections: Iterable[str] = ()
+) -> tuple[Release, View]:
+    """The release to change (ORM row, `collections` loaded) and how it stands now (view),
+    after checking the caller may edit it."""
+    view = await view_release(session, actor, release_id)
+    require_edit_release(actor, access_of(view))
+    entity = await repository.get_for_update(session, actor.portal_id, release_id, collections)
+    if entity is None:
         raise NotFound(f"No release with id '{release_id}'", "id")
-    if not can_view_release(actor, access_of(release)):
-        raise Forbidden("You are not allowed to view this release")
-    return release
+    return entity, view
 
 
 async def view_release(
@@ -132,74 +134,83 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
     await _apply_fields(session, actor, release, changes)
     if stage.internal_name == "close":
         release.completed_time = now
-    release.descriptive_fields = [
-        ReleaseDescriptiveField(
-            kind=kind,
-            description=text,
-            updated_by_id=actor.user_id if text else None,
-            updated_on=now if text else None,
-        )
-        for kind in DESCRIPTIVE_KINDS
-        for text in [_descriptive_text(changes, kind)]
+    service_ids = await _service_ids(session, actor, changes.services or [])
+    holders = [
+        (role.id, user.id)
+        for role, user in await roles.resolve_holders(session, actor, changes.roles or [])
     ]
-    release.service_links = [
-        ReleaseService(service_id=s)
-        for s in await _service_ids(session, actor, changes.services or [])
-    ]
-    holders = await roles.resolve_holders(session, actor, changes.roles or [])
-    if not any(role.internal_name == roles.REQUESTER for role, _ in holders):
-        holders.append(
-            (
-                await roles.role_by_internal_name(session, actor, roles.REQUESTER),
-                await roles.resolve_user(session, actor, {"id": actor.user_id}),
-            )
-        )
-    release.role_assignments = [
-        ReleaseRoleAssignment(role_id=role.id, user_id=user.id) for role, user in holders
-    ]
-    await repository.insert(session, release)
-    repository.add_status_comment(
+    requester = await roles.role_by_internal_name(session, actor, roles.REQUESTER)
+    if not any(role_id == requester.id for role_id, _ in holders):
+        holders.append((requester.id, actor.user_id))  # the creator requests it
+    # The release never enters the ORM session: one INSERT … RETURNING, then plain inserts
+    # of what hangs off it (an ORM flush of ten new objects cost more than the SQL).
+    release_id = await repository.insert_new(session, release)
+    await repository.insert_children(
         session,
-        ReleaseStatusComment(
-            release_id=release.id,
-            stage_id=stage.id,
-            status_id=status.id,
-            comment=_comment(changes) or CREATION_COMMENT,
-            commented_by_id=actor.user_id,
-            commented_on=now,
-        ),
+        release_id,
+        descriptive=[
+            {
+                "kind": kind,
+                "description": text,
+                "updated_by_id": actor.user_id if text else None,
+                "updated_on": now if text else None,
+            }
+            for kind in DESCRIPTIVE_KINDS
+            for text in [_descriptive_text(changes, kind)]
+        ],
+        services=service_ids,
+        holders=holders,
+    )
+    await repository.insert_status_comment(
+        session,
+        release_id=release_id,
+        stage_id=stage.id,
+        status_id=status.id,
+        comment=_comment(changes) or CREATION_COMMENT,
+        commented_by_id=actor.user_id,
+        commented_on=now,
     )
     await history.record(
         session,
-        release_id=release.id,
+        release_id=release_id,
         actor=actor,
         operation="add",
         description="Release created",
         time=now,
     )
-    return await repository.refresh(session, release)
+    view = await read_model.load_one(session, release_id)
+    assert view is not None
+    return view
 
 
 async def update_release(
     session: AsyncSession, actor: Actor, release_id: int, changes: ReleaseChanges
 ) -> View:
     """Change only the fields given; each change is a history diff, a move a status comment."""
-    release = await get_release(session, actor, release_id)
-    require_edit_release(actor, access_of(release))
-    if release.deleted_time is not None:
+    collections = [
+        name
+        for name, given in (
+            ("roles", changes.given("roles")),
+            ("services", changes.given("services")),
+            ("descriptive_fields", any(changes.given(k) for k in DESCRIPTIVE_KINDS)),
+        )
+        if given
+    ]
+    release, current = await changeable_release(session, actor, release_id, collections)
+    if current.deleted_time is not None:
         raise Invalid("A release in the trash cannot be edited; restore it first", "id")
     if changes.given("title") and changes.title is None:
         raise Mandatory("title")
     now = dt.datetime.now(dt.UTC)
-    before = history.snapshot(release)
+    before = history.snapshot(current)
     old_stage, old_status = release.stage_id, release.status_id
 
     if changes.given("template") and changes.template is not None:
         release.template_id = (
             await workflow.resolve_template(session, actor.portal_id, changes.template)
         ).id
-    await _move(session, actor, release, changes, now)
-    await _apply_fields(session, actor, release, changes, existing=release)
+    await _move(session, actor, release, current, changes, now)
+    await _apply_fields(session, actor, release, changes, existing=current)
     await _update_descriptive_fields(release, changes, actor, now)
     if changes.given("services"):
         service_ids = await _service_ids(session, actor, changes.services or [])
@@ -242,7 +253,12 @@ def _descriptive_text(changes: ReleaseChanges, kind: str) -> str | None:
 
 
 async def _move(
-    session: AsyncSession, actor: Actor, release: Release, changes: ReleaseChanges, now: dt.datetime
+    session: AsyncSession,
+    actor: Actor,
+    release: Release,
+    current: View,
+    changes: ReleaseChanges,
+    now: dt.datetime,
 ) -> None:
     """Stage and status: a status must belong to the stage it is set with."""
     if changes.given("stage") and changes.stage is None:
@@ -254,14 +270,14 @@ async def _move(
     stage = (
         await workflow.resolve_stage(session, actor.portal_id, changes.stage)
         if changes.stage is not None
-        else release.stage
+        else current.stage
     )
     if changes.status is not None:
         status = await workflow.resolve_status(session, actor.portal_id, stage, changes.status)
     elif stage.id != release.stage_id:
         status = await workflow.default_status(session, stage)
     else:
-        status = release.status
+        status = current.status
     release.stage_id, release.status_id = stage.id, status.id
     release.completed_time = (
         (release.completed_time or now) if stage.internal_name == "close" else None
@@ -273,7 +289,7 @@ async def _apply_fields(
     actor: Actor,
     release: Release,
     changes: ReleaseChanges,
-    existing: Release | None = None,
+    existing: View | None = None,
 ) -> None:
     """Title, description, lookups, flags and times; validates the category tree and times."""
     if changes.given("title") and changes.title is not None:
@@ -311,7 +327,7 @@ async def _apply_category_tree(
     actor: Actor,
     release: Release,
     changes: ReleaseChanges,
-    existing: Release | None,
+    existing: View | None,
 ) -> None:
     """A subcategory belongs to the category, an item to the subcategory."""
     # A new category drops a subcategory and item that no longer fit under it.
@@ -325,45 +341,43 @@ async def _apply_category_tree(
         release.subcategory_id = None
         release.item_id = None
     if changes.given("subcategory"):
-        if changes.subcategory is None:
-            release.subcategory_id = None
+        release.subcategory_id = await _tree_child(
+            session, actor, "subcategory", changes.subcategory, release.category_id, "category"
+        )
+        if release.subcategory_id is None:
             release.item_id = None
-        else:
-            if release.category_id is None:
-                raise Invalid("'subcategory' needs a category", "subcategory")
-            sub = await lookups.resolve(
-                session,
-                actor.portal_id,
-                "subcategory",
-                changes.subcategory,
-                field="subcategory",
-                parent_id=release.category_id,
-            )
-            if getattr(sub, "parent_id", None) != release.category_id:
-                raise Invalid(f"Subcategory '{sub.name}' is not under the category", "subcategory")
-            release.subcategory_id = sub.id
     if changes.given("item"):
-        if changes.item is None:
-            release.item_id = None
-        else:
-            if release.subcategory_id is None:
-                raise Invalid("'item' needs a subcategory", "item")
-            item = await lookups.resolve(
-                session,
-                actor.portal_id,
-                "item",
-                changes.item,
-                field="item",
-                parent_id=release.subcategory_id,
-            )
-            if getattr(item, "parent_id", None) != release.subcategory_id:
-                raise Invalid(f"Item '{item.name}' is not under the subcategory", "item")
-            release.item_id = item.id
+        release.item_id = await _tree_child(
+            session, actor, "item", changes.item, release.subcategory_id, "subcategory"
+        )
+
+
+async def _tree_child(
+    session: AsyncSession,
+    actor: Actor,
+    kind: str,
+    ref: Ref | None,
+    parent_id: int | None,
+    parent_kind: str,
+) -> int | None:
+    """A subcategory under its category, an item under its subcategory (None clears it)."""
+    if ref is None:
+        return None
+    if parent_id is None:
+        raise Invalid(f"'{kind}' needs a {parent_kind}", kind)
+    row = await lookups.resolve(
+        session, actor.portal_id, kind, ref, field=kind, parent_id=parent_id
+    )
+    if getattr(row, "parent_id", None) != parent_id:
+        raise Invalid(f"{kind.capitalize()} '{row.name}' is not under the {parent_kind}", kind)
+    return row.id
 
 
 async def _update_descriptive_fields(
     release: Release, changes: ReleaseChanges, actor: Actor, now: dt.datetime
 ) -> None:
+    if not any(changes.given(kind) for kind in DESCRIPTIVE_KINDS):
+        return  # the collection is loaded only when a change touches it
     by_kind = {f.kind: f for f in release.descriptive_fields}
     for kind in DESCRIPTIVE_KINDS:
         if changes.given(kind) and kind in by_kind:
@@ -434,16 +448,14 @@ async def record_changes(
                 time=now,
             )
     if moved or comment:
-        repository.add_status_comment(
+        await repository.insert_status_comment(
             session,
-            ReleaseStatusComment(
-                release_id=release.id,
-                stage_id=release.stage_id,
-                status_id=release.status_id,
-                comment=comment,
-                commented_by_id=actor.user_id,
-                commented_on=now,
-            ),
+            release_id=release.id,
+            stage_id=release.stage_id,
+            status_id=release.status_id,
+            comment=comment,
+            commented_by_id=actor.user_id,
+            commented_on=now,
         )
 
 

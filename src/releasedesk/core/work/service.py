@@ -13,25 +13,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor, require_edit_release
 from releasedesk.core.errors import Invalid, NotFound, NotUnique, WrongType
 from releasedesk.core.releases import history
-from releasedesk.core.releases.service import Page, access_of, get_release, view_release
+from releasedesk.core.releases import repository as releases_repository
+from releasedesk.core.releases.read_model import View
+from releasedesk.core.releases.service import Page, access_of, view_release
 from releasedesk.core.search.query import Query
 from releasedesk.core.work import repository
 from releasedesk.core.work.kinds import ChildKind, FieldType
 from releasedesk.core.work.values import check_times, column_values
-from releasedesk.db.models import Release, ReleaseAssociation
+from releasedesk.db.models import ReleaseAssociation
 
 MAX_REF_LENGTH = 64
 
 
-async def _writable_release(session: AsyncSession, actor: Actor, release_id: int) -> Release:
-    release = await get_release(session, actor, release_id)
+async def _writable_release(session: AsyncSession, actor: Actor, release_id: int) -> View:
+    release = await view_release(session, actor, release_id, frozenset())
     require_edit_release(actor, access_of(release))
     if release.deleted_time is not None:
         raise Invalid("A release in the trash cannot be changed; restore it first", "id")
     return release
 
 
-async def _child(session: AsyncSession, kind: ChildKind, release: Release, child_id: int) -> Any:
+async def _child(session: AsyncSession, kind: ChildKind, release: View, child_id: int) -> Any:
     row = await repository.get(session, kind, release.id, child_id)
     if row is None:
         raise NotFound(f"No {kind.name} with id '{child_id}' in this release", "id")
@@ -50,8 +52,9 @@ def _snapshot(kind: ChildKind, row: Any) -> dict[str, Any]:
     return values
 
 
-async def _refresh_notes_flag(session: AsyncSession, release: Release) -> None:
-    release.notes_present = await repository.has_notes(session, release.id)
+async def _refresh_notes_flag(session: AsyncSession, release: View) -> None:
+    present = await repository.has_notes(session, release.id)
+    await releases_repository.set_notes_present(session, release.id, present)
 
 
 async def add_child(
@@ -77,7 +80,7 @@ async def add_child(
     await session.flush()
     await session.refresh(row)
     if kind.name == "note":
-        release.notes_present = True
+        await releases_repository.set_notes_present(session, release.id, True)
     await history.record(
         session,
         release_id=release.id,

@@ -91,29 +91,38 @@ class Release(IdMixin, PortalMixin, Base):
         BigId, ForeignKey("users.id", ondelete="SET NULL")
     )
 
-    template: Mapped[ReleaseTemplate] = relationship(lazy="joined")
-    stage: Mapped[ReleaseStage] = relationship(lazy="joined")
-    status: Mapped[ReleaseStatus] = relationship(lazy="joined")
-    priority: Mapped[Priority | None] = relationship(lazy="joined")
-    impact: Mapped[Impact | None] = relationship(lazy="joined")
-    urgency: Mapped[Urgency | None] = relationship(lazy="joined")
-    risk: Mapped[Risk | None] = relationship(lazy="joined")
-    release_type: Mapped[ReleaseType | None] = relationship(lazy="joined")
-    category: Mapped[Category | None] = relationship(lazy="joined")
-    subcategory: Mapped[Subcategory | None] = relationship(lazy="joined")
-    item: Mapped[Item | None] = relationship(lazy="joined")
-    site: Mapped[Site | None] = relationship(lazy="joined")
-    group: Mapped[SupportGroup | None] = relationship(lazy="joined")
-    closure_code: Mapped[ClosureCode | None] = relationship(lazy="joined")
-    created_by: Mapped[User | None] = relationship(lazy="joined")
+    template: Mapped[ReleaseTemplate] = relationship(lazy="raise")
+    stage: Mapped[ReleaseStage] = relationship(lazy="raise")
+    status: Mapped[ReleaseStatus] = relationship(lazy="raise")
+    priority: Mapped[Priority | None] = relationship(lazy="raise")
+    impact: Mapped[Impact | None] = relationship(lazy="raise")
+    urgency: Mapped[Urgency | None] = relationship(lazy="raise")
+    risk: Mapped[Risk | None] = relationship(lazy="raise")
+    release_type: Mapped[ReleaseType | None] = relationship(lazy="raise")
+    category: Mapped[Category | None] = relationship(lazy="raise")
+    subcategory: Mapped[Subcategory | None] = relationship(lazy="raise")
+    item: Mapped[Item | None] = relationship(lazy="raise")
+    site: Mapped[Site | None] = relationship(lazy="raise")
+    group: Mapped[SupportGroup | None] = relationship(lazy="raise")
+    closure_code: Mapped[ClosureCode | None] = relationship(lazy="raise")
+    created_by: Mapped[User | None] = relationship(lazy="raise")
     role_assignments: Mapped[list[ReleaseRoleAssignment]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", order_by="ReleaseRoleAssignment.id"
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ReleaseRoleAssignment.id",
     )
     service_links: Mapped[list[ReleaseService]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", order_by="ReleaseService.service_id"
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ReleaseService.service_id",
     )
     descriptive_fields: Mapped[list[ReleaseDescriptiveField]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", order_by="ReleaseDescriptiveField.id"
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ReleaseDescriptiveField.id",
     )
 
 
