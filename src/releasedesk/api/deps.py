@@ -20,7 +20,8 @@ from releasedesk.settings import DEFAULT_PORTAL
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response, rolled back on any error."""
-    async with request.app.state.database.unit_of_work() as session:
+    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    async with request.app.state.database.unit_of_work(writes=writes) as session:
         yield session
 
 

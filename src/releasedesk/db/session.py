@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from releasedesk.db.engine import create_engine
+from releasedesk.db.engine import IMMEDIATE, create_engine, is_sqlite
 
 
 class Database:
@@ -17,11 +17,18 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.is_sqlite = is_sqlite(url)
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    async def unit_of_work(self, *, writes: bool = True) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        `writes` takes SQLite's write lock when the transaction begins, so writers queue
+        rather than fail; readers (writes=False) never wait for it.
+        """
         async with self.sessions() as session:
+            if writes and self.is_sqlite:
+                await session.connection(execution_options={IMMEDIATE: True})
             try:
                 yield session
                 await session.commit()
