@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from releasedesk.core.actors import Actor
 from releasedesk.core.releases import read_model
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS
+from releasedesk.core.search.paging import fetch_page
 from releasedesk.core.search.query import Query, compile_query
 from releasedesk.db.models import (
     Release,
@@ -210,39 +211,18 @@ async def delete(session: AsyncSession, release: Release) -> None:
     await session.flush()
 
 
-async def _page(
-    session: AsyncSession,
-    query: Select[Any],
-    order: list[Any],
-    offset: int,
-    limit: int,
-    with_total: bool,
-) -> tuple[list[Any], bool, int | None]:
-    rows = list(
-        (await session.execute(query.order_by(*order).offset(offset).limit(limit + 1)))
-        .unique()
-        .scalars()
-    )
-    total = None
-    if with_total:
-        total = (
-            await session.execute(select(func.count()).select_from(query.subquery()))
-        ).scalar_one()
-    return rows[:limit], len(rows) > limit, total
-
-
 async def history_page(
     session: AsyncSession, release_id: int, offset: int, limit: int, with_total: bool
 ) -> tuple[list[ReleaseHistory], bool, int | None]:
     """History of one release, newest first."""
     query = select(ReleaseHistory).where(ReleaseHistory.release_id == release_id)
-    return await _page(
+    return await fetch_page(
         session,
         query,
         [ReleaseHistory.time.desc(), ReleaseHistory.id.desc()],
-        offset,
-        limit,
-        with_total,
+        offset=offset,
+        limit=limit,
+        with_total=with_total,
     )
 
 
@@ -251,13 +231,9 @@ async def status_comments_page(
 ) -> tuple[list[ReleaseStatusComment], bool, int | None]:
     """Status comments of one release, newest first."""
     query = select(ReleaseStatusComment).where(ReleaseStatusComment.release_id == release_id)
-    return await _page(
-        session,
-        query,
-        [ReleaseStatusComment.commented_on.desc(), ReleaseStatusComment.id.desc()],
-        offset,
-        limit,
-        with_total,
+    order = [ReleaseStatusComment.commented_on.desc(), ReleaseStatusComment.id.desc()]
+    return await fetch_page(
+        session, query, order, offset=offset, limit=limit, with_total=with_total
     )
 
 

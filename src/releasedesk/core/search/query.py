@@ -9,7 +9,7 @@ database. No rows are ever filtered in Python.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -304,7 +304,3 @@ def compile_query(query: Query, fields: Mapping[str, SearchField], tiebreak: Any
     last_descending = query.sorts[-1].descending if query.sorts else True
     order_by.append(tiebreak.desc() if last_descending else tiebreak.asc())
     return Compiled(where=where, order_by=order_by, joins=joins)
-
-
-def field_names(fields: Mapping[str, SearchField]) -> Sequence[str]:
-    return sorted(fields)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from releasedesk.core.search.paging import fetch_page
 from releasedesk.core.work.kinds import ChildKind
 from releasedesk.db.models import Approval, ApprovalLevel, ReleaseAssociation, ReleaseNote
 
@@ -30,17 +31,9 @@ async def page(
     """Oldest first, as SDP lists a release's tasks, worklogs, notes and reminders."""
     model: Any = kind.model
     query = select(model).where(model.release_id == release_id)
-    rows = list(
-        (await session.execute(query.order_by(model.id).offset(offset).limit(limit + 1)))
-        .unique()
-        .scalars()
+    return await fetch_page(
+        session, query, [model.id], offset=offset, limit=limit, with_total=with_total
     )
-    total = None
-    if with_total:
-        total = (
-            await session.execute(select(func.count()).select_from(query.subquery()))
-        ).scalar_one()
-    return rows[:limit], len(rows) > limit, total
 
 
 async def count(
@@ -69,17 +62,14 @@ async def count_approvals(session: AsyncSession, release_id: int) -> int:
 
 
 async def associations(
-    session: AsyncSession, release_id: int, kind: str, offset: int, limit: int
-) -> tuple[list[ReleaseAssociation], bool]:
-    query = (
-        select(ReleaseAssociation)
-        .where(ReleaseAssociation.release_id == release_id, ReleaseAssociation.kind == kind)
-        .order_by(ReleaseAssociation.id)
-        .offset(offset)
-        .limit(limit + 1)
+    session: AsyncSession, release_id: int, kind: str, offset: int, limit: int, with_total: bool
+) -> tuple[list[ReleaseAssociation], bool, int | None]:
+    query = select(ReleaseAssociation).where(
+        ReleaseAssociation.release_id == release_id, ReleaseAssociation.kind == kind
     )
-    rows = list((await session.execute(query)).unique().scalars())
-    return rows[:limit], len(rows) > limit
+    return await fetch_page(
+        session, query, [ReleaseAssociation.id], offset=offset, limit=limit, with_total=with_total
+    )
 
 
 async def association(

@@ -242,9 +242,8 @@ async def list_associations(
     session: AsyncSession, actor: Actor, release_id: int, kind: str, query: Query
 ) -> Page:
     release = await view_release(session, actor, release_id, frozenset())
-    rows, more = await repository.associations(session, release.id, kind, query.offset, query.limit)
-    total = (
-        await repository.count_associations(session, release.id, kind) if query.with_total else None
+    rows, more, total = await repository.associations(
+        session, release.id, kind, query.offset, query.limit, query.with_total
     )
     return Page(rows, more, total)
 
