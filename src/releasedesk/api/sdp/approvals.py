@@ -8,6 +8,7 @@ from releasedesk.api.deps import CurrentActor, Session
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp import translate_work
 from releasedesk.api.sdp.errors import success_status
+from releasedesk.api.sdp.input import NoInput
 from releasedesk.api.sdp.router import release_id_of
 from releasedesk.core.approvals.permissions import release_permissions
 from releasedesk.core.approvals.summary import approval_summary
@@ -16,7 +17,9 @@ router = APIRouter()
 
 
 @router.get("/releases/{release_id}/get_permissions")
-async def get_permissions(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+async def get_permissions(
+    release_id: str, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
     """view / edit / approve per stage id, and -1 for the release as it stands."""
     permissions = await release_permissions(session, actor, release_id_of(release_id))
     return JsonResponse(
@@ -32,7 +35,7 @@ async def get_permissions(release_id: str, session: Session, actor: CurrentActor
 
 @router.get("/releases/{release_id}/approval_levels/approval_summary")
 async def get_approval_summary(
-    release_id: str, request: Request, session: Session, actor: CurrentActor
+    release_id: str, request: Request, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
     """The stages in order: visited, latest decision, last status and comment, levels."""
     request.state.sdp_list_response = True

@@ -8,11 +8,11 @@ literal with single quotes; an empty body is no input at all.
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 import orjson
-from fastapi import Request
+from fastapi import Depends, Request
 
 from releasedesk.core.errors import Invalid, WrongType
 
@@ -79,3 +79,15 @@ def _unwrap(payload: dict[str, Any]) -> dict[str, Any]:
             return inner
         raise WrongType("input_data must be a JSON object", "input_data")
     return payload
+
+
+async def require_no_input(request: Request) -> None:
+    """For operations that take no input: a malformed or non-empty input_data is refused
+    (a client that sends fields must learn they were not used), `{}` is fine."""
+    payload = await read_input_data(request)
+    if payload:
+        name = sorted(payload)[0]
+        raise Invalid(f"'{name}' is not expected by this operation", name)
+
+
+NoInput = Annotated[None, Depends(require_no_input)]

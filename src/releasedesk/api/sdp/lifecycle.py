@@ -10,7 +10,7 @@ from releasedesk.api.deps import CurrentActor, Session
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp import translate
 from releasedesk.api.sdp.errors import success_status
-from releasedesk.api.sdp.input import read_input_data
+from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import paging_of
 from releasedesk.api.sdp.many import ids_of, outcomes_response
 from releasedesk.api.sdp.router import release_id_of, release_response
@@ -57,7 +57,9 @@ async def close_many(request: Request, session: Session, actor: CurrentActor) ->
 
 
 @router.delete("/releases/move_to_trash")
-async def trash_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+async def trash_many(
+    request: Request, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
     """Move releases to the trash: `?ids=1,2`."""
     outcomes = await lifecycle.for_each_release(
         session, ids_of(request), lambda rid: lifecycle.move_to_trash(session, actor, rid)
@@ -66,7 +68,9 @@ async def trash_many(request: Request, session: Session, actor: CurrentActor) ->
 
 
 @router.put("/releases/restore_from_trash")
-async def restore_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+async def restore_many(
+    request: Request, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
     """Bring releases back from the trash: `?ids=1,2`."""
     outcomes = await lifecycle.for_each_release(
         session, ids_of(request), lambda rid: lifecycle.restore_from_trash(session, actor, rid)
@@ -96,7 +100,9 @@ async def assign_many(request: Request, session: Session, actor: CurrentActor) -
 
 
 @router.put("/releases/pickup")
-async def pickup_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+async def pickup_many(
+    request: Request, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
     """Make the caller the release engineer: `?ids=1,2`."""
     outcomes = await lifecycle.for_each_release(
         session, ids_of(request), lambda rid: lifecycle.pickup(session, actor, rid)
@@ -117,14 +123,18 @@ async def close_one(
 
 
 @router.delete("/releases/{release_id}/move_to_trash")
-async def trash_one(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+async def trash_one(
+    release_id: str, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
     """Move one release to the trash."""
     await lifecycle.move_to_trash(session, actor, release_id_of(release_id))
     return JsonResponse({"response_status": success_status()})
 
 
 @router.delete("/releases/{release_id}")
-async def delete_one(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+async def delete_one(
+    release_id: str, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
     """Delete a release permanently (only from the trash)."""
     await lifecycle.delete_release(session, actor, release_id_of(release_id))
     return JsonResponse({"response_status": success_status()})

@@ -12,7 +12,7 @@ from releasedesk.api.deps import CurrentActor, Session
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp import translate
 from releasedesk.api.sdp.errors import success_status
-from releasedesk.api.sdp.input import read_input_data
+from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import parse_list_info
 from releasedesk.api.sdp.wire import ReleaseEnvelope, ReleaseIn
 from releasedesk.core.errors import Invalid, from_validation_error
@@ -87,7 +87,9 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
 
 
 @router.get("/releases/{release_id}")
-async def get_release(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+async def get_release(
+    release_id: str, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
     """One release by id."""
     release = await releases.view_release(session, actor, release_id_of(release_id))
     return await release_response(session, actor, release)

@@ -11,7 +11,7 @@ from releasedesk.api.deps import CurrentActor, Session
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp import translate, translate_work
 from releasedesk.api.sdp.errors import success_status
-from releasedesk.api.sdp.input import read_input_data
+from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import paging_of
 from releasedesk.api.sdp.router import release_id_of
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
@@ -49,7 +49,9 @@ def body_of(payload: dict[str, Any], kind: ChildKind) -> dict[str, Any]:
 
 
 @router.get("/releases/{release_id}/summary")
-async def summary(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+async def summary(
+    release_id: str, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
     """Counts of the release's tasks, worklogs, approvals, changes, projects and reminders."""
     counts = await work.release_summary(session, actor, release_id_of(release_id))
     return JsonResponse(
