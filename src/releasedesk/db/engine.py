@@ -28,6 +28,7 @@ def is_sqlite(url: str) -> bool:
 
 
 IMMEDIATE = "releasedesk_sqlite_immediate"
+READ_ONLY = "releasedesk_read_only"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -42,14 +43,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    """BEGIN IMMEDIATE for a writing unit of work, BEGIN for the rest.
+    """BEGIN IMMEDIATE for a writing unit of work, none for a read-only one, else BEGIN.
 
     A deferred transaction that reads and then writes fails at once with "database is
     locked" when another writer committed in between (busy_timeout cannot help it); taking
     the write lock up front makes concurrent writers queue instead.
     """
-    immediate = connection.get_execution_options().get(IMMEDIATE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = connection.get_execution_options()
+    if options.get(READ_ONLY, False):
+        return  # reads run statement by statement, as PostgreSQL's autocommit reads do
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE, False) else "BEGIN")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

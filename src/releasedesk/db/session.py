@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from releasedesk.db.engine import IMMEDIATE, create_engine, is_sqlite
+from releasedesk.db.engine import IMMEDIATE, READ_ONLY, create_engine, is_sqlite
 
 
 class Database:
@@ -24,17 +24,24 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises.
 
         `writes` takes SQLite's write lock when the transaction begins, so writers queue
-        rather than fail; readers (writes=False) never wait for it.
+        rather than fail; a unit of work that only reads (writes=False) runs without one.
         """
         async with self.sessions() as session:
-            if writes and self.is_sqlite:
-                await session.connection(execution_options={IMMEDIATE: True})
+            await session.connection(execution_options=self._options(writes))
             try:
                 yield session
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
+
+    def _options(self, writes: bool) -> dict[str, object]:
+        if writes:
+            return {IMMEDIATE: True} if self.is_sqlite else {}
+        # A read needs no transaction of its own: each statement sees committed data
+        # (PostgreSQL's READ COMMITTED does the same inside one); this saves the BEGIN and
+        # COMMIT round trips on every GET.
+        return {READ_ONLY: True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
 
     async def dispose(self) -> None:
         await self.engine.dispose()
