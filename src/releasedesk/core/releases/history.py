@@ -153,3 +153,25 @@ async def record(
             diff=changes or [],
         )
     )
+
+
+async def record_item(
+    session: AsyncSession,
+    *,
+    release_id: int,
+    actor: Actor,
+    operation: str,
+    field: str,
+    previous: Any,
+    current: Any,
+    description: str | None = None,
+) -> None:
+    """One thing hanging off the release added, changed or removed: a one-field diff."""
+    await record(
+        session,
+        release_id=release_id,
+        actor=actor,
+        operation=operation,
+        description=description,
+        changes=[{"field": field, "previous_value": previous, "current_value": current}],
+    )

@@ -81,19 +81,15 @@ async def add_child(
     await session.refresh(row)
     if kind.name == "note":
         await releases_repository.set_notes_present(session, release.id, True)
-    await history.record(
+    await history.record_item(
         session,
         release_id=release.id,
         actor=actor,
         operation=f"{kind.name}_add",
+        field=kind.name,
+        previous=None,
+        current={"id": row.id, **_snapshot(kind, row)},
         description=f"{kind.label} added",
-        changes=[
-            {
-                "field": kind.name,
-                "previous_value": None,
-                "current_value": {"id": row.id, **_snapshot(kind, row)},
-            }
-        ],
     )
     return row
 
@@ -159,13 +155,15 @@ async def delete_child(
     await session.flush()
     if kind.name == "note":
         await _refresh_notes_flag(session, release)
-    await history.record(
+    await history.record_item(
         session,
         release_id=release.id,
         actor=actor,
         operation=f"{kind.name}_delete",
+        field=kind.name,
+        previous=snapshot,
+        current=None,
         description=f"{kind.label} deleted",
-        changes=[{"field": kind.name, "previous_value": snapshot, "current_value": None}],
     )
 
 
@@ -222,20 +220,25 @@ async def associate(
     await session.flush()
     for row in rows:
         await session.refresh(row)
-        await history.record(
+        await history.record_item(
             session,
             release_id=release.id,
             actor=actor,
             operation=f"{kind}_associate",
-            changes=[
-                {
-                    "field": kind,
-                    "previous_value": None,
-                    "current_value": {"id": row.ref_id, "title": row.title},
-                }
-            ],
+            field=kind,
+            previous=None,
+            current={"id": row.ref_id, "title": row.title},
         )
     return rows
+
+
+async def _association(
+    session: AsyncSession, release: View, kind: str, ref_id: str
+) -> ReleaseAssociation:
+    row = await repository.association(session, release.id, kind, ref_id)
+    if row is None:
+        raise NotFound(f"{kind} '{ref_id}' is not associated with this release", "id")
+    return row
 
 
 async def list_associations(
@@ -252,32 +255,23 @@ async def get_association(
     session: AsyncSession, actor: Actor, release_id: int, kind: str, ref_id: str
 ) -> ReleaseAssociation:
     release = await view_release(session, actor, release_id, frozenset())
-    row = await repository.association(session, release.id, kind, ref_id)
-    if row is None:
-        raise NotFound(f"{kind} '{ref_id}' is not associated with this release", "id")
-    return row
+    return await _association(session, release, kind, ref_id)
 
 
 async def dissociate(
     session: AsyncSession, actor: Actor, release_id: int, kind: str, ref_id: str
 ) -> None:
     release = await _writable_release(session, actor, release_id)
-    row = await repository.association(session, release.id, kind, ref_id)
-    if row is None:
-        raise NotFound(f"{kind} '{ref_id}' is not associated with this release", "id")
+    row = await _association(session, release, kind, ref_id)
     await session.delete(row)
-    await history.record(
+    await history.record_item(
         session,
         release_id=release.id,
         actor=actor,
         operation=f"{kind}_dissociate",
-        changes=[
-            {
-                "field": kind,
-                "previous_value": {"id": ref_id, "title": row.title},
-                "current_value": None,
-            }
-        ],
+        field=kind,
+        previous={"id": ref_id, "title": row.title},
+        current=None,
     )
 
 
