@@ -40,10 +40,6 @@ def _close_input(payload: dict[str, Any]) -> tuple[str | None, str | None]:
     return status, comment
 
 
-async def _renderer(session: Session, actor: CurrentActor) -> Any:
-    return translate.release_json
-
-
 @router.put("/releases/close")
 async def close_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Close several releases: `?ids=1,2` with {status, comment}."""
@@ -53,7 +49,7 @@ async def close_many(request: Request, session: Session, actor: CurrentActor) ->
         ids_of(request),
         lambda rid: lifecycle.close_release(session, actor, rid, status=status, comment=comment),
     )
-    return outcomes_response(outcomes, await _renderer(session, actor))
+    return outcomes_response(outcomes, translate.release_json)
 
 
 @router.delete("/releases/move_to_trash")
@@ -75,7 +71,7 @@ async def restore_many(
     outcomes = await lifecycle.for_each_release(
         session, ids_of(request), lambda rid: lifecycle.restore_from_trash(session, actor, rid)
     )
-    return outcomes_response(outcomes, await _renderer(session, actor))
+    return outcomes_response(outcomes, translate.release_json)
 
 
 @router.put("/releases/assign")
@@ -96,7 +92,7 @@ async def assign_many(request: Request, session: Session, actor: CurrentActor) -
     outcomes = await lifecycle.for_each_release(
         session, ids_of(request), lambda rid: lifecycle.assign_engineer(session, actor, rid, ref)
     )
-    return outcomes_response(outcomes, await _renderer(session, actor))
+    return outcomes_response(outcomes, translate.release_json)
 
 
 @router.put("/releases/pickup")
@@ -107,7 +103,7 @@ async def pickup_many(
     outcomes = await lifecycle.for_each_release(
         session, ids_of(request), lambda rid: lifecycle.pickup(session, actor, rid)
     )
-    return outcomes_response(outcomes, await _renderer(session, actor))
+    return outcomes_response(outcomes, translate.release_json)
 
 
 @router.put("/releases/{release_id}/close")
@@ -119,7 +115,7 @@ async def close_one(
     rid = release_id_of(release_id)
     status, comment = _close_input(await read_input_data(request))
     release = await lifecycle.close_release(session, actor, rid, status=status, comment=comment)
-    return await release_response(session, actor, release)
+    return release_response(release)
 
 
 @router.delete("/releases/{release_id}/move_to_trash")

@@ -42,9 +42,8 @@ def release_id_of(raw: str) -> int:
     return int(raw)
 
 
-async def release_response(
-    session: Session, actor: CurrentActor, release: Any, status_code: int = 200
-) -> JsonResponse:
+def release_response(release: Any, status_code: int = 200) -> JsonResponse:
+    """`{"response_status": …, "release": …}`: the answer of every single-release write."""
     body = {"response_status": success_status(), "release": translate.release_json(release)}
     return JsonResponse(body, status_code=status_code)
 
@@ -54,7 +53,7 @@ async def add_release(request: Request, session: Session, actor: CurrentActor) -
     """Add a release (title mandatory; template, stage and status default)."""
     release_in = parse_release(await read_input_data(request))
     release = await releases.add_release(session, actor, translate.release_to_core(release_in))
-    return await release_response(session, actor, release, HTTP_201_CREATED)
+    return release_response(release, HTTP_201_CREATED)
 
 
 @router.get("/releases")
@@ -92,7 +91,7 @@ async def get_release(
 ) -> JsonResponse:
     """One release by id."""
     release = await releases.view_release(session, actor, release_id_of(release_id))
-    return await release_response(session, actor, release)
+    return release_response(release)
 
 
 @router.put("/releases/{release_id}")
@@ -105,4 +104,4 @@ async def update_release(
     release = await releases.update_release(
         session, actor, rid, translate.release_to_core(release_in)
     )
-    return await release_response(session, actor, release)
+    return release_response(release)
