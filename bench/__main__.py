@@ -4,7 +4,8 @@ Environment: BENCH_N (default 100000), BENCH_DB=sqlite|postgresql|both (default 
 BENCH_SECONDS (default 10 per scenario), BENCH_SCENARIOS (comma list, default all),
 BENCH_SCALING (e.g. 10000,100000,1000000: also run the list scenarios at those sizes),
 BENCH_PG_URL (server to create bench databases on; default postgresql://postgres@127.0.0.1:5432/postgres),
-BENCH_RESEED=1 (seed again even when a seeded database of that size exists).
+BENCH_RESEED=1 (seed again even when a seeded database of that size exists),
+BENCH_CONNECTIONS (wrk's concurrency, default 32), BENCH_REPORT (report name, default latest).
 `python -m bench --scaling` runs only the list scenarios at BENCH_SCALING sizes
 (default 10000,100000,1000000).
 """
@@ -199,7 +200,13 @@ def run_one(database: str, n: int, scenarios: list[Scenario], seconds: int) -> r
                 history_id=meta["history_id"],
                 count=meta["main_count"],
             )
-            figures = wrk.run(scenario, lua, port=PORT, seconds=seconds)
+            figures = wrk.run(
+                scenario,
+                lua,
+                port=PORT,
+                seconds=seconds,
+                connections=env_int("BENCH_CONNECTIONS", 32),
+            )
             print(
                 f"[{database} N={n}] {scenario.name}: {figures.rps:,.0f} req/s, "
                 f"p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, "
@@ -248,7 +255,15 @@ def main() -> None:
     scaling_only = "--scaling" in sys.argv
     if not scaling_only:
         runs = [run_one(db, n, scenarios, seconds) for db in databases]
-        path = report.write(runs, facts, seconds, "latest", f"releasedesk benchmark, N = {n:,}")
+        name = os.environ.get("BENCH_REPORT", "latest")
+        path = report.write(
+            runs,
+            facts,
+            seconds,
+            name,
+            f"releasedesk benchmark, N = {n:,}",
+            env_int("BENCH_CONNECTIONS", 32),
+        )
         print(f"report: {path}")
     default_sizes = "10000,100000,1000000" if scaling_only else ""
     sizes = [int(x) for x in os.environ.get("BENCH_SCALING", default_sizes).split(",") if x]

@@ -84,12 +84,14 @@ def _ratio(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def markdown(runs: list[Run], facts: dict[str, str], seconds: int, title: str) -> str:
+def markdown(
+    runs: list[Run], facts: dict[str, str], seconds: int, title: str, connections: int = 32
+) -> str:
     lines = [
         f"# {title}",
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()),
-        f"Load: wrk -t2 -c32, {seconds} s per scenario, one uvicorn worker, 127.0.0.1.",
+        f"Load: wrk -t2 -c{connections}, {seconds} s per scenario, one uvicorn worker, 127.0.0.1.",
         "",
     ]
     lines += [
@@ -121,10 +123,17 @@ def markdown(runs: list[Run], facts: dict[str, str], seconds: int, title: str) -
     return "\n".join(lines) + "\n"
 
 
-def write(runs: list[Run], facts: dict[str, str], seconds: int, stem: str, title: str) -> Path:
+def write(
+    runs: list[Run],
+    facts: dict[str, str],
+    seconds: int,
+    stem: str,
+    title: str,
+    connections: int = 32,
+) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{stem}.md"
-    path.write_text(markdown(runs, facts, seconds, title))
+    path.write_text(markdown(runs, facts, seconds, title, connections))
     data: dict[str, Any] = {
         "machine": facts,
         "seconds": seconds,
