@@ -351,3 +351,33 @@ def test_unknown_route_and_method_answer_in_sdp_format(desk: Desk) -> None:
     wrong = desk.request("PATCH", "/releases/1")
     assert wrong.status_code == 405
     assert wrong.json()["response_status"]["status_code"] == 4000
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"stage": {"name": "Closure"}},
+        {"status": {"name": "Accepted"}},
+        {"roles": [{"role": {"name": "Release Engineer"}, "user": {"name": "Heather Graham"}}]},
+    ],
+)
+def test_requesters_cannot_move_their_release_or_hand_out_roles(
+    desk: Desk, change: dict[str, Any]
+) -> None:
+    own = desk.create_release(key=desk.requester.key)
+    response = desk.put(
+        f"/releases/{own['id']}", key=desk.requester.key, input_data={"release": change}
+    )
+    assert response.status_code == 403, response.text
+    assert error_of(response)["status_code"] == 4002
+    assert desk.get(f"/releases/{own['id']}").json()["release"]["stage"]["name"] == "Submission"
+
+
+def test_requesters_cannot_add_a_release_past_submission(desk: Desk) -> None:
+    response = desk.post(
+        "/releases",
+        key=desk.requester.key,
+        input_data={"release": {"title": "Straight to done", "stage": {"name": "Closure"}}},
+    )
+    assert response.status_code == 403
+    assert error_of(response)["field"] == "stage"

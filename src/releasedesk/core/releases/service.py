@@ -48,6 +48,19 @@ class ReleasePage:
     total: int | None
 
 
+STAFF_ONLY_FIELDS = ("stage", "status", "roles")
+
+
+def require_workflow_rights(actor: Actor, changes: ReleaseChanges) -> None:
+    """Moving a release through its workflow and naming who works on it are staff work: a
+    requester who may edit their release in Submission still cannot move or close it (the
+    close endpoint refuses them too) or hand out its roles."""
+    if actor.is_requester:
+        for field in STAFF_ONLY_FIELDS:
+            if changes.given(field):
+                raise Forbidden(f"Requesters cannot change '{field}'", field)
+
+
 def access_of(release: Any) -> ReleaseAccess:
     requesters = frozenset(
         a.user_id for a in release.role_assignments if a.role.internal_name == roles.REQUESTER
@@ -105,6 +118,7 @@ async def list_releases(
 
 async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChanges) -> View:
     """Create a release; stage and status default to the template's first stage and status."""
+    require_workflow_rights(actor, changes)
     if not changes.given("title") or changes.title is None:
         raise Mandatory("title")
     now = dt.datetime.now(dt.UTC)
@@ -197,6 +211,7 @@ async def update_release(
         if given
     ]
     release, current = await changeable_release(session, actor, release_id, collections)
+    require_workflow_rights(actor, changes)
     if current.deleted_time is not None:
         raise Invalid("A release in the trash cannot be edited; restore it first", "id")
     if changes.given("title") and changes.title is None:
