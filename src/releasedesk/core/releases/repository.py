@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from releasedesk.core.actors import Actor
 from releasedesk.core.releases import read_model
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS
-from releasedesk.core.search.paging import fetch_page
+from releasedesk.core.search.paging import Page, fetch_page
 from releasedesk.core.search.query import Query, compile_query
 from releasedesk.db.models import (
     Release,
@@ -211,30 +211,18 @@ async def delete(session: AsyncSession, release: Release) -> None:
     await session.flush()
 
 
-async def history_page(
-    session: AsyncSession, release_id: int, offset: int, limit: int, with_total: bool
-) -> tuple[list[ReleaseHistory], bool, int | None]:
+async def history_page(session: AsyncSession, release_id: int, query: Query) -> Page:
     """History of one release, newest first."""
-    query = select(ReleaseHistory).where(ReleaseHistory.release_id == release_id)
-    return await fetch_page(
-        session,
-        query,
-        [ReleaseHistory.time.desc(), ReleaseHistory.id.desc()],
-        offset=offset,
-        limit=limit,
-        with_total=with_total,
-    )
+    statement = select(ReleaseHistory).where(ReleaseHistory.release_id == release_id)
+    order = [ReleaseHistory.time.desc(), ReleaseHistory.id.desc()]
+    return await fetch_page(session, statement, order, query)
 
 
-async def status_comments_page(
-    session: AsyncSession, release_id: int, offset: int, limit: int, with_total: bool
-) -> tuple[list[ReleaseStatusComment], bool, int | None]:
+async def status_comments_page(session: AsyncSession, release_id: int, query: Query) -> Page:
     """Status comments of one release, newest first."""
-    query = select(ReleaseStatusComment).where(ReleaseStatusComment.release_id == release_id)
+    statement = select(ReleaseStatusComment).where(ReleaseStatusComment.release_id == release_id)
     order = [ReleaseStatusComment.commented_on.desc(), ReleaseStatusComment.id.desc()]
-    return await fetch_page(
-        session, query, order, offset=offset, limit=limit, with_total=with_total
-    )
+    return await fetch_page(session, statement, order, query)
 
 
 async def last_comment_per_stage(

@@ -31,6 +31,7 @@ from releasedesk.core.releases.schemas import (
 )
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS
 from releasedesk.core.releases.text import html_to_text, plain_line, sanitize_html
+from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
 from releasedesk.core.workflow import service as workflow
 from releasedesk.db.models import (
@@ -474,22 +475,12 @@ async def record_changes(
         )
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list[Any]
-    has_more: bool
-    total: int | None
-
-
 async def release_history(
     session: AsyncSession, actor: Actor, release_id: int, query: Query
 ) -> tuple[Release, Page]:
     """Every change to a release, newest first, one page of it."""
     release = await view_release(session, actor, release_id, frozenset())
-    rows, more, total = await repository.history_page(
-        session, release.id, query.offset, query.limit, query.with_total
-    )
-    return release, Page(rows, more, total)
+    return release, await repository.history_page(session, release.id, query)
 
 
 async def release_status_comments(
@@ -497,10 +488,7 @@ async def release_status_comments(
 ) -> tuple[Release, Page]:
     """The comments given with each stage/status move, newest first."""
     release = await view_release(session, actor, release_id, frozenset())
-    rows, more, total = await repository.status_comments_page(
-        session, release.id, query.offset, query.limit, query.with_total
-    )
-    return release, Page(rows, more, total)
+    return release, await repository.status_comments_page(session, release.id, query)
 
 
 FIELD_DISPLAY_NAMES = history.FIELD_DISPLAY_NAMES

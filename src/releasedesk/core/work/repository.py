@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.search.paging import fetch_page
+from releasedesk.core.search.paging import Page, fetch_page
+from releasedesk.core.search.query import Query
 from releasedesk.core.work.kinds import ChildKind
 from releasedesk.db.models import Approval, ApprovalLevel, ReleaseAssociation, ReleaseNote
 
@@ -20,20 +21,11 @@ async def get(session: AsyncSession, kind: ChildKind, release_id: int, child_id:
     return result.unique().scalar_one_or_none()
 
 
-async def page(
-    session: AsyncSession,
-    kind: ChildKind,
-    release_id: int,
-    offset: int,
-    limit: int,
-    with_total: bool,
-) -> tuple[list[Any], bool, int | None]:
+async def page(session: AsyncSession, kind: ChildKind, release_id: int, query: Query) -> Page:
     """Oldest first, as SDP lists a release's tasks, worklogs, notes and reminders."""
     model: Any = kind.model
-    query = select(model).where(model.release_id == release_id)
-    return await fetch_page(
-        session, query, [model.id], offset=offset, limit=limit, with_total=with_total
-    )
+    statement = select(model).where(model.release_id == release_id)
+    return await fetch_page(session, statement, [model.id], query)
 
 
 async def count(
@@ -61,15 +53,11 @@ async def count_approvals(session: AsyncSession, release_id: int) -> int:
     return (await session.execute(query)).scalar_one()
 
 
-async def associations(
-    session: AsyncSession, release_id: int, kind: str, offset: int, limit: int, with_total: bool
-) -> tuple[list[ReleaseAssociation], bool, int | None]:
-    query = select(ReleaseAssociation).where(
+async def associations(session: AsyncSession, release_id: int, kind: str, query: Query) -> Page:
+    statement = select(ReleaseAssociation).where(
         ReleaseAssociation.release_id == release_id, ReleaseAssociation.kind == kind
     )
-    return await fetch_page(
-        session, query, [ReleaseAssociation.id], offset=offset, limit=limit, with_total=with_total
-    )
+    return await fetch_page(session, statement, [ReleaseAssociation.id], query)
 
 
 async def association(

@@ -15,7 +15,8 @@ from releasedesk.core.errors import Invalid, NotFound, NotUnique, WrongType
 from releasedesk.core.releases import history
 from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.releases.read_model import View
-from releasedesk.core.releases.service import Page, access_of, view_release
+from releasedesk.core.releases.service import access_of, view_release
+from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
 from releasedesk.core.work import repository
 from releasedesk.core.work.kinds import ChildKind, FieldType
@@ -98,10 +99,7 @@ async def list_children(
     session: AsyncSession, actor: Actor, kind: ChildKind, release_id: int, query: Query
 ) -> Page:
     release = await view_release(session, actor, release_id, frozenset())
-    rows, more, total = await repository.page(
-        session, kind, release.id, query.offset, query.limit, query.with_total
-    )
-    return Page(rows, more, total)
+    return await repository.page(session, kind, release.id, query)
 
 
 async def get_child(
@@ -245,10 +243,7 @@ async def list_associations(
     session: AsyncSession, actor: Actor, release_id: int, kind: str, query: Query
 ) -> Page:
     release = await view_release(session, actor, release_id, frozenset())
-    rows, more, total = await repository.associations(
-        session, release.id, kind, query.offset, query.limit, query.with_total
-    )
-    return Page(rows, more, total)
+    return await repository.associations(session, release.id, kind, query)
 
 
 async def get_association(
