@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.portals import service as portals
 from releasedesk.core.releases.schemas import DESCRIPTIVE_KINDS
 from releasedesk.core.users import service as users
+from releasedesk.core.releases.history import FieldChange, Operation, encode_changes
 from releasedesk.db.models import (
     Approval,
     ApprovalLevel,
@@ -357,7 +358,7 @@ def _one_release(
         {
             "id": counters[ReleaseHistory].take(),
             "release_id": rid,
-            "operation": "add",
+            "operation": Operation.CREATED.value,
             "actor_id": engineer,
             "time": created,
             "description": "Release created",
@@ -438,17 +439,11 @@ async def _long_history(
         {
             "id": counters[ReleaseHistory].take(),
             "release_id": release_id,
-            "operation": "update",
+            "operation": Operation.UPDATED.value,
             "actor_id": data.admin_id,
             "time": BASE_TIME + dt.timedelta(hours=n + 1),
             "description": None,
-            "diff": [
-                {
-                    "field": "title",
-                    "previous_value": f"Title {n}",
-                    "current_value": f"Title {n + 1}",
-                }
-            ],
+            "diff": encode_changes([FieldChange("title", f"Title {n}", f"Title {n + 1}")]),
         }
         for n in range(entries - 1)
     ]

@@ -7,12 +7,14 @@ import datetime as dt
 import pytest
 
 from releasedesk.api.sdp.list_info import parse_list_info
-from releasedesk.api.sdp.translate import release_to_core, sdp_time
+from releasedesk.api.sdp.translate import release_to_core, sdp_time, sdp_time_in
 from releasedesk.api.sdp.wire import ReleaseIn
+from releasedesk.api.wire_values import epoch_ms_to_datetime
 from releasedesk.core.actors import Actor, ReleaseAccess, Role, can_edit_release, can_view_release
 from releasedesk.core.errors import Invalid, ReadOnly, WrongType
+from releasedesk.core.refs import Ref
 from releasedesk.core.releases.text import html_to_text, plain_line, sanitize_html
-from releasedesk.core.search.query import Condition, Group, Op, Sort, to_datetime
+from releasedesk.core.search.query import Condition, FieldType, Group, Op, Sort
 
 
 def actor(role: Role, user_id: int = 1) -> Actor:
@@ -46,9 +48,10 @@ def test_the_creator_of_a_release_counts_as_its_own() -> None:
 def test_times_arrive_as_epoch_milliseconds_in_any_wrapping() -> None:
     expected = dt.datetime(2020, 6, 22, 10, 5, 50, 370000, tzinfo=dt.UTC)
     for value in (1592820350370, "1592820350370", {"value": "1592820350370"}):
-        assert to_datetime(value, "t") == expected
+        assert sdp_time_in(value, "t") == expected
+    assert epoch_ms_to_datetime("1592820350370", "t") == expected
     with pytest.raises(WrongType):
-        to_datetime("soon", "t")
+        epoch_ms_to_datetime("soon", "t")
     assert sdp_time(expected) == {
         "display_value": "Jun 22, 2020 10:05 AM",
         "value": "1592820350370",
@@ -75,9 +78,10 @@ def test_release_translation_keeps_only_what_was_given_and_refuses_read_only() -
             }
         )
     )
-    assert changes.model_fields_set == {"title", "priority", "services", "scheduled_start_time"}
-    assert changes.priority == {"name": "High"}
-    assert changes.services == [{"id": "3", "name": "Email"}]
+    assert changes.given == {"title", "priority", "services", "scheduled_start_time"}
+    assert changes.priority == Ref(name="High")
+    assert changes.services == (Ref(id=3),)
+    assert changes.scheduled_start_time == dt.datetime(2020, 6, 22, 10, 5, 50, 370000, dt.UTC)
     with pytest.raises(ReadOnly):
         release_to_core(ReleaseIn.model_validate({"created_time": {"value": "1"}}))
 
@@ -101,7 +105,7 @@ def test_list_info_builds_the_core_query() -> None:
                 ],
             }
         },
-        searchable={"title", "priority.name"},
+        searchable={"title": FieldType.TEXT, "priority.name": FieldType.TEXT},
         sortable={"title"},
         returnable={"title"},
         default_sort=Sort("title"),

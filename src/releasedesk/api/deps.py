@@ -1,4 +1,6 @@
-"""Request dependencies every dialect shares: the session, the portal and the caller."""
+"""Request plumbing every dialect shares: the session, the portal, and turning credentials
+into the caller. Each dialect reads its own header forms (api/<dialect>/auth.py) into
+`Credentials`; the key lookup and HTTP Basic are here, once."""
 
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ from releasedesk.core.portals import service as portals
 from releasedesk.core.users import service as users
 from releasedesk.settings import DEFAULT_PORTAL
 
+READS = ("GET", "HEAD", "OPTIONS")
+
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response, rolled back on any error."""
-    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    writes = request.method not in READS
     async with request.app.state.database.unit_of_work(writes=writes) as session:
         yield session
 
@@ -40,34 +44,24 @@ class Credentials:
     password: str | None = None
 
 
-def read_credentials(request: Request) -> Credentials:
-    """Every way real clients send a key: authtoken / TECHNICIAN_KEY headers, Authorization
-    as `authtoken: KEY`, `Zoho-oauthtoken KEY` or `Bearer KEY`, and HTTP Basic."""
-    headers = request.headers
-    for name in ("authtoken", "technician_key", "technician-key"):
-        if headers.get(name):
-            return Credentials(key=headers[name].strip())
-    authorization = headers.get("authorization", "").strip()
-    if not authorization:
-        return Credentials()
-    scheme, _, rest = authorization.partition(" ")
-    scheme_lower = scheme.lower().rstrip(":")
-    if scheme_lower in ("authtoken", "zoho-oauthtoken", "bearer") and rest.strip():
-        return Credentials(key=rest.strip())
-    if scheme_lower == "basic":
-        try:
-            decoded = base64.b64decode(rest.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return Credentials()
-        login, sep, password = decoded.partition(":")
-        if sep:
-            return Credentials(login=login, password=password)
-    return Credentials()
+NO_CREDENTIALS = Credentials()
 
 
-async def authenticate(request: Request, session: AsyncSession) -> Actor:
+def basic_credentials(authorization: str) -> Credentials:
+    """`Basic base64(login:password)` (the scheme in any case); nothing if malformed."""
+    scheme, _, rest = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return NO_CREDENTIALS
+    try:
+        decoded = base64.b64decode(rest.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return NO_CREDENTIALS
+    login, sep, password = decoded.partition(":")
+    return Credentials(login=login, password=password) if sep else NO_CREDENTIALS
+
+
+async def authenticate(request: Request, session: AsyncSession, credentials: Credentials) -> Actor:
     """The caller, authenticated against the portal named by the path."""
-    credentials = read_credentials(request)
     portal = portal_name(request)
     if credentials.key:
         return await users.authenticate_key(session, credentials.key, portal)
@@ -79,11 +73,4 @@ async def authenticate(request: Request, session: AsyncSession) -> Actor:
         return await users.authenticate_password(
             session, found, credentials.login, credentials.password
         )
-    raise Unauthenticated("No credentials: send an authtoken header or HTTP Basic auth")
-
-
-async def current_actor(request: Request, session: Session) -> Actor:
-    return await authenticate(request, session)
-
-
-CurrentActor = Annotated[Actor, Depends(current_actor)]
+    raise Unauthenticated("No credentials: send a key or HTTP Basic auth")

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.errors import NotFound
 from releasedesk.core.portals import reference_data as ref
 from releasedesk.core.portals import service as portals
+from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
-from releasedesk.core.releases.schemas import ReleaseChanges, RoleHolder
+from releasedesk.core.releases.schemas import ReleaseChanges, RoleHolderRef
 from releasedesk.core.users import service as users
 
 DEMO_USERS = (
@@ -83,24 +84,24 @@ async def load_demo(session: AsyncSession, portal_name: str) -> str:
         release = await releases.add_release(
             session,
             admin,
-            ReleaseChanges(
+            ReleaseChanges.of(
                 title=f"{system} {change}",
                 description=f"<p>{system}: {change}. Planned by the release board.</p>",
-                priority={"name": rng.choice(PRIORITIES)},
-                release_type={"name": rng.choice(RELEASE_TYPES)},
-                impact={"name": rng.choice(ref.IMPACTS[:3])},
-                urgency={"name": rng.choice(ref.URGENCIES)},
-                risk={"name": rng.choice(ref.RISKS)},
-                category={"name": "Software"},
-                group={"name": rng.choice(ref.SUPPORT_GROUPS)},
-                services=[{"name": rng.choice(ref.SERVICES)}],
+                priority=Ref(name=rng.choice(PRIORITIES)),
+                release_type=Ref(name=rng.choice(RELEASE_TYPES)),
+                impact=Ref(name=rng.choice(ref.IMPACTS[:3])),
+                urgency=Ref(name=rng.choice(ref.URGENCIES)),
+                risk=Ref(name=rng.choice(ref.RISKS)),
+                category=Ref(name="Software"),
+                group=Ref(name=rng.choice(ref.SUPPORT_GROUPS)),
+                services=(Ref(name=rng.choice(ref.SERVICES)),),
                 emergency=number % 11 == 0,
                 scheduled_start_time=start,
                 scheduled_end_time=start + dt.timedelta(hours=rng.randint(1, 48)),
-                roles=[
-                    RoleHolder(role={"name": "Release Requester"}, user={"name": requester}),
-                    RoleHolder(role={"name": "Release Engineer"}, user={"name": engineer}),
-                ],
+                roles=(
+                    RoleHolderRef(role=Ref(name="Release Requester"), user=Ref(name=requester)),
+                    RoleHolderRef(role=Ref(name="Release Engineer"), user=Ref(name=engineer)),
+                ),
                 roll_out_plan=f"<ol><li>Back up {system}</li><li>Apply the {change}</li></ol>",
             ),
         )
@@ -110,8 +111,8 @@ async def load_demo(session: AsyncSession, portal_name: str) -> str:
                 session,
                 admin,
                 release.id,
-                ReleaseChanges(
-                    stage={"id": stage.id}, comment=f"Moved to {stage.name} by the release board"
+                ReleaseChanges.of(
+                    stage=Ref(id=stage.id), comment=f"Moved to {stage.name} by the release board"
                 ),
             )
     return (

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from releasedesk.api.deps import CurrentActor, Session
+from releasedesk.api.deps import Session
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp import translate_work
-from releasedesk.api.sdp.errors import success_status
+from releasedesk.api.sdp.auth import CurrentActor
+from releasedesk.api.sdp.errors import answers_list, success_status
 from releasedesk.api.sdp.input import NoInput
 from releasedesk.api.sdp.router import release_id_of
 from releasedesk.core.approvals.permissions import release_permissions
@@ -34,11 +35,11 @@ async def get_permissions(
 
 
 @router.get("/releases/{release_id}/approval_levels/approval_summary")
+@answers_list
 async def get_approval_summary(
-    release_id: str, request: Request, session: Session, actor: CurrentActor, _: NoInput
+    release_id: str, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
     """The stages in order: visited, latest decision, last status and comment, levels."""
-    request.state.sdp_list_response = True
     stages = await approval_summary(session, actor, release_id_of(release_id))
     return JsonResponse(
         {

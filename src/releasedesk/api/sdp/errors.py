@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,9 +45,20 @@ def http_status(error: ReleaseDeskError) -> int:
     return CODES.get(error.kind, (4001, 400))[1]
 
 
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+LIST_MARK = "__sdp_list_response__"
+
+
+def answers_list(endpoint: Endpoint) -> Endpoint:
+    """Declare a route a list route: every answer it gives, errors (401 included) too,
+    carries `response_status` as an array. Put it under the route decorator."""
+    setattr(endpoint, LIST_MARK, True)
+    return endpoint
+
+
 def _envelope(request: Request, status: dict[str, Any]) -> dict[str, Any]:
     """Lists answer with an array of statuses, single entities with one object."""
-    as_list = getattr(request.state, "sdp_list_response", False)
+    as_list = getattr(request.scope.get("endpoint"), LIST_MARK, False)
     return {"response_status": [status] if as_list else status}
 
 

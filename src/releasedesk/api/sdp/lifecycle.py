@@ -6,30 +6,33 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from releasedesk.api.deps import CurrentActor, Session
+from releasedesk.api.deps import Session
 from releasedesk.api.responses import JsonResponse
-from releasedesk.api.sdp import translate
-from releasedesk.api.sdp.errors import success_status
+from releasedesk.api.sdp import translate, translate_history
+from releasedesk.api.sdp.auth import CurrentActor
+from releasedesk.api.sdp.errors import answers_list, success_status
 from releasedesk.api.sdp.input import NoInput, read_input_data
-from releasedesk.api.sdp.list_info import paging_of
+from releasedesk.api.sdp.list_info import list_info_json, paging_of
 from releasedesk.api.sdp.many import ids_of, outcomes_response
 from releasedesk.api.sdp.router import release_id_of, release_response
+from releasedesk.api.wire_values import refuse_unknown
 from releasedesk.core.errors import Invalid, WrongType
+from releasedesk.core.refs import Ref
 from releasedesk.core.releases import lifecycle
 from releasedesk.core.releases import service as releases
 
 router = APIRouter()
 
 
-def _close_input(payload: dict[str, Any]) -> tuple[str | None, str | None]:
+CLOSE_KEYS = frozenset({"status", "comment", "closure_comments"})
+
+
+def _close_input(payload: dict[str, Any]) -> tuple[Ref | None, str | None]:
     """`{"status": "completed", "comment": "…"}`, also accepted inside `{"release": …}`."""
     body = payload.get("release", payload)
     if not isinstance(body, dict):
         raise WrongType("'release' must be an object", "release")
-    unknown = set(body) - {"status", "comment", "closure_comments"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise Invalid(f"'{name}' is not a field of close", name)
+    refuse_unknown(body, CLOSE_KEYS, "close")
     status = body.get("status")
     if isinstance(status, dict):
         status = status.get("name")
@@ -37,7 +40,7 @@ def _close_input(payload: dict[str, Any]) -> tuple[str | None, str | None]:
     for name, value in (("status", status), ("comment", comment)):
         if value is not None and not isinstance(value, str):
             raise WrongType(f"'{name}' must be a string", name)
-    return status, comment
+    return (None if status is None else Ref(name=status)), comment
 
 
 @router.put("/releases/close")
@@ -81,14 +84,11 @@ async def assign_many(request: Request, session: Session, actor: CurrentActor) -
     release = payload.get("release")
     if not isinstance(release, dict) or "release_engineer" not in release:
         raise Invalid("'release.release_engineer' is mandatory", "release_engineer")
-    unknown = set(release) - {"release_engineer"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise Invalid(f"'{name}' cannot be set by assign", name)
+    refuse_unknown(release, {"release_engineer"}, "assign")
     engineer = release["release_engineer"]
     if not isinstance(engineer, dict | str):
         raise WrongType("'release_engineer' must be an object", "release_engineer")
-    ref = translate.reference(engineer)
+    ref = translate.reference(engineer, "release_engineer")
     outcomes = await lifecycle.for_each_release(
         session, ids_of(request), lambda rid: lifecycle.assign_engineer(session, actor, rid, ref)
     )
@@ -137,40 +137,38 @@ async def delete_one(
 
 
 @router.get("/releases/{release_id}/history")
+@answers_list
 async def history(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
     """Every change to the release, newest first (list_info pages it)."""
-    request.state.sdp_list_response = True
     query, echo = paging_of(await read_input_data(request))
     release, page = await releases.release_history(session, actor, release_id_of(release_id), query)
-    rows = [
-        translate.history_json(release, entry, releases.FIELD_DISPLAY_NAMES) for entry in page.rows
-    ]
+    rows = [translate_history.history_json(release, entry) for entry in page.rows]
     return JsonResponse(
         {
             "response_status": success_status(as_list=True),
-            "list_info": translate.list_info(echo, page, len(rows)),
+            "list_info": list_info_json(echo, page, len(rows)),
             "history": rows,
         }
     )
 
 
 @router.get("/releases/{release_id}/status_comments")
+@answers_list
 async def status_comments(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
     """The comments given with each stage and status, newest first."""
-    request.state.sdp_list_response = True
     query, echo = paging_of(await read_input_data(request))
     release, page = await releases.release_status_comments(
         session, actor, release_id_of(release_id), query
     )
-    rows = [translate.status_comment_json(release, c) for c in page.rows]
+    rows = [translate_history.status_comment_json(release, c) for c in page.rows]
     return JsonResponse(
         {
             "status_comments": rows,
             "response_status": success_status(as_list=True),
-            "list_info": translate.list_info(echo, page, len(rows)),
+            "list_info": list_info_json(echo, page, len(rows)),
         }
     )

@@ -8,8 +8,21 @@ from typing import Any
 
 import orjson
 
+from releasedesk.api.sdp.translate import reference, sdp_time_in
+from releasedesk.api.wire_values import boolean, integer
 from releasedesk.core.errors import Invalid, WrongType
-from releasedesk.core.search.query import Condition, Group, Node, Op, Query, Sort
+from releasedesk.core.refs import Ref
+from releasedesk.core.search.paging import Page
+from releasedesk.core.search.query import (
+    TEXT_OPS,
+    Condition,
+    FieldType,
+    Group,
+    Node,
+    Op,
+    Query,
+    Sort,
+)
 
 DEFAULT_ROW_COUNT = 10
 MAX_ROW_COUNT = 100
@@ -70,13 +83,7 @@ class ListRequest:
 
 
 def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool):
-        raise WrongType(f"'list_info.{name}' must be a number", f"list_info.{name}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise WrongType(f"'list_info.{name}' must be a number", f"list_info.{name}")
+    return integer(value, f"list_info.{name}")
 
 
 def _truthy(value: Any) -> bool:
@@ -93,7 +100,34 @@ def _maybe_json(value: Any, name: str) -> Any:
     return value
 
 
-def _condition(item: Mapping[str, Any], known: Collection[str]) -> Node:
+def _text(value: Any, field: str) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("name", value.get("value"))
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise WrongType(f"'{field}' needs a text value", field)
+    return str(value)
+
+
+def search_value(value: Any, field: str, kind: FieldType, op: Op) -> object:
+    """A JSON search value as the core type of the field it searches (None stays None)."""
+    if value is None:
+        return None
+    if kind is FieldType.TEXT or (kind is FieldType.REF and op in TEXT_OPS):
+        return _text(value, field)
+    if kind is FieldType.INT:
+        if isinstance(value, Mapping):
+            value = value.get("id", value.get("value"))
+        return integer(value, field)
+    if kind is FieldType.DATETIME:
+        return sdp_time_in(value, field)
+    if kind is FieldType.BOOL:
+        return boolean(value, field)
+    if field.endswith(".id"):
+        return Ref(id=integer(value.get("id") if isinstance(value, Mapping) else value, field))
+    return reference(value, field)
+
+
+def _condition(item: Mapping[str, Any], known: Mapping[str, FieldType]) -> Node:
     field_name = item.get("field")
     if not isinstance(field_name, str) or not field_name:
         raise Invalid("each search_criteria needs a 'field'", "search_criteria.field")
@@ -113,7 +147,8 @@ def _condition(item: Mapping[str, Any], known: Collection[str]) -> Node:
         raise Invalid(f"search on '{field_name}' needs a value", "search_criteria.value")
     if op in (Op.BETWEEN, Op.NOT_BETWEEN) and len(values) == 1 and isinstance(values[0], list):
         values = values[0]
-    return Condition(field_name, op, tuple(values))
+    kind = known[field_name]
+    return Condition(field_name, op, tuple(search_value(v, field_name, kind, op) for v in values))
 
 
 def _logic(item: Mapping[str, Any]) -> bool:
@@ -124,7 +159,7 @@ def _logic(item: Mapping[str, Any]) -> bool:
     return raw.strip().upper() == "OR"
 
 
-def _criteria(items: list[Any], known: Collection[str]) -> Node | None:
+def _criteria(items: list[Any], known: Mapping[str, FieldType]) -> Node | None:
     """Fold criteria left to right: each item joins the ones before it by its logical_operator."""
     result: Node | None = None
     for item in items:
@@ -220,7 +255,7 @@ def paging_of(payload: Mapping[str, Any]) -> tuple[Query, dict[str, Any]]:
 def parse_list_info(
     payload: Mapping[str, Any],
     *,
-    searchable: Collection[str],
+    searchable: Mapping[str, FieldType],
     sortable: Collection[str],
     returnable: Collection[str],
     default_sort: Sort,
@@ -240,7 +275,7 @@ def parse_list_info(
             if name not in searchable:
                 raise Invalid(f"'{name}' is not a field you can search on", name)
             op = Op.CONTAINS if isinstance(value, str) and name in TEXT_SEARCH else Op.IS
-            filters.append(Condition(name, op, (value,)))
+            filters.append(Condition(name, op, (search_value(value, name, searchable[name], op),)))
     criteria = _maybe_json(info.get("search_criteria"), "search_criteria")
     if criteria is not None:
         if isinstance(criteria, Mapping):
@@ -303,3 +338,11 @@ def parse_list_info(
 
 
 TEXT_SEARCH = frozenset({"title", "short_description", "description"})
+
+
+def list_info_json(echo: dict[str, Any], page: Page[Any], row_count: int) -> dict[str, Any]:
+    """The list_info of a list response: what was applied, how many rows, and whether more."""
+    info: dict[str, Any] = {"has_more_rows": page.has_more, **echo, "row_count": row_count}
+    if page.total is not None:
+        info["total_count"] = page.total
+    return info

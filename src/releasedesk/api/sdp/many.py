@@ -9,8 +9,10 @@ from fastapi import Request
 
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp.errors import failure_status, http_status, success_status
+from releasedesk.api.wire_values import entity_id
 from releasedesk.core.errors import Invalid, Mandatory
 from releasedesk.core.releases.lifecycle import Outcome
+from releasedesk.core.releases.views import Release
 
 MAX_IDS = 100
 
@@ -25,16 +27,17 @@ def ids_of(request: Request) -> list[int]:
         raise Invalid(f"at most {MAX_IDS} ids at once", "ids")
     ids: list[int] = []
     for part in parts:
-        if not part.isdigit() or len(part) > 18:
+        if not part.isdigit():
             raise Invalid(f"'{part}' is not a release id", "ids")
-        if int(part) not in ids:
-            ids.append(int(part))
+        release_id = entity_id(part, "ids")
+        if release_id not in ids:
+            ids.append(release_id)
     return ids
 
 
 def outcomes_response(
     outcomes: list[Outcome],
-    render: Callable[[Any], dict[str, Any]] | None,
+    render: Callable[[Release], dict[str, Any]] | None,
     *,
     single_as_object: bool = False,
 ) -> JsonResponse:

@@ -8,20 +8,24 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.status import HTTP_201_CREATED
 
-from releasedesk.api.deps import CurrentActor, Session
+from releasedesk.api.deps import Session
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp import translate
-from releasedesk.api.sdp.errors import success_status
+from releasedesk.api.sdp.auth import CurrentActor
+from releasedesk.api.sdp.errors import answers_list, success_status
+from releasedesk.api.sdp.fields import FILTERS, LIST_KEYS, RELEASE_KEYS
 from releasedesk.api.sdp.input import NoInput, read_input_data
-from releasedesk.api.sdp.list_info import parse_list_info
+from releasedesk.api.sdp.list_info import list_info_json, parse_list_info
 from releasedesk.api.sdp.wire import ReleaseEnvelope, ReleaseIn
+from releasedesk.api.wire_values import entity_id
 from releasedesk.core.errors import Invalid, from_validation_error
 from releasedesk.core.releases import service as releases
+from releasedesk.core.releases.search_fields import SEARCHABLE, SORTABLE
+from releasedesk.core.releases.views import Release
 from releasedesk.core.search.query import Sort
 
 router = APIRouter()
 
-LIST_RETURNABLE = translate.RELEASE_KEYS
 DEFAULT_SORT = Sort("created_time", descending=True)
 
 
@@ -37,12 +41,13 @@ def parse_release(payload: dict[str, Any]) -> ReleaseIn:
 
 
 def release_id_of(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    """A release id from the path (digits only)."""
+    if not raw.isdigit():
         raise Invalid(f"'{raw}' is not a release id", "id")
-    return int(raw)
+    return entity_id(raw, "id")
 
 
-def release_response(release: Any, status_code: int = 200) -> JsonResponse:
+def release_response(release: Release, status_code: int = 200) -> JsonResponse:
     """`{"response_status": …, "release": …}`: the answer of every single-release write."""
     body = {"response_status": success_status(), "release": translate.release_json(release)}
     return JsonResponse(body, status_code=status_code)
@@ -57,29 +62,29 @@ async def add_release(request: Request, session: Session, actor: CurrentActor) -
 
 
 @router.get("/releases")
+@answers_list
 async def list_releases(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """List releases with list_info: paging, sorting, search and filter_by."""
-    request.state.sdp_list_response = True
     payload = await read_input_data(request)
     listing = parse_list_info(
         payload,
-        searchable=releases.SEARCHABLE_FIELDS,
-        sortable=releases.SORTABLE_FIELDS,
-        returnable=LIST_RETURNABLE,
+        searchable=SEARCHABLE,
+        sortable=SORTABLE,
+        returnable=RELEASE_KEYS,
         default_sort=DEFAULT_SORT,
     )
-    view = releases.VIEWS.get(listing.view or "all_releases")
+    view = FILTERS.get(listing.view or "all_releases")
     if view is None:
         raise Invalid(f"'{listing.view}' is not a release filter", "filter_by")
-    fields = {*translate.LIST_FIELDS, *(listing.fields_required or ())}
+    keys = {*LIST_KEYS, *(listing.fields_required or ())}
     page = await releases.list_releases(
-        session, actor, listing.query, view, translate.parts_for(fields)
+        session, actor, listing.query, view, translate.parts_for(keys)
     )
-    rows = [translate.release_json(r, fields) for r in page.releases]
+    rows = [translate.release_json(r, keys) for r in page.rows]
     return JsonResponse(
         {
             "response_status": success_status(as_list=True),
-            "list_info": translate.list_info(listing.echo, page, len(rows)),
+            "list_info": list_info_json(listing.echo, page, len(rows)),
             "releases": rows,
         }
     )
@@ -90,7 +95,7 @@ async def get_release(
     release_id: str, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
     """One release by id."""
-    release = await releases.view_release(session, actor, release_id_of(release_id))
+    release = await releases.get_release(session, actor, release_id_of(release_id))
     return release_response(release)
 
 

@@ -3,129 +3,133 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from releasedesk.api.sdp.wire import READ_ONLY_FIELDS, ReleaseIn
+from releasedesk.api.sdp.fields import READ_ONLY_KEYS, RELEASE_KEYS, ROLE_KEYS
+from releasedesk.api.sdp.wire import ReleaseIn, RoleIn
+from releasedesk.api.wire_values import (
+    boolean,
+    datetime_to_epoch_ms,
+    entity_id,
+    epoch_ms_to_datetime,
+)
 from releasedesk.core.errors import Invalid, ReadOnly, WrongType
-from releasedesk.core.releases.schemas import DESCRIPTIVE_KINDS, ReleaseChanges, RoleHolder
-from releasedesk.core.search.query import to_datetime
+from releasedesk.core.refs import Ref
+from releasedesk.core.releases import fields
+from releasedesk.core.releases.fields import FieldKind
+from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.schemas import ReleaseChanges, RoleHolderRef
+from releasedesk.core.releases.views import (
+    DescriptiveField,
+    Group,
+    Named,
+    Person,
+    Release,
+    RoleHolder,
+    Stage,
+    Status,
+    Template,
+)
+from releasedesk.core.workflow.names import RoleName
 
 DISPLAY_FORMAT = "%b %d, %Y %I:%M %p"
 PROFILE_PIC = {"content-url": "/images/default-profile-pic2.svg"}
-
-REF_FIELDS = (
-    "template",
-    "stage",
-    "status",
-    "priority",
-    "impact",
-    "urgency",
-    "risk",
-    "release_type",
-    "category",
-    "subcategory",
-    "item",
-    "site",
-    "group",
-    "closure_code",
-)
-TIME_FIELDS = ("scheduled_start_time", "scheduled_end_time", "next_review_on")
-PLAIN_FIELDS = ("title", "description", "comment")
-
-# The columns of SDP's release list view: every list row carries them.
-LIST_FIELDS = (
-    "template",
-    "emergency",
-    "title",
-    "next_review_on",
-    "urgency",
-    "group",
-    "created_time",
-    "item",
-    "impact",
-    "release_type",
-    "priority",
-    "scheduled_end_time",
-    "completed_time",
-    "stage",
-    "risk",
-    "category",
-    "subcategory",
-    "deleted_time",
-    "notes_present",
-    "scheduled_start_time",
-    "status",
-)
-
+_DESCRIPTIVE_NAMES = {
+    "roll_out_plan": "Rollout Plan",
+    "back_out_plan": "Backout Plan",
+    "checklist": "CheckList",
+    "impact_details": "Impact Details",
+    "review_details": "Review Details",
+    "close_details": "Close Details",
+}
 
 # --- SDP -> core -------------------------------------------------------------------------
 
 
-def reference(value: Any) -> dict[str, Any]:
-    """{"id"/"name"} from a reference object, a name, or a bare id."""
+def reference(value: object, field: str) -> Ref:
+    """A reference from `{"id": "4"}`, `{"name": "High"}`, `{"email_id": …}`, the object a
+    GET returned, a name alone, or a bare id."""
     if isinstance(value, dict):
-        return {k: value[k] for k in ("id", "name", "email_id") if value.get(k) is not None}
+        if value.get("id") is not None:
+            return Ref(id=entity_id(value["id"], field))
+        name, email = value.get("name"), value.get("email_id")
+        for key, text in (("name", name), ("email_id", email)):
+            if text is not None and not isinstance(text, str):
+                raise WrongType(f"'{field}.{key}' must be a string", field)
+        if name is None and email is None:
+            raise Invalid(f"'{field}' needs an id or a name", field)
+        return Ref(name=name, email=email)
+    if isinstance(value, bool):
+        raise WrongType(f"'{field}' must be an object with an id or a name", field)
     if isinstance(value, int):
-        return {"id": value}
-    return {"name": value}
+        return Ref(id=value)
+    if isinstance(value, str):
+        return Ref(name=value)
+    raise WrongType(f"'{field}' must be an object with an id or a name", field)
 
 
-def _time(value: Any, field: str) -> dt.datetime | None:
+def sdp_time_in(value: object, field: str) -> dt.datetime | None:
+    """`{"value": "<epoch ms>", "display_value": …}` or the epoch milliseconds alone."""
     if value is None:
         return None
-    if isinstance(value, dict) and value.get("value") in (None, ""):
-        return None
-    return to_datetime(value, field)
+    if isinstance(value, dict):
+        value = value.get("value")
+        if value in (None, ""):
+            return None
+    return epoch_ms_to_datetime(value, field)
 
 
-def _descriptive(value: Any, field: str) -> str | None:
+def _descriptive(value: object, field: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    text = value.get("description")
+    text = value.get("description") if isinstance(value, dict) else value
     if text is not None and not isinstance(text, str):
         raise WrongType(f"'{field}.description' must be a string", f"{field}.description")
     return text
 
 
-def _bool(value: Any, field: str) -> bool | None:
-    if value is None or isinstance(value, bool):
+def _role(role: RoleIn) -> RoleHolderRef:
+    return RoleHolderRef(
+        role=reference(role.role, "roles.role"), user=reference(role.user, "roles.user")
+    )
+
+
+def _value_to_core(field: str, value: Any) -> object:
+    kind = fields.BY_NAME[field].kind if field in fields.BY_NAME else None
+    if value is None or kind in (FieldKind.TEXT, FieldKind.HTML):
         return value
-    if value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise WrongType(f"'{field}' must be true or false", field)
+    if kind is FieldKind.LOOKUP:
+        return reference(value, field)
+    if kind is FieldKind.DATETIME:
+        return sdp_time_in(value, field)
+    if kind is FieldKind.DESCRIPTIVE:
+        return _descriptive(value, field)
+    if kind is FieldKind.SERVICES:
+        return tuple(reference(v, field) for v in value)
+    if kind is FieldKind.ROLES:
+        return tuple(_role(r) for r in value)
+    if kind is FieldKind.BOOL:
+        return boolean(value, field)
+    return value  # comment
 
 
 def release_to_core(release: ReleaseIn) -> ReleaseChanges:
     """The fields the client gave, as a core change; read-only keys are refused."""
     given = release.model_fields_set
-    for field in READ_ONLY_FIELDS:
-        if field in given:
-            hint = " (set it through roles)" if field.startswith("release_") else ""
-            raise ReadOnly(field, f"'{field}' is read-only{hint}")
+    for field in sorted(READ_ONLY_KEYS & given):
+        hint = " (set it through roles)" if field in ROLE_KEYS else ""
+        raise ReadOnly(field, f"'{field}' is read-only{hint}")
     for field in ("assets", "configuration_items"):
         if getattr(release, field):
             raise Invalid(f"No {field.replace('_', ' ')} are registered in this portal", field)
-    values: dict[str, Any] = {}
-    for field in given:
-        value = getattr(release, field)
-        if field in PLAIN_FIELDS:
-            values[field] = value
-        elif field in REF_FIELDS:
-            values[field] = None if value is None else reference(value)
-        elif field in TIME_FIELDS:
-            values[field] = _time(value, field)
-        elif field in DESCRIPTIVE_KINDS:
-            values[field] = _descriptive(value, field)
-        elif field == "services":
-            values[field] = [reference(v) for v in value or []]
-        elif field == "roles":
-            values[field] = [
-                RoleHolder(role=reference(r.role), user=reference(r.user)) for r in value or []
-            ]
-        elif field == "emergency":
-            values[field] = _bool(value, field)
-    return ReleaseChanges(**values)
+    values = {
+        field: _value_to_core(field, getattr(release, field))
+        for field in given
+        if field not in ("assets", "configuration_items")
+    }
+    return ReleaseChanges.of(**values)
 
 
 # --- core -> SDP -------------------------------------------------------------------------
@@ -136,19 +140,19 @@ def sdp_time(value: dt.datetime | None) -> dict[str, str] | None:
         return None
     return {
         "display_value": value.strftime(DISPLAY_FORMAT),
-        "value": str(int(value.timestamp() * 1000)),
+        "value": str(datetime_to_epoch_ms(value)),
     }
 
 
-def named(row: Any) -> dict[str, Any] | None:
+def named(row: Named | Group | Template | None) -> dict[str, Any] | None:
     return None if row is None else {"name": row.name, "id": str(row.id)}
 
 
-def colored(row: Any) -> dict[str, Any] | None:
+def colored(row: Named | None) -> dict[str, Any] | None:
     return None if row is None else {"color": row.color, "name": row.name, "id": str(row.id)}
 
 
-def user_json(user: Any, profile_pic: Any = PROFILE_PIC) -> dict[str, Any] | None:
+def user_json(user: Person | None, profile_pic: object = PROFILE_PIC) -> dict[str, Any] | None:
     if user is None:
         return None
     return {
@@ -163,7 +167,15 @@ def user_json(user: Any, profile_pic: Any = PROFILE_PIC) -> dict[str, Any] | Non
     }
 
 
-def stage_json(stage: Any) -> dict[str, Any]:
+def small_user_json(user: Person | None) -> dict[str, Any] | None:
+    """The short form some samples show (no phones, no picture)."""
+    full = user_json(user)
+    if full is None:
+        return None
+    return {k: full[k] for k in ("email_id", "name", "is_vipuser", "id", "department")}
+
+
+def stage_json(stage: Stage) -> dict[str, Any]:
     return {
         "internal_name": stage.internal_name,
         "stage_index": str(stage.stage_index),
@@ -172,7 +184,7 @@ def stage_json(stage: Any) -> dict[str, Any]:
     }
 
 
-def status_json(status: Any) -> dict[str, Any]:
+def status_json(status: Status) -> dict[str, Any]:
     return {
         "internal_name": status.internal_name,
         "stage": {"id": str(status.stage_id)},
@@ -182,58 +194,48 @@ def status_json(status: Any) -> dict[str, Any]:
     }
 
 
-def _role_holder(release: Any, internal_name: str) -> dict[str, Any] | None:
-    for assignment in release.role_assignments:
-        if assignment.role.internal_name == internal_name:
-            return user_json(assignment.user)
-    return None
+def _roles(release: Release) -> list[dict[str, Any]]:
+    return [_role_json(release, holder) for holder in release.roles]
 
 
-def _roles(release: Any) -> list[dict[str, Any]]:
-    return [
-        {
-            "role": {
-                "internal_name": a.role.internal_name,
-                "prominent": a.role.prominent,
-                "user_type": a.role.user_type,
-                "name": a.role.name,
-                "id": str(a.role.id),
-            },
-            "release": {"id": str(release.id), "title": release.title},
-            "id": str(a.id),
-            "user": user_json(a.user),
-        }
-        for a in release.role_assignments
-    ]
+def _role_json(release: Release, holder: RoleHolder) -> dict[str, Any]:
+    role = holder.role
+    return {
+        "role": {
+            "internal_name": role.internal_name,
+            "prominent": role.prominent,
+            "user_type": role.user_type,
+            "name": role.name,
+            "id": str(role.id),
+        },
+        "release": {"id": str(release.id), "title": release.title},
+        "id": str(holder.id),
+        "user": user_json(holder.user),
+    }
 
 
-def _descriptive_fields(release: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {kind: None for kind in DESCRIPTIVE_KINDS}
-    for row in release.descriptive_fields:
-        name = DESCRIPTIVE_KINDS[row.kind][0]
-        stage = row.stage
-        out[row.kind] = {
-            "updated_on": sdp_time(row.updated_on),
-            "internal_name": row.kind,
-            "attachments": [],
-            "stage": stage_json(stage) if stage is not None else None,
-            "release": {"id": str(release.id)},
-            "name": name,
-            "updated_by": user_json(row.updated_by),
-            "description": row.description,
-            "id": str(row.id),
-        }
-    return out
+def _descriptive_json(release: Release, row: DescriptiveField) -> dict[str, Any]:
+    return {
+        "updated_on": sdp_time(row.updated_on),
+        "internal_name": row.kind,
+        "attachments": [],
+        "stage": stage_json(row.stage) if row.stage is not None else None,
+        "release": {"id": str(release.id)},
+        "name": _DESCRIPTIVE_NAMES[row.kind],
+        "updated_by": user_json(row.updated_by),
+        "description": row.description,
+        "id": str(row.id),
+    }
 
 
-def _group(group: Any) -> dict[str, Any] | None:
+def _group(group: Group | None) -> dict[str, Any] | None:
     if group is None:
         return None
     return {"site": named(group.site), "name": group.name, "id": str(group.id)}
 
 
-def _workflow(template: Any) -> dict[str, Any]:
-    workflow = template.workflow
+def _workflow(release: Release) -> dict[str, Any]:
+    workflow = release.template.workflow
     return {
         "validated": workflow.validated,
         "name": workflow.name,
@@ -242,7 +244,7 @@ def _workflow(template: Any) -> dict[str, Any]:
     }
 
 
-def _release_type(row: Any) -> dict[str, Any] | None:
+def _release_type(row: Named | None) -> dict[str, Any] | None:
     if row is None:
         return None
     return {
@@ -253,202 +255,88 @@ def _release_type(row: Any) -> dict[str, Any] | None:
     }
 
 
-def _services(release: Any) -> list[dict[str, str]]:
-    return [
-        {"name": link.service.name, "id": str(link.service.id), "ciid": str(link.service.id)}
-        for link in release.service_links
-    ]
+def _services(release: Release) -> list[dict[str, str]]:
+    return [{"name": s.name, "id": str(s.id), "ciid": str(s.id)} for s in release.services]
 
 
-# One builder per key of a release, built once (not per call).
-BUILDERS: dict[str, Callable[[Any], Any]] = {
+def image_token(release: Release) -> str:
+    """An opaque token per release, as SDP shows on each release (for its inline images)."""
+    return hashlib.sha256(b"releasedesk-image:" + release.uuid.bytes).hexdigest()
+
+
+def _holder(role: RoleName) -> Callable[[Release], Any]:
+    return lambda r: user_json(r.holder(role))
+
+
+def _plain(name: str) -> Callable[[Release], Any]:
+    return lambda r: getattr(r, name)
+
+
+def _time_of(name: str) -> Callable[[Release], Any]:
+    return lambda r: sdp_time(getattr(r, name))
+
+
+def _named_of(name: str) -> Callable[[Release], Any]:
+    return lambda r: named(getattr(r, name))
+
+
+# One builder per key of a release, built once (not per call), in SDP's key order.
+BUILDERS: dict[str, Callable[[Release], Any]] = {
     "id": lambda r: str(r.id),
-    "title": lambda r: r.title,
-    "description": lambda r: r.description,
-    "short_description": lambda r: r.short_description,
+    "title": _plain("title"),
+    "description": _plain("description"),
+    "short_description": _plain("short_description"),
     "template": lambda r: named(r.template),
-    "workflow": lambda r: _workflow(r.template),
+    "workflow": _workflow,
     "stage": lambda r: stage_json(r.stage),
     "status": lambda r: status_json(r.status),
     "priority": lambda r: colored(r.priority),
-    "impact": lambda r: named(r.impact),
-    "urgency": lambda r: named(r.urgency),
-    "risk": lambda r: named(r.risk),
+    "impact": _named_of("impact"),
+    "urgency": _named_of("urgency"),
+    "risk": _named_of("risk"),
     "release_type": lambda r: _release_type(r.release_type),
-    "category": lambda r: named(r.category),
-    "subcategory": lambda r: named(r.subcategory),
-    "item": lambda r: named(r.item),
-    "site": lambda r: named(r.site),
+    "category": _named_of("category"),
+    "subcategory": _named_of("subcategory"),
+    "item": _named_of("item"),
+    "site": _named_of("site"),
     "group": lambda r: _group(r.group),
-    "closure_code": lambda r: named(r.closure_code),
+    "closure_code": _named_of("closure_code"),
     "services": _services,
     "assets": lambda r: [],
     "configuration_items": lambda r: [],
     "attachments": lambda r: [],
     "roles": _roles,
-    "release_requester": lambda r: _role_holder(r, "release_requester"),
-    "release_engineer": lambda r: _role_holder(r, "release_engineer"),
-    "release_manager": lambda r: _role_holder(r, "release_manager"),
-    "emergency": lambda r: r.emergency,
-    "notes_present": lambda r: r.notes_present,
-    "next_review_on": lambda r: sdp_time(r.next_review_on),
-    "scheduled_start_time": lambda r: sdp_time(r.scheduled_start_time),
-    "scheduled_end_time": lambda r: sdp_time(r.scheduled_end_time),
-    "created_time": lambda r: sdp_time(r.created_time),
-    "completed_time": lambda r: sdp_time(r.completed_time),
-    "deleted_time": lambda r: sdp_time(r.deleted_time),
-    "last_updated_time": lambda r: sdp_time(r.last_updated_time),
+    **{key: _holder(role) for key, role in ROLE_KEYS.items()},
+    "emergency": _plain("emergency"),
+    "notes_present": _plain("notes_present"),
+    "image_token": image_token,
+    **{f.name: _time_of(f.name) for f in fields.TIMES},
     "created_by": lambda r: user_json(r.created_by),
 }
-RELEASE_KEYS = frozenset({*BUILDERS, *DESCRIPTIVE_KINDS})
+assert set(BUILDERS) | set(fields.DESCRIPTIVE_KINDS) == RELEASE_KEYS, "a release key has no builder"
 
 
-def release_json(release: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:
-    """A release as SDP shows it; with `fields`, only those keys (and the id)."""
-    wanted = RELEASE_KEYS if fields is None else {*fields, "id"}
+def release_json(release: Release, keys: Iterable[str] | None = None) -> dict[str, Any]:
+    """A release as SDP shows it; with `keys`, only those keys (and the id)."""
+    wanted = RELEASE_KEYS if keys is None else {*keys, "id"}
     out = {key: build(release) for key, build in BUILDERS.items() if key in wanted}
-    if not wanted.isdisjoint(DESCRIPTIVE_KINDS):
-        for key, value in _descriptive_fields(release).items():
-            if key in wanted:
-                out[key] = value
+    descriptive = [k for k in fields.DESCRIPTIVE_KINDS if k in wanted]
+    if descriptive:
+        by_kind = {row.kind: row for row in release.descriptive_fields}
+        for kind in descriptive:
+            row = by_kind.get(kind)
+            out[kind] = None if row is None else _descriptive_json(release, row)
     return out
 
 
-PARTS_OF_FIELD = {
-    "roles": "roles",
-    "release_requester": "roles",
-    "release_engineer": "roles",
-    "release_manager": "roles",
-    "services": "services",
-    **{kind: "descriptive_fields" for kind in DESCRIPTIVE_KINDS},
+PART_OF_KEY: dict[str, Part] = {
+    "roles": Part.ROLES,
+    **{key: Part.ROLES for key in ROLE_KEYS},
+    "services": Part.SERVICES,
+    **{kind: Part.DESCRIPTIVE_FIELDS for kind in fields.DESCRIPTIVE_KINDS},
 }
 
 
-def parts_for(fields: Iterable[str]) -> frozenset[str]:
-    """Which related records the core must load to show `fields`."""
-    return frozenset(PARTS_OF_FIELD[f] for f in fields if f in PARTS_OF_FIELD)
-
-
-# --- lists, history and comments ---------------------------------------------------------
-
-OPERATION_NAMES = {
-    "add": "Release Created",
-    "update": "Release Updated",
-    "status_change": "Stage/Status Changed",
-    "close": "Release Closed",
-    "move_to_trash": "Release Deleted",
-    "restore_from_trash": "Release Restored",
-    "release_to_release_role_add": "User assigned for role",
-    "release_to_release_role_remove": "User removed from role",
-    **{
-        f"{kind}_{verb}": f"{kind.capitalize()} {past}"
-        for kind in ("task", "worklog", "note", "reminder")
-        for verb, past in (("add", "Added"), ("update", "Updated"), ("delete", "Deleted"))
-    },
-    **{
-        f"{kind}_{verb}": f"{kind.capitalize()} {past}"
-        for kind in ("change", "project")
-        for verb, past in (("associate", "Associated"), ("dissociate", "Dissociated"))
-    },
-}
-HISTORY_TIME_FIELDS = {
-    "scheduled_start_time",
-    "scheduled_end_time",
-    "next_review_on",
-    "completed_time",
-    "start_time",
-    "end_time",
-    "actual_start_time",
-    "actual_end_time",
-    "time",
-}
-EXTRA_DISPLAY_NAMES = {"user": "User", "role": "Role"}
-
-
-def list_info(echo: dict[str, Any], page: Any, row_count: int) -> dict[str, Any]:
-    """The list_info of a list response: what was applied, how many rows, and whether more."""
-    info: dict[str, Any] = {"has_more_rows": page.has_more, **echo, "row_count": row_count}
-    if page.total is not None:
-        info["total_count"] = page.total
-    return info
-
-
-def history_time(value: dt.datetime) -> dict[str, str]:
-    return {
-        "display_value": value.strftime(DISPLAY_FORMAT),
-        "date": value.strftime("%b %d, %Y"),
-        "time": value.strftime("%I:%M %p"),
-        "value": str(int(value.timestamp() * 1000)),
-    }
-
-
-def _stringify_ids(value: Any) -> Any:
-    if isinstance(value, dict):
-        out = {
-            k: (str(v) if k == "id" and v is not None else _stringify_ids(v))
-            for k, v in value.items()
-        }
-        if "email_id" in out and "profile_pic" not in out:
-            out["profile_pic"] = None
-        return out
-    if isinstance(value, list):
-        return [_stringify_ids(v) for v in value]
-    return value
-
-
-def _history_value(field: str, value: Any) -> Any:
-    if field in HISTORY_TIME_FIELDS and isinstance(value, int):
-        return sdp_time(dt.datetime.fromtimestamp(value / 1000, dt.UTC))
-    if field == "id" and value is not None:
-        return str(value)
-    return _stringify_ids(value)
-
-
-def _diff_field(name: str, display_names: dict[str, str]) -> dict[str, str]:
-    display = display_names.get(name) or EXTRA_DISPLAY_NAMES.get(name)
-    return {"name": name, "display_name": display} if display else {"name": name}
-
-
-def history_json(release: Any, entry: Any, display_names: dict[str, str]) -> dict[str, Any]:
-    return {
-        "release": {"id": str(release.id), "title": release.title},
-        "by": user_json(entry.actor, profile_pic=None),
-        "description": entry.description or "",
-        "diff": [
-            {
-                "field": _diff_field(d["field"], display_names),
-                "previous_value": _history_value(d["field"], d.get("previous_value")),
-                "current_value": _history_value(d["field"], d.get("current_value")),
-            }
-            for d in entry.diff or []
-        ],
-        "id": str(entry.id),
-        "time": history_time(entry.time),
-        "operation": {
-            "name": entry.operation,
-            "display_name": OPERATION_NAMES.get(
-                entry.operation, entry.operation.replace("_", " ").capitalize()
-            ),
-        },
-    }
-
-
-def status_comment_json(release: Any, comment: Any) -> dict[str, Any]:
-    user = user_json(comment.commented_by)
-    if user is not None:
-        user = {k: user[k] for k in ("email_id", "name", "is_vipuser", "id", "department")}
-    stage = stage_json(comment.stage)
-    stage["stage_index"] = comment.stage.stage_index  # a number in this sample
-    return {
-        "commented_by": user,
-        "stage": stage,
-        "release": {
-            "short_description": release.short_description,
-            "id": str(release.id),
-            "title": release.title,
-        },
-        "commented_on": sdp_time(comment.commented_on),
-        "comment": comment.comment,
-        "id": str(comment.id),
-        "status": status_json(comment.status),
-    }
+def parts_for(keys: Iterable[str]) -> frozenset[Part]:
+    """Which related records the core must load to show `keys`."""
+    return frozenset(PART_OF_KEY[k] for k in keys if k in PART_OF_KEY)

@@ -1,37 +1,104 @@
-"""Pure translations for what hangs off a release: children, associations, summaries."""
+"""Pure translations for what hangs off a release: children, associations, summaries and
+the approval summary, between SDP's JSON and the core's shapes."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
-from releasedesk.api.sdp.translate import sdp_time, status_json, user_json
+from releasedesk.api.sdp.translate import (
+    reference,
+    sdp_time,
+    sdp_time_in,
+    small_user_json,
+    status_json,
+    user_json,
+)
+from releasedesk.api.wire_values import boolean, integer
+from releasedesk.core.approvals.summary import StageSummary
+from releasedesk.core.approvals.views import ApprovalLevel, LevelStatus
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
-from releasedesk.core.work.kinds import ChildKind, FieldType
-from releasedesk.core.work.service import AssociationRef, association_ref
+from releasedesk.core.releases.views import Person
+from releasedesk.core.work.kinds import ChildField, ChildKind, FieldType
+from releasedesk.core.work.service import AssociationRef
+from releasedesk.core.work.values import ChildValue
+from releasedesk.core.work.views import Association, Child, ReleaseSummary
 
 LEVEL_STATUS = {
-    "pending": ("Pending Approval", "1"),
-    "approved": ("Approved", "2"),
-    "rejected": ("Rejected", "3"),
+    LevelStatus.PENDING: ("Pending Approval", "1"),
+    LevelStatus.APPROVED: ("Approved", "2"),
+    LevelStatus.REJECTED: ("Rejected", "3"),
 }
 
+# --- SDP -> core -------------------------------------------------------------------------
 
-def child_json(kind: ChildKind, row: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": str(row.id), "release": {"id": str(row.release_id)}}
-    for spec in kind.fields:
-        value = getattr(row, spec.attribute)
-        if spec.type is FieldType.DATETIME:
-            value = sdp_time(value)
-        elif spec.type is FieldType.STAFF:
-            value = user_json(getattr(row, spec.name))
-        elif spec.type is FieldType.CHOICE:
-            value = None if value is None else {"name": value}
-        elif spec.type is FieldType.MINUTES:
-            value = {"hours": str((value or 0) // 60), "minutes": str((value or 0) % 60)}
-        out[spec.name] = value
-    out["created_by"] = user_json(row.created_by)
-    out["created_time"] = sdp_time(row.created_time)
-    return out
+
+def _duration(value: object, name: str) -> dt.timedelta:
+    """90, "90", or {"hours": "1", "minutes": "30"}."""
+    if isinstance(value, Mapping):
+        try:
+            hours = int(str(value.get("hours", 0) or 0))
+            minutes = int(str(value.get("minutes", 0) or 0))
+        except ValueError:
+            raise WrongType(f"'{name}' needs hours and minutes as numbers", name) from None
+        return dt.timedelta(hours=hours, minutes=minutes)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise WrongType(f"'{name}' needs minutes or {{hours, minutes}}", name)
+    return dt.timedelta(minutes=integer(value, name))
+
+
+def _choice(value: object, name: str) -> str:
+    text = value.get("name") if isinstance(value, Mapping) else value
+    if not isinstance(text, str):
+        raise WrongType(f"'{name}' needs a name", name)
+    return text
+
+
+def child_value(spec: ChildField, value: object) -> ChildValue:
+    """One field of a task, worklog, note or reminder as the core's type."""
+    name = spec.name
+    if value is None:
+        return None
+    if spec.type in (FieldType.LINE, FieldType.HTML):
+        if not isinstance(value, str):
+            raise WrongType(f"'{name}' must be a string", name)
+        return value
+    if spec.type is FieldType.DATETIME:
+        return sdp_time_in(value, name)
+    if spec.type is FieldType.BOOL:
+        return boolean(value, name)
+    if spec.type is FieldType.PERCENT:
+        return integer(value, name)
+    if spec.type is FieldType.STAFF:
+        return reference(value, name)
+    if spec.type is FieldType.CHOICE:
+        return _choice(value, name)
+    return _duration(value, name)
+
+
+def child_values(kind: ChildKind, body: Mapping[str, object]) -> dict[str, ChildValue]:
+    """The fields given; a key the kind does not have is refused (naming it)."""
+    values: dict[str, ChildValue] = {}
+    for name, value in body.items():
+        spec = kind.field(name)
+        if spec is None:
+            raise Invalid(f"'{name}' is not a field of a {kind.name}", name)
+        values[name] = child_value(spec, value)
+    return values
+
+
+def _association_ref(kind: str, value: object) -> AssociationRef:
+    """{"id": "…", "title"?: "…"} (or the id alone) naming a change or a project."""
+    title = None
+    if isinstance(value, Mapping):
+        title = value.get("title")
+        if title is not None and not isinstance(title, str):
+            raise WrongType(f"'{kind}.title' must be a string", f"{kind}.title")
+        value = value.get("id")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise WrongType(f"'{kind}.id' must be an id", f"{kind}.id")
+    return AssociationRef(str(value).strip(), title)
 
 
 def association_refs(payload: dict[str, Any], plural: str, kind: str) -> list[AssociationRef]:
@@ -50,11 +117,36 @@ def association_refs(payload: dict[str, Any], plural: str, kind: str) -> list[As
     for item in items:
         if not isinstance(item, dict) or kind not in item:
             raise Invalid(f'each entry of \'{plural}\' is {{"{kind}": {{"id": …}}}}', plural)
-        refs.append(association_ref(kind, item[kind]))
+        refs.append(_association_ref(kind, item[kind]))
     return refs
 
 
-def association_json(row: Any) -> dict[str, Any]:
+# --- core -> SDP -------------------------------------------------------------------------
+
+
+def _child_field_json(spec: ChildField, value: object) -> object:
+    if spec.type is FieldType.DATETIME:
+        return sdp_time(value) if isinstance(value, dt.datetime) else None
+    if spec.type is FieldType.STAFF:
+        return user_json(value) if isinstance(value, Person) else None
+    if spec.type is FieldType.CHOICE:
+        return None if value is None else {"name": value}
+    if spec.type is FieldType.MINUTES:
+        minutes = int(value.total_seconds() // 60) if isinstance(value, dt.timedelta) else 0
+        return {"hours": str(minutes // 60), "minutes": str(minutes % 60)}
+    return value
+
+
+def child_json(child: Child) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": str(child.id), "release": {"id": str(child.release_id)}}
+    for spec in child.kind.fields:
+        out[spec.name] = _child_field_json(spec, child.values.get(spec.name))
+    out["created_by"] = user_json(child.created_by)
+    out["created_time"] = sdp_time(child.created_time)
+    return out
+
+
+def association_json(row: Association) -> dict[str, Any]:
     return {
         row.kind: {"id": row.ref_id, "title": row.title},
         "associated_by": user_json(row.created_by),
@@ -62,7 +154,7 @@ def association_json(row: Any) -> dict[str, Any]:
     }
 
 
-def summary_json(counts: Any) -> dict[str, Any]:
+def summary_json(counts: ReleaseSummary) -> dict[str, Any]:
     return {
         "reminders": {"all": counts.reminders},
         "projects": {"all": counts.projects},
@@ -74,22 +166,15 @@ def summary_json(counts: Any) -> dict[str, Any]:
     }
 
 
-def _small_user(user: Any) -> dict[str, Any] | None:
-    full = user_json(user)
-    if full is None:
-        return None
-    return {k: full[k] for k in ("email_id", "name", "is_vipuser", "id", "department")}
-
-
-def approval_level_json(level: Any) -> dict[str, Any]:
-    name, status_id = LEVEL_STATUS.get(level.status, (level.status.capitalize(), "0"))
+def approval_level_json(level: ApprovalLevel) -> dict[str, Any]:
+    name, status_id = LEVEL_STATUS[level.status]
     return {
         "comments": level.comments,
         "level": level.level,
         "associated_entity": "release",
-        "action_taken_by": _small_user(level.action_taken_by),
+        "action_taken_by": small_user_json(level.action_taken_by),
         "rule": {"type": level.rule_type, "value": level.rule_value},
-        "created_by": _small_user(level.created_by),
+        "created_by": small_user_json(level.created_by),
         "deleted": False,
         "stage": str(level.stage_id),
         "created_on": sdp_time(level.created_on),
@@ -101,10 +186,10 @@ def approval_level_json(level: Any) -> dict[str, Any]:
     }
 
 
-def stage_summary_json(summary: Any) -> dict[str, Any]:
+def stage_summary_json(summary: StageSummary) -> dict[str, Any]:
     stage = summary.stage
     out: dict[str, Any] = {
-        "latestDecision": summary.latest_decision,
+        "latestDecision": str(summary.latest_decision),
         "stage": {
             "internal_name": stage.internal_name,
             "stage_index": stage.stage_index,

@@ -7,24 +7,28 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from releasedesk.api.deps import CurrentActor, Session
+from releasedesk.api.deps import Session
 from releasedesk.api.responses import JsonResponse
-from releasedesk.api.sdp import translate, translate_work
-from releasedesk.api.sdp.errors import success_status
+from releasedesk.api.sdp import translate_work
+from releasedesk.api.sdp.auth import CurrentActor
+from releasedesk.api.sdp.errors import answers_list, success_status
 from releasedesk.api.sdp.input import NoInput, read_input_data
-from releasedesk.api.sdp.list_info import paging_of
+from releasedesk.api.sdp.list_info import list_info_json, paging_of
 from releasedesk.api.sdp.router import release_id_of
+from releasedesk.api.wire_values import entity_id, refuse_unknown
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
+from releasedesk.core.search.paging import Page
 from releasedesk.core.work import service as work
 from releasedesk.core.work.kinds import ASSOCIATION_KINDS, CHILD_KINDS, ChildKind
+from releasedesk.core.work.values import ChildValue
 
 router = APIRouter()
 
 
 def child_id_of(raw: str, kind: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    if not raw.isdigit():
         raise Invalid(f"'{raw}' is not a {kind} id", "id")
-    return int(raw)
+    return entity_id(raw, "id")
 
 
 def kind_of(plural: str) -> ChildKind:
@@ -34,18 +38,15 @@ def kind_of(plural: str) -> ChildKind:
     return kind
 
 
-def body_of(payload: dict[str, Any], kind: ChildKind) -> dict[str, Any]:
-    """`{"task": {…}}` → the task's fields."""
+def values_of(payload: dict[str, Any], kind: ChildKind) -> dict[str, ChildValue]:
+    """`{"task": {…}}` → the task's fields as core values."""
     if kind.name not in payload:
         raise Mandatory(kind.name, f"'{kind.name}' is mandatory: {{\"{kind.name}\": {{…}}}}")
-    unknown = set(payload) - {kind.name}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise Invalid(f"'{name}' is not expected here", name)
+    refuse_unknown(payload, {kind.name}, "this request")
     body = payload[kind.name]
     if not isinstance(body, dict):
         raise WrongType(f"'{kind.name}' must be an object", kind.name)
-    return body
+    return translate_work.child_values(kind, body)
 
 
 @router.get("/releases/{release_id}/summary")
@@ -79,32 +80,35 @@ async def add(
             status_code=201,
         )
     kind = kind_of(plural)
-    row = await work.add_child(session, actor, kind, rid, body_of(payload, kind))
+    child = await work.add_child(session, actor, kind, rid, values_of(payload, kind))
     return JsonResponse(
-        {"response_status": success_status(), kind.name: translate_work.child_json(kind, row)},
+        {"response_status": success_status(), kind.name: translate_work.child_json(child)},
         status_code=201,
     )
 
 
 @router.get("/releases/{release_id}/{plural}")
+@answers_list
 async def list_all(
     release_id: str, plural: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
     """List tasks, worklogs, notes, reminders, changes or projects (list_info pages)."""
-    request.state.sdp_list_response = True
     rid = release_id_of(release_id)
     query, echo = paging_of(await read_input_data(request))
     if plural in ASSOCIATION_KINDS:
-        page = await work.list_associations(session, actor, rid, ASSOCIATION_KINDS[plural], query)
-        rows = [translate_work.association_json(r) for r in page.rows]
+        associations = await work.list_associations(
+            session, actor, rid, ASSOCIATION_KINDS[plural], query
+        )
+        rows = [translate_work.association_json(r) for r in associations.rows]
+        page: Page[Any] = associations
     else:
         kind = kind_of(plural)
         page = await work.list_children(session, actor, kind, rid, query)
-        rows = [translate_work.child_json(kind, r) for r in page.rows]
+        rows = [translate_work.child_json(r) for r in page.rows]
     return JsonResponse(
         {
             "response_status": success_status(as_list=True),
-            "list_info": translate.list_info(echo, page, len(rows)),
+            "list_info": list_info_json(echo, page, len(rows)),
             plural: rows,
         }
     )
@@ -128,7 +132,7 @@ async def get_one(
     kind = kind_of(plural)
     child = await work.get_child(session, actor, kind, rid, child_id_of(child_id, kind.name))
     return JsonResponse(
-        {"response_status": success_status(), kind.name: translate_work.child_json(kind, child)}
+        {"response_status": success_status(), kind.name: translate_work.child_json(child)}
     )
 
 
@@ -150,12 +154,12 @@ async def update(
             "path",
         )
     kind = kind_of(plural)
-    body = body_of(await read_input_data(request), kind)
+    values = values_of(await read_input_data(request), kind)
     child = await work.update_child(
-        session, actor, kind, rid, child_id_of(child_id, kind.name), body
+        session, actor, kind, rid, child_id_of(child_id, kind.name), values
     )
     return JsonResponse(
-        {"response_status": success_status(), kind.name: translate_work.child_json(kind, child)}
+        {"response_status": success_status(), kind.name: translate_work.child_json(child)}
     )
 
 

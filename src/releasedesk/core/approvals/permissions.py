@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, can_edit_release, can_view_release
 from releasedesk.core.approvals import repository
-from releasedesk.core.releases.service import access_of, view_release
+from releasedesk.core.releases.access import view_release
+from releasedesk.core.releases.read_repository import NOTHING
 from releasedesk.core.workflow import service as workflow
 
 OVERALL = -1
@@ -25,8 +26,8 @@ async def release_permissions(
     session: AsyncSession, actor: Actor, release_id: int
 ) -> dict[int, StagePermissions]:
     """Per stage id, and OVERALL (-1) for the release as it stands now."""
-    release = await view_release(session, actor, release_id, frozenset())
-    access = access_of(release)
+    release = await view_release(session, actor, release_id, NOTHING)
+    access = release.access()
     view = can_view_release(actor, access)
     approver_stages = (
         set()
@@ -38,12 +39,12 @@ async def release_permissions(
         in_stage = access.with_stage(stage.internal_name)
         permissions[stage.id] = StagePermissions(
             view=view,
-            edit=release.deleted_time is None and can_edit_release(actor, in_stage),
+            edit=not release.in_trash and can_edit_release(actor, in_stage),
             approve=actor.is_admin or stage.id in approver_stages,
         )
     permissions[OVERALL] = StagePermissions(
         view=view,
-        edit=release.deleted_time is None and can_edit_release(actor, access),
+        edit=not release.in_trash and can_edit_release(actor, access),
         approve=actor.is_admin or bool(approver_stages),
     )
     return permissions

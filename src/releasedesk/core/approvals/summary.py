@@ -3,26 +3,45 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.approvals import repository
+from releasedesk.core.approvals.views import ApprovalLevel, LevelStatus
 from releasedesk.core.releases import repository as releases_repository
-from releasedesk.core.releases.service import view_release
+from releasedesk.core.releases.access import view_release
+from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.views import Stage, StatusComment
 from releasedesk.core.workflow import service as workflow
-from releasedesk.db.models import ApprovalLevel, ReleaseStage, ReleaseStatusComment
-
-DECISION_OF_STATUS_TYPE = {"Success": "approve", "Failed": "reject"}
-DECISION_OF_LEVEL = {"approved": "approve", "rejected": "reject", "pending": "inProgress"}
+from releasedesk.core.workflow.names import StatusType
 
 
-@dataclass
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    IN_PROGRESS = "inProgress"
+    UPCOMING = "upcoming"
+
+
+DECISION_OF_STATUS_TYPE: dict[str, Decision] = {
+    StatusType.SUCCESS: Decision.APPROVE,
+    StatusType.FAILED: Decision.REJECT,
+}
+DECISION_OF_LEVEL = {
+    LevelStatus.APPROVED: Decision.APPROVE,
+    LevelStatus.REJECTED: Decision.REJECT,
+    LevelStatus.PENDING: Decision.IN_PROGRESS,
+}
+
+
+@dataclass(frozen=True)
 class StageSummary:
-    stage: ReleaseStage
+    stage: Stage
     visited: bool
-    latest_decision: str  # approve | reject | inProgress | upcoming
-    last_comment: ReleaseStatusComment | None = None
+    latest_decision: Decision
+    last_comment: StatusComment | None = None
     levels: list[ApprovalLevel] = field(default_factory=list)
 
 
@@ -30,7 +49,7 @@ async def approval_summary(
     session: AsyncSession, actor: Actor, release_id: int
 ) -> list[StageSummary]:
     """Every stage in order: visited or not, and the latest decision taken in it."""
-    release = await view_release(session, actor, release_id, frozenset())
+    release = await view_release(session, actor, release_id, NOTHING)
     stages = await workflow.list_stages(session, actor.portal_id)
     comments = await releases_repository.last_comment_per_stage(session, release.id)
     levels_by_stage: dict[int, list[ApprovalLevel]] = {}
@@ -57,21 +76,26 @@ async def approval_summary(
 
 
 def _decision(
-    stage: ReleaseStage,
+    stage: Stage,
     current: int,
     levels: list[ApprovalLevel],
-    comment: ReleaseStatusComment | None,
+    comment: StatusComment | None,
     current_status_type: str,
-) -> str:
+) -> Decision:
     if levels:
-        return DECISION_OF_LEVEL.get(levels[-1].status, "inProgress")
+        return DECISION_OF_LEVEL[levels[-1].status]
     if stage.stage_index > current and comment is None:
-        return "upcoming"
+        return Decision.UPCOMING
     if stage.stage_index == current:
-        if stage.internal_name == "close":
-            return DECISION_OF_STATUS_TYPE.get(current_status_type, "inProgress")
-        return "inProgress"
+        if stage.is_closure:
+            return _of_status_type(current_status_type, Decision.IN_PROGRESS)
+        return Decision.IN_PROGRESS
     # A stage the release has left: its last status says how it ended; moving on means passed.
     if comment is not None:
-        return DECISION_OF_STATUS_TYPE.get(comment.status.status_type, "approve")
-    return "approve"
+        return _of_status_type(comment.status.status_type, Decision.APPROVE)
+    return Decision.APPROVE
+
+
+def _of_status_type(status_type: str, otherwise: Decision) -> Decision:
+    """A status that ends its stage (Success / Failed) says how the stage went."""
+    return DECISION_OF_STATUS_TYPE.get(status_type, otherwise)

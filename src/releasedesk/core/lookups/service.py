@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.errors import Invalid, NotFound, NotUnique, WrongType
+from releasedesk.core.errors import Invalid, NotFound, NotUnique
 from releasedesk.core.lookups import repository
+from releasedesk.core.refs import Ref
 from releasedesk.db.models import LOOKUP_MODELS, LookupBase
 
 KINDS = tuple(LOOKUP_MODELS)
@@ -16,40 +17,22 @@ PARENT_KIND = {"subcategory": "category", "item": "subcategory"}
 COLORED_KINDS = {"priority", "release_type"}
 
 
-def reference_id(value: Any, field: str) -> int | None:
-    """An id given as a number or a numeric string; None when absent."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise WrongType(f"'{field}' id must be a number", field)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise Invalid(f"'{value}' is not a valid id for '{field}'", field)
-
-
 async def resolve(
     session: AsyncSession,
     portal_id: int,
     kind: str,
-    ref: Mapping[str, Any],
+    ref: Ref,
     *,
     field: str,
     parent_id: int | None = None,
 ) -> LookupBase:
     """The row a reference points at: by `id` when given, else by `name` (any case)."""
-    lookup_id = reference_id(ref.get("id"), field)
-    if lookup_id is not None:
-        row = await repository.get(session, kind, portal_id, lookup_id)
+    if ref.id is not None:
+        row = await repository.get(session, kind, portal_id, ref.id)
         if row is None:
-            raise Invalid(f"No {field} with id '{lookup_id}'", field)
+            raise Invalid(f"No {field} with id '{ref.id}'", field)
         return row
-    name = ref.get("name")
-    if name is None:
-        raise Invalid(f"'{field}' needs an id or a name", field)
-    if not isinstance(name, str):
-        raise WrongType(f"'{field}' name must be a string", field)
+    name = ref.name_or_fail(field)
     rows = await repository.find_by_name(session, kind, portal_id, name, parent_id)
     if not rows:
         raise Invalid(f"No {field} named '{name}'", field)
@@ -80,7 +63,7 @@ async def add_lookup(
         if not parent:
             raise Invalid(f"a {kind} needs --parent (its {parent_kind})", "parent")
         values["parent_id"] = (
-            await resolve(session, portal_id, parent_kind, {"name": parent}, field=parent_kind)
+            await resolve(session, portal_id, parent_kind, Ref(name=parent), field=parent_kind)
         ).id
     elif parent:
         raise Invalid(f"a {kind} has no parent", "parent")

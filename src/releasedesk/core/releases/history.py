@@ -1,63 +1,99 @@
-"""Release history: snapshots of the tracked fields and the diff rows written on every change."""
+"""Release history in neutral terms: what happened (an Operation), to what, and field diffs.
+
+Values are kept as they were when the change was made, in neutral JSON: text, numbers and
+booleans as themselves, references as `{"id": 4, "name": "High"}`, people as person
+snapshots, and times as `{"$time": "<ISO 8601, UTC>"}` (the one tag, so a time reads back as
+a datetime without a schema). Each dialect renders these in its own shapes (SDP's
+three-part role diff, display names and epoch milliseconds live in `api/sdp`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeAlias
 
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from releasedesk.core.releases import fields
+from releasedesk.core.releases.fields import FieldKind
+from releasedesk.core.releases.views import Named, Person, Release, ReleaseRole
 
-from releasedesk.core.actors import Actor
-from releasedesk.core.releases.schemas import DESCRIPTIVE_KINDS, LOOKUP_FIELDS, TIME_FIELDS
-from releasedesk.db.models import ReleaseHistory
-
-FIELD_DISPLAY_NAMES: dict[str, str] = {
-    "title": "Title",
-    "description": "Description",
-    "template": "Template",
-    "stage": "Stage",
-    "status": "Status",
-    "priority": "Priority",
-    "impact": "Impact",
-    "urgency": "Urgency",
-    "risk": "Risk",
-    "release_type": "Release Type",
-    "category": "Category",
-    "subcategory": "Subcategory",
-    "item": "Item",
-    "site": "Site",
-    "group": "Group",
-    "closure_code": "Closure Code",
-    "services": "Services Affected",
-    "emergency": "Emergency",
-    "scheduled_start_time": "Scheduled Start Time",
-    "scheduled_end_time": "Scheduled End Time",
-    "next_review_on": "Next Review On",
-    "completed_time": "Completed Time",
-    **{kind: display for kind, (display, _) in DESCRIPTIVE_KINDS.items()},
-}
+HistoryValue: TypeAlias = (
+    str | int | float | bool | dt.datetime | list["HistoryValue"] | dict[str, "HistoryValue"] | None
+)
+TIME_TAG = "$time"
 
 
-def user_snapshot(user: Any) -> dict[str, Any] | None:
+class Operation(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"  # field diffs
+    MOVED = "moved"  # a stage and status change
+    CLOSED = "closed"
+    TRASHED = "trashed"
+    RESTORED = "restored"
+    ROLE_ASSIGNED = "role_assigned"
+    ROLE_REMOVED = "role_removed"
+    # Something hanging off the release; the entry's `subject` says what (task, note, …).
+    ADDED = "added"
+    CHANGED = "changed"
+    REMOVED = "removed"
+    ASSOCIATED = "associated"
+    DISSOCIATED = "dissociated"
+
+
+ROLE_HOLDER = "role_holder"
+"""The field of a role assignment or removal: {assignment_id, role, user}."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    previous: HistoryValue
+    current: HistoryValue
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    id: int
+    operation: Operation
+    subject: str | None
+    actor: Person | None
+    time: dt.datetime
+    description: str | None
+    changes: tuple[FieldChange, ...]
+
+
+# --- snapshots --------------------------------------------------------------------------
+
+
+def time_value(value: dt.datetime | None) -> HistoryValue:
+    return None if value is None else value
+
+
+def ref_value(row: Named | None) -> HistoryValue:
+    return None if row is None else {"id": row.id, "name": row.name}
+
+
+def person_value(person: Person | None) -> HistoryValue:
     """A user as history keeps them: as they were when the change was made."""
-    if user is None:
+    if person is None:
         return None
-    department = user.department
+    department = person.department
     return {
-        "id": user.id,
-        "name": user.name,
-        "email_id": user.email_id,
-        "phone": user.phone,
-        "mobile": user.mobile,
-        "is_vipuser": user.is_vipuser,
+        "id": person.id,
+        "name": person.name,
+        "email_id": person.email_id,
+        "phone": person.phone,
+        "mobile": person.mobile,
+        "is_vipuser": person.is_vipuser,
         "department": None
         if department is None
         else {"id": department.id, "name": department.name},
     }
 
 
-def role_snapshot(role: Any) -> dict[str, Any]:
+def role_value(role: ReleaseRole) -> dict[str, HistoryValue]:
     return {
         "id": role.id,
         "name": role.name,
@@ -67,111 +103,85 @@ def role_snapshot(role: Any) -> dict[str, Any]:
     }
 
 
-def role_change(
-    role: Any, assignment_id: int | None, previous: Any, current: Any
-) -> list[dict[str, Any]]:
-    """The diff of a role assignment, in the three parts SDP shows: user, id, role."""
-    added = current is not None
-    return [
-        {
-            "field": "user",
-            "previous_value": user_snapshot(previous),
-            "current_value": user_snapshot(current),
-        },
-        {
-            "field": "id",
-            "previous_value": None if added else assignment_id,
-            "current_value": assignment_id if added else None,
-        },
-        {
-            "field": "role",
-            "previous_value": None if added else role_snapshot(role),
-            "current_value": role_snapshot(role) if added else None,
-        },
-    ]
-
-
-MOVE_FIELDS = ("stage", "status")
-
-
-def _ref(row: Any) -> dict[str, Any] | None:
-    return None if row is None else {"id": row.id, "name": row.name}
-
-
-def epoch_ms(value: dt.datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
-
-
-def snapshot(release: Any) -> dict[str, Any]:
-    """The tracked fields of a release as JSON values (lookups as {id, name}, times as ms)."""
-    values: dict[str, Any] = {
-        "title": release.title,
-        "description": release.description,
-        "template": _ref(release.template),
-        "stage": _ref(release.stage),
-        "status": _ref(release.status),
-        "emergency": release.emergency,
-        "completed_time": epoch_ms(release.completed_time),
-        "services": [_ref(link.service) for link in release.service_links],
+def role_holder_change(
+    role: ReleaseRole, assignment_id: int, previous: Person | None, current: Person | None
+) -> FieldChange:
+    """A role given to `current`, or taken from `previous`."""
+    holder = previous if current is None else current
+    value: HistoryValue = {
+        "assignment_id": assignment_id,
+        "role": role_value(role),
+        "user": person_value(holder),
     }
-    for field in LOOKUP_FIELDS:
-        values[field] = _ref(getattr(release, field))
-    for field in TIME_FIELDS:
-        values[field] = epoch_ms(getattr(release, field))
-    texts = {f.kind: f.description for f in release.descriptive_fields}
-    for kind in DESCRIPTIVE_KINDS:
-        values[kind] = texts.get(kind)
-    return values
+    return FieldChange(
+        ROLE_HOLDER, previous=value if current is None else None, current=value if current else None
+    )
 
 
-def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+def _field_value(release: Release, field: fields.ReleaseField) -> HistoryValue:
+    if field.kind is FieldKind.DESCRIPTIVE:
+        return release.descriptive_text(field.name)
+    if field.kind is FieldKind.SERVICES:
+        return [ref_value(s) for s in release.services]
+    value = getattr(release, field.name)
+    if field.kind is FieldKind.LOOKUP:
+        return ref_value(value)
+    return value
+
+
+def snapshot(release: Release) -> dict[str, HistoryValue]:
+    """The fields the registry records in history, as neutral values."""
+    return {f.name: _field_value(release, f) for f in fields.IN_HISTORY}
+
+
+def diff(
+    before: Mapping[str, HistoryValue], after: Mapping[str, HistoryValue]
+) -> list[FieldChange]:
     return [
-        {"field": name, "previous_value": before.get(name), "current_value": value}
+        FieldChange(name, before.get(name), value)
         for name, value in after.items()
         if before.get(name) != value
     ]
 
 
-async def record(
-    session: AsyncSession,
-    *,
-    release_id: int,
-    actor: Actor,
-    operation: str,
-    changes: list[dict[str, Any]] | None = None,
-    description: str | None = None,
-    time: dt.datetime | None = None,
-) -> None:
-    """Write one history row; called by the core service that made the change."""
-    await session.execute(
-        insert(ReleaseHistory).values(
-            release_id=release_id,
-            operation=operation,
-            actor_id=actor.user_id,
-            time=time or dt.datetime.now(dt.UTC),
-            description=description,
-            diff=changes or [],
-        )
-    )
+# --- storage encoding -------------------------------------------------------------------
 
 
-async def record_item(
-    session: AsyncSession,
-    *,
-    release_id: int,
-    actor: Actor,
-    operation: str,
-    field: str,
-    previous: Any,
-    current: Any,
-    description: str | None = None,
-) -> None:
-    """One thing hanging off the release added, changed or removed: a one-field diff."""
-    await record(
-        session,
-        release_id=release_id,
-        actor=actor,
-        operation=operation,
-        description=description,
-        changes=[{"field": field, "previous_value": previous, "current_value": current}],
+def encode(value: HistoryValue) -> object:
+    """A neutral value as stored JSON (times tagged)."""
+    if isinstance(value, dt.datetime):
+        return {TIME_TAG: value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    return value
+
+
+def decode(raw: object) -> HistoryValue:
+    if isinstance(raw, dict):
+        if set(raw) == {TIME_TAG} and isinstance(raw[TIME_TAG], str):
+            return dt.datetime.fromisoformat(raw[TIME_TAG].replace("Z", "+00:00"))
+        return {str(k): decode(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [decode(v) for v in raw]
+    if raw is None or isinstance(raw, str | int | float | bool):
+        return raw
+    raise TypeError(f"not a stored history value: {type(raw).__name__}")
+
+
+def encode_changes(changes: Sequence[FieldChange]) -> list[dict[str, object]]:
+    return [
+        {"field": c.field, "previous": encode(c.previous), "current": encode(c.current)}
+        for c in changes
+    ]
+
+
+def decode_changes(raw: object) -> tuple[FieldChange, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        FieldChange(str(item["field"]), decode(item.get("previous")), decode(item.get("current")))
+        for item in raw
+        if isinstance(item, dict)
     )

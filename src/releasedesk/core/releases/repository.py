@@ -1,10 +1,11 @@
-"""All SQL about releases: load, insert, list with a compiled search, visibility."""
+"""All SQL of the write side about releases, their history and status comments, and lists
+with a compiled search. (Reads of whole releases are in read_repository.)"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, insert, inspect, or_, select, update
@@ -12,12 +13,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from releasedesk.core.actors import Actor
-from releasedesk.core.releases import read_model
+from releasedesk.core.releases import read_repository
+from releasedesk.core.releases.history import (
+    FieldChange,
+    HistoryEntry,
+    Operation,
+    decode_changes,
+    encode_changes,
+)
+from releasedesk.core.releases.read_repository import EVERYTHING, Part
+from releasedesk.core.releases.rows import person_of, stage_of, status_of
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS
+from releasedesk.core.releases.views import Release, ReleaseFilter, StatusComment
 from releasedesk.core.search.paging import Page, fetch_page
 from releasedesk.core.search.query import Query, compile_query
+from releasedesk.core.workflow.names import RoleName, StageName
+from releasedesk.db.models import Release as ReleaseRow
 from releasedesk.db.models import (
-    Release,
     ReleaseDescriptiveField,
     ReleaseHistory,
     ReleaseRole,
@@ -27,34 +39,35 @@ from releasedesk.db.models import (
     ReleaseStatusComment,
 )
 
-
-class ReleaseView(StrEnum):
-    """The named lists a user can open (SDP filter_by names)."""
-
-    ALL = "all_releases"
-    OPEN = "open_releases"
-    CLOSED = "closed_releases"
-    MINE = "my_releases"
-    MY_OPEN = "my_open_releases"
-    TRASH = "trash"
-
-
 COLLECTIONS = {
-    "roles": Release.role_assignments,
-    "services": Release.service_links,
-    "descriptive_fields": Release.descriptive_fields,
+    Part.ROLES: ReleaseRow.role_assignments,
+    Part.SERVICES: ReleaseRow.service_links,
+    Part.DESCRIPTIVE_FIELDS: ReleaseRow.descriptive_fields,
 }
 
 
+async def lock_release(session: AsyncSession, portal_id: int, release_id: int) -> bool:
+    """Take the release's row lock for the rest of the transaction (SELECT … FOR UPDATE on
+    PostgreSQL; SQLite writers already hold the database's write lock); False if no such
+    release. Writers take it before reading what they check, so concurrent changes of one
+    release run one after another and each sees the one before."""
+    result = await session.execute(
+        select(ReleaseRow.id)
+        .where(ReleaseRow.portal_id == portal_id, ReleaseRow.id == release_id)
+        .with_for_update()
+    )
+    return result.scalar_one_or_none() is not None
+
+
 async def get_for_update(
-    session: AsyncSession, portal_id: int, release_id: int, collections: Iterable[str] = ()
-) -> Release | None:
+    session: AsyncSession, portal_id: int, release_id: int, collections: Iterable[Part] = ()
+) -> ReleaseRow | None:
     """The release row to change, with only the collections the change will touch loaded
     (the others raise if touched, rather than loading behind the caller's back)."""
     options = [selectinload(COLLECTIONS[name]) for name in collections]
     result = await session.execute(
-        select(Release)
-        .where(Release.portal_id == portal_id, Release.id == release_id)
+        select(ReleaseRow)
+        .where(ReleaseRow.portal_id == portal_id, ReleaseRow.id == release_id)
         .options(*options)
     )
     return result.unique().scalar_one_or_none()
@@ -62,12 +75,12 @@ async def get_for_update(
 
 async def set_notes_present(session: AsyncSession, release_id: int, present: bool) -> None:
     await session.execute(
-        update(Release).where(Release.id == release_id).values(notes_present=present)
+        update(ReleaseRow).where(ReleaseRow.id == release_id).values(notes_present=present)
     )
 
 
-async def refresh(session: AsyncSession, release: Release) -> Any:
-    """After a write: the release as responses show it (a read-model view).
+async def refresh(session: AsyncSession, release: ReleaseRow) -> Release:
+    """After a write: the release as responses show it.
 
     The ORM instance is expired, so a later use in this session reloads it from the
     database rather than trusting relationships a write left behind.
@@ -75,20 +88,20 @@ async def refresh(session: AsyncSession, release: Release) -> Any:
     await session.flush()
     release_id = release.id
     session.expire(release)
-    view = await read_model.load_one(session, release_id)
-    assert view is not None
+    view = await read_repository.load_one(session, release_id)
+    assert view is not None  # the row was just written in this transaction
     return view
 
 
-async def insert_new(session: AsyncSession, release: Release) -> int:
+async def insert_new(session: AsyncSession, release: ReleaseRow) -> int:
     """INSERT a new release built (not added to the session) by the service; its id."""
     values = {
         key: value
         for key, value in inspect(release).dict.items()
-        if key in Release.__table__.columns
+        if key in ReleaseRow.__table__.columns
     }
     values.setdefault("uuid", uuid.uuid4())
-    result = await session.execute(insert(Release).values(**values).returning(Release.id))
+    result = await session.execute(insert(ReleaseRow).values(**values).returning(ReleaseRow.id))
     return int(result.scalar_one())
 
 
@@ -118,12 +131,54 @@ async def insert_children(
         )
 
 
-async def insert_status_comment(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(ReleaseStatusComment).values(**values))
+async def insert_status_comment(
+    session: AsyncSession,
+    *,
+    release_id: int,
+    stage_id: int,
+    status_id: int,
+    comment: str | None,
+    commented_by_id: int,
+    commented_on: dt.datetime,
+) -> None:
+    await session.execute(
+        insert(ReleaseStatusComment).values(
+            release_id=release_id,
+            stage_id=stage_id,
+            status_id=status_id,
+            comment=comment,
+            commented_by_id=commented_by_id,
+            commented_on=commented_on,
+        )
+    )
+
+
+async def insert_history(
+    session: AsyncSession,
+    *,
+    release_id: int,
+    actor_id: int,
+    operation: Operation,
+    subject: str | None,
+    changes: Sequence[FieldChange],
+    description: str | None,
+    time: dt.datetime,
+) -> None:
+    await session.execute(
+        insert(ReleaseHistory).values(
+            release_id=release_id,
+            operation=operation.value,
+            subject=subject,
+            actor_id=actor_id,
+            time=time,
+            description=description,
+            diff=encode_changes(changes),
+        )
+    )
 
 
 def _holds_any_role(user_id: int) -> ColumnElement[bool]:
-    return Release.id.in_(
+    return ReleaseRow.id.in_(
         select(ReleaseRoleAssignment.release_id).where(ReleaseRoleAssignment.user_id == user_id)
     )
 
@@ -136,48 +191,48 @@ def visible_to(actor: Actor) -> ColumnElement[bool] | None:
         select(ReleaseRoleAssignment.release_id)
         .join(ReleaseRole, ReleaseRole.id == ReleaseRoleAssignment.role_id)
         .where(
-            ReleaseRole.internal_name == "release_requester",
+            ReleaseRole.internal_name == RoleName.REQUESTER,
             ReleaseRoleAssignment.user_id == actor.user_id,
         )
     )
-    return or_(Release.created_by_id == actor.user_id, Release.id.in_(requested))
+    return or_(ReleaseRow.created_by_id == actor.user_id, ReleaseRow.id.in_(requested))
 
 
 def _closed_stage_ids(portal_id: int) -> Select[int]:
     return select(ReleaseStage.id).where(
-        ReleaseStage.portal_id == portal_id, ReleaseStage.internal_name == "close"
+        ReleaseStage.portal_id == portal_id, ReleaseStage.internal_name == StageName.CLOSE
     )
 
 
-def view_clause(view: ReleaseView, actor: Actor) -> ColumnElement[bool]:
-    if view is ReleaseView.TRASH:
-        return Release.deleted_time.is_not(None)
-    live = Release.deleted_time.is_(None)
-    closed = Release.stage_id.in_(_closed_stage_ids(actor.portal_id))
+def filter_clause(view: ReleaseFilter, actor: Actor) -> ColumnElement[bool]:
+    if view is ReleaseFilter.TRASH:
+        return ReleaseRow.deleted_time.is_not(None)
+    live = ReleaseRow.deleted_time.is_(None)
+    closed = ReleaseRow.stage_id.in_(_closed_stage_ids(actor.portal_id))
     clauses = {
-        ReleaseView.ALL: live,
-        ReleaseView.OPEN: and_(live, ~closed),
-        ReleaseView.CLOSED: and_(live, closed),
-        ReleaseView.MINE: and_(live, _holds_any_role(actor.user_id)),
-        ReleaseView.MY_OPEN: and_(live, ~closed, _holds_any_role(actor.user_id)),
+        ReleaseFilter.ALL: live,
+        ReleaseFilter.OPEN: and_(live, ~closed),
+        ReleaseFilter.CLOSED: and_(live, closed),
+        ReleaseFilter.MINE: and_(live, _holds_any_role(actor.user_id)),
+        ReleaseFilter.MY_OPEN: and_(live, ~closed, _holds_any_role(actor.user_id)),
     }
     return clauses[view]
 
 
-def page_statement(actor: Actor, view: ReleaseView, query: Query) -> Select[Any]:
+def page_statement(actor: Actor, view: ReleaseFilter, query: Query) -> Select[int]:
     """The ids of one page (plus one row, to tell whether more follow), in order."""
     return _ids_statement(actor, view, query).offset(query.offset).limit(query.limit + 1)
 
 
-def _ids_statement(actor: Actor, view: ReleaseView, query: Query) -> Select[Any]:
-    compiled = compile_query(query, RELEASE_FIELDS, tiebreak=Release.id)
-    conditions = [Release.portal_id == actor.portal_id, view_clause(view, actor)]
+def _ids_statement(actor: Actor, view: ReleaseFilter, query: Query) -> Select[int]:
+    compiled = compile_query(query, RELEASE_FIELDS, tiebreak=ReleaseRow.id)
+    conditions = [ReleaseRow.portal_id == actor.portal_id, filter_clause(view, actor)]
     visibility = visible_to(actor)
     if visibility is not None:
         conditions.append(visibility)
     if compiled.where is not None:
         conditions.append(compiled.where)
-    ids = select(Release.id)
+    ids = select(ReleaseRow.id)
     for target, onclause in compiled.joins:
         ids = ids.outerjoin(target, onclause)
     return ids.where(*conditions).order_by(*compiled.order_by)
@@ -186,10 +241,10 @@ def _ids_statement(actor: Actor, view: ReleaseView, query: Query) -> Select[Any]
 async def search(
     session: AsyncSession,
     actor: Actor,
-    view: ReleaseView,
+    view: ReleaseFilter,
     query: Query,
-    parts: frozenset[str] = read_model.EVERYTHING,
-) -> tuple[list[Any], bool, int | None]:
+    parts: frozenset[Part] = EVERYTHING,
+) -> Page[Release]:
     """One page of releases, whether more rows follow, and the total when asked for."""
     page_ids = list((await session.execute(page_statement(actor, view, query))).scalars())
     has_more = len(page_ids) > query.limit
@@ -200,34 +255,59 @@ async def search(
         counted = _ids_statement(actor, view, query).order_by(None).subquery()
         total = (await session.execute(select(func.count()).select_from(counted))).scalar_one()
     if not page_ids:
-        return [], has_more, total
-    by_id = await read_model.load(session, page_ids, parts)
-    return [by_id[i] for i in page_ids if i in by_id], has_more, total
+        return Page([], has_more, total)
+    by_id = await read_repository.load(session, page_ids, parts)
+    return Page([by_id[i] for i in page_ids if i in by_id], has_more, total)
 
 
-async def delete(session: AsyncSession, release: Release) -> None:
+async def delete(session: AsyncSession, release: ReleaseRow) -> None:
     """Remove the row; every table hanging off it cascades in the database."""
     await session.delete(release)
     await session.flush()
 
 
-async def history_page(session: AsyncSession, release_id: int, query: Query) -> Page:
+def _history_entry(row: ReleaseHistory) -> HistoryEntry:
+    return HistoryEntry(
+        id=row.id,
+        operation=Operation(row.operation),
+        subject=row.subject,
+        actor=person_of(row.actor),
+        time=row.time,
+        description=row.description,
+        changes=decode_changes(row.diff),
+    )
+
+
+def _status_comment(row: ReleaseStatusComment) -> StatusComment:
+    return StatusComment(
+        id=row.id,
+        stage=stage_of(row.stage),
+        status=status_of(row.status),
+        comment=row.comment,
+        commented_by=person_of(row.commented_by),
+        commented_on=row.commented_on,
+    )
+
+
+async def history_page(session: AsyncSession, release_id: int, query: Query) -> Page[HistoryEntry]:
     """History of one release, newest first."""
     statement = select(ReleaseHistory).where(ReleaseHistory.release_id == release_id)
     order = [ReleaseHistory.time.desc(), ReleaseHistory.id.desc()]
-    return await fetch_page(session, statement, order, query)
+    return await fetch_page(session, statement, order, query, _history_entry)
 
 
-async def status_comments_page(session: AsyncSession, release_id: int, query: Query) -> Page:
+async def status_comments_page(
+    session: AsyncSession, release_id: int, query: Query
+) -> Page[StatusComment]:
     """Status comments of one release, newest first."""
     statement = select(ReleaseStatusComment).where(ReleaseStatusComment.release_id == release_id)
     order = [ReleaseStatusComment.commented_on.desc(), ReleaseStatusComment.id.desc()]
-    return await fetch_page(session, statement, order, query)
+    return await fetch_page(session, statement, order, query, _status_comment)
 
 
 async def last_comment_per_stage(
     session: AsyncSession, release_id: int
-) -> dict[int, ReleaseStatusComment]:
+) -> dict[int, StatusComment]:
     """The latest status comment the release got in each stage it has been in."""
     rows = (
         (
@@ -240,4 +320,4 @@ async def last_comment_per_stage(
         .unique()
         .scalars()
     )
-    return {row.stage_id: row for row in rows}
+    return {row.stage_id: _status_comment(row) for row in rows}

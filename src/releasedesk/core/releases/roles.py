@@ -3,34 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.actors import Actor
+from releasedesk.core.actors import Actor, Role
 from releasedesk.core.errors import Invalid, NotFound
 from releasedesk.core.lookups import service as lookups
-from releasedesk.core.releases import history
-from releasedesk.core.releases.schemas import RoleHolder
+from releasedesk.core.refs import Ref
+from releasedesk.core.releases import recording
+from releasedesk.core.releases.history import Operation, role_holder_change
+from releasedesk.core.releases.rows import person_of, role_of
+from releasedesk.core.releases.schemas import RoleHolderRef
+from releasedesk.core.users import repository as users_repository
 from releasedesk.core.users import service as users
+from releasedesk.core.workflow.names import RoleName
 from releasedesk.db.models import Release, ReleaseRole, ReleaseRoleAssignment, User
 
-REQUESTER = "release_requester"
-ENGINEER = "release_engineer"
+TECHNICIANS_ONLY = "SGT"  # a role's user_type: only technicians and admins may hold it
 
 
-async def resolve_user(
-    session: AsyncSession, actor: Actor, ref: dict[str, Any], field: str = "user"
-) -> User:
-    """A user of the caller's portal by id, name or email_id."""
-    user_id = lookups.reference_id(ref.get("id"), field)
-    if user_id is not None:
-        found = await users.repository.get(session, actor.portal_id, user_id)
+async def resolve_user(session: AsyncSession, actor: Actor, ref: Ref, field: str = "user") -> User:
+    """A user of the caller's portal by id, name or email."""
+    if ref.id is not None:
+        found = await users_repository.get(session, actor.portal_id, ref.id)
         if found is None:
-            raise Invalid(f"No user with id '{user_id}'", field)
+            raise Invalid(f"No user with id '{ref.id}'", field)
         return found
-    login = ref.get("email_id") or ref.get("name")
-    if not isinstance(login, str):
+    login = ref.email or ref.name
+    if login is None:
         raise Invalid(f"'{field}' needs an id, a name or an email_id", field)
     try:
         return await users.find_user(session, actor.portal_id, login)
@@ -38,7 +38,9 @@ async def resolve_user(
         raise Invalid(f"No user '{login}'", field) from None
 
 
-async def role_by_internal_name(session: AsyncSession, actor: Actor, internal: str) -> ReleaseRole:
+async def role_by_internal_name(
+    session: AsyncSession, actor: Actor, internal: RoleName
+) -> ReleaseRole:
     for role in await lookups.list_lookups(session, actor.portal_id, "release_role"):
         if isinstance(role, ReleaseRole) and role.internal_name == internal:
             return role
@@ -46,13 +48,13 @@ async def role_by_internal_name(session: AsyncSession, actor: Actor, internal: s
 
 
 def check_can_hold(role: ReleaseRole, user: User, field: str) -> None:
-    """SGT roles (engineer, manager, …) are for technicians and admins only."""
-    if role.user_type == "SGT" and user.role == "requester":
+    """Technician roles (engineer, manager, …) are for technicians and admins only."""
+    if role.user_type == TECHNICIANS_ONLY and user.role == Role.REQUESTER:
         raise Invalid(f"'{user.name}' is a requester and cannot be {role.name}", field)
 
 
 async def resolve_holders(
-    session: AsyncSession, actor: Actor, holders: list[RoleHolder]
+    session: AsyncSession, actor: Actor, holders: tuple[RoleHolderRef, ...]
 ) -> list[tuple[ReleaseRole, User]]:
     """Each (role, user) of `holders`, checked, without duplicates."""
     resolved: list[tuple[ReleaseRole, User]] = []
@@ -60,7 +62,7 @@ async def resolve_holders(
         role = await lookups.resolve(
             session, actor.portal_id, "release_role", holder.role, field="roles.role"
         )
-        assert isinstance(role, ReleaseRole)
+        assert isinstance(role, ReleaseRole)  # the release_role kind's model
         user = await resolve_user(session, actor, holder.user, field="roles.user")
         check_can_hold(role, user, "roles.user")
         if (role.id, user.id) not in {(r.id, u.id) for r, u in resolved}:
@@ -89,15 +91,14 @@ async def set_holders(
         and (a.role_id, a.user_id) not in wanted_keys
     ]
     for assignment in removed:
-        await history.record(
-            session,
-            release_id=release.id,
-            actor=actor,
-            time=now,
-            operation="release_to_release_role_remove",
-            changes=history.role_change(
-                assignment.role, assignment.id, previous=assignment.user, current=None
-            ),
+        change = role_holder_change(
+            role_of(assignment.role),
+            assignment.id,
+            previous=person_of(assignment.user),
+            current=None,
+        )
+        await recording.record(
+            session, release.id, actor, Operation.ROLE_REMOVED, changes=[change], time=now
         )
         release.role_assignments.remove(assignment)
     current = {(a.role_id, a.user_id) for a in release.role_assignments}
@@ -109,12 +110,10 @@ async def set_holders(
             added.append((assignment, role, user))
     await session.flush()
     for assignment, role, user in added:
-        await history.record(
-            session,
-            release_id=release.id,
-            actor=actor,
-            time=now,
-            operation="release_to_release_role_add",
-            changes=history.role_change(role, assignment.id, previous=None, current=user),
+        change = role_holder_change(
+            role_of(role), assignment.id, previous=None, current=person_of(user)
+        )
+        await recording.record(
+            session, release.id, actor, Operation.ROLE_ASSIGNED, changes=[change], time=now
         )
     return len(removed) + len(added)

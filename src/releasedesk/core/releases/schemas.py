@@ -1,59 +1,35 @@
-"""Core shapes of a release change; dialects translate their JSON into these."""
+"""Core shapes of a release change; dialects translate their JSON into these.
+
+A plain dataclass rather than a Pydantic model: the dialect has already parsed and typed
+every value (references, aware datetimes, booleans), so the core has nothing to validate
+twice on the hottest write path. `given` says which fields the client set: on update only
+those change, and a given None clears the field.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
 
-from pydantic import BaseModel, ConfigDict
-
-Ref = dict[str, Any]
-"""A reference to a lookup, stage, status, template or user: {"id": …} or {"name": …}."""
-
-DESCRIPTIVE_KINDS: dict[str, tuple[str, str]] = {
-    # kind: (display name, internal name of the stage it belongs to)
-    "roll_out_plan": ("Rollout Plan", "planning"),
-    "back_out_plan": ("Backout Plan", "planning"),
-    "checklist": ("CheckList", "planning"),
-    "impact_details": ("Impact Details", "planning"),
-    "review_details": ("Review Details", "review"),
-    "close_details": ("Close Details", "close"),
-}
-
-LOOKUP_FIELDS: dict[str, str] = {
-    # release attribute: lookup kind
-    "priority": "priority",
-    "impact": "impact",
-    "urgency": "urgency",
-    "risk": "risk",
-    "release_type": "release_type",
-    "category": "category",
-    "subcategory": "subcategory",
-    "item": "item",
-    "site": "site",
-    "group": "group",
-    "closure_code": "closure_code",
-}
-
-TIME_FIELDS = ("scheduled_start_time", "scheduled_end_time", "next_review_on")
+from releasedesk.core.refs import Ref
 
 
-class RoleHolder(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class RoleHolderRef:
     role: Ref
     user: Ref
 
 
-class ReleaseChanges(BaseModel):
-    """The fields of a release to set; on update only the fields given (model_fields_set) change."""
+@dataclass(frozen=True, slots=True)
+class ReleaseChanges:
+    """The fields of a release to set (the writable fields of the registry, plus a comment)."""
 
     title: str | None = None
     description: str | None = None
+    comment: str | None = None
     template: Ref | None = None
     stage: Ref | None = None
     status: Ref | None = None
-    comment: str | None = None
     priority: Ref | None = None
     impact: Ref | None = None
     urgency: Ref | None = None
@@ -65,8 +41,8 @@ class ReleaseChanges(BaseModel):
     site: Ref | None = None
     group: Ref | None = None
     closure_code: Ref | None = None
-    services: list[Ref] | None = None
-    roles: list[RoleHolder] | None = None
+    services: tuple[Ref, ...] | None = None
+    roles: tuple[RoleHolderRef, ...] | None = None
     emergency: bool | None = None
     scheduled_start_time: dt.datetime | None = None
     scheduled_end_time: dt.datetime | None = None
@@ -77,6 +53,16 @@ class ReleaseChanges(BaseModel):
     impact_details: str | None = None
     review_details: str | None = None
     close_details: str | None = None
+    given: frozenset[str] = field(default=frozenset())
 
-    def given(self, name: str) -> bool:
-        return name in self.model_fields_set
+    @classmethod
+    def of(cls, **values: object) -> ReleaseChanges:
+        """The changes with exactly these fields given."""
+        return replace(cls(), **values, given=frozenset(values))  # type: ignore[arg-type]
+
+    def has(self, name: str) -> bool:
+        return name in self.given
+
+
+CHANGE_FIELDS = frozenset(f.name for f in fields(ReleaseChanges)) - {"given"}
+"""Every field a change can carry (the registry's writable fields and `comment`)."""

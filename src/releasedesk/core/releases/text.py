@@ -90,3 +90,13 @@ def html_to_text(value: str | None, max_length: int = SHORT_DESCRIPTION_MAX) -> 
         return None
     text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
     return text[:max_length] if text else None
+
+
+MAX_COMMENT = 4000
+
+
+def comment_text(comment: str | None) -> str | None:
+    """A status comment as stored: one line of plain text, or None."""
+    if not comment:
+        return None
+    return plain_line(comment, "comment", max_length=MAX_COMMENT) or None

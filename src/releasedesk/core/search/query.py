@@ -18,6 +18,8 @@ from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
 from sqlalchemy.sql.elements import UnaryExpression
 
 from releasedesk.core.errors import Invalid, WrongType
+from releasedesk.core.refs import Ref
+from releasedesk.db.text_search import escape_like
 
 
 class Op(StrEnum):
@@ -114,52 +116,26 @@ class Compiled:
     joins: list[Any] = field(default_factory=list)
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _expect(value: object, kind: type | tuple[type, ...], field_name: str, what: str) -> Any:
+    """A value the dialect has already converted to the field's type (bools are not ints)."""
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise WrongType(f"'{field_name}' needs {what}", field_name)
+    if not isinstance(value, kind):
+        raise WrongType(f"'{field_name}' needs {what}", field_name)
+    return value
 
 
-def to_datetime(value: Any, field_name: str) -> dt.datetime:
-    """Epoch milliseconds (number, numeric string or {value}) to an aware UTC datetime."""
-    if isinstance(value, Mapping):
-        value = value.get("value")
-    if isinstance(value, bool):
-        raise WrongType(f"'{field_name}' needs a time in epoch milliseconds", field_name)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int | float):
-        raise WrongType(f"'{field_name}' needs a time in epoch milliseconds", field_name)
-    try:
-        return dt.datetime.fromtimestamp(value / 1000, dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        raise Invalid(f"'{value}' is not a valid time for '{field_name}'", field_name) from None
+CONVERT: dict[FieldType, tuple[type | tuple[type, ...], str]] = {
+    FieldType.INT: (int, "a number"),
+    FieldType.DATETIME: (dt.datetime, "a time"),
+    FieldType.BOOL: (bool, "true or false"),
+}
 
 
-def _to_int(value: Any, field_name: str) -> int:
-    if isinstance(value, Mapping):
-        value = value.get("id", value.get("value"))
-    if isinstance(value, bool):
-        raise WrongType(f"'{field_name}' needs a number", field_name)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise WrongType(f"'{field_name}' needs a number", field_name)
-
-
-def _to_bool(value: Any, field_name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise WrongType(f"'{field_name}' needs true or false", field_name)
-
-
-def _to_text(value: Any, field_name: str) -> str:
-    if isinstance(value, Mapping):
-        value = value.get("name", value.get("value"))
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise WrongType(f"'{field_name}' needs a text value", field_name)
-    return str(value)
+def _to_text(value: object, field_name: str) -> str:
+    if isinstance(value, Ref):
+        value = value.name
+    return _expect(value, str, field_name, "a text value")
 
 
 def text_match(column: Any, op: Op, text: str) -> ColumnElement[bool]:
@@ -241,8 +217,8 @@ def _condition(cond: Condition, spec: SearchField) -> ColumnElement[bool]:
         return and_(*parts) if cond.op in (Op.IS_NOT, Op.NOT_CONTAINS) else or_(*parts)
     if spec.type is FieldType.REF:
         return _ref_equality(spec, cond, name)
-    convert = {FieldType.INT: _to_int, FieldType.DATETIME: to_datetime, FieldType.BOOL: _to_bool}
-    values = [None if v is None else convert[spec.type](v, name) for v in cond.values]
+    kind, what = CONVERT[spec.type]
+    values = [None if v is None else _expect(v, kind, name, what) for v in cond.values]
     if cond.op in ORDER_OPS:
         if None in values:
             raise Invalid(f"'{cond.op.value}' on '{name}' needs a value", name)
@@ -251,15 +227,13 @@ def _condition(cond: Condition, spec: SearchField) -> ColumnElement[bool]:
 
 
 def _ref_equality(spec: SearchField, cond: Condition, name: str) -> ColumnElement[bool]:
-    """A lookup compared by id ({id}, 5, "5") or by name ({name}, "High")."""
+    """A lookup compared by id or by name (any case)."""
     matches: list[ColumnElement[bool]] = []
     for value in cond.values:
         if value is None:
             matches.append(spec.column.is_(None))
-        elif isinstance(value, Mapping) and value.get("id") is not None:
-            matches.append(spec.column == _to_int(value["id"], name))
-        elif isinstance(value, int) and not isinstance(value, bool):
-            matches.append(spec.column == value)
+        elif isinstance(value, Ref) and value.id is not None:
+            matches.append(spec.column == value.id)
         else:
             matches.append(func.lower(spec.name_column) == _to_text(value, name).lower())
     match = or_(*matches)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor, Role
 from releasedesk.core.errors import Invalid, Mandatory, NotFound, NotUnique, Unauthenticated
 from releasedesk.core.lookups import service as lookups
+from releasedesk.core.refs import Ref
 from releasedesk.core.users import repository
 from releasedesk.core.users.secrets import hash_api_key, hash_password, new_api_key, verify_password
 from releasedesk.db.models import ApiKey, Portal, User
@@ -56,7 +57,7 @@ async def add_user(
     if department:
         department_id = (
             await lookups.resolve(
-                session, portal_id, "department", {"name": department}, field="department"
+                session, portal_id, "department", Ref(name=department), field="department"
             )
         ).id
     user = User(

@@ -28,7 +28,7 @@ class ChildField:
     column: str = ""
     mandatory: bool = False
     choices: tuple[str, ...] = ()
-    default: object = None
+    default: str | bool | None = None
 
     @property
     def attribute(self) -> str:

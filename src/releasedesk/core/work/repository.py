@@ -2,18 +2,52 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from releasedesk.core.releases.rows import person_of
 from releasedesk.core.search.paging import Page, fetch_page
 from releasedesk.core.search.query import Query
-from releasedesk.core.work.kinds import ChildKind
+from releasedesk.core.work.kinds import ChildKind, FieldType
+from releasedesk.core.work.views import Association, Child, ChildFieldValue
 from releasedesk.db.models import Approval, ApprovalLevel, ReleaseAssociation, ReleaseNote
 
 
-async def get(session: AsyncSession, kind: ChildKind, release_id: int, child_id: int) -> Any:
+def child_view(kind: ChildKind, row: Any) -> Child:
+    values: dict[str, ChildFieldValue] = {}
+    for spec in kind.fields:
+        value = getattr(row, spec.attribute)
+        if spec.type is FieldType.STAFF:
+            value = person_of(getattr(row, spec.name))
+        elif spec.type is FieldType.MINUTES:
+            value = dt.timedelta(minutes=value or 0)
+        values[spec.name] = value
+    return Child(
+        id=row.id,
+        release_id=row.release_id,
+        kind=kind,
+        values=values,
+        created_by=person_of(row.created_by),
+        created_time=row.created_time,
+    )
+
+
+def association_view(row: ReleaseAssociation) -> Association:
+    return Association(
+        kind=row.kind,
+        ref_id=row.ref_id,
+        title=row.title,
+        created_by=person_of(row.created_by),
+        created_time=row.created_time,
+    )
+
+
+async def get_row(session: AsyncSession, kind: ChildKind, release_id: int, child_id: int) -> Any:
+    """The ORM row of one child (to change or delete it), or None."""
     model: Any = kind.model
     result = await session.execute(
         select(model).where(model.release_id == release_id, model.id == child_id)
@@ -21,11 +55,37 @@ async def get(session: AsyncSession, kind: ChildKind, release_id: int, child_id:
     return result.unique().scalar_one_or_none()
 
 
-async def page(session: AsyncSession, kind: ChildKind, release_id: int, query: Query) -> Page:
-    """Oldest first, as SDP lists a release's tasks, worklogs, notes and reminders."""
+async def insert(session: AsyncSession, kind: ChildKind, values: Mapping[str, object]) -> Child:
+    model: Any = kind.model
+    row = model(**values)
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return child_view(kind, row)
+
+
+async def update(
+    session: AsyncSession, kind: ChildKind, row: Any, values: Mapping[str, object]
+) -> Child:
+    for attribute, value in values.items():
+        setattr(row, attribute, value)
+    await session.flush()
+    await session.refresh(row)
+    return child_view(kind, row)
+
+
+async def delete(session: AsyncSession, row: object) -> None:
+    await session.delete(row)
+    await session.flush()
+
+
+async def page(
+    session: AsyncSession, kind: ChildKind, release_id: int, query: Query
+) -> Page[Child]:
+    """Oldest first, as a release's tasks, worklogs, notes and reminders are listed."""
     model: Any = kind.model
     statement = select(model).where(model.release_id == release_id)
-    return await fetch_page(session, statement, [model.id], query)
+    return await fetch_page(session, statement, [model.id], query, lambda r: child_view(kind, r))
 
 
 async def count(
@@ -53,14 +113,16 @@ async def count_approvals(session: AsyncSession, release_id: int) -> int:
     return (await session.execute(query)).scalar_one()
 
 
-async def associations(session: AsyncSession, release_id: int, kind: str, query: Query) -> Page:
+async def associations(
+    session: AsyncSession, release_id: int, kind: str, query: Query
+) -> Page[Association]:
     statement = select(ReleaseAssociation).where(
         ReleaseAssociation.release_id == release_id, ReleaseAssociation.kind == kind
     )
-    return await fetch_page(session, statement, [ReleaseAssociation.id], query)
+    return await fetch_page(session, statement, [ReleaseAssociation.id], query, association_view)
 
 
-async def association(
+async def association_row(
     session: AsyncSession, release_id: int, kind: str, ref_id: str
 ) -> ReleaseAssociation | None:
     query = select(ReleaseAssociation).where(
@@ -69,6 +131,16 @@ async def association(
         ReleaseAssociation.ref_id == ref_id,
     )
     return (await session.execute(query)).unique().scalar_one_or_none()
+
+
+async def insert_associations(
+    session: AsyncSession, rows: list[ReleaseAssociation]
+) -> list[Association]:
+    session.add_all(rows)
+    await session.flush()
+    for row in rows:
+        await session.refresh(row)
+    return [association_view(row) for row in rows]
 
 
 async def count_associations(session: AsyncSession, release_id: int, kind: str) -> int:

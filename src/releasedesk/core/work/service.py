@@ -10,103 +10,109 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.actors import Actor, require_edit_release
-from releasedesk.core.errors import Invalid, NotFound, NotUnique, WrongType
-from releasedesk.core.releases import history
+from releasedesk.core.actors import Actor
+from releasedesk.core.errors import Invalid, NotFound, NotUnique
+from releasedesk.core.releases import history, recording
 from releasedesk.core.releases import repository as releases_repository
-from releasedesk.core.releases.read_model import View
-from releasedesk.core.releases.service import access_of, view_release
+from releasedesk.core.releases.access import view_release, writable_release
+from releasedesk.core.releases.history import HistoryValue, Operation, person_value
+from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.views import Person, Release
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
 from releasedesk.core.work import repository
-from releasedesk.core.work.kinds import ChildKind, FieldType
-from releasedesk.core.work.values import check_times, column_values
+from releasedesk.core.work.kinds import NOTE, REMINDER, TASK, WORKLOG, ChildKind
+from releasedesk.core.work.values import ChildValue, check_times, column_values
+from releasedesk.core.work.views import Association, Child, ReleaseSummary
 from releasedesk.db.models import ReleaseAssociation
 
 MAX_REF_LENGTH = 64
 
 
-async def _writable_release(session: AsyncSession, actor: Actor, release_id: int) -> View:
-    release = await view_release(session, actor, release_id, frozenset())
-    require_edit_release(actor, access_of(release))
-    if release.deleted_time is not None:
-        raise Invalid("A release in the trash cannot be changed; restore it first", "id")
-    return release
-
-
-async def _child(session: AsyncSession, kind: ChildKind, release: View, child_id: int) -> Any:
-    row = await repository.get(session, kind, release.id, child_id)
+async def _row(session: AsyncSession, kind: ChildKind, release: Release, child_id: int) -> Any:
+    row = await repository.get_row(session, kind, release.id, child_id)
     if row is None:
         raise NotFound(f"No {kind.name} with id '{child_id}' in this release", "id")
     return row
 
 
-def _snapshot(kind: ChildKind, row: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for spec in kind.fields:
-        value = getattr(row, spec.attribute)
-        if spec.type is FieldType.DATETIME:
-            value = history.epoch_ms(value)
-        elif spec.type is FieldType.STAFF:
-            value = history.user_snapshot(getattr(row, spec.name))
-        values[spec.name] = value
+def _snapshot(child: Child) -> dict[str, HistoryValue]:
+    """A child's fields as history keeps them (people as they were, durations in minutes)."""
+    values: dict[str, HistoryValue] = {}
+    for name, value in child.values.items():
+        if isinstance(value, Person):
+            values[name] = person_value(value)
+        elif isinstance(value, dt.timedelta):
+            values[name] = int(value.total_seconds() // 60)
+        else:
+            values[name] = value
     return values
 
 
-async def _refresh_notes_flag(session: AsyncSession, release: View) -> None:
+async def _refresh_notes_flag(session: AsyncSession, release: Release) -> None:
     present = await repository.has_notes(session, release.id)
     await releases_repository.set_notes_present(session, release.id, present)
 
 
 async def add_child(
-    session: AsyncSession, actor: Actor, kind: ChildKind, release_id: int, given: Mapping[str, Any]
-) -> Any:
+    session: AsyncSession,
+    actor: Actor,
+    kind: ChildKind,
+    release_id: int,
+    given: Mapping[str, ChildValue],
+) -> Child:
     """A new task, worklog, note or reminder on the release."""
-    release = await _writable_release(session, actor, release_id)
-    values = await column_values(session, actor, kind, given, creating=True)
-    if kind.name == "worklog":
+    release = await writable_release(session, actor, release_id)
+    values: dict[str, object] = dict(
+        await column_values(session, actor, kind, given, creating=True)
+    )
+    if kind is WORKLOG:
         values.setdefault("owner_id", actor.user_id if actor.is_staff else None)
         start, end = values.get("start_time"), values.get("end_time")
-        if "time_spent_minutes" not in values and start is not None and end is not None:
+        if (
+            "time_spent_minutes" not in values
+            and isinstance(start, dt.datetime)
+            and isinstance(end, dt.datetime)
+        ):
             values["time_spent_minutes"] = max(int((end - start).total_seconds() // 60), 0)
-    model: Any = kind.model
-    row = model(
-        release_id=release.id,
-        created_by_id=actor.user_id,
-        created_time=dt.datetime.now(dt.UTC),
-        **values,
-    )
-    check_times(kind, row)
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)
-    if kind.name == "note":
-        await releases_repository.set_notes_present(session, release.id, True)
-    await history.record_item(
+    check_times(kind, values)
+    child = await repository.insert(
         session,
-        release_id=release.id,
-        actor=actor,
-        operation=f"{kind.name}_add",
-        field=kind.name,
+        kind,
+        {
+            **values,
+            "release_id": release.id,
+            "created_by_id": actor.user_id,
+            "created_time": dt.datetime.now(dt.UTC),
+        },
+    )
+    if kind is NOTE:
+        await releases_repository.set_notes_present(session, release.id, True)
+    await recording.record_item(
+        session,
+        release.id,
+        actor,
+        Operation.ADDED,
+        subject=kind.name,
         previous=None,
-        current={"id": row.id, **_snapshot(kind, row)},
+        current={"id": child.id, **_snapshot(child)},
         description=f"{kind.label} added",
     )
-    return row
+    return child
 
 
 async def list_children(
     session: AsyncSession, actor: Actor, kind: ChildKind, release_id: int, query: Query
-) -> Page:
-    release = await view_release(session, actor, release_id, frozenset())
+) -> Page[Child]:
+    release = await view_release(session, actor, release_id, NOTHING)
     return await repository.page(session, kind, release.id, query)
 
 
 async def get_child(
     session: AsyncSession, actor: Actor, kind: ChildKind, release_id: int, child_id: int
-) -> Any:
-    release = await view_release(session, actor, release_id, frozenset())
-    return await _child(session, kind, release, child_id)
+) -> Child:
+    release = await view_release(session, actor, release_id, NOTHING)
+    return repository.child_view(kind, await _row(session, kind, release, child_id))
 
 
 async def update_child(
@@ -115,51 +121,50 @@ async def update_child(
     kind: ChildKind,
     release_id: int,
     child_id: int,
-    given: Mapping[str, Any],
-) -> Any:
+    given: Mapping[str, ChildValue],
+) -> Child:
     """Change the fields given; the diff goes to the release's history."""
-    release = await _writable_release(session, actor, release_id)
-    row = await _child(session, kind, release, child_id)
-    before = _snapshot(kind, row)
-    for attribute, value in (
+    release = await writable_release(session, actor, release_id)
+    row = await _row(session, kind, release, child_id)
+    before = repository.child_view(kind, row)
+    values: dict[str, object] = dict(
         await column_values(session, actor, kind, given, creating=False)
-    ).items():
-        setattr(row, attribute, value)
-    check_times(kind, row)
+    )
+    check_times(kind, {**{s.attribute: getattr(row, s.attribute) for s in kind.fields}, **values})
     if hasattr(row, "last_updated_time"):
-        row.last_updated_time = dt.datetime.now(dt.UTC)
-    await session.flush()
-    await session.refresh(row)
-    changes = history.diff(before, _snapshot(kind, row))
+        values["last_updated_time"] = dt.datetime.now(dt.UTC)
+    after = await repository.update(session, kind, row, values)
+    old, new = _snapshot(before), _snapshot(after)
+    changes = history.diff(old, new)
     if changes:
-        await history.record(
+        await recording.record(
             session,
-            release_id=release.id,
-            actor=actor,
-            operation=f"{kind.name}_update",
-            description=f"{kind.label} {row.id} updated",
+            release.id,
+            actor,
+            Operation.CHANGED,
+            subject=kind.name,
+            description=f"{kind.label} {after.id} updated",
             changes=changes,
         )
-    return row
+    return after
 
 
 async def delete_child(
     session: AsyncSession, actor: Actor, kind: ChildKind, release_id: int, child_id: int
 ) -> None:
-    release = await _writable_release(session, actor, release_id)
-    row = await _child(session, kind, release, child_id)
-    snapshot = {"id": row.id, **_snapshot(kind, row)}
-    await session.delete(row)
-    await session.flush()
-    if kind.name == "note":
+    release = await writable_release(session, actor, release_id)
+    row = await _row(session, kind, release, child_id)
+    child = repository.child_view(kind, row)
+    await repository.delete(session, row)
+    if kind is NOTE:
         await _refresh_notes_flag(session, release)
-    await history.record_item(
+    await recording.record_item(
         session,
-        release_id=release.id,
-        actor=actor,
-        operation=f"{kind.name}_delete",
-        field=kind.name,
-        previous=snapshot,
+        release.id,
+        actor,
+        Operation.REMOVED,
+        subject=kind.name,
+        previous={"id": child.id, **_snapshot(child)},
         current=None,
         description=f"{kind.label} deleted",
     )
@@ -168,72 +173,60 @@ async def delete_child(
 # --- associations with changes and projects ----------------------------------------------
 
 
-def _ref_id(value: Any, kind: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise WrongType(f"'{kind}.id' must be an id", f"{kind}.id")
-    text = str(value).strip()
-    if not text or len(text) > MAX_REF_LENGTH or not text.replace("-", "").isalnum():
-        raise Invalid(f"'{value}' is not a {kind} id", f"{kind}.id")
-    return text
-
-
 @dataclass(frozen=True)
 class AssociationRef:
+    """A change or project to link, by its id in the system that holds it."""
+
     ref_id: str
     title: str | None = None
 
 
-def association_ref(kind: str, value: Any) -> AssociationRef:
-    """{"id": "…", "title"?: "…"} (or the id alone) naming a change or a project."""
-    if isinstance(value, Mapping):
-        title = value.get("title")
-        if title is not None and not isinstance(title, str):
-            raise WrongType(f"'{kind}.title' must be a string", f"{kind}.title")
-        return AssociationRef(_ref_id(value.get("id"), kind), title)
-    return AssociationRef(_ref_id(value, kind))
+def _check_ref_id(kind: str, ref_id: str) -> None:
+    if not ref_id or len(ref_id) > MAX_REF_LENGTH or not ref_id.replace("-", "").isalnum():
+        raise Invalid(f"'{ref_id}' is not a {kind} id", f"{kind}.id")
 
 
 async def associate(
     session: AsyncSession, actor: Actor, release_id: int, kind: str, refs: list[AssociationRef]
-) -> list[ReleaseAssociation]:
-    """Link the release to changes or projects; linking one twice is a 4008."""
-    release = await _writable_release(session, actor, release_id)
+) -> list[Association]:
+    """Link the release to changes or projects; linking one twice is refused as not unique."""
+    release = await writable_release(session, actor, release_id)
     if not refs:
         raise Invalid(f"name at least one {kind}", kind)
     rows: list[ReleaseAssociation] = []
     for ref in refs:
-        if await repository.association(
+        _check_ref_id(kind, ref.ref_id)
+        if await repository.association_row(
             session, release.id, kind, ref.ref_id
         ) is not None or ref.ref_id in {r.ref_id for r in rows}:
             raise NotUnique(f"{kind} '{ref.ref_id}' is already associated", f"{kind}.id")
-        row = ReleaseAssociation(
-            release_id=release.id,
-            kind=kind,
-            ref_id=ref.ref_id,
-            title=ref.title,
-            created_by_id=actor.user_id,
+        rows.append(
+            ReleaseAssociation(
+                release_id=release.id,
+                kind=kind,
+                ref_id=ref.ref_id,
+                title=ref.title,
+                created_by_id=actor.user_id,
+            )
         )
-        session.add(row)
-        rows.append(row)
-    await session.flush()
-    for row in rows:
-        await session.refresh(row)
-        await history.record_item(
+    associations = await repository.insert_associations(session, rows)
+    for association in associations:
+        await recording.record_item(
             session,
-            release_id=release.id,
-            actor=actor,
-            operation=f"{kind}_associate",
-            field=kind,
+            release.id,
+            actor,
+            Operation.ASSOCIATED,
+            subject=kind,
             previous=None,
-            current={"id": row.ref_id, "title": row.title},
+            current={"id": association.ref_id, "title": association.title},
         )
-    return rows
+    return associations
 
 
-async def _association(
-    session: AsyncSession, release: View, kind: str, ref_id: str
+async def _association_row(
+    session: AsyncSession, release: Release, kind: str, ref_id: str
 ) -> ReleaseAssociation:
-    row = await repository.association(session, release.id, kind, ref_id)
+    row = await repository.association_row(session, release.id, kind, ref_id)
     if row is None:
         raise NotFound(f"{kind} '{ref_id}' is not associated with this release", "id")
     return row
@@ -241,31 +234,32 @@ async def _association(
 
 async def list_associations(
     session: AsyncSession, actor: Actor, release_id: int, kind: str, query: Query
-) -> Page:
-    release = await view_release(session, actor, release_id, frozenset())
+) -> Page[Association]:
+    release = await view_release(session, actor, release_id, NOTHING)
     return await repository.associations(session, release.id, kind, query)
 
 
 async def get_association(
     session: AsyncSession, actor: Actor, release_id: int, kind: str, ref_id: str
-) -> ReleaseAssociation:
-    release = await view_release(session, actor, release_id, frozenset())
-    return await _association(session, release, kind, ref_id)
+) -> Association:
+    release = await view_release(session, actor, release_id, NOTHING)
+    return repository.association_view(await _association_row(session, release, kind, ref_id))
 
 
 async def dissociate(
     session: AsyncSession, actor: Actor, release_id: int, kind: str, ref_id: str
 ) -> None:
-    release = await _writable_release(session, actor, release_id)
-    row = await _association(session, release, kind, ref_id)
-    await session.delete(row)
-    await history.record_item(
+    release = await writable_release(session, actor, release_id)
+    row = await _association_row(session, release, kind, ref_id)
+    title = row.title
+    await repository.delete(session, row)
+    await recording.record_item(
         session,
-        release_id=release.id,
-        actor=actor,
-        operation=f"{kind}_dissociate",
-        field=kind,
-        previous={"id": ref_id, "title": row.title},
+        release.id,
+        actor,
+        Operation.DISSOCIATED,
+        subject=kind,
+        previous={"id": ref_id, "title": title},
         current=None,
     )
 
@@ -273,23 +267,9 @@ async def dissociate(
 # --- summary ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReleaseSummary:
-    release_id: int
-    tasks: int
-    closed_tasks: int
-    worklogs: int
-    approvals: int
-    changes: int
-    projects: int
-    reminders: int
-
-
 async def release_summary(session: AsyncSession, actor: Actor, release_id: int) -> ReleaseSummary:
     """Counts of what hangs off the release, from stored rows."""
-    from releasedesk.core.work.kinds import REMINDER, TASK, WORKLOG
-
-    release = await view_release(session, actor, release_id, frozenset())
+    release = await view_release(session, actor, release_id, NOTHING)
     return ReleaseSummary(
         release_id=release.id,
         tasks=await repository.count(session, TASK, release.id),

@@ -1,52 +1,60 @@
-"""Turn a client's values for a task, worklog, note or reminder into column values."""
+"""Check a task's, worklog's, note's or reminder's values (already typed by the dialect)
+and turn them into column values."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.actors import Actor
+from releasedesk.core.actors import Actor, Role
 from releasedesk.core.errors import Invalid, Mandatory, TimesOutOfOrder, WrongType
+from releasedesk.core.refs import Ref
 from releasedesk.core.releases import roles
 from releasedesk.core.releases.text import plain_line, sanitize_html
-from releasedesk.core.search.query import to_datetime
 from releasedesk.core.work.kinds import ChildField, ChildKind, FieldType
 
-
-def _minutes(value: Any, name: str) -> int:
-    """Minutes from 90, "90", or {"hours": "1", "minutes": "30"}."""
-    if isinstance(value, Mapping):
-        try:
-            hours = int(str(value.get("hours", 0) or 0))
-            minutes = int(str(value.get("minutes", 0) or 0))
-        except ValueError:
-            raise WrongType(f"'{name}' needs hours and minutes as numbers", name) from None
-        total = hours * 60 + minutes
-    elif isinstance(value, int) and not isinstance(value, bool):
-        total = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        total = int(value.strip())
-    else:
-        raise WrongType(f"'{name}' needs minutes or {{hours, minutes}}", name)
-    if total < 0:
-        raise Invalid(f"'{name}' cannot be negative", name)
-    return total
+ChildValue: TypeAlias = str | int | bool | dt.datetime | dt.timedelta | Ref | None
+"""What a dialect hands the core for one field: text, a number, a flag, an aware datetime,
+a duration, or a reference to a user."""
+ColumnValue: TypeAlias = str | int | bool | dt.datetime | None
 
 
-def _choice(spec: ChildField, value: Any) -> str:
-    name = value.get("name") if isinstance(value, Mapping) else value
-    if not isinstance(name, str):
-        raise WrongType(f"'{spec.name}' needs a name", spec.name)
+def _text(spec: ChildField, value: ChildValue) -> str:
+    if not isinstance(value, str):
+        raise WrongType(f"'{spec.name}' must be a string", spec.name)
+    return value
+
+
+def _choice(spec: ChildField, value: ChildValue) -> str:
+    name = _text(spec, value)
     for choice in spec.choices:
         if choice.lower() == name.strip().lower():
             return choice
     raise Invalid(f"'{name}' is not one of {', '.join(spec.choices)}", spec.name)
 
 
-async def column_value(session: AsyncSession, actor: Actor, spec: ChildField, value: Any) -> Any:
+def _minutes(spec: ChildField, value: ChildValue) -> int:
+    if not isinstance(value, dt.timedelta):
+        raise WrongType(f"'{spec.name}' needs a duration", spec.name)
+    if value < dt.timedelta(0):
+        raise Invalid(f"'{spec.name}' cannot be negative", spec.name)
+    return int(value.total_seconds() // 60)
+
+
+def _percent(spec: ChildField, value: ChildValue) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WrongType(f"'{spec.name}' must be a number", spec.name)
+    if not 0 <= value <= 100:
+        raise Invalid(f"'{spec.name}' must be between 0 and 100", spec.name)
+    return value
+
+
+async def column_value(
+    session: AsyncSession, actor: Actor, spec: ChildField, value: ChildValue
+) -> ColumnValue:
     """The stored value of one field; None clears it (a mandatory field cannot be cleared)."""
     name = spec.name
     if value is None:
@@ -54,57 +62,47 @@ async def column_value(session: AsyncSession, actor: Actor, spec: ChildField, va
             raise Invalid(f"'{name}' cannot be empty", name)
         return spec.default
     if spec.type is FieldType.LINE:
-        if not isinstance(value, str):
-            raise WrongType(f"'{name}' must be a string", name)
-        return plain_line(value, name, mandatory=spec.mandatory)
+        return plain_line(_text(spec, value), name, mandatory=spec.mandatory)
     if spec.type is FieldType.HTML:
-        if not isinstance(value, str):
-            raise WrongType(f"'{name}' must be a string", name)
-        cleaned = sanitize_html(value)
+        cleaned = sanitize_html(_text(spec, value))
         if spec.mandatory and not cleaned.strip():
             raise Invalid(f"'{name}' cannot be empty", name)
         return cleaned
     if spec.type is FieldType.DATETIME:
-        return to_datetime(value, name)
+        if not isinstance(value, dt.datetime):
+            raise WrongType(f"'{name}' needs a time", name)
+        return value
     if spec.type is FieldType.BOOL:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        raise WrongType(f"'{name}' must be true or false", name)
+        if not isinstance(value, bool):
+            raise WrongType(f"'{name}' must be true or false", name)
+        return value
     if spec.type is FieldType.PERCENT:
-        number = value if isinstance(value, int) and not isinstance(value, bool) else None
-        if isinstance(value, str) and value.strip().isdigit():
-            number = int(value)
-        if number is None:
-            raise WrongType(f"'{name}' must be a number", name)
-        if not 0 <= number <= 100:
-            raise Invalid(f"'{name}' must be between 0 and 100", name)
-        return number
+        return _percent(spec, value)
     if spec.type is FieldType.STAFF:
-        ref = value if isinstance(value, Mapping) else {"name": value}
-        user = await roles.resolve_user(session, actor, dict(ref), field=name)
-        if user.role == "requester":
+        if not isinstance(value, Ref):
+            raise WrongType(f"'{name}' needs a user", name)
+        user = await roles.resolve_user(session, actor, value, field=name)
+        if user.role == Role.REQUESTER:
             raise Invalid(f"'{user.name}' is a requester; {name} must be a technician", name)
         return user.id
     if spec.type is FieldType.CHOICE:
         return _choice(spec, value)
-    return _minutes(value, name)
+    return _minutes(spec, value)
 
 
 async def column_values(
     session: AsyncSession,
     actor: Actor,
     kind: ChildKind,
-    given: Mapping[str, Any],
+    given: Mapping[str, ChildValue],
     *,
     creating: bool,
-) -> dict[str, Any]:
+) -> dict[str, ColumnValue]:
     """Column values for the fields given; on create, mandatory fields and defaults too."""
     for name in given:
         if kind.field(name) is None:
             raise Invalid(f"'{name}' is not a field of a {kind.name}", name)
-    values: dict[str, Any] = {}
+    values: dict[str, ColumnValue] = {}
     for spec in kind.fields:
         if spec.name in given:
             values[spec.attribute] = await column_value(session, actor, spec, given[spec.name])
@@ -116,9 +114,9 @@ async def column_values(
     return values
 
 
-def check_times(kind: ChildKind, row: Any) -> None:
+def check_times(kind: ChildKind, values: Mapping[str, object]) -> None:
+    """End times may not come before their start times."""
     for start_name, end_name in kind.ordered_times:
-        start: dt.datetime | None = getattr(row, start_name)
-        end: dt.datetime | None = getattr(row, end_name)
-        if start is not None and end is not None and end < start:
+        start, end = values.get(start_name), values.get(end_name)
+        if isinstance(start, dt.datetime) and isinstance(end, dt.datetime) and end < start:
             raise TimesOutOfOrder(f"'{end_name}' is before '{start_name}'", end_name)

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.errors import Invalid, NotUnique, WrongType
-from releasedesk.core.lookups.service import reference_id
+from releasedesk.core.errors import Invalid, NotUnique
+from releasedesk.core.refs import Ref
+from releasedesk.core.releases.rows import stage_of
+from releasedesk.core.releases.views import Stage
 from releasedesk.core.workflow import repository
 from releasedesk.db.models import ReleaseStage, ReleaseStatus, ReleaseTemplate
 
 
-def _name(ref: Mapping[str, Any], field: str) -> str:
-    name = ref.get("name")
-    if name is None:
-        raise Invalid(f"'{field}' needs an id or a name", field)
-    if not isinstance(name, str):
-        raise WrongType(f"'{field}' name must be a string", field)
-    return name
-
-
 async def resolve_template(
-    session: AsyncSession, portal_id: int, ref: Mapping[str, Any] | None
+    session: AsyncSession, portal_id: int, ref: Ref | None
 ) -> ReleaseTemplate:
     """The named template, or the portal's default one when none is given."""
     if ref is None:
@@ -31,13 +21,12 @@ async def resolve_template(
         if template is None:
             raise Invalid("this portal has no default release template", "template")
         return template
-    template_id = reference_id(ref.get("id"), "template")
-    if template_id is not None:
-        found = await repository.get_template(session, portal_id, template_id)
+    if ref.id is not None:
+        found = await repository.get_template(session, portal_id, ref.id)
         if found is None:
-            raise Invalid(f"No template with id '{template_id}'", "template")
+            raise Invalid(f"No template with id '{ref.id}'", "template")
         return found
-    name = _name(ref, "template")
+    name = ref.name_or_fail("template")
     rows = await repository.find_templates(session, portal_id, name)
     if not rows:
         raise Invalid(f"No template named '{name}'", "template")
@@ -46,37 +35,31 @@ async def resolve_template(
     return rows[0]
 
 
-async def resolve_stage(
-    session: AsyncSession, portal_id: int, ref: Mapping[str, Any]
-) -> ReleaseStage:
+async def resolve_stage(session: AsyncSession, portal_id: int, ref: Ref) -> ReleaseStage:
     """A stage by id, display name or internal name (any case)."""
-    stage_id = reference_id(ref.get("id"), "stage")
-    if stage_id is not None:
-        stage = await repository.get_stage(session, portal_id, stage_id)
+    if ref.id is not None:
+        stage = await repository.get_stage(session, portal_id, ref.id)
     else:
-        stage = await repository.find_stage(session, portal_id, _name(ref, "stage"))
+        stage = await repository.find_stage(session, portal_id, ref.name_or_fail("stage"))
     if stage is None:
-        raise Invalid(f"No stage '{ref.get('id') or ref.get('name')}'", "stage")
+        raise Invalid(f"No stage '{ref.describe()}'", "stage")
     return stage
 
 
 async def resolve_status(
-    session: AsyncSession, portal_id: int, stage: ReleaseStage, ref: Mapping[str, Any]
+    session: AsyncSession, portal_id: int, stage: ReleaseStage | Stage, ref: Ref
 ) -> ReleaseStatus:
     """A status of `stage`; a status of another stage is refused."""
-    status_id = reference_id(ref.get("id"), "status")
-    if status_id is not None:
-        status = await repository.get_status(session, portal_id, status_id)
+    if ref.id is not None:
+        status = await repository.get_status(session, portal_id, ref.id)
         if status is not None and status.stage_id != stage.id:
             raise Invalid(
                 f"Status '{status.name}' does not belong to stage '{stage.name}'", "status"
             )
     else:
-        status = await repository.find_status(session, stage.id, _name(ref, "status"))
+        status = await repository.find_status(session, stage.id, ref.name_or_fail("status"))
     if status is None:
-        raise Invalid(
-            f"No status '{ref.get('id') or ref.get('name')}' in stage '{stage.name}'", "status"
-        )
+        raise Invalid(f"No status '{ref.describe()}' in stage '{stage.name}'", "status")
     return status
 
 
@@ -87,7 +70,7 @@ async def first_stage(session: AsyncSession, portal_id: int) -> ReleaseStage:
     return stages[0]
 
 
-async def default_status(session: AsyncSession, stage: ReleaseStage) -> ReleaseStatus:
+async def default_status(session: AsyncSession, stage: ReleaseStage | Stage) -> ReleaseStatus:
     """The status a release takes on entering `stage`: its first one (Requested, In Progress…)."""
     statuses = await repository.statuses_of(session, stage.id)
     if not statuses:
@@ -95,5 +78,6 @@ async def default_status(session: AsyncSession, stage: ReleaseStage) -> ReleaseS
     return statuses[0]
 
 
-async def list_stages(session: AsyncSession, portal_id: int) -> Sequence[ReleaseStage]:
-    return await repository.stages(session, portal_id)
+async def list_stages(session: AsyncSession, portal_id: int) -> list[Stage]:
+    """The portal's stages in workflow order, as views."""
+    return [stage_of(row) for row in await repository.stages(session, portal_id)]

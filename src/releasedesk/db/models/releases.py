@@ -198,6 +198,8 @@ class ReleaseHistory(IdMixin, Base):
 
     release_id: Mapped[int] = mapped_column(BigId, ForeignKey("releases.id", ondelete="CASCADE"))
     operation: Mapped[str] = mapped_column(String(60))
+    # What the operation was about when it is not the release itself (task, note, change…).
+    subject: Mapped[str | None] = mapped_column(String(30))
     actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     description: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,66 @@
+"""Loading a release to read or to change it, with the permission checks every caller needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.actors import Actor, can_view_release, require_edit_release
+from releasedesk.core.errors import Forbidden, Invalid, NotFound
+from releasedesk.core.releases import read_repository, repository
+from releasedesk.core.releases.read_repository import EVERYTHING, NOTHING, Part
+from releasedesk.core.releases.views import Release
+from releasedesk.db.models import Release as ReleaseRow
+
+
+def _not_found(release_id: int) -> NotFound:
+    return NotFound(f"No release with id '{release_id}'", "id")
+
+
+async def view_release(
+    session: AsyncSession,
+    actor: Actor,
+    release_id: int,
+    parts: frozenset[Part] = EVERYTHING,
+) -> Release:
+    """A release as responses show it, if the caller may see it; reads that only need the
+    permission check ask for no parts (the roles are always loaded: permissions need them)."""
+    release = await read_repository.load_one(session, release_id, parts | {Part.ROLES})
+    if release is None or release.portal_id != actor.portal_id:
+        raise _not_found(release_id)
+    if not can_view_release(actor, release.access()):
+        raise Forbidden("You are not allowed to view this release")
+    return release
+
+
+async def _locked_view(
+    session: AsyncSession, actor: Actor, release_id: int, parts: frozenset[Part]
+) -> Release:
+    """Lock first, then read: what the caller checks is what it changes."""
+    if not await repository.lock_release(session, actor.portal_id, release_id):
+        raise _not_found(release_id)
+    release = await view_release(session, actor, release_id, parts)
+    require_edit_release(actor, release.access())
+    return release
+
+
+async def changeable_release(
+    session: AsyncSession, actor: Actor, release_id: int, collections: Iterable[Part] = ()
+) -> tuple[ReleaseRow, Release]:
+    """The release to change (the ORM row, `collections` loaded) and how it stands now,
+    locked and after checking the caller may edit it."""
+    current = await _locked_view(session, actor, release_id, EVERYTHING)
+    entity = await repository.get_for_update(session, actor.portal_id, release_id, collections)
+    if entity is None:
+        raise _not_found(release_id)
+    return entity, current
+
+
+async def writable_release(session: AsyncSession, actor: Actor, release_id: int) -> Release:
+    """A release whose tasks, notes, approvals, … the caller is about to change: locked (so
+    concurrent child writes of one release queue), editable, and not in the trash."""
+    release = await _locked_view(session, actor, release_id, NOTHING)
+    if release.in_trash:
+        raise Invalid("A release in the trash cannot be changed; restore it first", "id")
+    return release
