@@ -14,7 +14,7 @@ from releasedesk.core.users import service as users
 from releasedesk.settings import DEFAULT_PORTAL, Settings
 
 app = typer.Typer(
-    help="releasedesk: self-hosted release management (SDP, UCR, FlexDeploy APIs).",
+    help="releasedesk: self-hosted release management (the ServiceDesk Plus v3 release API).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -41,7 +41,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the APIs and the web UI."""
+    """Serve the ServiceDesk Plus v3 release API (at /api/v3 and /app/PORTAL/api/v3)."""
     import uvicorn
 
     uvicorn.run(
@@ -95,9 +95,7 @@ def user_add(
     name: str,
     role: Annotated[str, typer.Option(help="admin, technician or requester")],
     email: Annotated[str | None, typer.Option(help="Email address.")] = None,
-    password: Annotated[
-        str | None, typer.Option(help="Password for HTTP Basic and the UI.")
-    ] = None,
+    password: Annotated[str | None, typer.Option(help="Password for HTTP Basic.")] = None,
     phone: Annotated[str | None, typer.Option()] = None,
     mobile: Annotated[str | None, typer.Option()] = None,
     department: Annotated[str | None, typer.Option()] = None,
