@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from sqlalchemy.exc import IntegrityError
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -200,3 +201,18 @@ def test_list_shows_each_user_and_whether_a_password_is_set(
 def test_list_of_an_unknown_portal(cli_env: dict[str, str]) -> None:
     result = invoke(cli_env, "user", "list", "--portal", "nope")
     assert result.exit_code == 1 and "portal 'nope' does not exist" in result.stderr
+
+
+def test_a_constraint_the_check_missed_is_a_clear_error(
+    cli_env: dict[str, str], portal: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concurrent add can pass the check and meet the database's unique constraint."""
+
+    async def add_user(*_args: object, **_kwargs: object) -> None:
+        raise IntegrityError("INSERT INTO users", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(users, "add_user", add_user)
+    result = add(cli_env, portal, "Dana Tech")
+    assert result.exit_code == 1
+    assert "the database refused the change: UNIQUE constraint failed" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
