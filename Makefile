@@ -39,6 +39,12 @@ serve: install
 	echo "releasedesk is starting on http://127.0.0.1:$(PORT) — try:"; \
 	echo ""; \
 	echo "  curl -s -H 'authtoken: $$key' http://127.0.0.1:$(PORT)/api/v3/releases"; \
+	echo ""; \
+	echo "To sign in as the administrator, give it a password (asked for twice)"; \
+	echo "and use HTTP Basic administrator:PASSWORD:"; \
+	echo ""; \
+	echo "  $(BIN)/releasedesk user set-password administrator"; \
+	echo "  curl -s -u administrator:PASSWORD http://127.0.0.1:$(PORT)/api/v3/releases"; \
 	echo ""
 	$(BIN)/releasedesk serve --port $(PORT)
 

@@ -1,4 +1,4 @@
-"""create_app(settings): the dialects as sub-apps over one database, and the web UI."""
+"""create_app(settings): the server, each API dialect a sub-app over one database (today SDP v3)."""
 
 from __future__ import annotations
 

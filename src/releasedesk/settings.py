@@ -33,9 +33,6 @@ def _secret_key(var_dir: Path) -> str:
 class Settings:
     database_url: str
     var_dir: Path
-    smtp_url: str | None = None
-    mail_from: str = "releasedesk@localhost"
-    base_url: str = "http://127.0.0.1:8080"
     secret_key: str = field(default="", repr=False)
 
     @classmethod
@@ -47,8 +44,5 @@ class Settings:
         return cls(
             database_url=url,
             var_dir=var_dir,
-            smtp_url=os.environ.get("RELEASEDESK_SMTP_URL") or None,
-            mail_from=os.environ.get("RELEASEDESK_MAIL_FROM", "releasedesk@localhost"),
-            base_url=os.environ.get("RELEASEDESK_BASE_URL", "http://127.0.0.1:8080"),
             secret_key=_secret_key(var_dir),
         )

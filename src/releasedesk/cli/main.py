@@ -14,7 +14,7 @@ from releasedesk.core.users import service as users
 from releasedesk.settings import DEFAULT_PORTAL, Settings
 
 app = typer.Typer(
-    help="releasedesk: self-hosted release management (SDP, UCR, FlexDeploy APIs).",
+    help="releasedesk: self-hosted release management (the ServiceDesk Plus v3 release API).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -41,7 +41,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the APIs and the web UI."""
+    """Serve the ServiceDesk Plus v3 release API (at /api/v3 and /app/PORTAL/api/v3)."""
     import uvicorn
 
     uvicorn.run(
@@ -96,7 +96,8 @@ def user_add(
     role: Annotated[str, typer.Option(help="admin, technician or requester")],
     email: Annotated[str | None, typer.Option(help="Email address.")] = None,
     password: Annotated[
-        str | None, typer.Option(help="Password for HTTP Basic and the UI.")
+        str | None,
+        typer.Option(help="Password for HTTP Basic (or later: releasedesk user set-password)."),
     ] = None,
     phone: Annotated[str | None, typer.Option()] = None,
     mobile: Annotated[str | None, typer.Option()] = None,
@@ -104,7 +105,7 @@ def user_add(
     vip: Annotated[bool, typer.Option("--vip", help="A VIP user.")] = False,
     portal: PortalOption = DEFAULT_PORTAL,
 ) -> None:
-    """Add a user to a portal."""
+    """Add a user to a portal; its name and email must be new to the portal (any case)."""
 
     async def action(session: AsyncSession) -> int:
         found = await portals.get_portal(session, portal)
@@ -123,6 +124,61 @@ def user_add(
         return user.id
 
     typer.echo(f"user '{name}' added with id {run_in_transaction(action)}")
+
+
+@user_app.command("set-password")
+def user_set_password(
+    name: Annotated[str, typer.Argument(help="The user (name or email), e.g. administrator.")],
+    password: Annotated[
+        str | None,
+        typer.Option(help="The new password; asked for twice, hidden, when not given."),
+    ] = None,
+    portal: PortalOption = DEFAULT_PORTAL,
+) -> None:
+    """Set a user's password (stored as an argon2 hash), for HTTP Basic sign-in."""
+
+    async def check(session: AsyncSession) -> str:
+        found = await portals.get_portal(session, portal)
+        return (await users.find_user(session, found.id, name)).name
+
+    if password is None:
+        # Say the user is unknown before asking for a password, not after.
+        run_in_transaction(check, writes=False)
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    new_password: str = password
+
+    async def action(session: AsyncSession) -> str:
+        found = await portals.get_portal(session, portal)
+        return (await users.set_password(session, found.id, name, new_password)).name
+
+    typer.echo(f"password set for '{run_in_transaction(action)}' on portal '{portal}'")
+
+
+@user_app.command("list")
+def user_list(portal: PortalOption = DEFAULT_PORTAL) -> None:
+    """List a portal's users: id, name, email, role, active, and whether a password is set."""
+
+    async def action(session: AsyncSession) -> list[tuple[str, ...]]:
+        found = await portals.get_portal(session, portal)
+        return [  # never the hash: only whether there is one
+            (
+                str(user.id),
+                user.name,
+                user.email_id or "-",
+                user.role,
+                "yes" if user.is_active else "no",
+                "yes" if user.password_hash else "no",
+            )
+            for user in await users.list_users(session, found.id)
+        ]
+
+    header = ("id", "name", "email", "role", "active", "password")
+    rows = [header, *run_in_transaction(action, writes=False)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        typer.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 @token_app.command("create")

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import typer
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.errors import ReleaseDeskError
@@ -16,13 +17,16 @@ from releasedesk.settings import Settings
 T = TypeVar("T")
 
 
-def run_in_transaction(action: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Commit what `action` did, or roll back and exit 1 with the error's message."""
+def run_in_transaction(action: Callable[[AsyncSession], Awaitable[T]], *, writes: bool = True) -> T:
+    """Commit what `action` did, or roll back and exit 1 with the error's message.
+
+    `writes=False` runs a read without taking SQLite's write lock.
+    """
 
     async def main() -> T:
         database = Database(Settings.from_env().database_url)
         try:
-            async with database.unit_of_work() as session:
+            async with database.unit_of_work(writes=writes) as session:
                 return await action(session)
         finally:
             await database.dispose()
@@ -32,4 +36,10 @@ def run_in_transaction(action: Callable[[AsyncSession], Awaitable[T]]) -> T:
     except ReleaseDeskError as exc:
         field = f" ({exc.field})" if exc.field else ""
         typer.echo(f"error{field}: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    except IntegrityError as exc:
+        # A unique constraint caught what the service's check could not see (a concurrent
+        # writer got there first): say so rather than print a traceback.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        typer.echo(f"error: the database refused the change: {reason}", err=True)
         raise typer.Exit(1) from None

@@ -36,6 +36,13 @@ async def find_by_email(session: AsyncSession, portal_id: int, email: str) -> Se
     return result.scalars().all()
 
 
+async def list_in_portal(session: AsyncSession, portal_id: int) -> Sequence[User]:
+    result = await session.execute(
+        select(User).where(User.portal_id == portal_id).order_by(User.id)
+    )
+    return result.scalars().all()
+
+
 async def insert(session: AsyncSession, user: User) -> User:
     session.add(user)
     await session.flush()

@@ -1,8 +1,10 @@
-"""Users and keys: add users, issue keys, and turn a key or a password into an Actor."""
+"""Users and keys: add and list users, set passwords, issue keys, and turn a key or a password
+into an Actor."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,10 +42,16 @@ async def add_user(
     department: str | None = None,
     is_vipuser: bool = False,
 ) -> User:
-    """A new user of the portal; the password, if any, is stored as an argon2 hash."""
+    """A new user of the portal; the password, if any, is stored as an argon2 hash.
+
+    Names and emails are unique in the portal, ignoring case: logins and `find_user` look
+    users up by either, so a second one would make both ambiguous.
+    """
     name = name.strip()
     if not name:
         raise Mandatory("name")
+    if same_name := await repository.find_by_name(session, portal_id, name):
+        raise NotUnique(f"a user named '{same_name[0].name}' already exists in this portal", "name")
     try:
         role_value = Role(role.lower())
     except ValueError:
@@ -52,7 +60,11 @@ async def add_user(
         if not EMAIL.match(email_id):
             raise Invalid(f"'{email_id}' is not an email address", "email_id")
         if await repository.find_by_email(session, portal_id, email_id):
-            raise NotUnique(f"a user with email '{email_id}' already exists", "email_id")
+            raise NotUnique(
+                f"a user with email '{email_id}' already exists in this portal", "email_id"
+            )
+    if password is not None:
+        _check_password(password)
     department_id = None
     if department:
         department_id = (
@@ -72,6 +84,26 @@ async def add_user(
         password_hash=hash_password(password) if password else None,
     )
     return await repository.insert(session, user)
+
+
+def _check_password(password: str) -> None:
+    if not password:
+        raise Mandatory("password", "the password must not be empty")
+
+
+async def set_password(session: AsyncSession, portal_id: int, login: str, password: str) -> User:
+    """Replace the password of the user called `login` (name or email) with `password`,
+    stored as an argon2 hash; the default users have none until one is set."""
+    _check_password(password)
+    user = await find_user(session, portal_id, login)
+    user.password_hash = hash_password(password)
+    await session.flush()
+    return user
+
+
+async def list_users(session: AsyncSession, portal_id: int) -> Sequence[User]:
+    """Every user of the portal, in the order they were added."""
+    return await repository.list_in_portal(session, portal_id)
 
 
 async def find_user(session: AsyncSession, portal_id: int, name: str) -> User:
