@@ -1,3 +1,3 @@
-"""releasedesk: one release store behind the SDP, UrbanCode Release and FlexDeploy APIs."""
+"""releasedesk: a self-hosted release store, served through the ServiceDesk Plus v3 API."""
 
 __version__ = "0.1.0"

@@ -1,1 +1,1 @@
-"""The domain: every rule about releases. Imports nothing from api/, web/ or cli/."""
+"""The domain: every rule about releases, in neutral types. Imports nothing from api/ or cli/."""

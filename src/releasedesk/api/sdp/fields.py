@@ -1,7 +1,7 @@
 """SDP's release keys mapped onto the core's field registry, in one place.
 
 SDP calls every registry field by the registry's own name; it does not show `uuid` and
-`version` (UrbanCode's), and it shows a few keys the registry does not hold as fields:
+`version`, and it shows a few keys the registry does not hold as fields:
 the workflow (the template's), the holders of the prominent roles, and collections this
 server does not keep (assets, configuration items, attachments) as empty lists.
 """

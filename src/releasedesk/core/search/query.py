@@ -1,9 +1,9 @@
 """The only search implementation: a filter tree, sorts and a page, compiled to SQL.
 
-Dialects build a `Query` from their own syntax (SDP list_info, UCR filters, FlexDeploy query
-parameters, web filters); an area's repository supplies the `SearchField`s it can be searched
-on; `compile_filter` and `compile_sorts` turn both into SQLAlchemy clauses that run in the
-database. No rows are ever filtered in Python.
+A dialect builds a `Query` from its own syntax (SDP's list_info) with values already in the
+field's neutral type (text, int, bool, aware datetime, `Ref`); an area supplies the
+`SearchField`s it can be searched on; `compile_query` turns both into SQLAlchemy clauses that
+the area's repository runs in the database. No rows are ever filtered in Python.
 """
 
 from __future__ import annotations

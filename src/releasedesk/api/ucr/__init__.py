@@ -1,0 +1,1 @@
+"""The UrbanCode Release dialect (not built yet: the package holds the place the import contracts check)."""

@@ -1,0 +1,101 @@
+"""The release field registry is the one list of a release's fields: every place that has
+its own list must agree with it, so adding a field in one place and not the others fails."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+from releasedesk.api.sdp import fields as sdp_fields
+from releasedesk.api.sdp.translate import BUILDERS
+from releasedesk.core.releases import fields, history, read_repository
+from releasedesk.core.releases.fields import FieldKind
+from releasedesk.core.releases.schemas import CHANGE_FIELDS
+from releasedesk.core.releases.search_fields import SEARCHABLE, SORTABLE
+from releasedesk.core.releases.views import Release, Stage, Status, Template, Workflow
+from releasedesk.db.models import Release as ReleaseRow
+
+NAMES = {f.name for f in fields.FIELDS}
+
+
+def test_the_change_schema_carries_exactly_the_writable_fields() -> None:
+    writable = {f.name for f in fields.FIELDS if f.writable}
+    assert CHANGE_FIELDS - {"comment"} == writable
+
+
+def test_the_read_model_shows_every_field() -> None:
+    view_fields = {f.name for f in dataclasses.fields(Release)}
+    on_the_view = {f.name for f in fields.FIELDS if f.kind is not FieldKind.DESCRIPTIVE}
+    assert on_the_view <= view_fields
+    # What the view has beyond the registry: the portal, and the descriptive texts' records.
+    assert view_fields - on_the_view == {"portal_id", "descriptive_fields"}
+
+
+def test_every_stored_field_has_its_column_and_the_read_model_loads_it() -> None:
+    columns = set(ReleaseRow.__table__.c.keys())
+    for field in fields.FIELDS:
+        if field.kind in (FieldKind.SERVICES, FieldKind.ROLES, FieldKind.DESCRIPTIVE):
+            continue
+        assert field.column in columns, field.name
+    assert {f.name for f in fields.SCALARS} <= set(read_repository._ROW_COLUMNS)
+
+
+def test_search_and_sort_follow_the_registry() -> None:
+    for field in fields.FIELDS:
+        assert (field.name in SEARCHABLE) is field.searchable, field.name
+        assert (field.name in SORTABLE) is field.sortable, field.name
+    # Beyond the registry's names, search knows only subfields (priority.name) and role holders.
+    extra = set(SEARCHABLE) - NAMES
+    assert all("." in name or name.startswith("release_") for name in extra), extra
+
+
+def _release() -> Release:
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    stage = Stage(1, "Submission", "submission", 1, None)
+    return Release(
+        id=1,
+        portal_id=1,
+        uuid=uuid.uuid4(),
+        version=1,
+        title="t",
+        description=None,
+        short_description=None,
+        emergency=False,
+        notes_present=False,
+        scheduled_start_time=None,
+        scheduled_end_time=None,
+        next_review_on=None,
+        created_time=now,
+        last_updated_time=None,
+        completed_time=None,
+        deleted_time=None,
+        template=Template(1, "General", Workflow(1, "General", "General", True)),
+        stage=stage,
+        status=Status(1, "Requested", "requested", "In Progress", 1),
+        priority=None,
+        impact=None,
+        urgency=None,
+        risk=None,
+        release_type=None,
+        category=None,
+        subcategory=None,
+        item=None,
+        site=None,
+        group=None,
+        closure_code=None,
+        created_by=None,
+    )
+
+
+def test_history_records_exactly_the_fields_marked_for_it() -> None:
+    assert set(history.snapshot(_release())) == {f.name for f in fields.FIELDS if f.in_history}
+
+
+def test_sdp_shows_every_field_but_those_it_does_not_have() -> None:
+    shown = set(BUILDERS) | set(fields.DESCRIPTIVE_KINDS)
+    assert NAMES - sdp_fields.NOT_SHOWN <= shown
+    assert shown - NAMES == sdp_fields.DERIVED | sdp_fields.ALWAYS_EMPTY
+    assert set(fields.LISTED) <= shown
+    # Every field SDP's history can show has a display name.
+    assert {f.name for f in fields.FIELDS if f.in_history} <= set(sdp_fields.DISPLAY_NAMES)
