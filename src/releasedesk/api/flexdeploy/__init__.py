@@ -1,1 +1,1 @@
-"""The FlexDeploy dialect (not built yet: the package holds the place the import contracts check)."""
+"""The FlexDeploy dialect: not built yet; the package holds its place in the import contracts."""

@@ -1,1 +1,1 @@
-"""The UrbanCode Release dialect (not built yet: the package holds the place the import contracts check)."""
+"""The UrbanCode Release dialect: not built yet; the package holds its place in the contracts."""

@@ -286,7 +286,7 @@ async def load_one(
 
 
 async def id_of_uuid(session: AsyncSession, portal_id: int, release_uuid: uuid.UUID) -> int | None:
-    """The numeric id of the release with this UUID in the portal (for dialects that name releases by UUID)."""
+    """The numeric id of the release with this UUID in the portal (dialects may name it so)."""
     result = await session.execute(
         select(ReleaseRow.id).where(
             ReleaseRow.portal_id == portal_id, ReleaseRow.uuid == release_uuid
