@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,7 +65,7 @@ history = sa.table(
 )
 
 
-def _rows(connection: sa.Connection) -> Iterator[list[sa.Row[Any]]]:
+def _rows(connection: sa.Connection) -> Iterator[Sequence[Any]]:
     last = 0
     while True:
         rows = connection.execute(
@@ -76,7 +76,7 @@ def _rows(connection: sa.Connection) -> Iterator[list[sa.Row[Any]]]:
         ).all()
         if not rows:
             return
-        yield list(rows)
+        yield rows
         last = rows[-1].id
 
 
@@ -166,7 +166,7 @@ def _sdp_diff(diff: list[dict[str, Any]], operation: str) -> list[dict[str, Any]
     ]
 
 
-def _rewrite(convert: Callable[[sa.Row[Any]], dict[str, Any]]) -> None:
+def _rewrite(convert: Callable[[Any], dict[str, Any]]) -> None:
     connection = op.get_bind()
     for rows in _rows(connection):
         for row in rows:
@@ -179,7 +179,7 @@ def upgrade() -> None:
     with op.batch_alter_table("release_history") as batch:
         batch.add_column(sa.Column("subject", sa.String(30), nullable=True))
 
-    def neutral(row: sa.Row[Any]) -> dict[str, Any]:
+    def neutral(row: Any) -> dict[str, Any]:
         operation, subject = _neutral_operation(row.operation)
         return {
             "operation": operation,
@@ -194,7 +194,7 @@ def downgrade() -> None:
     sdp_names = {v: k for k, v in RELEASE_OPERATIONS.items()}
     sdp_verbs = {v: k for k, v in ITEM_VERBS.items()}
 
-    def sdp(row: sa.Row[Any]) -> dict[str, Any]:
+    def sdp(row: Any) -> dict[str, Any]:
         if row.subject and row.operation in sdp_verbs:
             name = f"{row.subject}_{sdp_verbs[row.operation]}"
         else:
