@@ -118,8 +118,7 @@ def _history(url: str, release_id: int, with_subject: bool) -> list[tuple[Any, .
     subject = "subject" if with_subject else "NULL"
     rows = _run(
         url,
-        f"SELECT operation, {subject}, diff FROM release_history"
-        " WHERE release_id = :r ORDER BY id",
+        f"SELECT operation, {subject}, diff FROM release_history WHERE release_id = :r ORDER BY id",
         {"r": release_id},
     )
     return [(r[0], r[1], r[2] if isinstance(r[2], list) else json.loads(r[2])) for r in rows]

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
-from releasedesk.core.errors import Forbidden, Invalid, Mandatory, TimesOutOfOrder, WrongType
+from releasedesk.core.errors import (
+    Forbidden,
+    Invalid,
+    Mandatory,
+    NotFound,
+    TimesOutOfOrder,
+    WrongType,
+)
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import fields, history, read_repository, recording, repository
@@ -49,6 +57,16 @@ def require_workflow_rights(actor: Actor, changes: ReleaseChanges) -> None:
 
 async def get_release(session: AsyncSession, actor: Actor, release_id: int) -> Release:
     """One release, if the caller may see it."""
+    return await view_release(session, actor, release_id)
+
+
+async def get_release_by_uuid(
+    session: AsyncSession, actor: Actor, release_uuid: uuid.UUID
+) -> Release:
+    """One release named by its UUID (the same release every dialect sees by its id)."""
+    release_id = await read_repository.id_of_uuid(session, actor.portal_id, release_uuid)
+    if release_id is None:
+        raise NotFound(f"No release with id '{release_uuid}'", "id")
     return await view_release(session, actor, release_id)
 
 
