@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from releasedesk.api.sdp.fields import READ_ONLY_KEYS, RELEASE_KEYS, ROLE_KEYS
+from releasedesk.api.sdp.fields import DISPLAY_NAMES, READ_ONLY_KEYS, RELEASE_KEYS, ROLE_KEYS
 from releasedesk.api.sdp.wire import ReleaseIn, RoleIn
 from releasedesk.api.wire_values import (
     boolean,
@@ -36,14 +36,6 @@ from releasedesk.core.workflow.names import RoleName
 
 DISPLAY_FORMAT = "%b %d, %Y %I:%M %p"
 PROFILE_PIC = {"content-url": "/images/default-profile-pic2.svg"}
-_DESCRIPTIVE_NAMES = {
-    "roll_out_plan": "Rollout Plan",
-    "back_out_plan": "Backout Plan",
-    "checklist": "CheckList",
-    "impact_details": "Impact Details",
-    "review_details": "Review Details",
-    "close_details": "Close Details",
-}
 
 # --- SDP -> core -------------------------------------------------------------------------
 
@@ -221,7 +213,7 @@ def _descriptive_json(release: Release, row: DescriptiveField) -> dict[str, Any]
         "attachments": [],
         "stage": stage_json(row.stage) if row.stage is not None else None,
         "release": {"id": str(release.id)},
-        "name": _DESCRIPTIVE_NAMES[row.kind],
+        "name": DISPLAY_NAMES[row.kind],
         "updated_by": user_json(row.updated_by),
         "description": row.description,
         "id": str(row.id),
