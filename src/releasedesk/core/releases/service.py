@@ -78,6 +78,7 @@ async def changeable_release(
 ) -> tuple[Release, View]:
     """The release to change (ORM row, `collections` loaded) and how it stands now (view),
     after checking the caller may edit it."""
+    await repository.lock_release(session, actor.portal_id, release_id)  # before any read
     view = await view_release(session, actor, release_id)
     require_edit_release(actor, access_of(view))
     entity = await repository.get_for_update(session, actor.portal_id, release_id, collections)

@@ -27,6 +27,7 @@ MAX_REF_LENGTH = 64
 
 
 async def _writable_release(session: AsyncSession, actor: Actor, release_id: int) -> View:
+    await releases_repository.lock_release(session, actor.portal_id, release_id)  # first
     release = await view_release(session, actor, release_id, frozenset())
     require_edit_release(actor, access_of(release))
     if release.deleted_time is not None:
