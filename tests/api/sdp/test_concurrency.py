@@ -19,11 +19,11 @@ from sqlalchemy import Index, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-from releasedesk.core.errors import Invalid, NotUnique
+from releasedesk.core.errors import Conflict, Invalid, NotUnique
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.users import service as users
 from releasedesk.db.base import Base
-from releasedesk.db.integrity import unique_rules
+from releasedesk.db.integrity import domain_error, unique_rules
 from releasedesk.db.models import (
     Priority,
     Release,
@@ -305,3 +305,20 @@ def test_every_unique_index_says_which_field_it_guards() -> None:
     assert indexes
     assert all(isinstance(i, Index) and {"field", "says"} <= set(i.info) for i in indexes)
     assert {i.name for i in indexes} <= set(unique_rules().by_name)
+
+
+class _PostgresError(Exception):
+    """What asyncpg's errors carry that the translation reads."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+def test_deadlocks_are_conflicts_and_our_own_bugs_stay_errors() -> None:
+    """Several-ids requests lock releases in the order given, so two of them can deadlock
+    on PostgreSQL; the victim answers a conflict to retry, not a 500."""
+    assert isinstance(domain_error(_PostgresError("40P01")), Conflict)
+    assert isinstance(domain_error(_PostgresError("40001")), Conflict)
+    assert domain_error(_PostgresError("23502")) is None  # NOT NULL: a bug of ours
+    assert domain_error(ValueError("not from a driver")) is None
