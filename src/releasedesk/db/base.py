@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    TextClause,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -41,6 +51,14 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def unique_index(
+    name: str, *expressions: str | ColumnElement[Any] | TextClause, field: str, says: str
+) -> Index:
+    """A unique index, with the field a client gave wrongly when it is violated and what
+    to tell them (db/integrity.py turns the violation into NotUnique(says, field))."""
+    return Index(name, *expressions, unique=True, info={"field": field, "says": says})
 
 
 class Base(DeclarativeBase):

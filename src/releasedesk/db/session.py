@@ -7,15 +7,20 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from releasedesk.db import integrity
 from releasedesk.db.engine import IMMEDIATE, READ_ONLY, create_engine, is_sqlite
 
 
 class Database:
-    """Owns the engine; hands out sessions that commit once or roll back on any error."""
+    """Owns the engine; hands out sessions that commit once or roll back on any error.
+
+    Constraint violations a client can cause surface as core errors (db/integrity.py).
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
+        integrity.install(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.is_sqlite = is_sqlite(url)
 

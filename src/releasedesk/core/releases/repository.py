@@ -47,28 +47,37 @@ COLLECTIONS = {
 
 
 async def lock_release(session: AsyncSession, portal_id: int, release_id: int) -> bool:
-    """Take the release's row lock for the rest of the transaction (SELECT … FOR UPDATE on
-    PostgreSQL; SQLite writers already hold the database's write lock); False if no such
-    release. Writers take it before reading what they check, so concurrent changes of one
-    release run one after another and each sees the one before."""
-    result = await session.execute(
+    """Take the release's row lock for the rest of the transaction; whether it exists.
+
+    Every write that reads a release (or a child of it) and then writes calls this first,
+    so concurrent writers of one release queue here and each reads what the previous one
+    committed. PostgreSQL: `SELECT … FOR UPDATE` (READ COMMITTED, so statements after it
+    see the latest commit). SQLite renders no FOR UPDATE: writers there already hold the
+    database's write lock from `BEGIN IMMEDIATE`.
+    """
+    statement = (
         select(ReleaseRow.id)
         .where(ReleaseRow.portal_id == portal_id, ReleaseRow.id == release_id)
         .with_for_update()
     )
-    return result.scalar_one_or_none() is not None
+    return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
 async def get_for_update(
     session: AsyncSession, portal_id: int, release_id: int, collections: Iterable[Part] = ()
 ) -> ReleaseRow | None:
-    """The release row to change, with only the collections the change will touch loaded
-    (the others raise if touched, rather than loading behind the caller's back)."""
+    """The release row to change, locked, with only the collections the change will touch
+    loaded (the others raise if touched, rather than loading behind the caller's back).
+
+    `populate_existing` makes a row already in the session take the locked read's values.
+    """
     options = [selectinload(COLLECTIONS[name]) for name in collections]
     result = await session.execute(
         select(ReleaseRow)
         .where(ReleaseRow.portal_id == portal_id, ReleaseRow.id == release_id)
         .options(*options)
+        .with_for_update(of=ReleaseRow)
+        .execution_options(populate_existing=True)
     )
     return result.unique().scalar_one_or_none()
 

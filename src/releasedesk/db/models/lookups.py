@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, func
+from typing import ClassVar
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin
+from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, unique_index
 
 
 class LookupBase(IdMixin, PortalMixin, Base):
-    """A named value of one kind in one portal; names are matched case-insensitively."""
+    """A named value of one kind in one portal; names are matched case-insensitively and
+    unique (any case) in the portal, or under the parent for kinds that have one."""
 
     __abstract__ = True
+    has_parent: ClassVar[bool] = False
 
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(String(1000))
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Index, ...]:
+        table = cls.__tablename__
+        says = f"that name is already taken in {table.replace('_', ' ')}"
+        if not cls.has_parent:
+            name = f"ux_{table}_portal_lower_name"
+            return (unique_index(name, "portal_id", text("lower(name)"), field="name", says=says),)
+        # The same name under two parents is fine (Install under Windows and under Linux).
         return (
-            Index(f"ix_{cls.__tablename__}_portal_lower_name", "portal_id", func.lower("name")),
+            Index(f"ix_{table}_portal_lower_name", "portal_id", text("lower(name)")),
+            unique_index(
+                f"ux_{table}_parent_lower_name",
+                "parent_id",
+                text("lower(name)"),
+                field="name",
+                says=f"{says} under that parent",
+            ),
         )
 
 
@@ -52,12 +69,14 @@ class Category(LookupBase):
 
 class Subcategory(LookupBase):
     __tablename__ = "subcategories"
+    has_parent = True
     parent_id: Mapped[int] = mapped_column(BigId, ForeignKey("categories.id", ondelete="CASCADE"))
     parent: Mapped[Category] = relationship(lazy="joined")
 
 
 class Item(LookupBase):
     __tablename__ = "items"
+    has_parent = True
     parent_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("subcategories.id", ondelete="CASCADE")
     )

@@ -6,10 +6,18 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, func, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, UtcDateTime, utcnow
+from releasedesk.db.base import (
+    Base,
+    BigId,
+    IdMixin,
+    PortalMixin,
+    UtcDateTime,
+    unique_index,
+    utcnow,
+)
 from releasedesk.db.models.lookups import (
     Category,
     ClosureCode,
@@ -56,7 +64,7 @@ class Release(IdMixin, PortalMixin, Base):
             postgresql_where=text("deleted_time IS NULL"),
             sqlite_where=text("deleted_time IS NULL"),
         ),
-        Index("ix_releases_portal_lower_title", "portal_id", func.lower("title")),
+        Index("ix_releases_portal_lower_title", "portal_id", text("lower(title)")),
     )
 
     uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
@@ -128,11 +136,20 @@ class Release(IdMixin, PortalMixin, Base):
 
 class ReleaseRoleAssignment(IdMixin, Base):
     __tablename__ = "release_role_assignments"
-    __table_args__ = (Index("ix_release_roles_user", "user_id", "role_id"),)
-
-    release_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("releases.id", ondelete="CASCADE"), index=True
+    __table_args__ = (
+        Index("ix_release_roles_user", "user_id", "role_id"),
+        # Also the index of a release's holders (release_id leads).
+        unique_index(
+            "ux_release_role_assignments",
+            "release_id",
+            "role_id",
+            "user_id",
+            field="roles",
+            says="that user already holds that role on the release",
+        ),
     )
+
+    release_id: Mapped[int] = mapped_column(BigId, ForeignKey("releases.id", ondelete="CASCADE"))
     role_id: Mapped[int] = mapped_column(BigId, ForeignKey("release_roles.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
 

@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, func
+from sqlalchemy import Boolean, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, UtcDateTime, utcnow
+from releasedesk.db.base import (
+    Base,
+    BigId,
+    IdMixin,
+    PortalMixin,
+    UtcDateTime,
+    unique_index,
+    utcnow,
+)
 from releasedesk.db.models.lookups import Department
 
 
 class User(IdMixin, PortalMixin, Base):
     __tablename__ = "users"
+    # Names and emails are unique in the portal in any case (a NULL email repeats freely:
+    # NULLs are distinct in a unique index on both databases).
     __table_args__ = (
-        Index("ix_users_portal_lower_name", "portal_id", func.lower("name")),
-        Index("ix_users_portal_lower_email", "portal_id", func.lower("email_id")),
+        unique_index(
+            "ux_users_portal_lower_name",
+            "portal_id",
+            text("lower(name)"),
+            field="name",
+            says="a user with that name already exists in the portal",
+        ),
+        unique_index(
+            "ux_users_portal_lower_email",
+            "portal_id",
+            text("lower(email_id)"),
+            field="email_id",
+            says="a user with that email already exists in the portal",
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(200))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from releasedesk.db.base import Base, BigId, IdMixin, UtcDateTime, utcnow
+from releasedesk.db.base import Base, BigId, IdMixin, UtcDateTime, unique_index, utcnow
 from releasedesk.db.models.users import User
 
 
@@ -89,7 +89,14 @@ class ReleaseAssociation(IdMixin, Base):
 
     __tablename__ = "release_associations"
     __table_args__ = (
-        Index("ux_release_associations", "release_id", "kind", "ref_id", unique=True),
+        unique_index(
+            "ux_release_associations",
+            "release_id",
+            "kind",
+            "ref_id",
+            field="id",
+            says="that change or project is already associated with the release",
+        ),
     )
 
     release_id: Mapped[int] = mapped_column(BigId, ForeignKey("releases.id", ondelete="CASCADE"))

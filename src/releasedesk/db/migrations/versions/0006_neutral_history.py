@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"  # TEMP: 0005 when the constraints branch lands
+down_revision: str | None = "0005"
 branch_labels = None
 depends_on = None
 
