@@ -94,6 +94,31 @@ def test_concurrent_closes_close_once(desk: Desk, served: Served) -> None:
     assert _stored_version(desk, int(rid)) == 2
 
 
+def test_several_ids_in_opposite_orders_queue_instead_of_deadlocking(
+    desk: Desk, served: Served
+) -> None:
+    """Requests closing the same releases in opposite orders: the ids are worked in one
+    order, so one request closes them all and the others find them closed; no deadlock
+    (which PostgreSQL would end with a 409 for one id)."""
+    ids = [desk.create_release()["id"] for _ in range(4)]
+
+    def close(client: httpx.Client, n: int) -> httpx.Response:
+        order = ids if n % 2 == 0 else list(reversed(ids))
+        return client.put(f"{desk.base}/releases/close?ids={','.join(order)}")
+
+    responses = served.at_once(desk.admin.key, CLIENTS, close)
+    codes = [
+        status.get("messages", [{}])[0].get("status_code", 2000)
+        for r in responses
+        for status in r.json()["response_status"]
+    ]
+    assert 4009 not in codes
+    assert codes.count(2000) == len(ids)  # each release closed exactly once
+    for n, response in enumerate(responses):
+        returned = [s["id"] for s in response.json()["response_status"]]
+        assert returned == (ids if n % 2 == 0 else list(reversed(ids)))  # as they were sent
+
+
 def test_concurrent_updates_each_recorded_once_in_one_chain(desk: Desk, served: Served) -> None:
     original = "Contended 0"
     rid = desk.create_release(title=original)["id"]

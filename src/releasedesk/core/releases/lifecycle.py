@@ -36,19 +36,24 @@ async def for_each_release(
     release_ids: Sequence[int],
     operation: Callable[[int], Awaitable[Release | None]],
 ) -> list[Outcome]:
-    """Run `operation` per id, each in its own savepoint: one bad id undoes only itself."""
-    outcomes: list[Outcome] = []
-    for release_id in release_ids:
+    """Run `operation` per id, each in its own savepoint: one bad id undoes only itself.
+
+    The ids are worked in ascending order (each takes its release's lock and keeps it to the
+    end of the transaction), so two requests naming the same releases in different orders
+    queue instead of deadlocking; the outcomes come back in the order the ids were given.
+    """
+    outcomes: dict[int, Outcome] = {}
+    for release_id in sorted(set(release_ids)):
         savepoint = await session.begin_nested()
         try:
             release = await operation(release_id)
         except ReleaseDeskError as error:
             await savepoint.rollback()
-            outcomes.append(Outcome(release_id, error=error))
+            outcomes[release_id] = Outcome(release_id, error=error)
             continue
         await savepoint.commit()
-        outcomes.append(Outcome(release_id, release=release))
-    return outcomes
+        outcomes[release_id] = Outcome(release_id, release=release)
+    return [outcomes[release_id] for release_id in release_ids]
 
 
 async def close_release(
