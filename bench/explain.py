@@ -9,11 +9,13 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.scenarios import contains_paths, deep_paths, filtered_paths
+from releasedesk.api.sdp.fields import RELEASE_KEYS
 from releasedesk.api.sdp.list_info import parse_list_info
-from releasedesk.api.sdp.router import DEFAULT_SORT, LIST_RETURNABLE
+from releasedesk.api.sdp.router import DEFAULT_SORT
 from releasedesk.core.actors import Actor, Role
-from releasedesk.core.releases import service as releases
-from releasedesk.core.releases.repository import ReleaseView, page_statement
+from releasedesk.core.releases.repository import page_statement
+from releasedesk.core.releases.search_fields import SEARCHABLE, SORTABLE
+from releasedesk.core.releases.views import ReleaseFilter
 from releasedesk.db.models import Portal, User
 
 
@@ -50,12 +52,12 @@ async def plans(session: AsyncSession, main_count: int) -> dict[str, str]:
     for name, payload in cases.items():
         listing = parse_list_info(
             payload,
-            searchable=releases.SEARCHABLE_FIELDS,
-            sortable=releases.SORTABLE_FIELDS,
-            returnable=LIST_RETURNABLE,
+            searchable=SEARCHABLE,
+            sortable=SORTABLE,
+            returnable=RELEASE_KEYS,
             default_sort=DEFAULT_SORT,
         )
-        statement = page_statement(actor, ReleaseView.ALL, listing.query)
+        statement = page_statement(actor, ReleaseFilter.ALL, listing.query)
         sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
         prefix = (
             "EXPLAIN (ANALYZE, BUFFERS) " if dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "

@@ -22,8 +22,8 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.portals import service as portals
+from releasedesk.core.releases.fields import DESCRIPTIVE_KINDS
 from releasedesk.core.releases.history import FieldChange, Operation, encode_changes
-from releasedesk.core.releases.schemas import DESCRIPTIVE_KINDS
 from releasedesk.core.users import service as users
 from releasedesk.db.models import (
     Approval,

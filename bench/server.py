@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
-from releasedesk.api.deps import CurrentActor
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.sdp.auth import CurrentActor
 from releasedesk.app import create_app
 
 CEILING_RELEASE = {
