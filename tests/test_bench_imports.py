@@ -1,0 +1,13 @@
+"""The bench is not type-checked with the package, so an API it uses that moves would only
+show when someone runs `make bench`: importing its modules here catches that in `make test`."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("module", ["bench.seed", "bench.server", "bench.explain", "bench.verify"])
+def test_the_bench_modules_import(module: str) -> None:
+    importlib.import_module(module)
