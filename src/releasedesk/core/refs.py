@@ -26,10 +26,3 @@ class Ref:
             raise Invalid(f"'{field}' needs an id or a name", field)
         return self.name
 
-
-def by_id(value: int) -> Ref:
-    return Ref(id=value)
-
-
-def by_name(value: str) -> Ref:
-    return Ref(name=value)

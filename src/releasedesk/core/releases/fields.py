@@ -128,7 +128,6 @@ def of_kind(*kinds: FieldKind) -> tuple[ReleaseField, ...]:
     return tuple(f for f in FIELDS if f.kind in kinds)
 
 
-WRITABLE = tuple(f for f in FIELDS if f.writable)
 LISTED = tuple(f.name for f in FIELDS if f.listed)
 IN_HISTORY = tuple(f for f in FIELDS if f.in_history)
 LOOKUPS = of_kind(FieldKind.LOOKUP)

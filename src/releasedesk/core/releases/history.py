@@ -67,10 +67,6 @@ class HistoryEntry:
 # --- snapshots --------------------------------------------------------------------------
 
 
-def time_value(value: dt.datetime | None) -> HistoryValue:
-    return None if value is None else value
-
-
 def ref_value(row: Named | None) -> HistoryValue:
     return None if row is None else {"id": row.id, "name": row.name}
 

@@ -181,15 +181,6 @@ class StatusComment:
     commented_on: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
-class ReleaseTitle:
-    """A release named in a list of what hangs off it (history, comments)."""
-
-    id: int
-    title: str
-    short_description: str | None
-
-
 class ReleaseFilter(StrEnum):
     """The named lists a user can open."""
 
