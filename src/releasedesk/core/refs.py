@@ -25,4 +25,3 @@ class Ref:
         if self.name is None:
             raise Invalid(f"'{field}' needs an id or a name", field)
         return self.name
-
