@@ -22,6 +22,8 @@ from releasedesk.db.models import (
 from tests.api.sdp.support import add_approval_level, error_of, history_of, operations
 from tests.helpers import Desk
 
+TASK = {"task": {"title": "t"}}
+
 
 @pytest.mark.parametrize("path", ["close", "_close"])
 def test_close_one_with_the_spec_sample(desk: Desk, path: str) -> None:
@@ -134,16 +136,9 @@ def test_permanent_delete_only_from_trash_and_leaves_no_orphans(desk: Desk) -> N
     ):
         assert desk.post(f"/releases/{rid}/{plural}", input_data=body).status_code == 201
     add_approval_level(desk, rid, "Planning", desk.technician.id)
-    approvals_before = desk.count(Approval) - 1
-    refused = desk.request("DELETE", f"/releases/{rid}")
-    assert refused.status_code == 400 and "trash" in error_of(refused)["message"]
-    desk.request("DELETE", f"/releases/{rid}/move_to_trash")
-    assert desk.request("DELETE", f"/releases/{rid}", key=desk.technician.key).status_code == 403
-    response = desk.request("DELETE", f"/releases/{rid}")
-    assert response.status_code == 200
-    assert response.json()["response_status"]["status_code"] == 2000
-    assert desk.get(f"/releases/{rid}").status_code == 404
-    for model in (
+    kept = desk.create_release()  # another release's rows must survive the delete
+    assert desk.post(f"/releases/{kept['id']}/tasks", input_data=TASK).status_code == 201
+    owned = (
         ReleaseDescriptiveField,
         ReleaseHistory,
         ReleaseRoleAssignment,
@@ -155,10 +150,26 @@ def test_permanent_delete_only_from_trash_and_leaves_no_orphans(desk: Desk) -> N
         ReleaseReminder,
         ReleaseAssociation,
         ApprovalLevel,
-    ):
+    )
+    # Each table holds a row of this release, so "none left" below can fail.
+    for model in owned:
+        assert desk.count(model, release_id=rid) >= 1, model.__name__
+    assert desk.count(Approval) == 1
+    refused = desk.request("DELETE", f"/releases/{rid}")
+    assert refused.status_code == 400 and "trash" in error_of(refused)["message"]
+    assert desk.count(Release, id=rid) == 1
+    desk.request("DELETE", f"/releases/{rid}/move_to_trash")
+    assert desk.request("DELETE", f"/releases/{rid}", key=desk.technician.key).status_code == 403
+    response = desk.request("DELETE", f"/releases/{rid}")
+    assert response.status_code == 200
+    assert response.json()["response_status"]["status_code"] == 2000
+    assert desk.get(f"/releases/{rid}").status_code == 404
+    for model in owned:
         assert desk.count(model, release_id=rid) == 0, model.__name__
     assert desk.count(Release, id=rid) == 0
-    assert desk.count(Approval) == approvals_before
+    assert desk.count(Approval) == 0
+    assert desk.count(Release) == 1
+    assert desk.count(ReleaseTask, release_id=int(kept["id"])) == 1
 
 
 def test_assign_with_the_spec_sample_and_its_history(desk: Desk) -> None:
