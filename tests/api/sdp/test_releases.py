@@ -70,6 +70,95 @@ def test_lookups_by_name_any_case_and_by_id(desk: Desk) -> None:
     assert by_id["priority"]["name"] == "High"
 
 
+def _tree_ids(desk: Desk, category: str, subcategory: str, item: str) -> dict[str, str]:
+    """The ids of a category, a subcategory under it and an item under that (by name)."""
+    release = desk.create_release(
+        category={"name": category}, subcategory={"name": subcategory}, item={"name": item}
+    )
+    return {kind: release[kind]["id"] for kind in ("category", "subcategory", "item")}
+
+
+def test_subcategory_and_item_by_id_must_sit_under_their_parent_on_add(desk: Desk) -> None:
+    hardware = _tree_ids(desk, "Hardware", "Desktop", "Repair")
+    office = _tree_ids(desk, "Software", "MS Office", "Install")
+    before = [desk.count(model) for model in TABLES]
+    foreign_subcategory = desk.post(
+        "/releases",
+        input_data={
+            "release": {
+                "title": "x",
+                "category": {"name": "Software"},
+                "subcategory": {"id": hardware["subcategory"]},
+            }
+        },
+    )
+    assert foreign_subcategory.status_code == 400, foreign_subcategory.text
+    message = error_of(foreign_subcategory)
+    assert (message["field"], message["status_code"]) == ("subcategory", 4001)
+    foreign_item = desk.post(
+        "/releases",
+        input_data={
+            "release": {
+                "title": "x",
+                "category": {"name": "Software"},
+                "subcategory": {"name": "IE 7"},
+                "item": {"id": office["item"]},  # Install, but MS Office's
+            }
+        },
+    )
+    assert foreign_item.status_code == 400, foreign_item.text
+    assert (error_of(foreign_item)["field"], error_of(foreign_item)["status_code"]) == (
+        "item",
+        4001,
+    )
+    assert [desk.count(model) for model in TABLES] == before
+    # Ids under the right parent are taken.
+    by_id = desk.create_release(
+        category={"id": office["category"]},
+        subcategory={"id": office["subcategory"]},
+        item={"id": office["item"]},
+    )
+    assert [by_id[k]["name"] for k in ("category", "subcategory", "item")] == [
+        "Software",
+        "MS Office",
+        "Install",
+    ]
+
+
+def test_subcategory_and_item_by_id_must_sit_under_their_parent_on_update(desk: Desk) -> None:
+    hardware = _tree_ids(desk, "Hardware", "Desktop", "Repair")
+    office = _tree_ids(desk, "Software", "MS Office", "Install")
+    release = desk.create_release(
+        category={"name": "Software"}, subcategory={"name": "IE 7"}, item={"name": "Install"}
+    )
+    path = f"/releases/{release['id']}"
+    for change, field in (
+        ({"subcategory": {"id": hardware["subcategory"]}}, "subcategory"),
+        ({"item": {"id": office["item"]}}, "item"),
+        ({"item": {"id": hardware["item"]}}, "item"),
+    ):
+        response = desk.put(path, input_data={"release": change})
+        assert response.status_code == 400, (change, response.text)
+        assert (error_of(response)["field"], error_of(response)["status_code"]) == (field, 4001)
+    after = desk.get(path).json()["release"]
+    assert [after[k]["id"] for k in ("category", "subcategory", "item")] == [
+        release[k]["id"] for k in ("category", "subcategory", "item")
+    ]
+    assert desk.count(ReleaseHistory, release_id=int(release["id"])) == 1
+    moved = desk.put(
+        path,
+        input_data={
+            "release": {
+                "subcategory": {"id": office["subcategory"]},
+                "item": {"id": office["item"]},
+            }
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["release"]["subcategory"]["name"] == "MS Office"
+    assert moved.json()["release"]["item"]["id"] == office["item"]
+
+
 def test_description_is_sanitized_and_summarized(desk: Desk) -> None:
     release = desk.create_release(
         description='<p onclick="x()">Hello <b>world</b><script>alert(1)</script></p>'
