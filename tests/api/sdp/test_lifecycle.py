@@ -76,6 +76,28 @@ def test_close_several_with_one_bad_id(desk: Desk) -> None:
     assert [r["status"]["name"] for r in response.json()["releases"]] == ["Completed"] * 2
 
 
+def test_closing_several_undoes_each_close_that_fails_after_writing(desk: Desk) -> None:
+    """A comment close cannot store fails after the release is already moved: each id
+    answers its error, and the request (which succeeds as a whole) keeps none of the moves."""
+    a, b = desk.create_release(), desk.create_release()
+    response = desk.put(
+        f"/releases/close?ids={a['id']},{b['id']}",
+        input_data={"status": "completed", "comment": "two\nlines"},
+    )
+    assert response.status_code == 400, response.text
+    statuses = response.json()["response_status"]
+    assert [(s["id"], s["messages"][0]["field"]) for s in statuses] == [
+        (a["id"], "comment"),
+        (b["id"], "comment"),
+    ]
+    for release in (a, b):
+        now = desk.get(f"/releases/{release['id']}").json()["release"]
+        assert (now["stage"]["name"], now["status"]["name"]) == ("Submission", "Requested")
+        assert now["completed_time"] is None
+        assert operations(desk, release["id"]) == ["add"]
+        assert desk.count(ReleaseStatusComment, release_id=int(release["id"])) == 1
+
+
 def test_trash_restore_and_lists(desk: Desk) -> None:
     keep, trash = desk.create_release(title="Keep"), desk.create_release(title="Trash me")
     response = desk.request("DELETE", f"/releases/move_to_trash?ids={trash['id']}")
