@@ -65,6 +65,11 @@ def test_child_add_list_get_update_delete(desk: Desk, plural: str) -> None:
     updated = desk.put(f"{base}/{child['id']}", input_data={name: {first_field: new_value}})
     assert updated.status_code == 200, updated.text
     assert updated.json()[name][first_field] == new_value
+    stored = desk.get(f"{base}/{child['id']}").json()[name]
+    assert stored[first_field] == new_value  # stored, not only echoed
+    assert {k: v for k, v in stored.items() if k != first_field} == {
+        k: v for k, v in child.items() if k != first_field
+    }
     deleted = desk.request("DELETE", f"{base}/{child['id']}")
     assert deleted.status_code == 200
     assert desk.get(f"{base}/{child['id']}").status_code == 404
@@ -194,7 +199,8 @@ def test_child_of_another_release_or_unknown_kind(desk: Desk) -> None:
         "task"
     ]
     assert desk.get(f"/releases/{two['id']}/tasks/{task['id']}").status_code == 404
-    assert desk.get(f"/releases/{one['id']}/gadgets").status_code == 400
+    gadgets = desk.get(f"/releases/{one['id']}/gadgets")
+    assert gadgets.status_code == 400 and error_of(gadgets)["field"] == "path"
     wrapper = desk.post(f"/releases/{one['id']}/tasks", input_data={"title": "t"})
     assert wrapper.status_code == 400 and error_of(wrapper)["field"] == "task"
 
@@ -228,7 +234,8 @@ def test_change_and_project_associations(desk: Desk) -> None:
     summary = desk.get(f"{base}/summary").json()["summary"]
     assert (summary["changes"], summary["projects"]) == ({"all": 1}, {"all": 1})
     bad = desk.post(f"{base}/changes", input_data={"changes": [{"change": {"id": "a b"}}]})
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and error_of(bad)["field"] == "change.id"
+    assert [c["change"]["id"] for c in desk.get(f"{base}/changes").json()["changes"]] == ["42"]
 
 
 def test_summary_counts_stored_rows(desk: Desk) -> None:
@@ -266,9 +273,12 @@ def test_permissions_follow_the_rules_for_each_role(desk: Desk) -> None:
     assert len(admin) == 10 and "-1" in admin
     assert all(p == {"view": True, "edit": True, "approve": True} for p in admin.values())
     technician = permissions(desk.technician.key)
+    assert set(technician) == set(admin)  # so the check below covers every stage
     assert all(p["view"] and p["edit"] and not p["approve"] for p in technician.values())
     requester = permissions(desk.requester.key)
+    assert set(requester) == set(admin)
     stage_ids = sorted((k for k in requester if k != "-1"), key=int)
+    assert len(stage_ids) == 9
     assert requester[stage_ids[0]] == {"view": True, "edit": True, "approve": False}
     assert all(not requester[s]["edit"] for s in stage_ids[1:])
     assert requester["-1"]["edit"] is True
@@ -308,6 +318,9 @@ def test_requester_writes_on_children_follow_the_same_rules(desk: Desk) -> None:
         input_data={"note": {"description": "not mine"}},
     )
     assert refused.status_code == 403
+    assert error_of(refused)["status_code"] == 4002
+    assert desk.count(ReleaseNote, release_id=int(other["id"])) == 0
+    assert desk.count(ReleaseNote, release_id=int(own["id"])) == 1
 
 
 def test_approval_summary_in_the_spec_shape(desk: Desk) -> None:
