@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Run the whole suite on SQLite, then on PostgreSQL:
+# Run the whole suite on SQLite, then on PostgreSQL (each run is `pytest --db …`):
 #   RELEASEDESK_TEST_DATABASE_URL if set, else the server at 127.0.0.1:5432 if it answers,
 #   else a throwaway cluster made with initdb/pg_ctl. Under CI=true a missing PostgreSQL fails.
+# Arguments go to both pytest runs (`scripts/test.sh -k close -x`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ran=()
 failed=0
+PYTEST_ARGS=("$@")
 
-run_suite() {  # name, RELEASEDESK_TEST_DATABASE value
+run_suite() {  # name, --db value
   echo "=== test suite on $1 ==="
-  if RELEASEDESK_TEST_DATABASE="$2" pytest; then
+  if pytest --db "$2" "${PYTEST_ARGS[@]}"; then
     ran+=("$1: passed")
   else
     ran+=("$1: FAILED")

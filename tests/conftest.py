@@ -1,8 +1,12 @@
 """The app over a real database: a SQLite file, or a fresh PostgreSQL database per run.
 
-RELEASEDESK_TEST_DATABASE is `sqlite` (default) or the URL of a PostgreSQL server; the suite
-creates its own database there and drops it afterwards. Every test gets a portal of its own
-(with the default reference data), so tests never see each other's rows.
+Which database: `pytest --db sqlite` (the default), `pytest --db postgresql` (the server at
+postgresql://postgres@127.0.0.1:5432/postgres) or `pytest --db postgresql://user@host:port/db`
+(any PostgreSQL server). Without --db, RELEASEDESK_TEST_DATABASE (`sqlite` or a PostgreSQL
+URL) chooses, and the run sets that variable to what was chosen, so anything reading it agrees.
+On PostgreSQL the suite creates its own database on that server and drops it afterwards.
+Every test gets a portal of its own (with the default reference data), so tests never see
+each other's rows.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 with warnings.catch_warnings():
     # Starlette suggests another HTTP client for TestClient; httpx is what we ship with.
@@ -32,13 +38,67 @@ from tests.helpers import Desk, make_desk
 T = TypeVar("T")
 
 
-def _backend() -> str:
-    return os.environ.get("RELEASEDESK_TEST_DATABASE", "sqlite")
+ENVIRONMENT = "RELEASEDESK_TEST_DATABASE"
+LOCAL_POSTGRESQL = "postgresql://postgres@127.0.0.1:5432/postgres"
+BACKEND = pytest.StashKey[str]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        metavar="sqlite|postgresql|URL",
+        default=None,
+        help=(
+            "database to run the suite on: sqlite (default), postgresql (the server at "
+            f"{LOCAL_POSTGRESQL}) or a postgresql:// URL of a server; the suite makes and "
+            f"drops its own database there. Without --db, ${ENVIRONMENT} chooses."
+        ),
+    )
+
+
+def resolve_backend(choice: str) -> str:
+    """`sqlite`, or the URL of the PostgreSQL server to make the test database on."""
+    choice = choice.strip()
+    if choice.lower() == "sqlite":
+        return "sqlite"
+    if choice.lower() in ("postgresql", "postgres"):
+        return LOCAL_POSTGRESQL
+    try:
+        backend = make_url(choice).get_backend_name()
+    except ArgumentError:
+        backend = None
+    if backend != "postgresql":
+        raise pytest.UsageError(
+            f"--db {choice!r}: give sqlite, postgresql or a postgresql:// URL "
+            f"(${ENVIRONMENT} takes the same values)"
+        )
+    return choice
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    choice = config.getoption("--db") or os.environ.get(ENVIRONMENT) or "sqlite"
+    backend = resolve_backend(choice)
+    config.stash[BACKEND] = backend
+    os.environ[ENVIRONMENT] = backend
+
+
+def _described(backend: str) -> str:
+    if backend == "sqlite":
+        return "database: sqlite (a file per run)"
+    shown = make_url(backend).render_as_string(hide_password=True)
+    return f"database: postgresql (a database of its own, made and dropped on {shown})"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _described(config.stash[BACKEND])
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say which database the run used beside its counts (-q hides the header)."""
+    terminalreporter.write_line(_described(config.stash[BACKEND]))
 
 
 async def _admin_execute(server_url: str, statement: str) -> None:
-    import asyncpg
-
     url = make_url(server_url)
     connection = await asyncpg.connect(
         host=url.host or "127.0.0.1",
@@ -54,8 +114,10 @@ async def _admin_execute(server_url: str, statement: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    backend = _backend()
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    backend = request.config.stash[BACKEND]
     if backend == "sqlite":
         path = tmp_path_factory.mktemp("db") / "releasedesk.db"
         url = f"sqlite:///{path}"
@@ -63,7 +125,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         return
     name = f"releasedesk_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin_execute(backend, f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(_admin_execute(backend, f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as error:
+        shown = make_url(backend).render_as_string(hide_password=True)
+        pytest.exit(f"cannot make the test database on {shown}: {error}", returncode=4)
     url = make_url(backend).set(database=name).render_as_string(hide_password=False)
     try:
         upgrade(url)
@@ -116,5 +182,5 @@ def default_desk(client: TestClient) -> Desk:
 
 
 @pytest.fixture(scope="session")
-def backend_name() -> str:
-    return "sqlite" if _backend() == "sqlite" else "postgresql"
+def backend_name(request: pytest.FixtureRequest) -> str:
+    return "sqlite" if request.config.stash[BACKEND] == "sqlite" else "postgresql"

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from releasedesk.core.portals import service as portals
 from releasedesk.core.users import service as users
+from releasedesk.db.models import Approval, ApprovalLevel, Release
 from releasedesk.db.session import Database
 
 
@@ -91,13 +92,27 @@ class Desk:
         return response.json()["release"]  # type: ignore[no-any-return]
 
     def count(self, model: Any, **where: Any) -> int:
-        """Rows of `model` in this portal's releases (or matching `where`)."""
+        """Rows of `model` in this portal (and matching `where`): rows with a portal of their
+        own by it, the rest through their release (an approval through its level's)."""
+        query = select(func.count()).select_from(model)
+        if hasattr(model, "portal_id"):
+            query = query.where(model.portal_id == self.portal_id)
+        else:
+            if model is Approval:
+                query = query.join(ApprovalLevel, ApprovalLevel.id == Approval.level_id)
+                release_id = ApprovalLevel.release_id
+            elif hasattr(model, "release_id"):
+                release_id = model.release_id
+            else:
+                raise TypeError(f"count() cannot tell the portal of a {model.__name__} row")
+            query = query.join(Release, Release.id == release_id).where(
+                Release.portal_id == self.portal_id
+            )
+        for name, value in where.items():
+            query = query.where(getattr(model, name) == value)
 
         async def counting() -> int:
-            async with self.database.unit_of_work() as session:
-                query = select(func.count()).select_from(model)
-                for name, value in where.items():
-                    query = query.where(getattr(model, name) == value)
+            async with self.database.unit_of_work(writes=False) as session:
                 return (await session.execute(query)).scalar_one()
 
         return self.client.portal.call(counting)

@@ -32,9 +32,15 @@ def operations(desk: Desk, release_id: str) -> list[str]:
 
 
 def add_approval_level(
-    desk: Desk, release_id: int, stage_name: str, approver_id: int, status: str = "pending"
+    desk: Desk,
+    release_id: int,
+    stage_name: str,
+    approver_id: int,
+    status: str = "pending",
+    level: int = 1,
 ) -> None:
-    """Approval levels arrive with the approvals issue; until then tests store one directly."""
+    """Approval levels arrive with the approvals issue; until then tests store one directly
+    (`level` orders the levels of one stage)."""
 
     async def add() -> None:
         async with desk.database.unit_of_work() as session:
@@ -45,16 +51,16 @@ def add_approval_level(
                     )
                 )
             ).scalar_one()
-            level = ApprovalLevel(
+            row = ApprovalLevel(
                 release_id=release_id,
                 stage_id=stage.id,
-                level=1,
+                level=level,
                 name="Default",
                 rule_type="anyone",
                 status=status,
                 created_by_id=desk.admin.id,
             )
-            level.approvals = [Approval(approver_id=approver_id, status=status)]
-            session.add(level)
+            row.approvals = [Approval(approver_id=approver_id, status=status)]
+            session.add(row)
 
     desk.client.portal.call(add)

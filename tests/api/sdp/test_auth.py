@@ -32,10 +32,12 @@ def test_each_key_form_is_accepted(desk: Desk, header: tuple[str, str]) -> None:
 
 
 def test_http_basic_with_user_and_password(desk: Desk) -> None:
+    created = desk.create_release(title="Seen with a password")
     response = desk.get(
         "/releases", key="", headers={"Authorization": _basic(desk.admin.name, "admin-pass")}
     )
     assert response.status_code == 200
+    assert [r["id"] for r in response.json()["releases"]] == [created["id"]]
 
 
 @pytest.mark.parametrize(
@@ -85,6 +87,7 @@ def test_unknown_portal_gets_401(desk: Desk) -> None:
 
 def test_default_portal_is_served_at_both_paths(default_desk: Desk) -> None:
     created = default_desk.post("/api/v3/releases", input_data={"release": {"title": "Both"}})
+    assert created.status_code == 201, created.text
     release_id = created.json()["release"]["id"]
     bare = default_desk.get(f"/api/v3/releases/{release_id}")
     prefixed = default_desk.get(f"/app/itdesk/api/v3/releases/{release_id}")
@@ -96,8 +99,15 @@ def test_releases_of_one_portal_never_show_in_another(desk: Desk) -> None:
     from tests.helpers import make_desk
 
     other = make_desk(desk.client)
-    other.create_release(title="Only in the other portal")
+    theirs = other.create_release(title="Only in the other portal")
     mine = desk.get("/releases", input_data={"list_info": {"get_total_count": True}}).json()
-    assert mine["list_info"]["total_count"] == 0
-    found = desk.get(f"/releases/{1}")
-    assert found.status_code in (404, 403)
+    assert mine["list_info"]["total_count"] == 0 and mine["releases"] == []
+    # The other portal's release, by its id through this portal's path, is not there.
+    found = desk.get(f"/releases/{theirs['id']}")
+    assert found.status_code == 404
+    assert "Only in the other portal" not in found.text
+    edit = desk.put(f"/releases/{theirs['id']}", input_data={"release": {"title": "Mine now"}})
+    assert edit.status_code == 404
+    assert other.get(f"/releases/{theirs['id']}").json()["release"]["title"] == (
+        "Only in the other portal"
+    )

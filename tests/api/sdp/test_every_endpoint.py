@@ -91,3 +91,6 @@ def test_wrong_type_for_the_body_is_400(desk: Desk, method: str, path: str, body
     release = desk.create_release()
     response = desk.request(method, path.format(id=release["id"]), input_data="[1, 2]")
     assert response.status_code == 400, response.text
+    message = status_of(response)["messages"][0]  # type: ignore[index]
+    assert (message["field"], message["status_code"]) == ("input_data", 4021)
+    assert desk.get(f"/releases/{release['id']}").json()["release"] == release

@@ -20,6 +20,22 @@ def raw(name: str) -> str:
     return (GOLDEN / name).read_text()
 
 
+def test_the_shape_check_reports_each_kind_of_difference() -> None:
+    sample = {"a": {"b": 1}, "items": [{"name": "x"}], "assets": [{"id": "1"}], "text": "t"}
+    assert shape_problems(sample, sample) == []
+    assert shape_problems(
+        sample, {"a": {"b": "1"}, "items": [], "assets": [], "text": "other"}
+    ) == [
+        "$.a.b: expected int, got str",
+        "$.items: expected at least one element, got an empty array",
+        "$.text: expected 't', got 'other'",
+    ]
+    assert shape_problems(sample, {"a": {}, "items": [{}], "assets": [], "text": "t"}) == [
+        "$.a.b: missing",
+        "$.items[0].name: missing",
+    ]
+
+
 def test_add_sample_verbatim_gets_the_sample_response_shape(default_desk: Desk) -> None:
     desk = default_desk
     response = desk.post("/api/v3/releases", input_data=raw("add_request.json"), as_="form")
@@ -35,7 +51,7 @@ def test_add_sample_verbatim_gets_the_sample_response_shape(default_desk: Desk) 
 def test_get_sample_shape(default_desk: Desk) -> None:
     desk = default_desk
     created = desk.post("/api/v3/releases", input_data=raw("add_request.json")).json()["release"]
-    desk.put(
+    moved = desk.put(
         f"/api/v3/releases/{created['id']}",
         input_data={
             "release": {
@@ -45,6 +61,7 @@ def test_get_sample_shape(default_desk: Desk) -> None:
             }
         },
     )
+    assert moved.status_code == 200, moved.text
     response = desk.get(f"/api/v3/releases/{created['id']}")
     assert response.status_code == 200
     expected = load("get_response.json")

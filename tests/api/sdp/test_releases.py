@@ -14,7 +14,7 @@ from releasedesk.db.models import (
     ReleaseService,
     ReleaseStatusComment,
 )
-from tests.api.sdp.support import error_of
+from tests.api.sdp.support import error_of, history_of
 from tests.helpers import Desk
 
 
@@ -68,6 +68,95 @@ def test_lookups_by_name_any_case_and_by_id(desk: Desk) -> None:
     assert [s["name"] for s in release["services"]] == ["Email"]
     by_id = desk.create_release(priority={"id": release["priority"]["id"]})
     assert by_id["priority"]["name"] == "High"
+
+
+def _tree_ids(desk: Desk, category: str, subcategory: str, item: str) -> dict[str, str]:
+    """The ids of a category, a subcategory under it and an item under that (by name)."""
+    release = desk.create_release(
+        category={"name": category}, subcategory={"name": subcategory}, item={"name": item}
+    )
+    return {kind: release[kind]["id"] for kind in ("category", "subcategory", "item")}
+
+
+def test_subcategory_and_item_by_id_must_sit_under_their_parent_on_add(desk: Desk) -> None:
+    hardware = _tree_ids(desk, "Hardware", "Desktop", "Repair")
+    office = _tree_ids(desk, "Software", "MS Office", "Install")
+    before = [desk.count(model) for model in TABLES]
+    foreign_subcategory = desk.post(
+        "/releases",
+        input_data={
+            "release": {
+                "title": "x",
+                "category": {"name": "Software"},
+                "subcategory": {"id": hardware["subcategory"]},
+            }
+        },
+    )
+    assert foreign_subcategory.status_code == 400, foreign_subcategory.text
+    message = error_of(foreign_subcategory)
+    assert (message["field"], message["status_code"]) == ("subcategory", 4001)
+    foreign_item = desk.post(
+        "/releases",
+        input_data={
+            "release": {
+                "title": "x",
+                "category": {"name": "Software"},
+                "subcategory": {"name": "IE 7"},
+                "item": {"id": office["item"]},  # Install, but MS Office's
+            }
+        },
+    )
+    assert foreign_item.status_code == 400, foreign_item.text
+    assert (error_of(foreign_item)["field"], error_of(foreign_item)["status_code"]) == (
+        "item",
+        4001,
+    )
+    assert [desk.count(model) for model in TABLES] == before
+    # Ids under the right parent are taken.
+    by_id = desk.create_release(
+        category={"id": office["category"]},
+        subcategory={"id": office["subcategory"]},
+        item={"id": office["item"]},
+    )
+    assert [by_id[k]["name"] for k in ("category", "subcategory", "item")] == [
+        "Software",
+        "MS Office",
+        "Install",
+    ]
+
+
+def test_subcategory_and_item_by_id_must_sit_under_their_parent_on_update(desk: Desk) -> None:
+    hardware = _tree_ids(desk, "Hardware", "Desktop", "Repair")
+    office = _tree_ids(desk, "Software", "MS Office", "Install")
+    release = desk.create_release(
+        category={"name": "Software"}, subcategory={"name": "IE 7"}, item={"name": "Install"}
+    )
+    path = f"/releases/{release['id']}"
+    for change, field in (
+        ({"subcategory": {"id": hardware["subcategory"]}}, "subcategory"),
+        ({"item": {"id": office["item"]}}, "item"),
+        ({"item": {"id": hardware["item"]}}, "item"),
+    ):
+        response = desk.put(path, input_data={"release": change})
+        assert response.status_code == 400, (change, response.text)
+        assert (error_of(response)["field"], error_of(response)["status_code"]) == (field, 4001)
+    after = desk.get(path).json()["release"]
+    assert [after[k]["id"] for k in ("category", "subcategory", "item")] == [
+        release[k]["id"] for k in ("category", "subcategory", "item")
+    ]
+    assert desk.count(ReleaseHistory, release_id=int(release["id"])) == 1
+    moved = desk.put(
+        path,
+        input_data={
+            "release": {
+                "subcategory": {"id": office["subcategory"]},
+                "item": {"id": office["item"]},
+            }
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["release"]["subcategory"]["name"] == "MS Office"
+    assert moved.json()["release"]["item"]["id"] == office["item"]
 
 
 def test_description_is_sanitized_and_summarized(desk: Desk) -> None:
@@ -216,12 +305,13 @@ TABLES = (
 def test_missing_release_object_is_mandatory(desk: Desk) -> None:
     response = desk.post("/releases", input_data={"title": "no wrapper"})
     assert response.status_code == 400
-    assert error_of(response)["field"] in ("release", "title")
+    assert (error_of(response)["field"], error_of(response)["status_code"]) == ("release", 4012)
+    assert desk.count(Release) == 0
 
 
 def test_a_failure_late_in_a_write_rolls_back_everything(desk: Desk) -> None:
     """The role check runs after the release row is built: still nothing may remain."""
-    before = desk.count(Release)
+    before = [desk.count(model) for model in TABLES]
     response = desk.post(
         "/releases",
         input_data={
@@ -235,7 +325,8 @@ def test_a_failure_late_in_a_write_rolls_back_everything(desk: Desk) -> None:
         },
     )
     assert response.status_code == 400
-    assert desk.count(Release) == before
+    assert error_of(response)["field"] == "roles.user"
+    assert [desk.count(model) for model in TABLES] == before
 
 
 def test_get_unknown_and_malformed_ids(desk: Desk) -> None:
@@ -271,10 +362,14 @@ def test_update_changes_only_the_fields_given(desk: Desk) -> None:
     assert [s["name"] for s in updated["services"]] == ["Email"]
     assert updated["roll_out_plan"]["description"] == "<ol><li>go</li></ol>"
     assert updated["roll_out_plan"]["updated_by"]["name"] == desk.admin.name
+    assert desk.get(f"/releases/{created['id']}").json()["release"] == updated  # as stored
     cleared = desk.put(
         f"/releases/{created['id']}", input_data={"release": {"priority": None, "services": []}}
     ).json()["release"]
     assert cleared["priority"] is None and cleared["services"] == []
+    stored = desk.get(f"/releases/{created['id']}").json()["release"]
+    assert stored["priority"] is None and stored["services"] == []
+    assert stored["title"] == "Original"
 
 
 def test_update_moves_stage_and_defaults_the_status(desk: Desk) -> None:
@@ -301,14 +396,20 @@ def test_update_errors(desk: Desk) -> None:
     assert blank.status_code == 400 and error_of(blank)["field"] == "title"
     wrong = desk.put(path, input_data={"release": {"status": {"name": "Deployed"}}})
     assert wrong.status_code == 400 and error_of(wrong)["field"] == "status"
-    assert desk.get(path).json()["release"]["status"]["name"] == "Requested"
+    assert desk.get(path).json()["release"] == created  # neither refusal changed anything
 
 
 def test_update_writes_history_with_field_diffs(desk: Desk) -> None:
     created = desk.create_release(priority={"name": "Low"})
     desk.put(f"/releases/{created['id']}", input_data={"release": {"priority": {"name": "High"}}})
     assert desk.count(ReleaseHistory, release_id=int(created["id"])) == 2
-    assert desk.count(ReleaseStatusComment, release_id=int(created["id"])) == 1
+    assert desk.count(ReleaseStatusComment, release_id=int(created["id"])) == 1  # no move
+    entry = history_of(desk, created["id"])[0]
+    assert entry["operation"]["name"] == "update"
+    assert [
+        (d["field"]["name"], d["previous_value"]["name"], d["current_value"]["name"])
+        for d in entry["diff"]
+    ] == [("priority", "Low", "High")]
 
 
 def test_requesters_see_and_edit_only_their_own_releases_in_submission(desk: Desk) -> None:
@@ -336,12 +437,17 @@ def test_requesters_see_and_edit_only_their_own_releases_in_submission(desk: Des
 
 def test_technicians_see_and_edit_every_release(desk: Desk) -> None:
     created = desk.create_release(key=desk.requester.key)
+    seen = desk.get(f"/releases/{created['id']}", key=desk.technician.key)
+    assert seen.status_code == 200
     response = desk.put(
         f"/releases/{created['id']}",
         key=desk.technician.key,
         input_data={"release": {"priority": {"name": "High"}}},
     )
     assert response.status_code == 200
+    assert desk.get(f"/releases/{created['id']}").json()["release"]["priority"]["name"] == "High"
+    listing = desk.get("/releases", key=desk.technician.key).json()["releases"]
+    assert [r["id"] for r in listing] == [created["id"]]
 
 
 def test_unknown_route_and_method_answer_in_sdp_format(desk: Desk) -> None:
@@ -369,8 +475,11 @@ def test_requesters_cannot_move_their_release_or_hand_out_roles(
         f"/releases/{own['id']}", key=desk.requester.key, input_data={"release": change}
     )
     assert response.status_code == 403, response.text
-    assert error_of(response)["status_code"] == 4002
-    assert desk.get(f"/releases/{own['id']}").json()["release"]["stage"]["name"] == "Submission"
+    assert (error_of(response)["status_code"], error_of(response)["field"]) == (
+        4002,
+        next(iter(change)),
+    )
+    assert desk.get(f"/releases/{own['id']}").json()["release"] == own
 
 
 def test_requesters_cannot_add_a_release_past_submission(desk: Desk) -> None:
@@ -381,3 +490,4 @@ def test_requesters_cannot_add_a_release_past_submission(desk: Desk) -> None:
     )
     assert response.status_code == 403
     assert error_of(response)["field"] == "stage"
+    assert desk.count(Release) == 0

@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 
 from releasedesk.db.models import (
+    ReleaseAssociation,
     ReleaseNote,
     ReleaseReminder,
     ReleaseTask,
     ReleaseWorklog,
 )
-from tests.api.sdp.support import add_approval_level, error_of, operations
+from tests.api.sdp.support import add_approval_level, error_of, history_of, operations
 from tests.helpers import Desk
 
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -35,6 +36,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "reminders": {"summary": "Call the vendor", "time": {"value": "1592820350370"}},
 }
 SINGULAR = {"tasks": "task", "worklogs": "worklog", "notes": "note", "reminders": "reminder"}
+UPDATES = {
+    "tasks": {"title": "Back up twice"},
+    "worklogs": {"description": "<p>Patched three</p>"},
+    "notes": {"description": "<p>Board moved to Tuesday</p>"},
+    "reminders": {"summary": "Call the vendor again"},
+}
+CHILD_MODELS = (ReleaseTask, ReleaseWorklog, ReleaseNote, ReleaseReminder, ReleaseAssociation)
 
 
 @pytest.mark.parametrize("plural", list(SAMPLES))
@@ -53,16 +61,15 @@ def test_child_add_list_get_update_delete(desk: Desk, plural: str) -> None:
     assert listed["list_info"]["total_count"] == 1
     fetched = desk.get(f"{base}/{child['id']}").json()[name]
     assert fetched == child
-    first_field = next(iter(SAMPLES[plural]))
-    new_value: Any = {
-        "tasks": "Back up twice",
-        "worklogs": "<p>Patched three</p>",
-        "notes": "<p>Board moved to Tuesday</p>",
-        "reminders": "Call the vendor again",
-    }[plural]
+    ((first_field, new_value),) = UPDATES[plural].items()
     updated = desk.put(f"{base}/{child['id']}", input_data={name: {first_field: new_value}})
     assert updated.status_code == 200, updated.text
     assert updated.json()[name][first_field] == new_value
+    stored = desk.get(f"{base}/{child['id']}").json()[name]
+    assert stored[first_field] == new_value  # stored, not only echoed
+    assert {k: v for k, v in stored.items() if k != first_field} == {
+        k: v for k, v in child.items() if k != first_field
+    }
     deleted = desk.request("DELETE", f"{base}/{child['id']}")
     assert deleted.status_code == 200
     assert desk.get(f"{base}/{child['id']}").status_code == 404
@@ -71,6 +78,55 @@ def test_child_add_list_get_update_delete(desk: Desk, plural: str) -> None:
         f"{name}_update",
         f"{name}_add",
     ]
+
+
+@pytest.mark.parametrize("plural", [*SAMPLES, "changes"])
+def test_a_release_in_the_trash_takes_no_child_writes(desk: Desk, plural: str) -> None:
+    """Add, update and delete (associate and remove for changes) are each refused, with the
+    same valid bodies that work on a live release, and change nothing."""
+    release = desk.create_release()
+    rid = int(release["id"])
+    base = f"/releases/{rid}/{plural}"
+    if plural == "changes":
+        existing = desk.post(base, input_data={"changes": [{"change": {"id": "41"}}]})
+        attempts = [
+            ("POST", base, {"changes": [{"change": {"id": "42"}}]}),
+            ("DELETE", f"{base}/41", None),
+        ]
+    else:
+        name = SINGULAR[plural]
+        existing = desk.post(base, input_data={name: SAMPLES[plural]})
+        child_id = existing.json()[name]["id"]
+        attempts = [
+            ("POST", base, {name: SAMPLES[plural]}),
+            ("PUT", f"{base}/{child_id}", {name: UPDATES[plural]}),
+            ("DELETE", f"{base}/{child_id}", None),
+        ]
+    assert existing.status_code == 201, existing.text
+    trashed = desk.request("DELETE", f"/releases/{rid}/move_to_trash")
+    assert trashed.status_code == 200, trashed.text
+    listed_before = desk.get(base).json()[plural]
+    history_before = history_of(desk, str(rid))
+    counts_before = [desk.count(model, release_id=rid) for model in CHILD_MODELS]
+    release_before = desk.get(f"/releases/{rid}").json()["release"]
+
+    for method, path, body in attempts:
+        response = desk.request(method, path, input_data=body)
+        assert response.status_code == 400, (method, response.text)
+        message = error_of(response)
+        assert (message["field"], message["status_code"]) == ("id", 4001), method
+        assert "trash" in message["message"], method
+
+    assert desk.get(base).json()[plural] == listed_before
+    assert history_of(desk, str(rid)) == history_before
+    assert [desk.count(model, release_id=rid) for model in CHILD_MODELS] == counts_before
+    assert desk.get(f"/releases/{rid}").json()["release"] == release_before
+    # The same requests are taken once the release is restored.
+    restored = desk.put(f"/releases/restore_from_trash?ids={rid}", input_data={})
+    assert restored.status_code == 200, restored.text
+    for method, path, body in attempts:
+        response = desk.request(method, path, input_data=body)
+        assert response.status_code in (200, 201), (method, response.text)
 
 
 def test_task_values(desk: Desk) -> None:
@@ -143,7 +199,8 @@ def test_child_of_another_release_or_unknown_kind(desk: Desk) -> None:
         "task"
     ]
     assert desk.get(f"/releases/{two['id']}/tasks/{task['id']}").status_code == 404
-    assert desk.get(f"/releases/{one['id']}/gadgets").status_code == 400
+    gadgets = desk.get(f"/releases/{one['id']}/gadgets")
+    assert gadgets.status_code == 400 and error_of(gadgets)["field"] == "path"
     wrapper = desk.post(f"/releases/{one['id']}/tasks", input_data={"title": "t"})
     assert wrapper.status_code == 400 and error_of(wrapper)["field"] == "task"
 
@@ -177,7 +234,8 @@ def test_change_and_project_associations(desk: Desk) -> None:
     summary = desk.get(f"{base}/summary").json()["summary"]
     assert (summary["changes"], summary["projects"]) == ({"all": 1}, {"all": 1})
     bad = desk.post(f"{base}/changes", input_data={"changes": [{"change": {"id": "a b"}}]})
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and error_of(bad)["field"] == "change.id"
+    assert [c["change"]["id"] for c in desk.get(f"{base}/changes").json()["changes"]] == ["42"]
 
 
 def test_summary_counts_stored_rows(desk: Desk) -> None:
@@ -215,9 +273,12 @@ def test_permissions_follow_the_rules_for_each_role(desk: Desk) -> None:
     assert len(admin) == 10 and "-1" in admin
     assert all(p == {"view": True, "edit": True, "approve": True} for p in admin.values())
     technician = permissions(desk.technician.key)
+    assert set(technician) == set(admin)  # so the check below covers every stage
     assert all(p["view"] and p["edit"] and not p["approve"] for p in technician.values())
     requester = permissions(desk.requester.key)
+    assert set(requester) == set(admin)
     stage_ids = sorted((k for k in requester if k != "-1"), key=int)
+    assert len(stage_ids) == 9
     assert requester[stage_ids[0]] == {"view": True, "edit": True, "approve": False}
     assert all(not requester[s]["edit"] for s in stage_ids[1:])
     assert requester["-1"]["edit"] is True
@@ -257,6 +318,9 @@ def test_requester_writes_on_children_follow_the_same_rules(desk: Desk) -> None:
         input_data={"note": {"description": "not mine"}},
     )
     assert refused.status_code == 403
+    assert error_of(refused)["status_code"] == 4002
+    assert desk.count(ReleaseNote, release_id=int(other["id"])) == 0
+    assert desk.count(ReleaseNote, release_id=int(own["id"])) == 1
 
 
 def test_approval_summary_in_the_spec_shape(desk: Desk) -> None:
