@@ -128,6 +128,7 @@ def test_revoke_refusals_never_repeat_a_key(
 ) -> None:
     assert "no key with id 999999999" in refused(cli_env, "token", "revoke", "999999999")
     assert "give a key's id" in refused(cli_env, "token", "revoke", "nonsense")
+    assert "the 12 characters" in refused(cli_env, "token", "revoke", "rdk_abc")
     unknown = "rdk_" + uuid.uuid4().hex * 2
     said = refused(cli_env, "token", "revoke", unknown)
     assert "no key matches the key given" in said and unknown[4:] not in said

@@ -127,12 +127,13 @@ async def find_key(session: AsyncSession, which: str, portal_id: int | None = No
             raise NotUnique(f"keys {ids} share the prefix {which}: give the id", "key")
         key = found[0] if found else None
         missing = f"no key with prefix {which}"
-    elif which.startswith(KEY_PREFIX):
+    elif which.startswith(KEY_PREFIX) and len(which) > PREFIX_LENGTH:
         key = await repository.key_by_hash(session, hash_api_key(which))
         missing = "no key matches the key given"
     else:
         raise Invalid(
-            f"give a key's id, its prefix ({KEY_PREFIX}… as `token list` shows it) or the key",
+            f"give a key's id, its prefix (the {PREFIX_LENGTH} characters `token list` shows) "
+            "or the whole key",
             "key",
         )
     if key is None or (portal_id is not None and key.portal_id != portal_id):
