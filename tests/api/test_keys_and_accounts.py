@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from releasedesk.cli.main import app
+from releasedesk.core.audit import repository as audit_rows
 from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import AuditEntry, AuditKind
 from releasedesk.core.users import keys
@@ -319,25 +320,35 @@ def test_keys_and_passwords_never_reach_the_logs(
 
 def test_an_expired_keys_refusal_is_kept_once_by_the_database(desk: Desk) -> None:
     """Once per key is the database's rule (a unique index; the insert does nothing on a
-    conflict), not a check in Python that racing requests could both pass."""
+    conflict), so two first refusals racing past the read both end in one row."""
     key = new_key(desk, desk.requester.name)
     set_key_times(desk, key, expires_time=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    now = utcnow()
+    assert refusal(desk.get("/releases", key=key)) == REFUSED
+    row = stored_key(desk, key)
 
-    async def refuse() -> None:
-        async with desk.database.unit_of_work(writes=False) as session:
-            holder = await keys.caller_of(session, hash_api_key(key))
-            assert holder is not None
-            await keys._record_expired_refusal(session, holder, now)
+    async def insert_again() -> bool:  # what a racing request does after its read
+        async with desk.database.unit_of_work() as session:
+            values = {
+                "portal_id": desk.portal_id,
+                "occurred_time": utcnow(),
+                "kind": AuditKind.KEY_EXPIRED_REFUSED.value,
+                "actor_id": None,
+                "actor_name": "system",
+                "subject_user_id": row.user_id,
+                "subject_user_name": desk.requester.name,
+                "subject_key_id": row.id,
+                "subject_key_name": row.name,
+                "detail": "{}",
+            }
+            return await audit_rows.append_unless_recorded(session, values)
 
-    for _ in range(3):
-        desk.client.portal.call(refuse)
+    assert desk.client.portal.call(insert_again) is False
 
     async def count() -> int:
         async with desk.database.unit_of_work(writes=False) as session:
             query = select(func.count()).where(
                 AuditEvent.kind == AuditKind.KEY_EXPIRED_REFUSED.value,
-                AuditEvent.portal_id == desk.portal_id,
+                AuditEvent.subject_key_id == row.id,
             )
             return (await session.execute(query)).scalar_one()
 

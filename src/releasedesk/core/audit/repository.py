@@ -20,6 +20,14 @@ async def append(session: AsyncSession, values: Values) -> None:
     await session.execute(insert(AuditEvent).values(**values))
 
 
+async def recorded_for_key(session: AsyncSession, kind: str, key_id: int) -> bool:
+    """Whether an event of `kind` about this key is in the trail (an index lookup)."""
+    query = select(AuditEvent.id).where(
+        AuditEvent.kind == kind, AuditEvent.subject_key_id == key_id
+    )
+    return (await session.execute(query.limit(1))).first() is not None
+
+
 async def append_unless_recorded(session: AsyncSession, values: Values) -> bool:
     """Append unless a unique index says the event is already there; whether it went in.
 

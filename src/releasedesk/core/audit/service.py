@@ -65,7 +65,15 @@ async def record_once(
     detail: Detail | None = None,
     now: dt.datetime | None = None,
 ) -> bool:
-    """Append an event of a kind the database keeps once per key; whether this was the first."""
+    """Append an event of a kind the database keeps once per key; whether this was the first.
+
+    A read first, so that a refused key sent again and again costs a lookup, not a write;
+    the unique index settles the race between two first ones.
+    """
+    if subject.key_id is None:
+        raise ValueError("record_once is for events about a key")
+    if await repository.recorded_for_key(session, kind.value, subject.key_id):
+        return False
     values = _values(portal_id, by, kind, subject, detail or {}, now)
     return await repository.append_unless_recorded(session, values)
 
