@@ -1,4 +1,4 @@
-"""releasedesk serve | db | user | token | portal | lookup | demo."""
+"""releasedesk serve | db | user | token | audit | portal | lookup | demo."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from releasedesk.cli.audit import audit_app
+from releasedesk.cli.keys import token_app
 from releasedesk.cli.runtime import run_in_transaction
+from releasedesk.cli.tables import cli_actor, echo_table
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.portals import service as portals
 from releasedesk.core.users import service as users
@@ -21,7 +24,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users of a portal.", no_args_is_help=True)
-token_app = typer.Typer(help="API keys.", no_args_is_help=True)
 portal_app = typer.Typer(help="Portals (tenants).", no_args_is_help=True)
 lookup_app = typer.Typer(
     help="Reference data (priorities, categories, services, …).", no_args_is_help=True
@@ -29,6 +31,7 @@ lookup_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
 app.add_typer(portal_app, name="portal")
 app.add_typer(lookup_app, name="lookup")
 
@@ -120,6 +123,7 @@ def user_add(
             mobile=mobile,
             department=department,
             is_vipuser=vip,
+            by=cli_actor(),
         )
         return user.id
 
@@ -149,7 +153,8 @@ def user_set_password(
 
     async def action(session: AsyncSession) -> str:
         found = await portals.get_portal(session, portal)
-        return (await users.set_password(session, found.id, name, new_password)).name
+        user = await users.set_password(session, found.id, name, new_password, by=cli_actor())
+        return user.name
 
     typer.echo(f"password set for '{run_in_transaction(action)}' on portal '{portal}'")
 
@@ -173,29 +178,50 @@ def user_list(portal: PortalOption = DEFAULT_PORTAL) -> None:
         ]
 
     header = ("id", "name", "email", "role", "active", "password")
-    rows = [header, *run_in_transaction(action, writes=False)]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    for row in rows:
-        typer.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+    echo_table(header, run_in_transaction(action, writes=False))
 
 
-@token_app.command("create")
-def token_create(
-    name: Annotated[str, typer.Argument(help="The user (name or email) the key acts as.")],
-    portal: PortalOption = DEFAULT_PORTAL,
-) -> None:
-    """Issue an API key for a user; the key is printed once, alone on the last line."""
+UserArgument = Annotated[str, typer.Argument(help="The user (name or email).")]
+
+
+@user_app.command("deactivate")
+def user_deactivate(name: UserArgument, portal: PortalOption = DEFAULT_PORTAL) -> None:
+    """Deactivate a user: their keys and password are refused from the next request on; the
+    user stays (their name still shows in every history) and `activate` restores them."""
 
     async def action(session: AsyncSession) -> str:
         found = await portals.get_portal(session, portal)
-        user = await users.find_user(session, found.id, name)
-        return await users.create_api_key(session, user=user)
+        return (await users.set_active(session, found.id, name, False, by=cli_actor())).name
 
-    key = run_in_transaction(action)
-    typer.echo(f"API key for '{name}' on portal '{portal}' (shown once, stored hashed):")
-    typer.echo(key)
+    typer.echo(f"user '{run_in_transaction(action)}' deactivated on portal '{portal}'")
+
+
+@user_app.command("activate")
+def user_activate(name: UserArgument, portal: PortalOption = DEFAULT_PORTAL) -> None:
+    """Reactivate a deactivated user: their unrevoked, unexpired keys and password work again."""
+
+    async def action(session: AsyncSession) -> str:
+        found = await portals.get_portal(session, portal)
+        return (await users.set_active(session, found.id, name, True, by=cli_actor())).name
+
+    typer.echo(f"user '{run_in_transaction(action)}' activated on portal '{portal}'")
+
+
+@user_app.command("set-role")
+def user_set_role(
+    name: UserArgument,
+    role: Annotated[str, typer.Argument(help="admin, technician or requester")],
+    portal: PortalOption = DEFAULT_PORTAL,
+) -> None:
+    """Change a user's role; their next request is judged by the new one."""
+
+    async def action(session: AsyncSession) -> tuple[str, str]:
+        found = await portals.get_portal(session, portal)
+        user = await users.set_role(session, found.id, name, role, by=cli_actor())
+        return user.name, user.role
+
+    user_name, new_role = run_in_transaction(action)
+    typer.echo(f"user '{user_name}' is now {new_role} on portal '{portal}'")
 
 
 @lookup_app.command("add")

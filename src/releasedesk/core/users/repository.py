@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from releasedesk.core.actors import Role
+from releasedesk.core.users.views import KeyHolder
+from releasedesk.db.base import UtcDateTime
 from releasedesk.db.models import ApiKey, Portal, User
 
 
@@ -55,9 +58,33 @@ async def insert_key(session: AsyncSession, key: ApiKey) -> ApiKey:
     return key
 
 
+async def lock(session: AsyncSession, user: User) -> User:
+    """`user` reloaded under a row lock (FOR UPDATE on PostgreSQL; SQLite writers already
+    hold the database's write lock), so a change checks the values it replaces."""
+    result = await session.execute(
+        select(User)
+        .where(User.id == user.id)
+        .with_for_update(of=User)
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one()
+
+
 # Built once: it runs on every request.
 _KEY_HOLDER = (
-    select(User.id, User.name, User.role, User.is_active, Portal.id, Portal.name)
+    select(
+        ApiKey.id,
+        ApiKey.name,
+        ApiKey.prefix,
+        ApiKey.expires_time,
+        ApiKey.last_used_time,
+        User.id,
+        User.name,
+        User.role,
+        User.is_active,
+        Portal.id,
+        Portal.name,
+    )
     .select_from(ApiKey)
     .join(User, User.id == ApiKey.user_id)
     .join(Portal, Portal.id == ApiKey.portal_id)
@@ -65,7 +92,79 @@ _KEY_HOLDER = (
 )
 
 
-async def key_holder(session: AsyncSession, key_hash: str) -> Any:
-    """(user_id, user_name, role, is_active, portal_id, portal_name) of a live key, or None:
-    one indexed lookup, no ORM objects."""
-    return (await session.execute(_KEY_HOLDER, {"key_hash": key_hash})).first()
+async def key_holder(session: AsyncSession, key_hash: str) -> KeyHolder | None:
+    """The unrevoked key with this hash and who holds it: one indexed lookup, no ORM objects."""
+    row = (await session.execute(_KEY_HOLDER, {"key_hash": key_hash})).first()
+    if row is None:
+        return None
+    key_id, name, prefix, expires, last_used, user_id, user_name, role, active, pid, pname = row
+    return KeyHolder(
+        key_id=key_id,
+        key_name=name,
+        prefix=prefix,
+        expires_time=expires,
+        last_used_time=last_used,
+        user_id=user_id,
+        user_name=user_name,
+        role=Role(role),
+        user_active=active,
+        portal_id=pid,
+        portal_name=pname,
+    )
+
+
+_TOUCH = (
+    update(ApiKey)
+    .where(
+        ApiKey.id == bindparam("key_id"),
+        or_(ApiKey.last_used_time.is_(None), ApiKey.last_used_time < bindparam("stale_before")),
+    )
+    .values(last_used_time=bindparam("now", type_=UtcDateTime()))
+    .execution_options(synchronize_session=False)
+)
+
+
+async def touch_key(
+    session: AsyncSession, key_id: int, now: dt.datetime, stale_before: dt.datetime
+) -> None:
+    """Set the key's last use to `now` unless it was set since `stale_before`: a conditional
+    UPDATE, so of concurrent requests at most one writes."""
+    await session.execute(_TOUCH, {"key_id": key_id, "now": now, "stale_before": stale_before})
+
+
+async def key_by_id(session: AsyncSession, key_id: int) -> ApiKey | None:
+    return (await session.execute(select(ApiKey).where(ApiKey.id == key_id))).scalar_one_or_none()
+
+
+async def key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
+    """The key with this hash, revoked or not (the lookup is in SQL, by the unique hash)."""
+    result = await session.execute(select(ApiKey).where(ApiKey.key_hash == key_hash))
+    return result.scalar_one_or_none()
+
+
+async def keys_by_prefix(session: AsyncSession, prefix: str) -> Sequence[ApiKey]:
+    result = await session.execute(
+        select(ApiKey).where(ApiKey.prefix == prefix).order_by(ApiKey.id)
+    )
+    return result.scalars().all()
+
+
+async def list_keys(
+    session: AsyncSession, portal_id: int, user_id: int | None = None
+) -> Sequence[ApiKey]:
+    query = select(ApiKey).where(ApiKey.portal_id == portal_id)
+    if user_id is not None:
+        query = query.where(ApiKey.user_id == user_id)
+    return (await session.execute(query.order_by(ApiKey.id))).scalars().all()
+
+
+async def revoke_key(session: AsyncSession, key_id: int, now: dt.datetime) -> bool:
+    """Revoke the key unless it already is (whoever got there first wins); whether this did."""
+    result = await session.execute(
+        update(ApiKey)
+        .where(ApiKey.id == key_id, ApiKey.revoked_time.is_(None))
+        .values(revoked_time=now)
+        .returning(ApiKey.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.first() is not None

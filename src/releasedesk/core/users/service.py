@@ -1,5 +1,6 @@
-"""Users and keys: add and list users, set passwords, issue keys, and turn a key or a password
-into an Actor."""
+"""Users: add and list them, set passwords, deactivate and reactivate them, change their
+roles (each audited in the transaction of the change), and turn a password into an Actor.
+Keys live in keys.py; `create_api_key` and `authenticate_key` stay importable from here."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, Role
+from releasedesk.core.audit import service as audit
+from releasedesk.core.audit.views import SYSTEM, AuditActor, AuditKind, Detail, Subject
 from releasedesk.core.errors import Invalid, Mandatory, NotFound, NotUnique, Unauthenticated
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.users import repository
-from releasedesk.core.users.secrets import hash_api_key, hash_password, new_api_key, verify_password
-from releasedesk.db.models import ApiKey, Portal, User
+from releasedesk.core.users.keys import authenticate_key as authenticate_key
+from releasedesk.core.users.keys import create_api_key as create_api_key
+from releasedesk.core.users.secrets import hash_password, verify_password
+from releasedesk.db.models import Portal, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -41,6 +46,7 @@ async def add_user(
     mobile: str | None = None,
     department: str | None = None,
     is_vipuser: bool = False,
+    by: AuditActor = SYSTEM,
 ) -> User:
     """A new user of the portal; the password, if any, is stored as an argon2 hash.
 
@@ -52,10 +58,7 @@ async def add_user(
         raise Mandatory("name")
     if same_name := await repository.find_by_name(session, portal_id, name):
         raise NotUnique(f"a user named '{same_name[0].name}' already exists in this portal", "name")
-    try:
-        role_value = Role(role.lower())
-    except ValueError:
-        raise Invalid(f"role must be one of {', '.join(r.value for r in Role)}", "role") from None
+    role_value = _role(role)
     if email_id is not None:
         if not EMAIL.match(email_id):
             raise Invalid(f"'{email_id}' is not an email address", "email_id")
@@ -83,7 +86,27 @@ async def add_user(
         is_vipuser=is_vipuser,
         password_hash=hash_password(password) if password else None,
     )
-    return await repository.insert(session, user)
+    user = await repository.insert(session, user)
+    detail = {"role": user.role, "email_id": email_id, "password_set": password is not None}
+    await _record(session, user, by, AuditKind.USER_ADDED, detail)
+    return user
+
+
+def user_subject(user: User) -> Subject:
+    return Subject(user.id, user.name)
+
+
+async def _record(
+    session: AsyncSession, user: User, by: AuditActor, kind: AuditKind, detail: Detail
+) -> None:
+    await audit.record(
+        session,
+        portal_id=user.portal_id,
+        by=by,
+        kind=kind,
+        subject=user_subject(user),
+        detail=detail,
+    )
 
 
 def _check_password(password: str) -> None:
@@ -91,14 +114,59 @@ def _check_password(password: str) -> None:
         raise Mandatory("password", "the password must not be empty")
 
 
-async def set_password(session: AsyncSession, portal_id: int, login: str, password: str) -> User:
+async def set_password(
+    session: AsyncSession,
+    portal_id: int,
+    login: str,
+    password: str,
+    by: AuditActor = SYSTEM,
+) -> User:
     """Replace the password of the user called `login` (name or email) with `password`,
     stored as an argon2 hash; the default users have none until one is set."""
     _check_password(password)
-    user = await find_user(session, portal_id, login)
+    user = await repository.lock(session, await find_user(session, portal_id, login))
+    had_one = user.password_hash is not None
     user.password_hash = hash_password(password)
     await session.flush()
+    await _record(session, user, by, AuditKind.PASSWORD_SET, {"replaced": had_one})
     return user
+
+
+async def set_active(
+    session: AsyncSession, portal_id: int, login: str, active: bool, by: AuditActor = SYSTEM
+) -> User:
+    """Deactivate a user (their keys and password stop working on the next request; the
+    user row, and so their name in every history, stays) or reactivate one."""
+    user = await repository.lock(session, await find_user(session, portal_id, login))
+    if user.is_active == active:
+        state = "active" if active else "deactivated"
+        raise Invalid(f"user '{user.name}' is already {state}", "user")
+    user.is_active = active
+    await session.flush()
+    kind = AuditKind.USER_ACTIVATED if active else AuditKind.USER_DEACTIVATED
+    await _record(session, user, by, kind, {})
+    return user
+
+
+async def set_role(
+    session: AsyncSession, portal_id: int, login: str, role: str, by: AuditActor = SYSTEM
+) -> User:
+    """Give a user another role; their next request is judged by it."""
+    new_role = _role(role)
+    user = await repository.lock(session, await find_user(session, portal_id, login))
+    if user.role == new_role.value:
+        raise Invalid(f"user '{user.name}' already has the role {new_role.value}", "role")
+    previous, user.role = user.role, new_role.value
+    await session.flush()
+    await _record(session, user, by, AuditKind.ROLE_CHANGED, {"from": previous, "to": user.role})
+    return user
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role.strip().lower())
+    except ValueError:
+        raise Invalid(f"role must be one of {', '.join(r.value for r in Role)}", "role") from None
 
 
 async def list_users(session: AsyncSession, portal_id: int) -> Sequence[User]:
@@ -116,39 +184,6 @@ async def find_user(session: AsyncSession, portal_id: int, name: str) -> User:
     if len(users) > 1:
         raise NotUnique(f"more than one user is called '{name}'", "user")
     return users[0]
-
-
-async def create_api_key(session: AsyncSession, *, user: User, name: str | None = None) -> str:
-    """Issue a key for `user`; only its hash is stored, so the key is shown this once."""
-    key = new_api_key()
-    await repository.insert_key(
-        session,
-        ApiKey(
-            portal_id=user.portal_id,
-            user_id=user.id,
-            name=name or user.name,
-            key_hash=hash_api_key(key),
-            prefix=key[:12],
-        ),
-    )
-    return key
-
-
-async def authenticate_key(session: AsyncSession, key: str, portal: str) -> Actor:
-    """The actor behind an API key, if the key is valid on this portal."""
-    holder = await repository.key_holder(session, hash_api_key(key.strip()))
-    if holder is None:
-        raise Unauthenticated("Invalid or expired authtoken")
-    user_id, user_name, role, is_active, portal_id, portal_name = holder
-    if portal_name != portal or not is_active:
-        raise Unauthenticated("Invalid or expired authtoken")
-    return Actor(
-        user_id=user_id,
-        user_name=user_name,
-        portal_id=portal_id,
-        portal_name=portal_name,
-        role=Role(role),
-    )
 
 
 async def authenticate_password(

@@ -1,6 +1,7 @@
 """All tables; importing this package registers every model on Base.metadata."""
 
 from releasedesk.db.models.approvals import Approval, ApprovalLevel
+from releasedesk.db.models.audit import AuditEvent
 from releasedesk.db.models.lookups import (
     LOOKUP_MODELS,
     Category,
@@ -43,6 +44,7 @@ __all__ = [
     "ApiKey",
     "Approval",
     "ApprovalLevel",
+    "AuditEvent",
     "Category",
     "ClosureCode",
     "Department",

@@ -1,4 +1,4 @@
-"""Users of a portal and their API keys (stored hashed)."""
+"""Users of a portal and their API keys (stored hashed; revoked or expired, never deleted)."""
 
 from __future__ import annotations
 
@@ -65,5 +65,9 @@ class ApiKey(IdMixin, PortalMixin, Base):
     prefix: Mapped[str] = mapped_column(String(12))
     created_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # The first instant the key no longer works; NULL: never expires.
+    expires_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # Written at most once a minute per key (see core/users/keys.py), not on every request.
+    last_used_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,216 @@
+"""API keys: issue, list, revoke, and turn a key into its caller on every request.
+
+A key is stored as its SHA-256 hash and found by that hash in SQL; nothing compares a secret
+in Python. Whether a key still works is read from the database on every request (revoked,
+expired, holder deactivated, holder's role), so a change applies to the next request in
+every worker. `caller_of` is the one place a key hash becomes a caller: an in-process cache
+goes in front of it, invalidated by the writes that record a CREDENTIAL_CHANGES event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.actors import Actor
+from releasedesk.core.audit import service as audit
+from releasedesk.core.audit.views import SYSTEM, AuditActor, AuditKind, Subject, iso
+from releasedesk.core.errors import Invalid, NotFound, NotUnique, Unauthenticated
+from releasedesk.core.users import repository
+from releasedesk.core.users.secrets import KEY_PREFIX, hash_api_key, new_api_key
+from releasedesk.core.users.views import IssuedKey, KeyHolder, KeyView
+from releasedesk.db.base import utcnow
+from releasedesk.db.models import ApiKey, User
+
+# The same answer for a key that is unknown, revoked, expired, of another portal or of a
+# deactivated user: the caller learns nothing about which.
+REFUSED = "Invalid or expired authtoken"
+# `last used` is written at most this often per key, not on every request.
+TOUCH_EVERY = dt.timedelta(minutes=1)
+PREFIX_LENGTH = 12
+
+
+def key_view(key: ApiKey, user: User | None = None) -> KeyView:
+    """The key as listed; `user` when the key's holder is not loaded with it (a new key)."""
+    user = user or key.user
+    return KeyView(
+        id=key.id,
+        name=key.name,
+        portal_id=key.portal_id,
+        user_id=key.user_id,
+        user_name=user.name,
+        user_active=user.is_active,
+        prefix=key.prefix,
+        created_time=key.created_time,
+        expires_time=key.expires_time,
+        last_used_time=key.last_used_time,
+        revoked_time=key.revoked_time,
+    )
+
+
+def key_subject(key: KeyView | KeyHolder) -> Subject:
+    if isinstance(key, KeyHolder):
+        return Subject(key.user_id, key.user_name, key.key_id, key.key_name)
+    return Subject(key.user_id, key.user_name, key.id, key.name)
+
+
+async def issue_key(
+    session: AsyncSession,
+    *,
+    user: User,
+    name: str | None = None,
+    expires_time: dt.datetime | None = None,
+    by: AuditActor = SYSTEM,
+    now: dt.datetime | None = None,
+) -> IssuedKey:
+    """A new key for `user`, audited; only its hash is stored, so the key is shown this once."""
+    now = now or utcnow()
+    if expires_time is not None and expires_time <= now:
+        raise Invalid("the expiry is already past", "expires")
+    label = (name or "").strip() or user.name
+    key = new_api_key()
+    row = await repository.insert_key(
+        session,
+        ApiKey(
+            portal_id=user.portal_id,
+            user_id=user.id,
+            name=label,
+            key_hash=hash_api_key(key),
+            prefix=key[:PREFIX_LENGTH],
+            created_time=now,
+            expires_time=expires_time,
+        ),
+    )
+    view = key_view(row, user)
+    detail = {"prefix": view.prefix, "expires": iso(expires_time) if expires_time else None}
+    await audit.record(
+        session,
+        portal_id=user.portal_id,
+        by=by,
+        kind=AuditKind.KEY_CREATED,
+        subject=key_subject(view),
+        detail=detail,
+        now=now,
+    )
+    return IssuedKey(key=key, view=view)
+
+
+async def create_api_key(
+    session: AsyncSession, *, user: User, name: str | None = None, by: AuditActor = SYSTEM
+) -> str:
+    """Issue a key that never expires and return the key itself (shown once)."""
+    return (await issue_key(session, user=user, name=name, by=by)).key
+
+
+async def list_keys(
+    session: AsyncSession, portal_id: int, user_id: int | None = None
+) -> Sequence[KeyView]:
+    """The portal's keys (or one user's), revoked and expired ones too, in the order made."""
+    return [key_view(key) for key in await repository.list_keys(session, portal_id, user_id)]
+
+
+async def find_key(session: AsyncSession, which: str, portal_id: int | None = None) -> ApiKey:
+    """The key named by its id, by its prefix as `token list` shows it, or by the key itself
+    (looked up by its hash); `which` is never repeated in an error, as it may be the key."""
+    which = which.strip()
+    key: ApiKey | None
+    if which.isdigit():
+        key = await repository.key_by_id(session, int(which))
+        missing = f"no key with id {which}"
+    elif which.startswith(KEY_PREFIX) and len(which) == PREFIX_LENGTH:
+        found = await repository.keys_by_prefix(session, which)
+        found = [k for k in found if portal_id is None or k.portal_id == portal_id]
+        if len(found) > 1:
+            ids = ", ".join(str(k.id) for k in found)
+            raise NotUnique(f"keys {ids} share the prefix {which}: give the id", "key")
+        key = found[0] if found else None
+        missing = f"no key with prefix {which}"
+    elif which.startswith(KEY_PREFIX) and len(which) > PREFIX_LENGTH:
+        key = await repository.key_by_hash(session, hash_api_key(which))
+        missing = "no key matches the key given"
+    else:
+        raise Invalid(
+            f"give a key's id, its prefix (the {PREFIX_LENGTH} characters `token list` shows) "
+            "or the whole key",
+            "key",
+        )
+    if key is None or (portal_id is not None and key.portal_id != portal_id):
+        raise NotFound(missing + (" in this portal" if portal_id is not None else ""), "key")
+    return key
+
+
+async def revoke_key(
+    session: AsyncSession,
+    which: str,
+    *,
+    portal_id: int | None = None,
+    by: AuditActor = SYSTEM,
+    now: dt.datetime | None = None,
+) -> KeyView:
+    """Revoke a key (see `find_key` for `which`), audited; its next request is refused."""
+    now = now or utcnow()
+    key = await find_key(session, which, portal_id)
+    view = key_view(key)
+    if view.revoked_time is not None or not await repository.revoke_key(session, key.id, now):
+        raise Invalid(f"key {key.id} ({key.prefix}) is already revoked", "key")
+    await audit.record(
+        session,
+        portal_id=key.portal_id,
+        by=by,
+        kind=AuditKind.KEY_REVOKED,
+        subject=key_subject(view),
+        detail={"prefix": view.prefix},
+        now=now,
+    )
+    return view
+
+
+async def caller_of(session: AsyncSession, key_hash: str) -> KeyHolder | None:
+    """Who an unrevoked key hash stands for, with the key's expiry and last use.
+
+    Everything else in authentication is decided from this value, so a cache in front of it
+    (keyed by the hash) changes nothing else.
+    """
+    return await repository.key_holder(session, key_hash)
+
+
+async def authenticate_key(
+    session: AsyncSession, key: str, portal: str, *, now: dt.datetime | None = None
+) -> Actor:
+    """The actor behind an API key, if the key is valid on this portal now.
+
+    An expired key's refusal is audited once per key and committed before the refusal is
+    raised: the request's transaction rolls back on the 401, and authentication is the
+    first thing a request does, so nothing else of it is committed with the audit row.
+    """
+    holder = await caller_of(session, hash_api_key(key.strip()))
+    if holder is None or holder.portal_name != portal:
+        raise Unauthenticated(REFUSED)
+    now = now or utcnow()
+    if holder.expired(now):
+        await _record_expired_refusal(session, holder, now)
+        raise Unauthenticated(REFUSED)
+    if not holder.user_active:
+        raise Unauthenticated(REFUSED)
+    if holder.last_used_time is None or holder.last_used_time < now - TOUCH_EVERY:
+        await repository.touch_key(session, holder.key_id, now, now - TOUCH_EVERY)
+    return holder.actor()
+
+
+async def _record_expired_refusal(
+    session: AsyncSession, holder: KeyHolder, now: dt.datetime
+) -> None:
+    assert holder.expires_time is not None
+    first = await audit.record_once(
+        session,
+        portal_id=holder.portal_id,
+        by=SYSTEM,
+        kind=AuditKind.KEY_EXPIRED_REFUSED,
+        subject=key_subject(holder),
+        detail={"prefix": holder.prefix, "expired": iso(holder.expires_time)},
+        now=now,
+    )
+    if first:
+        await session.commit()

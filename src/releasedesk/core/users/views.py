@@ -1,0 +1,77 @@
+"""Keys as the core hands them out: who a key hash stands for, and a key as listed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from releasedesk.core.actors import Actor, Role
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHolder:
+    """What an unrevoked key's hash maps to: the key's own limits and its holder, now."""
+
+    key_id: int
+    key_name: str
+    prefix: str
+    expires_time: dt.datetime | None
+    last_used_time: dt.datetime | None
+    user_id: int
+    user_name: str
+    role: Role
+    user_active: bool
+    portal_id: int
+    portal_name: str
+
+    def expired(self, now: dt.datetime) -> bool:
+        return self.expires_time is not None and self.expires_time <= now
+
+    def actor(self) -> Actor:
+        return Actor(
+            user_id=self.user_id,
+            user_name=self.user_name,
+            portal_id=self.portal_id,
+            portal_name=self.portal_name,
+            role=self.role,
+        )
+
+
+class KeyState(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    USER_INACTIVE = "user inactive"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyView:
+    """A key as `token list` shows it: never the key, only its first characters."""
+
+    id: int
+    name: str
+    portal_id: int
+    user_id: int
+    user_name: str
+    user_active: bool
+    prefix: str
+    created_time: dt.datetime
+    expires_time: dt.datetime | None
+    last_used_time: dt.datetime | None
+    revoked_time: dt.datetime | None
+
+    def state(self, now: dt.datetime) -> KeyState:
+        if self.revoked_time is not None:
+            return KeyState.REVOKED
+        if self.expires_time is not None and self.expires_time <= now:
+            return KeyState.EXPIRED
+        return KeyState.ACTIVE if self.user_active else KeyState.USER_INACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    """A new key: the key itself exists only here, shown once; the database keeps its hash."""
+
+    key: str
+    view: KeyView
