@@ -29,7 +29,7 @@ test: lint
 	PATH="$(abspath $(BIN)):$$PATH" bash scripts/test.sh
 
 test-sqlite: install
-	RELEASEDESK_TEST_DATABASE=sqlite $(BIN)/pytest
+	$(BIN)/pytest --db sqlite
 
 serve: install
 	$(BIN)/releasedesk db upgrade
