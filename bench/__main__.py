@@ -4,6 +4,8 @@ Environment: BENCH_N (default 100000), BENCH_DB=sqlite|postgresql|both (default 
 BENCH_SECONDS (default 10 per scenario), BENCH_SCENARIOS (comma list, default all),
 BENCH_SCALING (e.g. 10000,100000,1000000: also run the list scenarios at those sizes),
 BENCH_PG_URL (server to create bench databases on; default postgresql://postgres@127.0.0.1:5432/postgres),
+BENCH_PG_DATABASE (name of the bench databases there, before `_N`; default rd_bench: give
+another to keep out of a database another checkout benches on),
 BENCH_RESEED=1 (seed again even when a seeded database of that size exists),
 BENCH_CONNECTIONS (wrk's concurrency, default 32), BENCH_REPORT (report name, default latest),
 BENCH_TWO_WORKERS=0 (skip the second server run: bare ASGI, ceiling, GET by id and the first
@@ -66,20 +68,32 @@ async def _pg_admin(statement: str, database: str | None = None) -> None:
         await connection.close()
 
 
+def pg_database(n: int) -> str:
+    return f"{os.environ.get('BENCH_PG_DATABASE', 'rd_bench')}_{n}"
+
+
 def database_url(database: str, n: int) -> str:
     if database == "sqlite":
         return f"sqlite:///{VAR / f'bench-{n}.db'}"
-    return make_url(pg_server()).set(database=f"rd_bench_{n}").render_as_string(hide_password=False)
+    return make_url(pg_server()).set(database=pg_database(n)).render_as_string(hide_password=False)
+
+
+def meta_path(database: str, n: int) -> Path:
+    if database == "postgresql" and pg_database(n) != f"rd_bench_{n}":
+        return VAR / f"postgresql-{pg_database(n)}.json"
+    return VAR / f"{database}-{n}.json"
 
 
 def prepare(database: str, n: int) -> dict[str, Any]:
-    """A database seeded with n releases (reused when one of that size is already there)."""
+    """A database seeded with n releases (reused when one of that size is already there,
+    brought to this checkout's schema first)."""
     VAR.mkdir(parents=True, exist_ok=True)
-    meta_path = VAR / f"{database}-{n}.json"
+    meta_file = meta_path(database, n)
     url = database_url(database, n)
-    if meta_path.exists() and os.environ.get("BENCH_RESEED") != "1":
+    if meta_file.exists() and os.environ.get("BENCH_RESEED") != "1":
         print(f"[{database} N={n}] reusing the seeded database")
-        return json.loads(meta_path.read_text())  # type: ignore[no-any-return]
+        upgrade(url)
+        return json.loads(meta_file.read_text())  # type: ignore[no-any-return]
     if database == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(make_url(url).database + suffix).unlink(missing_ok=True)  # type: ignore[operator]
@@ -113,7 +127,7 @@ def prepare(database: str, n: int) -> dict[str, Any]:
         # What autovacuum would do soon after a bulk load: visibility map and statistics.
         asyncio.run(_pg_admin("VACUUM ANALYZE", make_url(url).database))
     print(f"[{database} N={n}] seeded in {meta['seconds']:.1f} s: {meta['rows']}")
-    meta_path.write_text(json.dumps(meta))
+    meta_file.write_text(json.dumps(meta))
     return meta
 
 
