@@ -103,9 +103,9 @@ FIELDS: tuple[ReleaseField, ...] = (
     ReleaseField(
         "notes_present", K.BOOL, writable=False, searchable=True, sortable=True, listed=True
     ),
+    _time("next_review_on", writable=True, listed=True, in_history=True),
     _time("scheduled_start_time", writable=True, listed=True, in_history=True),
     _time("scheduled_end_time", writable=True, listed=True, in_history=True),
-    _time("next_review_on", writable=True, listed=True, in_history=True),
     _time("created_time", writable=False, listed=True, in_history=False),
     _time("completed_time", writable=False, listed=True, in_history=True),
     _time("deleted_time", writable=False, listed=True, in_history=False),

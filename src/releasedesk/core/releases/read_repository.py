@@ -7,12 +7,27 @@ fields. The release columns and lookups come from the field registry.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -185,98 +200,234 @@ class _ReleaseStatement:
 
 
 _RELEASES = _ReleaseStatement()
-_ROLE = _Columns("role", ReleaseRoleRow, ROLE_COLUMNS)
-_HOLDER = _PersonColumns("holder", User, Department)
-_FIELD_STAGE = _Columns("fstage", ReleaseStage, STAGE_COLUMNS)
-_STAGE_OF_KIND = case(
-    {kind: str(stage) for kind, stage in fields.STAGE_OF_DESCRIPTIVE.items()},
-    value=ReleaseDescriptiveField.kind,
-)
-_EDITOR_USER, _EDITOR_DEPT = aliased(User, name="rm_editor"), aliased(Department, name="rm_ed")
-_EDITOR = _PersonColumns("editor", _EDITOR_USER, _EDITOR_DEPT)
 _IDS: Any = bindparam("ids", expanding=True)
 
-# Built once: executing a prebuilt statement skips constructing it and most of its cache key.
-_RELEASES_STMT = _RELEASES.statement.where(ReleaseRow.id.in_(_IDS))
-_ROLES_STMT = (
-    select(
-        ReleaseRoleAssignment.id,
-        ReleaseRoleAssignment.release_id,
-        *_ROLE.columns,
-        *_HOLDER.columns,
+
+# --- what hangs off a release, as JSON built by the database ------------------------------
+#
+# Roles, services and descriptive fields ride along in the release's own row as JSON arrays
+# (correlated subqueries over indexed release_id columns), so any number of releases with
+# any of their parts load in ONE statement. The arrays hold the core's neutral shape (the
+# views' own field names, ids as numbers); _build turns them into views.
+
+
+def _key(name: str) -> ColumnElement[str]:
+    assert name.isidentifier()  # a fixed field name of ours, never input
+    return literal_column(f"'{name}'")
+
+
+def _json_object(dialect: str, pairs: dict[str, Any]) -> ColumnElement[Any]:
+    args = [part for key, value in pairs.items() for part in (_key(key), value)]
+    builder = func.json_build_object if dialect == "postgresql" else func.json_object
+    return builder(*args)
+
+
+def _json_or_null(dialect: str, id_column: Any, pairs: dict[str, Any]) -> ColumnElement[Any]:
+    """An object, or JSON null when the joined row is missing (an outer join's NULL id).
+    SQLite keeps a value's JSON-ness only through json functions, hence its json() around."""
+    chosen = case((id_column.is_(None), None), else_=_json_object(dialect, pairs))
+    return chosen if dialect == "postgresql" else func.json(chosen)
+
+
+def _person_json(dialect: str, user: Any, department: Any) -> ColumnElement[Any]:
+    department_json = _json_or_null(
+        dialect, department.id, {"id": department.id, "name": department.name}
     )
-    .join(ReleaseRoleRow, ReleaseRoleRow.id == ReleaseRoleAssignment.role_id)
-    .join(User, User.id == ReleaseRoleAssignment.user_id)
-    .outerjoin(Department, Department.id == User.department_id)
-    .where(ReleaseRoleAssignment.release_id.in_(_IDS))
-    .order_by(ReleaseRoleAssignment.id)
-)
-_SERVICES_STMT = (
-    select(ReleaseService.release_id, Service.id, Service.name)
-    .join(Service, Service.id == ReleaseService.service_id)
-    .where(ReleaseService.release_id.in_(_IDS))
-    .order_by(ReleaseService.service_id)
-)
-_FIELDS_STMT = (
-    select(
-        ReleaseDescriptiveField.id,
-        ReleaseDescriptiveField.release_id,
-        ReleaseDescriptiveField.kind,
-        ReleaseDescriptiveField.description,
-        ReleaseDescriptiveField.updated_on,
-        *_EDITOR.columns,
-        *_FIELD_STAGE.columns,
+    pairs = {name: getattr(user, name) for name in USER_COLUMNS}
+    return _json_or_null(dialect, user.id, {**pairs, "department": department_json})
+
+
+def _stage_json(dialect: str, stage: Any) -> ColumnElement[Any]:
+    return _json_or_null(dialect, stage.id, {n: getattr(stage, n) for n in STAGE_COLUMNS})
+
+
+def _array(dialect: str, element: ColumnElement[Any], source: Select[Any], order: Any) -> Any:
+    """A JSON array of `element` over `source`'s rows (correlated to the release) in `order`;
+    [] when there are none. SQLite before 3.44 has no ORDER BY inside an aggregate, so it
+    aggregates an ordered derived table (which SQLite lets refer to the outer row)."""
+    source = source.correlate(ReleaseRow)
+    if dialect == "postgresql":
+        aggregated = func.coalesce(
+            func.json_agg(aggregate_order_by(element, order)), text("'[]'::json")
+        )
+        return source.with_only_columns(aggregated).scalar_subquery()
+    ordered = source.add_columns(element.label("item")).order_by(order).subquery()
+    return select(func.json_group_array(func.json(ordered.c.item))).scalar_subquery()
+
+
+def _roles_json(dialect: str) -> Any:
+    user, dept = aliased(User, name="rj_user"), aliased(Department, name="rj_dept")
+    role = aliased(ReleaseRoleRow, name="rj_role")
+    element = _json_object(
+        dialect,
+        {
+            "id": ReleaseRoleAssignment.id,
+            "role": _json_object(dialect, {n: getattr(role, n) for n in ROLE_COLUMNS}),
+            "user": _person_json(dialect, user, dept),
+        },
     )
-    .join(ReleaseRow, ReleaseRow.id == ReleaseDescriptiveField.release_id)
-    .outerjoin(
-        ReleaseStage,
-        and_(
-            ReleaseStage.portal_id == ReleaseRow.portal_id,
-            ReleaseStage.internal_name == _STAGE_OF_KIND,
-        ),
+    source = (
+        select(ReleaseRoleAssignment.id)
+        .join(role, role.id == ReleaseRoleAssignment.role_id)
+        .join(user, user.id == ReleaseRoleAssignment.user_id)
+        .outerjoin(dept, dept.id == user.department_id)
+        .where(ReleaseRoleAssignment.release_id == ReleaseRow.id)
     )
-    .outerjoin(_EDITOR_USER, _EDITOR_USER.id == ReleaseDescriptiveField.updated_by_id)
-    .outerjoin(_EDITOR_DEPT, _EDITOR_DEPT.id == _EDITOR_USER.department_id)
-    .where(ReleaseDescriptiveField.release_id.in_(_IDS))
-    .order_by(ReleaseDescriptiveField.id)
-)
+    return _array(dialect, element, source, ReleaseRoleAssignment.id)
+
+
+def _services_json(dialect: str) -> Any:
+    element = _json_object(dialect, {"id": Service.id, "name": Service.name})
+    source = (
+        select(Service.id)
+        .join(ReleaseService, ReleaseService.service_id == Service.id)
+        .where(ReleaseService.release_id == ReleaseRow.id)
+    )
+    return _array(dialect, element, source, Service.id)
+
+
+def _fields_json(dialect: str) -> Any:
+    editor, editor_dept = aliased(User, name="fj_user"), aliased(Department, name="fj_dept")
+    stage = aliased(ReleaseStage, name="fj_stage")
+    field = aliased(ReleaseDescriptiveField, name="fj_field")
+    stage_of_kind = case(
+        {kind: str(name) for kind, name in fields.STAGE_OF_DESCRIPTIVE.items()}, value=field.kind
+    )
+    element = _json_object(
+        dialect,
+        {
+            "id": field.id,
+            "kind": field.kind,
+            "description": field.description,
+            "updated_on": field.updated_on,
+            "updated_by": _person_json(dialect, editor, editor_dept),
+            "stage": _stage_json(dialect, stage),
+        },
+    )
+    source = (
+        select(field.id)
+        .outerjoin(
+            stage,
+            and_(stage.portal_id == ReleaseRow.portal_id, stage.internal_name == stage_of_kind),
+        )
+        .outerjoin(editor, editor.id == field.updated_by_id)
+        .outerjoin(editor_dept, editor_dept.id == editor.department_id)
+        .where(field.release_id == ReleaseRow.id)
+    )
+    return _array(dialect, element, source, field.id)
+
+
+_PART_JSON = {
+    Part.ROLES: _roles_json,
+    Part.SERVICES: _services_json,
+    Part.DESCRIPTIVE_FIELDS: _fields_json,
+}
+
+
+@cache
+def _statement(dialect: str, parts: frozenset[Part]) -> Select[Any]:
+    """The one statement for releases by id with `parts`, built once per dialect and parts."""
+    extra = [_PART_JSON[part](dialect).label(part.value) for part in Part if part in parts]
+    return _RELEASES.statement.add_columns(*extra).where(ReleaseRow.id.in_(_IDS))
+
+
+def _utc(value: object) -> dt.datetime | None:
+    """A time inside the JSON: ISO text (PostgreSQL adds the offset; SQLite stores UTC)."""
+    if value is None:
+        return None
+    moment = dt.datetime.fromisoformat(str(value).replace(" ", "T"))
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def _named(raw: dict[str, Any] | None) -> Named | None:
+    return None if raw is None else Named(id=raw["id"], name=raw["name"])
+
+
+def _person(raw: dict[str, Any] | None) -> Person | None:
+    if raw is None:
+        return None
+    return Person(
+        id=raw["id"],
+        name=raw["name"],
+        email_id=raw["email_id"],
+        phone=raw["phone"],
+        mobile=raw["mobile"],
+        is_vipuser=bool(raw["is_vipuser"]),
+        role=raw["role"],
+        department=_named(raw["department"]),
+    )
+
+
+def _loaded(value: object) -> list[dict[str, Any]]:
+    """The JSON array of a part (the driver may hand it over as text)."""
+    if isinstance(value, str | bytes):
+        value = json.loads(value)
+    return value if isinstance(value, list) else []
+
+
+def _role_holders(value: object) -> list[RoleHolder]:
+    holders: list[RoleHolder] = []
+    for raw in _loaded(value):
+        role, user = raw["role"], _person(raw["user"])
+        assert user is not None  # an inner join: every holder is a user
+        holders.append(
+            RoleHolder(
+                id=raw["id"],
+                role=ReleaseRole(
+                    id=role["id"],
+                    name=role["name"],
+                    internal_name=role["internal_name"],
+                    user_type=role["user_type"],
+                    prominent=bool(role["prominent"]),
+                ),
+                user=user,
+            )
+        )
+    return holders
+
+
+def _stage(raw: dict[str, Any] | None) -> Stage | None:
+    return None if raw is None else Stage(**{n: raw[n] for n in STAGE_COLUMNS})
+
+
+def _descriptive(value: object) -> list[DescriptiveField]:
+    return [
+        DescriptiveField(
+            id=raw["id"],
+            kind=raw["kind"],
+            description=raw["description"],
+            updated_on=_utc(raw["updated_on"]),
+            updated_by=_person(raw["updated_by"]),
+            stage=_stage(raw["stage"]),
+        )
+        for raw in _loaded(value)
+    ]
+
+
+def _build(row: Row[Any], parts: frozenset[Part]) -> Release:
+    release = _RELEASES.build(row)
+    mapping = row._mapping
+    if Part.ROLES in parts:
+        release.roles = _role_holders(mapping[Part.ROLES.value])
+    if Part.SERVICES in parts:
+        release.services = [
+            Named(id=s["id"], name=s["name"]) for s in _loaded(mapping[Part.SERVICES.value])
+        ]
+    if Part.DESCRIPTIVE_FIELDS in parts:
+        release.descriptive_fields = _descriptive(mapping[Part.DESCRIPTIVE_FIELDS.value])
+    return release
 
 
 async def load(
     session: AsyncSession, release_ids: Sequence[int], parts: frozenset[Part] = EVERYTHING
 ) -> dict[int, Release]:
-    """Releases by id (missing ids are left out), with the related `parts` asked for; a
-    list that shows none of them skips three statements."""
+    """Releases by id (missing ids are left out), with the related `parts` asked for, in one
+    statement."""
     if not release_ids:
         return {}
-    rows = await session.execute(_RELEASES_STMT, {"ids": list(release_ids)})
-    releases = {row.id: _RELEASES.build(row) for row in rows}
-    if not releases:
-        return releases
-    params = {"ids": list(releases)}
-    if Part.ROLES in parts:
-        for row in await session.execute(_ROLES_STMT, params):
-            user = _HOLDER.build(row)
-            assert user is not None  # an inner join: every holder is a user
-            releases[row.release_id].roles.append(
-                RoleHolder(id=row.id, role=_ROLE.build(row, ReleaseRole), user=user)
-            )
-    if Part.SERVICES in parts:
-        for row in await session.execute(_SERVICES_STMT, params):
-            releases[row.release_id].services.append(Named(id=row.id, name=row.name))
-    if Part.DESCRIPTIVE_FIELDS in parts:
-        for row in await session.execute(_FIELDS_STMT, params):
-            releases[row.release_id].descriptive_fields.append(
-                DescriptiveField(
-                    id=row.id,
-                    kind=row.kind,
-                    description=row.description,
-                    updated_on=row.updated_on,
-                    updated_by=_EDITOR.build(row),
-                    stage=_FIELD_STAGE.build(row, Stage),
-                )
-            )
-    return releases
+    statement = _statement(session.get_bind().dialect.name, frozenset(parts))
+    rows = await session.execute(statement, {"ids": list(release_ids)})
+    return {row.id: _build(row, parts) for row in rows}
 
 
 async def load_one(
