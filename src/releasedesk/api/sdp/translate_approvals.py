@@ -216,14 +216,15 @@ def approver_json(person: Person | None) -> dict[str, Any] | None:
 
 
 def approval_json(approval: Approval, *, in_list: bool = False) -> dict[str, Any]:
-    """An approval as the get (or, `in_list`, the list) sample shows it."""
+    """An approval as the get (or, `in_list`, the list) sample shows it: the list sample's
+    level has request, purchase_order and change (null) in place of associated_entity."""
     level = approval.level
     nested: dict[str, Any] = {
         "created_time": sdp_time(level.created_on),
         **({"request": None} if in_list else {}),
         "level": level.level,
         **({"purchase_order": None} if in_list else {}),
-        "associated_entity": "release",
+        **({} if in_list else {"associated_entity": "release"}),
         "release": {"id": str(level.release_id)},
         **({"change": None} if in_list else {}),
         "id": str(level.id),

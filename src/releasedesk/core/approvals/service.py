@@ -100,7 +100,7 @@ async def add_level(
         created_on=dt.datetime.now(dt.UTC),
     )
     await repository.add(session, row)
-    await session.refresh(row, ["stage"])
+    row = await _level_row(session, release, row.id)  # with its stage and (no) approvals
     await recording.record_item(
         session,
         release.id,
