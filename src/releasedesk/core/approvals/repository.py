@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +29,7 @@ from releasedesk.db.models import (
     ApprovalPolicy,
     ApproverAbsence,
     DepartmentHead,
+    Portal,
     ReportingLine,
     User,
 )
@@ -204,6 +205,17 @@ async def link_row(session: AsyncSession, link_id: int) -> ApprovalLink | None:
         .execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()
+
+
+async def use_link(session: AsyncSession, link_id: int, now: dt.datetime) -> None:
+    await session.execute(
+        update(ApprovalLink).where(ApprovalLink.id == link_id).values(used_on=now)
+    )
+
+
+async def portal_name(session: AsyncSession, portal_id: int) -> str:
+    result = await session.execute(select(Portal.name).where(Portal.id == portal_id))
+    return str(result.scalar_one())
 
 
 async def approval_by_id(session: AsyncSession, approval_id: int) -> Approval | None:
