@@ -11,8 +11,9 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from releasedesk.core.approvals import links
 from releasedesk.core.users import service as users
-from releasedesk.db.models import OutboxMail
+from releasedesk.db.models import ApprovalLink, OutboxMail
 from tests.api.sdp.support import error_of
 from tests.helpers import Desk, Person
 
@@ -154,5 +155,20 @@ def outbox(desk: Desk) -> list[OutboxMail]:
             select(OutboxMail).where(OutboxMail.portal_id == desk.portal_id).order_by(OutboxMail.id)
         )
         return list(result.scalars())
+
+    return in_unit_of_work(desk, read)
+
+
+def link_paths(desk: Desk, approval_id: str) -> list[str]:
+    """The paths of the approval's links, oldest first, as the mails carry them."""
+    secret: str = desk.client.app.state.settings.secret_key  # type: ignore[attr-defined]
+
+    async def read(session: AsyncSession) -> list[str]:
+        result = await session.execute(
+            select(ApprovalLink)
+            .where(ApprovalLink.approval_id == int(approval_id))
+            .order_by(ApprovalLink.id)
+        )
+        return [links.PATH + links.token(secret, r.id, r.nonce) for r in result.scalars()]
 
     return in_unit_of_work(desk, read)

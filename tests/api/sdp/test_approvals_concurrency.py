@@ -8,7 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.api.sdp.approvals_support import add_level, add_people, approvals_path, level_of, sent
+from tests.api.sdp.approvals_support import (
+    add_level,
+    add_people,
+    approvals_path,
+    level_of,
+    link_paths,
+    sent,
+)
 from tests.api.sdp.support import history_of
 from tests.helpers import Desk, Person
 from tests.served import Served, served_fixture  # noqa: F401  (the `served` fixture)
@@ -82,3 +89,23 @@ def test_one_approval_decided_twice_at_once_is_decided_once(desk: Desk, served: 
     assert sorted(r.status_code for r in responses) == [200] + [400] * 5
     assert len(_decisions(desk, rid)) == 1
     assert level_of(desk, rid, level["id"])["status"]["name"] == "Approved"
+
+
+def test_one_mail_link_posted_at_once_decides_once(desk: Desk, served: Served) -> None:
+    rid = desk.create_release()["id"]
+    level = add_level(desk, rid, approvers=[desk.technician])
+    aid = level["approvals"][0]["id"]
+    sent(desk, rid, level["id"], aid)
+    (path,) = link_paths(desk, aid)
+    start = threading.Barrier(6)
+
+    def post(_n: int) -> httpx.Response:
+        with httpx.Client(base_url=served.url, timeout=120) as client:
+            start.wait()
+            return client.post(path, data={"decision": "approve"})
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(pool.map(post, range(6)))
+
+    assert sorted(r.status_code for r in responses) == [200] + [410] * 5
+    assert len(_decisions(desk, rid)) == 1
