@@ -16,12 +16,13 @@ from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import list_info_json, paging_of
 from releasedesk.api.sdp.router import release_id_of
 from releasedesk.api.wire_values import entity_id
-from releasedesk.core.approvals import decisions, sending
+from releasedesk.core.approvals import decisions, delegation, sending
 from releasedesk.core.approvals import service as approvals
 from releasedesk.core.approvals.permissions import release_permissions
 from releasedesk.core.approvals.summary import approval_summary
 from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.errors import Invalid, Mandatory
+from releasedesk.core.refs import Ref
 
 router = APIRouter()
 
@@ -353,3 +354,36 @@ async def reject(
     return await _decide(
         ApprovalStatus.REJECTED, release_id, level_id, approval_id, request, session, actor
     )
+
+
+# --- approvers away (admins) ----------------------------------------------------------------
+
+AWAY = "/users/{user_id}/away"
+
+
+@router.get(AWAY)
+async def get_away(user_id: str, session: Session, actor: CurrentActor, _: NoInput) -> JsonResponse:
+    """The user's away period and delegate, or null."""
+    absence = await delegation.admin_away_period(session, actor, Ref(id=_id(user_id, "user")))
+    return JsonResponse({"response_status": success_status(), "away": wire.away_json(absence)})
+
+
+@router.put(AWAY)
+async def set_away(
+    user_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Away until a time, a delegate deciding: {"away": {"delegate": …, "until": …}}."""
+    delegate, until, starts = wire.away_input(await read_input_data(request))
+    absence = await delegation.admin_set_away(
+        session, actor, Ref(id=_id(user_id, "user")), delegate, until, starts
+    )
+    return JsonResponse({"response_status": success_status(), "away": wire.away_json(absence)})
+
+
+@router.delete(AWAY)
+async def clear_away(
+    user_id: str, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
+    """Back: the period ends now."""
+    await delegation.admin_clear_away(session, actor, Ref(id=_id(user_id, "user")))
+    return JsonResponse({"response_status": success_status(), "away": None})

@@ -3,14 +3,22 @@ JSON and the core's shapes."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from releasedesk.api.sdp.translate import reference, sdp_time, small_user_json, stage_json
+from releasedesk.api.sdp.translate import (
+    reference,
+    sdp_time,
+    sdp_time_in,
+    small_user_json,
+    stage_json,
+)
 from releasedesk.api.wire_values import integer, refuse_unknown
 from releasedesk.core.approvals.rules import Rule
 from releasedesk.core.approvals.schemas import ApproverInput, LevelInput, NotificationInput
 from releasedesk.core.approvals.views import (
+    Absence,
     Approval,
     ApprovalLevel,
     ApprovalStatus,
@@ -18,6 +26,7 @@ from releasedesk.core.approvals.views import (
     Notification,
 )
 from releasedesk.core.errors import Invalid, Mandatory, ReadOnly, WrongType
+from releasedesk.core.refs import Ref
 from releasedesk.core.releases.views import Person
 
 # Approval and level statuses share SDP's ids (the samples show "Approved" with one id).
@@ -181,6 +190,18 @@ def notification_input(payload: Mapping[str, Any]) -> NotificationInput:
     )
 
 
+def away_input(payload: Mapping[str, Any]) -> tuple[Ref, dt.datetime, dt.datetime | None]:
+    """`{"away": {"delegate": {name | email_id | id}, "until": <time>, "from"?: <time>}}`."""
+    body = _object(payload, "away")
+    refuse_unknown(body, {"delegate", "until", "from"}, "an away period")
+    if body.get("delegate") is None:
+        raise Mandatory("delegate")
+    until = sdp_time_in(body.get("until"), "until")
+    if until is None:
+        raise Mandatory("until")
+    return reference(body["delegate"], "delegate"), until, sdp_time_in(body.get("from"), "from")
+
+
 # --- core -> SDP -------------------------------------------------------------------------
 
 
@@ -270,6 +291,17 @@ def level_json(level: ApprovalLevel, *, with_approvals: bool = True) -> dict[str
         out["release_stage"] = stage_json(level.stage)
         out["approvals"] = [approval_json(a) for a in level.approvals]
     return out
+
+
+def away_json(absence: Absence | None) -> dict[str, Any] | None:
+    if absence is None:
+        return None
+    return {
+        "user": small_user_json(absence.user),
+        "delegate": small_user_json(absence.delegate),
+        "from": sdp_time(absence.starts_on),
+        "until": sdp_time(absence.ends_on),
+    }
 
 
 def notification_json(notification: Notification) -> dict[str, str]:
