@@ -250,7 +250,7 @@ def test_last_used_is_written_at_most_once_a_minute(desk: Desk) -> None:
 
 
 @pytest.mark.parametrize("writes", [False, True])
-def test_the_conditional_update_lets_one_of_racing_requests_write(desk: Desk, writes: bool) -> None:
+def test_a_second_touch_after_a_stale_read_changes_nothing(desk: Desk, writes: bool) -> None:
     """Two requests that both read a stale `last used`: the second UPDATE finds the row
     already fresh and changes nothing (rows matched: 0)."""
     key = new_key(desk, desk.requester.name)

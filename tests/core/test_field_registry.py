@@ -9,6 +9,7 @@ import uuid
 
 from releasedesk.api.sdp import fields as sdp_fields
 from releasedesk.api.sdp.translate import BUILDERS
+from releasedesk.api.sdp.wire import ReleaseIn
 from releasedesk.core.releases import fields, history, read_repository
 from releasedesk.core.releases.fields import FieldKind
 from releasedesk.core.releases.schemas import CHANGE_FIELDS
@@ -99,3 +100,10 @@ def test_sdp_shows_every_field_but_those_it_does_not_have() -> None:
     assert set(fields.LISTED) <= shown
     # Every field SDP's history can show has a display name.
     assert {f.name for f in fields.FIELDS if f.in_history} <= set(sdp_fields.DISPLAY_NAMES)
+
+
+def test_sdp_input_takes_every_key_a_release_shows() -> None:
+    """Add and update take each key (read-only ones only to refuse them with 4014), so a
+    client may send back what a GET returned; a registry field missing from the input model
+    would be refused as unknown."""
+    assert set(ReleaseIn.model_fields) == sdp_fields.RELEASE_KEYS | {"comment"}

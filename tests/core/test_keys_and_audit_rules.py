@@ -108,3 +108,12 @@ def test_canonical_serialization_is_stable_and_complete() -> None:
             '"subject_user_name":"Zoë Admin"}'
         ).encode()
     )
+
+
+def test_a_key_stops_at_its_expiry_instant_and_not_a_microsecond_before() -> None:
+    from releasedesk.core.users.views import has_expired
+
+    expires = dt.datetime(2027, 2, 1, tzinfo=dt.UTC)
+    assert not has_expired(expires, expires - dt.timedelta(microseconds=1))
+    assert has_expired(expires, expires)
+    assert not has_expired(None, expires)

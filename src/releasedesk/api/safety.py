@@ -15,7 +15,7 @@ log = logging.getLogger("releasedesk.api")
 class CatchAllMiddleware:
     """Answer `render()` for any exception raised before the response started; log the rest."""
 
-    def __init__(self, app: ASGIApp, render: Callable[[], Response]) -> None:
+    def __init__(self, app: ASGIApp, render: Callable[[Scope], Response]) -> None:
         self.app = app
         self.render = render
 
@@ -39,4 +39,4 @@ class CatchAllMiddleware:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
-            await self.render()(scope, receive, send)
+            await self.render(scope)(scope, receive, send)

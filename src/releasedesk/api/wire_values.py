@@ -9,6 +9,7 @@ import datetime as dt
 from releasedesk.core.errors import Invalid, WrongType
 
 MAX_ID_DIGITS = 18
+INT64 = 2**63 - 1
 
 
 def epoch_ms_to_datetime(value: object, field: str) -> dt.datetime:
@@ -30,14 +31,17 @@ def datetime_to_epoch_ms(value: dt.datetime) -> int:
 
 
 def integer(value: object, field: str) -> int:
-    """A whole number given as a number or a numeric string."""
+    """A whole number given as a number or a numeric string, within a 64-bit integer (what
+    the databases hold)."""
     if isinstance(value, bool):
         raise WrongType(f"'{field}' needs a number", field)
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise WrongType(f"'{field}' needs a number", field)
+        value = int(value.strip())
+    if not isinstance(value, int):
+        raise WrongType(f"'{field}' needs a number", field)
+    if not -INT64 <= value <= INT64:
+        raise Invalid(f"'{value}' is too large for '{field}'", field)
+    return value
 
 
 def entity_id(value: object, field: str) -> int:

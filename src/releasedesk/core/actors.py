@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from releasedesk.core.errors import Forbidden
+from releasedesk.core.workflow.names import StageName
 
 
 class Role(StrEnum):
@@ -61,7 +62,7 @@ def can_edit_release(actor: Actor, release: ReleaseAccess) -> bool:
     """Staff edit any release; a requester edits their own while it is still in Submission."""
     if actor.is_staff:
         return True
-    return is_own_release(actor, release) and release.stage_internal_name == "submission"
+    return is_own_release(actor, release) and release.stage_internal_name == StageName.SUBMISSION
 
 
 def require_edit_release(actor: Actor, release: ReleaseAccess) -> None:

@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import Boolean
@@ -21,6 +31,12 @@ from releasedesk.db.models import Release
 
 FTS_TABLE = table("releases_fts", literal_column("rowid"))
 TRIGRAM = 3
+
+
+def same_text(column: Any, text: str) -> ColumnElement[bool]:
+    """`column` equals `text` in any case, folded by the database on both sides (SQLite's
+    lower() folds ASCII only: comparing with Python's lower() would miss non-ASCII names)."""
+    return func.lower(column) == func.lower(literal(text.strip(), String))
 
 
 def escape_like(text: str) -> str:

@@ -38,3 +38,19 @@ def test_a_list_route_with_bad_input_answers_an_array(desk: Desk) -> None:
     response = desk.get("/releases", input_data="{not json")
     assert response.status_code == 400
     assert isinstance(response.json()["response_status"], list)
+
+
+def test_an_unexpected_failure_on_a_list_route_answers_an_array_without_internals(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from releasedesk.core.releases import service
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(service, "list_releases", broken)
+    response = desk.get("/releases")
+    assert response.status_code == 500
+    status = response.json()["response_status"]
+    assert isinstance(status, list) and status[0]["messages"][0]["status_code"] == 4004
+    assert "secret internals" not in response.text

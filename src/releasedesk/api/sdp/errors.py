@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from releasedesk.api.responses import JsonResponse
 from releasedesk.core.errors import ReleaseDeskError, from_validation_error
@@ -56,10 +57,15 @@ def answers_list(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
-def _envelope(request: Request, status: dict[str, Any]) -> dict[str, Any]:
-    """Lists answer with an array of statuses, single entities with one object."""
-    as_list = getattr(request.scope.get("endpoint"), LIST_MARK, False)
+def _envelope_of(scope: Scope, status: dict[str, Any]) -> dict[str, Any]:
+    """Lists answer with an array of statuses, single entities with one object (the router
+    has put the matched endpoint in the scope)."""
+    as_list = getattr(scope.get("endpoint"), LIST_MARK, False)
     return {"response_status": [status] if as_list else status}
+
+
+def _envelope(request: Request, status: dict[str, Any]) -> dict[str, Any]:
+    return _envelope_of(request.scope, status)
 
 
 def install(app: FastAPI) -> None:
@@ -82,8 +88,8 @@ def install(app: FastAPI) -> None:
         return JsonResponse(_envelope(request, status), status_code=exc.status_code)
 
 
-def internal_error() -> JsonResponse:
+def internal_error(scope: Scope) -> JsonResponse:
     """What an unexpected failure answers: SDP's internal-error code, no internals."""
     message = {"status_code": 4004, "type": "failed", "message": "Internal error"}
     status = {"status_code": 4000, "status": "failed", "messages": [message]}
-    return JsonResponse({"response_status": status}, status_code=500)
+    return JsonResponse(_envelope_of(scope, status), status_code=500)

@@ -37,15 +37,16 @@ LEVEL_STATUS = {
 def _duration(value: object, name: str) -> dt.timedelta:
     """90, "90", or {"hours": "1", "minutes": "30"}."""
     if isinstance(value, Mapping):
-        try:
-            hours = int(str(value.get("hours", 0) or 0))
-            minutes = int(str(value.get("minutes", 0) or 0))
-        except ValueError:
-            raise WrongType(f"'{name}' needs hours and minutes as numbers", name) from None
-        return dt.timedelta(hours=hours, minutes=minutes)
-    if isinstance(value, bool) or not isinstance(value, int | str):
+        hours = integer(value.get("hours", 0) or 0, name)
+        minutes = integer(value.get("minutes", 0) or 0, name)
+    elif isinstance(value, bool) or not isinstance(value, int | str):
         raise WrongType(f"'{name}' needs minutes or {{hours, minutes}}", name)
-    return dt.timedelta(minutes=integer(value, name))
+    else:
+        hours, minutes = 0, integer(value, name)
+    try:
+        return dt.timedelta(hours=hours, minutes=minutes)
+    except OverflowError:
+        raise Invalid(f"'{name}' is too long a time", name) from None
 
 
 def _choice(value: object, name: str) -> str:
@@ -148,7 +149,7 @@ def child_json(child: Child) -> dict[str, Any]:
 
 def association_json(row: Association) -> dict[str, Any]:
     return {
-        row.kind: {"id": row.ref_id, "title": row.title},
+        str(row.kind): {"id": row.ref_id, "title": row.title},
         "associated_by": user_json(row.created_by),
         "associated_time": sdp_time(row.created_time),
     }

@@ -14,25 +14,9 @@ TimeIn = dict[str, Any] | StrictStr | StrictInt
 # A descriptive field: {"description": "<p>…</p>"} or the HTML alone.
 DescriptiveIn = dict[str, Any] | StrictStr
 
-READ_ONLY_FIELDS = (
-    "id",
-    "short_description",
-    "release_requester",
-    "release_engineer",
-    "release_manager",
-    "created_time",
-    "completed_time",
-    "deleted_time",
-    "notes_present",
-    "workflow",
-    "created_by",
-    "last_updated_time",
-    "image_token",
-    "attachments",
-)
-
 
 class RoleIn(BaseModel):
+    # A client may send back a role object a GET returned (with its release and id).
     model_config = ConfigDict(extra="ignore")
 
     role: RefIn

@@ -126,7 +126,7 @@ async def get_one(
         return JsonResponse(
             {
                 "response_status": success_status(),
-                kind_name: translate_work.association_json(row)[kind_name],
+                kind_name.value: translate_work.association_json(row)[kind_name.value],
             }
         )
     kind = kind_of(plural)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.db.models import LOOKUP_MODELS, LookupBase
+from releasedesk.db.text_search import same_text
 
 
 def model_for(kind: str) -> type[LookupBase]:
@@ -29,9 +30,7 @@ async def find_by_name(
     session: AsyncSession, kind: str, portal_id: int, name: str, parent_id: int | None = None
 ) -> Sequence[LookupBase]:
     model = model_for(kind)
-    query = select(model).where(
-        model.portal_id == portal_id, func.lower(model.name) == name.strip().lower()
-    )
+    query = select(model).where(model.portal_id == portal_id, same_text(model.name, name))
     if parent_id is not None:
         query = query.where(model.parent_id == parent_id)  # type: ignore[attr-defined]
     result = await session.execute(query.order_by(model.id).limit(2))

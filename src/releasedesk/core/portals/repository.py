@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.portals import reference_data as ref
@@ -28,10 +28,11 @@ from releasedesk.db.models import (
     User,
     Workflow,
 )
+from releasedesk.db.text_search import same_text
 
 
 async def get_by_name(session: AsyncSession, name: str) -> Portal | None:
-    result = await session.execute(select(Portal).where(func.lower(Portal.name) == name.lower()))
+    result = await session.execute(select(Portal).where(same_text(Portal.name, name)))
     return result.scalar_one_or_none()
 
 

@@ -16,26 +16,28 @@ from releasedesk.core.releases.rows import person_of, role_of
 from releasedesk.core.releases.schemas import RoleHolderRef
 from releasedesk.core.users import repository as users_repository
 from releasedesk.core.users import service as users
-from releasedesk.core.workflow.names import RoleName
+from releasedesk.core.workflow.names import RoleName, RoleUserType
 from releasedesk.db.models import Release, ReleaseRole, ReleaseRoleAssignment, User
-
-TECHNICIANS_ONLY = "SGT"  # a role's user_type: only technicians and admins may hold it
 
 
 async def resolve_user(session: AsyncSession, actor: Actor, ref: Ref, field: str = "user") -> User:
-    """A user of the caller's portal by id, name or email."""
+    """An active user of the caller's portal by id, name or email (someone who has left
+    gets no new work)."""
     if ref.id is not None:
         found = await users_repository.get(session, actor.portal_id, ref.id)
         if found is None:
             raise Invalid(f"No user with id '{ref.id}'", field)
-        return found
-    login = ref.email or ref.name
-    if login is None:
-        raise Invalid(f"'{field}' needs an id, a name or an email_id", field)
-    try:
-        return await users.find_user(session, actor.portal_id, login)
-    except NotFound:
-        raise Invalid(f"No user '{login}'", field) from None
+    else:
+        login = ref.email or ref.name
+        if login is None:
+            raise Invalid(f"'{field}' needs an id, a name or an email_id", field)
+        try:
+            found = await users.find_user(session, actor.portal_id, login)
+        except NotFound:
+            raise Invalid(f"No user '{login}'", field) from None
+    if not found.is_active:
+        raise Invalid(f"'{found.name}' is deactivated", field)
+    return found
 
 
 async def role_by_internal_name(
@@ -49,7 +51,7 @@ async def role_by_internal_name(
 
 def check_can_hold(role: ReleaseRole, user: User, field: str) -> None:
     """Technician roles (engineer, manager, …) are for technicians and admins only."""
-    if role.user_type == TECHNICIANS_ONLY and user.role == Role.REQUESTER:
+    if role.user_type == RoleUserType.TECHNICIANS and user.role == Role.REQUESTER:
         raise Invalid(f"'{user.name}' is a requester and cannot be {role.name}", field)
 
 

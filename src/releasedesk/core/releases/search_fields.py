@@ -23,7 +23,7 @@ from releasedesk.db.models import (
     ReleaseTemplate,
     User,
 )
-from releasedesk.db.text_search import title_like
+from releasedesk.db.text_search import same_text, title_like
 
 SEARCH_TYPE = {
     FieldKind.INT: FieldType.INT,
@@ -75,7 +75,7 @@ def _user_match(op: Op, value: object) -> ColumnElement[bool]:
         if value.id is not None:
             return User.id == value.id
         if value.email is not None:
-            return func.lower(User.email_id) == value.email.lower()
+            return same_text(User.email_id, value.email)
         text = (value.name or "").lower()
         return or_(func.lower(User.name) == text, func.lower(User.email_id) == text)
     return User.id == value if isinstance(value, int) else func.lower(User.name) == str(value)

@@ -23,7 +23,7 @@ def parse_duration(text: str) -> dt.timedelta | None:
     match = DURATION.match(text.strip().lower())
     if not match:
         return None
-    return int(match.group(1)) * UNITS[match.group(2)]
+    return int(match.group(1)) * UNITS[match.group(2)]  # OverflowError past timedelta's days
 
 
 def _instant(text: str, field: str) -> tuple[dt.datetime, bool]:
@@ -46,6 +46,15 @@ def _instant(text: str, field: str) -> tuple[dt.datetime, bool]:
 
 def parse_expiry(text: str, now: dt.datetime) -> dt.datetime:
     """The first instant a key given `--expires TEXT` at `now` no longer works."""
+    try:
+        return _expiry(text, now)
+    except OverflowError:
+        raise Invalid(
+            f"'{text.strip()}' is beyond the last date this server keeps", "expires"
+        ) from None
+
+
+def _expiry(text: str, now: dt.datetime) -> dt.datetime:
     duration = parse_duration(text)
     if duration is not None:
         if not duration:
@@ -61,7 +70,8 @@ def parse_expiry(text: str, now: dt.datetime) -> dt.datetime:
 
 def parse_since(text: str, now: dt.datetime) -> dt.datetime:
     """The start of `--since TEXT` at `now`: that long ago, that day's midnight, that time."""
-    duration = parse_duration(text)
-    if duration is not None:
-        return now - duration
-    return _instant(text, "since")[0]
+    try:
+        duration = parse_duration(text)
+        return _instant(text, "since")[0] if duration is None else now - duration
+    except OverflowError:
+        raise Invalid(f"'{text.strip()}' reaches back before the first date", "since") from None

@@ -67,6 +67,8 @@ async def issue_key(
 ) -> IssuedKey:
     """A new key for `user`, audited; only its hash is stored, so the key is shown this once."""
     now = now or utcnow()
+    if not user.is_active:
+        raise Invalid(f"'{user.name}' is deactivated: activate them first", "user")
     if expires_time is not None and expires_time <= now:
         raise Invalid("the expiry is already past", "expires")
     label = (name or "").strip() or user.name

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Role
 from releasedesk.core.users.views import KeyHolder
 from releasedesk.db.base import UtcDateTime
 from releasedesk.db.models import ApiKey, Portal, User
+from releasedesk.db.text_search import same_text
 
 
 async def get(session: AsyncSession, portal_id: int, user_id: int) -> User | None:
@@ -23,18 +24,14 @@ async def get(session: AsyncSession, portal_id: int, user_id: int) -> User | Non
 
 async def find_by_name(session: AsyncSession, portal_id: int, name: str) -> Sequence[User]:
     result = await session.execute(
-        select(User)
-        .where(User.portal_id == portal_id, func.lower(User.name) == name.strip().lower())
-        .limit(2)
+        select(User).where(User.portal_id == portal_id, same_text(User.name, name)).limit(2)
     )
     return result.scalars().all()
 
 
 async def find_by_email(session: AsyncSession, portal_id: int, email: str) -> Sequence[User]:
     result = await session.execute(
-        select(User)
-        .where(User.portal_id == portal_id, func.lower(User.email_id) == email.strip().lower())
-        .limit(2)
+        select(User).where(User.portal_id == portal_id, same_text(User.email_id, email)).limit(2)
     )
     return result.scalars().all()
 

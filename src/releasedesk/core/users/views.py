@@ -26,7 +26,7 @@ class KeyHolder:
     portal_name: str
 
     def expired(self, now: dt.datetime) -> bool:
-        return self.expires_time is not None and self.expires_time <= now
+        return has_expired(self.expires_time, now)
 
     def actor(self) -> Actor:
         return Actor(
@@ -36,6 +36,11 @@ class KeyHolder:
             portal_name=self.portal_name,
             role=self.role,
         )
+
+
+def has_expired(expires_time: dt.datetime | None, now: dt.datetime) -> bool:
+    """A key stops working at its expiry instant itself (the first instant it is refused)."""
+    return expires_time is not None and expires_time <= now
 
 
 class KeyState(StrEnum):
@@ -64,7 +69,7 @@ class KeyView:
     def state(self, now: dt.datetime) -> KeyState:
         if self.revoked_time is not None:
             return KeyState.REVOKED
-        if self.expires_time is not None and self.expires_time <= now:
+        if has_expired(self.expires_time, now):
             return KeyState.EXPIRED
         return KeyState.ACTIVE if self.user_active else KeyState.USER_INACTIVE
 

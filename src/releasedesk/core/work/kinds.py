@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeAlias
 
 from releasedesk.db.base import Base
 from releasedesk.db.models import ReleaseNote, ReleaseReminder, ReleaseTask, ReleaseWorklog
+
+ChildRow: TypeAlias = ReleaseTask | ReleaseWorklog | ReleaseNote | ReleaseReminder
 
 
 class FieldType(StrEnum):
@@ -45,6 +48,8 @@ class ChildKind:
     closed_choices: tuple[str, ...] = ()
     # Pairs (start, end) whose end may not come before the start.
     ordered_times: tuple[tuple[str, str], ...] = ()
+    # A flag a record must have for requesters to see it at all (notes: show_to_requester).
+    requester_flag: str | None = None
 
     def field(self, name: str) -> ChildField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -98,6 +103,7 @@ NOTE = ChildKind(
         ChildField("show_to_requester", FieldType.BOOL, default=False),
         ChildField("notify_technician", FieldType.BOOL, default=False),
     ),
+    requester_flag="show_to_requester",
 )
 REMINDER = ChildKind(
     name="reminder",
@@ -113,4 +119,13 @@ REMINDER = ChildKind(
 )
 
 CHILD_KINDS: dict[str, ChildKind] = {k.plural: k for k in (TASK, WORKLOG, NOTE, REMINDER)}
-ASSOCIATION_KINDS = {"changes": "change", "projects": "project"}
+
+
+class AssociationKind(StrEnum):
+    """What a release can be linked to that lives in another system, by its id there."""
+
+    CHANGE = "change"
+    PROJECT = "project"
+
+
+ASSOCIATION_KINDS = {f"{kind}s": kind for kind in AssociationKind}  # by the plural a path uses

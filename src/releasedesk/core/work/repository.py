@@ -6,18 +6,18 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.releases.rows import person_of
 from releasedesk.core.search.paging import Page, fetch_page
 from releasedesk.core.search.query import Query
-from releasedesk.core.work.kinds import ChildKind, FieldType
+from releasedesk.core.work.kinds import ChildKind, ChildRow, FieldType
 from releasedesk.core.work.views import Association, Child, ChildFieldValue
 from releasedesk.db.models import Approval, ApprovalLevel, ReleaseAssociation, ReleaseNote
 
 
-def child_view(kind: ChildKind, row: Any) -> Child:
+def child_view(kind: ChildKind, row: ChildRow) -> Child:
     values: dict[str, ChildFieldValue] = {}
     for spec in kind.fields:
         value = getattr(row, spec.attribute)
@@ -46,13 +46,23 @@ def association_view(row: ReleaseAssociation) -> Association:
     )
 
 
-async def get_row(session: AsyncSession, kind: ChildKind, release_id: int, child_id: int) -> Any:
-    """The ORM row of one child (to change or delete it), or None."""
+def _of_release(kind: ChildKind, release_id: int, for_requester: bool) -> Select[Any]:
+    """A release's records of `kind`; for a requester only those shown to requesters."""
     model: Any = kind.model
-    result = await session.execute(
-        select(model).where(model.release_id == release_id, model.id == child_id)
-    )
-    return result.unique().scalar_one_or_none()
+    statement = select(model).where(model.release_id == release_id)
+    if for_requester and kind.requester_flag:
+        statement = statement.where(getattr(model, kind.requester_flag).is_(True))
+    return statement
+
+
+async def get_row(
+    session: AsyncSession, kind: ChildKind, release_id: int, child_id: int, for_requester: bool
+) -> ChildRow | None:
+    """The ORM row of one child (to show, change or delete it), or None."""
+    model: Any = kind.model
+    statement = _of_release(kind, release_id, for_requester).where(model.id == child_id)
+    row: ChildRow | None = (await session.execute(statement)).unique().scalar_one_or_none()
+    return row
 
 
 async def insert(session: AsyncSession, kind: ChildKind, values: Mapping[str, object]) -> Child:
@@ -65,7 +75,7 @@ async def insert(session: AsyncSession, kind: ChildKind, values: Mapping[str, ob
 
 
 async def update(
-    session: AsyncSession, kind: ChildKind, row: Any, values: Mapping[str, object]
+    session: AsyncSession, kind: ChildKind, row: ChildRow, values: Mapping[str, object]
 ) -> Child:
     for attribute, value in values.items():
         setattr(row, attribute, value)
@@ -80,11 +90,11 @@ async def delete(session: AsyncSession, row: object) -> None:
 
 
 async def page(
-    session: AsyncSession, kind: ChildKind, release_id: int, query: Query
+    session: AsyncSession, kind: ChildKind, release_id: int, query: Query, for_requester: bool
 ) -> Page[Child]:
     """Oldest first, as a release's tasks, worklogs, notes and reminders are listed."""
     model: Any = kind.model
-    statement = select(model).where(model.release_id == release_id)
+    statement = _of_release(kind, release_id, for_requester)
     return await fetch_page(session, statement, [model.id], query, lambda r: child_view(kind, r))
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,20 +16,32 @@ from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.history import HistoryValue, Operation, person_value
 from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.text import plain_line
 from releasedesk.core.releases.views import Person, Release
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
 from releasedesk.core.work import repository
-from releasedesk.core.work.kinds import NOTE, REMINDER, TASK, WORKLOG, ChildKind
+from releasedesk.core.work.kinds import (
+    NOTE,
+    REMINDER,
+    TASK,
+    WORKLOG,
+    AssociationKind,
+    ChildKind,
+    ChildRow,
+)
 from releasedesk.core.work.values import ChildValue, check_times, column_values
 from releasedesk.core.work.views import Association, Child, ReleaseSummary
 from releasedesk.db.models import ReleaseAssociation
 
 MAX_REF_LENGTH = 64
+MAX_TITLE_LENGTH = 250
 
 
-async def _row(session: AsyncSession, kind: ChildKind, release: Release, child_id: int) -> Any:
-    row = await repository.get_row(session, kind, release.id, child_id)
+async def _row(
+    session: AsyncSession, actor: Actor, kind: ChildKind, release: Release, child_id: int
+) -> ChildRow:
+    row = await repository.get_row(session, kind, release.id, child_id, actor.is_requester)
     if row is None:
         raise NotFound(f"No {kind.name} with id '{child_id}' in this release", "id")
     return row
@@ -105,14 +116,14 @@ async def list_children(
     session: AsyncSession, actor: Actor, kind: ChildKind, release_id: int, query: Query
 ) -> Page[Child]:
     release = await view_release(session, actor, release_id, NOTHING)
-    return await repository.page(session, kind, release.id, query)
+    return await repository.page(session, kind, release.id, query, actor.is_requester)
 
 
 async def get_child(
     session: AsyncSession, actor: Actor, kind: ChildKind, release_id: int, child_id: int
 ) -> Child:
     release = await view_release(session, actor, release_id, NOTHING)
-    return repository.child_view(kind, await _row(session, kind, release, child_id))
+    return repository.child_view(kind, await _row(session, actor, kind, release, child_id))
 
 
 async def update_child(
@@ -125,7 +136,7 @@ async def update_child(
 ) -> Child:
     """Change the fields given; the diff goes to the release's history."""
     release = await writable_release(session, actor, release_id)
-    row = await _row(session, kind, release, child_id)
+    row = await _row(session, actor, kind, release, child_id)
     before = repository.child_view(kind, row)
     values: dict[str, object] = dict(
         await column_values(session, actor, kind, given, creating=False)
@@ -153,7 +164,7 @@ async def delete_child(
     session: AsyncSession, actor: Actor, kind: ChildKind, release_id: int, child_id: int
 ) -> None:
     release = await writable_release(session, actor, release_id)
-    row = await _row(session, kind, release, child_id)
+    row = await _row(session, actor, kind, release, child_id)
     child = repository.child_view(kind, row)
     await repository.delete(session, row)
     if kind is NOTE:
@@ -181,9 +192,15 @@ class AssociationRef:
     title: str | None = None
 
 
-def _check_ref_id(kind: str, ref_id: str) -> None:
+def _checked(kind: str, ref: AssociationRef) -> AssociationRef:
+    """The id: letters, digits and dashes; the title: one plain line, as long as it is kept."""
+    ref_id = ref.ref_id
     if not ref_id or len(ref_id) > MAX_REF_LENGTH or not ref_id.replace("-", "").isalnum():
         raise Invalid(f"'{ref_id}' is not a {kind} id", f"{kind}.id")
+    title = None
+    if ref.title:
+        title = plain_line(ref.title, f"{kind}.title", max_length=MAX_TITLE_LENGTH) or None
+    return AssociationRef(ref_id, title)
 
 
 async def associate(
@@ -194,8 +211,8 @@ async def associate(
     if not refs:
         raise Invalid(f"name at least one {kind}", kind)
     rows: list[ReleaseAssociation] = []
-    for ref in refs:
-        _check_ref_id(kind, ref.ref_id)
+    for given in refs:
+        ref = _checked(kind, given)
         if await repository.association_row(
             session, release.id, kind, ref.ref_id
         ) is not None or ref.ref_id in {r.ref_id for r in rows}:
@@ -276,7 +293,7 @@ async def release_summary(session: AsyncSession, actor: Actor, release_id: int) 
         closed_tasks=await repository.count(session, TASK, release.id, TASK.closed_choices),
         worklogs=await repository.count(session, WORKLOG, release.id),
         approvals=await repository.count_approvals(session, release.id),
-        changes=await repository.count_associations(session, release.id, "change"),
-        projects=await repository.count_associations(session, release.id, "project"),
+        changes=await repository.count_associations(session, release.id, AssociationKind.CHANGE),
+        projects=await repository.count_associations(session, release.id, AssociationKind.PROJECT),
         reminders=await repository.count(session, REMINDER, release.id),
     )

@@ -36,12 +36,18 @@ def _choice(spec: ChildField, value: ChildValue) -> str:
     raise Invalid(f"'{name}' is not one of {', '.join(spec.choices)}", spec.name)
 
 
+MAX_MINUTES = 2**31 - 1  # what the column holds on every database
+
+
 def _minutes(spec: ChildField, value: ChildValue) -> int:
     if not isinstance(value, dt.timedelta):
         raise WrongType(f"'{spec.name}' needs a duration", spec.name)
     if value < dt.timedelta(0):
         raise Invalid(f"'{spec.name}' cannot be negative", spec.name)
-    return int(value.total_seconds() // 60)
+    minutes = int(value.total_seconds() // 60)
+    if minutes > MAX_MINUTES:
+        raise Invalid(f"'{spec.name}' is longer than this server keeps", spec.name)
+    return minutes
 
 
 def _percent(spec: ChildField, value: ChildValue) -> int:

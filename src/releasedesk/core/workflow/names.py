@@ -33,6 +33,13 @@ class RoleName(StrEnum):
     MANAGER = "release_manager"
 
 
+class RoleUserType(StrEnum):
+    """Who may hold a release role."""
+
+    ANYONE = "ALL"
+    TECHNICIANS = "SGT"  # technicians and admins only
+
+
 class StatusType(StrEnum):
     """How a status ends a stage: Success (approved, completed) or Failed (rejected)."""
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.db.models import ReleaseStage, ReleaseStatus, ReleaseTemplate
+from releasedesk.db.text_search import same_text
 
 
 async def default_template(session: AsyncSession, portal_id: int) -> ReleaseTemplate | None:
@@ -38,7 +39,7 @@ async def find_templates(
         select(ReleaseTemplate)
         .where(
             ReleaseTemplate.portal_id == portal_id,
-            func.lower(ReleaseTemplate.name) == name.strip().lower(),
+            same_text(ReleaseTemplate.name, name),
         )
         .limit(2)
     )
@@ -62,15 +63,11 @@ async def get_stage(session: AsyncSession, portal_id: int, stage_id: int) -> Rel
 
 
 async def find_stage(session: AsyncSession, portal_id: int, name: str) -> ReleaseStage | None:
-    lowered = name.strip().lower()
     result = await session.execute(
         select(ReleaseStage)
         .where(
             ReleaseStage.portal_id == portal_id,
-            or_(
-                func.lower(ReleaseStage.name) == lowered,
-                func.lower(ReleaseStage.internal_name) == lowered,
-            ),
+            or_(same_text(ReleaseStage.name, name), same_text(ReleaseStage.internal_name, name)),
         )
         .order_by(ReleaseStage.stage_index)
         .limit(1)
@@ -95,15 +92,11 @@ async def get_status(session: AsyncSession, portal_id: int, status_id: int) -> R
 
 
 async def find_status(session: AsyncSession, stage_id: int, name: str) -> ReleaseStatus | None:
-    lowered = name.strip().lower()
     result = await session.execute(
         select(ReleaseStatus)
         .where(
             ReleaseStatus.stage_id == stage_id,
-            or_(
-                func.lower(ReleaseStatus.name) == lowered,
-                func.lower(ReleaseStatus.internal_name) == lowered,
-            ),
+            or_(same_text(ReleaseStatus.name, name), same_text(ReleaseStatus.internal_name, name)),
         )
         .order_by(ReleaseStatus.id)
         .limit(1)

@@ -17,7 +17,7 @@ from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, UtcDateTime
 
 # What makes "an expired key's refusal is audited once per key" hold under concurrency: a
 # second refusal of the same key conflicts here and is dropped (INSERT … ON CONFLICT DO
-# NOTHING). The kind's value is fixed in core/audit/kinds.py.
+# NOTHING). core/audit/views.py takes the kind from here (AuditKind.KEY_EXPIRED_REFUSED).
 KEY_EXPIRED_REFUSED = "key_expired_refused"
 _ONCE = text(f"kind = '{KEY_EXPIRED_REFUSED}'")
 
