@@ -268,9 +268,7 @@ async def _add_approvers(
             paths.add(path)
             approval.xpath = path
         elif given.user is not None:
-            user = await resolve_user(session, actor, given.user, field="approver")
-            if not user.is_active:
-                raise Invalid(f"'{user.name}' is not an active user", "approver")
+            user = await resolve_user(session, actor, given.user, field="approver")  # active
             if user.id in users:
                 raise NotUnique(
                     f"'{user.name}' is already an approver of level {level.level}", "approver"
