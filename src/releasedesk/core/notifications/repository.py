@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.db.models import OutboxMail
@@ -15,6 +15,20 @@ async def insert(session: AsyncSession, row: OutboxMail) -> int:
     session.add(row)
     await session.flush()
     return row.id
+
+
+def _due(now: dt.datetime) -> list[ColumnElement[bool]]:
+    return [
+        OutboxMail.delivered_on.is_(None),
+        OutboxMail.next_attempt_on <= now,
+        or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until <= now),
+    ]
+
+
+async def any_due(session: AsyncSession, now: dt.datetime) -> bool:
+    """Whether a claim would find anything: a read, so an idle sender takes no write lock."""
+    statement = select(OutboxMail.id).where(*_due(now)).limit(1)
+    return (await session.execute(statement)).first() is not None
 
 
 async def claim_due(
@@ -29,11 +43,7 @@ async def claim_due(
     """
     statement = (
         select(OutboxMail)
-        .where(
-            OutboxMail.delivered_on.is_(None),
-            OutboxMail.next_attempt_on <= now,
-            or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until <= now),
-        )
+        .where(*_due(now))
         .order_by(OutboxMail.next_attempt_on, OutboxMail.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -118,6 +118,9 @@ class Sender:
     async def deliver_due(self, now: dt.datetime | None = None) -> int:
         """One round: claim the mails due at `now`, deliver each; how many went out."""
         now = now or dt.datetime.now(dt.UTC)
+        async with self.database.unit_of_work(writes=False) as session:
+            if not await repository.any_due(session, now):
+                return 0
         async with self.database.unit_of_work() as session:
             claimed = await repository.claim_due(session, now, self.lease, self.batch)
             mails = [await self._message(session, row) for row in claimed]
