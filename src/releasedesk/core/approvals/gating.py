@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.approvals import repository, rules
+from releasedesk.core.approvals.repository import LevelState
 from releasedesk.core.approvals.rules import StageApproval
 from releasedesk.core.approvals.views import LevelStatus
 from releasedesk.core.errors import Invalid
 from releasedesk.core.releases.views import Stage
-from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow
 from releasedesk.db.models import ReleaseStage
 
 
@@ -21,19 +21,19 @@ async def require_approved_to_leave(
     over on the way, must have no approval level that is not approved (400 naming it)."""
     if target.stage_index <= current.stage_index:
         return
-    by_stage: dict[int, list[ApprovalLevelRow]] = {}
-    for row in await repository.level_rows(session, release_id):
-        if current.stage_index <= row.stage.stage_index < target.stage_index:
-            by_stage.setdefault(row.stage.stage_index, []).append(row)
+    by_stage: dict[int, list[LevelState]] = {}
+    for state in await repository.level_states(session, release_id):
+        if current.stage_index <= state.stage_index < target.stage_index:
+            by_stage.setdefault(state.stage_index, []).append(state)
     for index in sorted(by_stage):
-        levels = sorted(by_stage[index], key=lambda row: row.level)
-        outcome = rules.stage_approval([LevelStatus(row.status) for row in levels])
+        levels = by_stage[index]  # in level order
+        outcome = rules.stage_approval([state.status for state in levels])
         if outcome is StageApproval.APPROVED:
             continue
-        stuck = next(row for row in levels if row.status != LevelStatus.APPROVED.value)
-        state = "was rejected" if outcome is StageApproval.REJECTED else "is not approved yet"
+        stuck = next(state for state in levels if state.status is not LevelStatus.APPROVED)
+        how = "was rejected" if outcome is StageApproval.REJECTED else "is not approved yet"
         raise Invalid(
-            f"The release cannot move on from {stuck.stage.name} to {target.name}: approval "
-            f"level {stuck.level} '{stuck.name}' of {stuck.stage.name} {state}",
+            f"The release cannot move on from {current.name} to {target.name}: approval "
+            f"level {stuck.level} '{stuck.name}' of {stuck.stage_name} {how}",
             "stage",
         )

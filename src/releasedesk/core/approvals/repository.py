@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ from releasedesk.db.models import (
     ApproverAbsence,
     DepartmentHead,
     Portal,
+    ReleaseStage,
     ReportingLine,
     User,
 )
@@ -133,11 +135,34 @@ async def remove(session: AsyncSession, row: object) -> None:
     await session.flush()
 
 
-async def stages_with_levels(session: AsyncSession, release_id: int) -> set[int]:
+@dataclass(frozen=True, slots=True)
+class LevelState:
+    """What the stage gate needs of a level: one statement, no approvals loaded."""
+
+    stage_index: int
+    stage_name: str
+    level: int
+    name: str
+    status: LevelStatus
+
+
+async def level_states(session: AsyncSession, release_id: int) -> list[LevelState]:
     result = await session.execute(
-        select(ApprovalLevelRow.stage_id).where(ApprovalLevelRow.release_id == release_id)
+        select(
+            ReleaseStage.stage_index,
+            ReleaseStage.name,
+            ApprovalLevelRow.level,
+            ApprovalLevelRow.name,
+            ApprovalLevelRow.status,
+        )
+        .join(ReleaseStage, ReleaseStage.id == ApprovalLevelRow.stage_id)
+        .where(ApprovalLevelRow.release_id == release_id)
+        .order_by(ReleaseStage.stage_index, ApprovalLevelRow.level)
     )
-    return set(result.scalars())
+    return [
+        LevelState(int(index), str(stage), int(level), str(name), LevelStatus(status))
+        for index, stage, level, name, status in result.all()
+    ]
 
 
 # --- approvals -----------------------------------------------------------------------------
