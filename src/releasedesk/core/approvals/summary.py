@@ -22,7 +22,7 @@ from releasedesk.core.workflow.names import StatusType
 class Decision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
-    IN_PROGRESS = "inProgress"
+    IN_PROGRESS = "in_progress"
     UPCOMING = "upcoming"
 
 
