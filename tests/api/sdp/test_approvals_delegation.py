@@ -129,6 +129,9 @@ def test_a_delegate_already_approving_on_the_level_keeps_one_vote(desk: Desk) ->
     approval = approval_of(desk, rid, level["id"], first)
     assert approval["approver"]["name"] == approver.name
     assert approval["original_approver"] is None
+    # Nor may the deputy decide the approval they would stand in for: one vote each.
+    refused(decide(desk, rid, level["id"], first, "approve", key=deputy.key), 403, 4002)
+    assert approval_of(desk, rid, level["id"], first)["status"]["name"] == "Pending Approval"
 
 
 @pytest.mark.parametrize(

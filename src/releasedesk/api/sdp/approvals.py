@@ -15,7 +15,7 @@ from releasedesk.api.sdp.errors import answers_list, failure_status, http_status
 from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import list_info_json, paging_of
 from releasedesk.api.sdp.router import release_id_of
-from releasedesk.api.wire_values import entity_id
+from releasedesk.api.wire_values import entity_id, is_digits
 from releasedesk.core.approvals import decisions, delegation, sending
 from releasedesk.core.approvals import service as approvals
 from releasedesk.core.approvals.permissions import release_permissions
@@ -34,7 +34,7 @@ MAX_IDS = 100
 
 
 def _id(raw: str, what: str) -> int:
-    if not raw.isdigit():
+    if not is_digits(raw):
         raise Invalid(f"'{raw}' is not an {what} id", "id")
     return entity_id(raw, "id")
 
@@ -49,7 +49,7 @@ def _ids(request: Request) -> list[int]:
         raise Invalid(f"at most {MAX_IDS} ids at once", "ids")
     ids: list[int] = []
     for part in parts:
-        if not part.isdigit():
+        if not is_digits(part):
             raise Invalid(f"'{part}' is not an approval id", "ids")
         if (approval_id := entity_id(part, "ids")) not in ids:
             ids.append(approval_id)

@@ -56,6 +56,8 @@ async def decision_release(session: AsyncSession, portal_id: int, release_id: in
         raise NotFound(f"No release with id '{release_id}'", "id")
     if release.in_trash:
         raise Invalid("A release in the trash cannot be decided on; restore it first", "id")
+    if release.stage.is_closure:
+        raise Invalid("The release is closed: its approvals can no longer be decided", "id")
     return release
 
 
@@ -69,6 +71,13 @@ async def capacity_of(
     if approver_id is not None and approver_id in await repository.delegators_of(
         session, actor.user_id, now
     ):
+        if await repository.approves_on_level(session, approval.level_id, actor.user_id):
+            # One person, one vote on a level: a delegate who is an approver there already
+            # cannot also decide for the one they stand in for.
+            raise Forbidden(
+                "You approve on this level yourself; the approval you stand in for stays "
+                "with its approver"
+            )
         return Capacity(as_approver=False, delegate_of=approver_id)
     if actor.is_admin:
         return Capacity(as_approver=False, acting_for=approver_id)

@@ -82,7 +82,11 @@ async def checked_link(
 ) -> ApprovalLink:
     """The link a token names, if it is genuine, unused and unexpired."""
     link_id_text, _, signature = link_token.partition(".")
-    if not link_id_text.isdigit() or len(link_id_text) > 18 or not signature:
+    if (
+        not (link_id_text.isascii() and link_id_text.isdigit())
+        or len(link_id_text) > 18
+        or not signature
+    ):
         raise LinkRefused(LinkProblem.INVALID)
     row = await repository.link_row(session, int(link_id_text))
     if row is None or not hmac.compare_digest(

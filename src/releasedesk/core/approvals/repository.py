@@ -291,6 +291,16 @@ async def absence_view(session: AsyncSession, user_id: int) -> Absence | None:
     return None if row is None else _absence(row)
 
 
+async def approves_on_level(session: AsyncSession, level_id: int, user_id: int) -> bool:
+    """Whether `user_id` has an approval of their own on the level."""
+    statement = (
+        select(Approval.id)
+        .where(Approval.level_id == level_id, Approval.approver_id == user_id)
+        .limit(1)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
 async def delegators_of(session: AsyncSession, delegate_id: int, now: dt.datetime) -> set[int]:
     """The users away now who named `delegate_id` their delegate."""
     result = await session.execute(

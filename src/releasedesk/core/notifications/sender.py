@@ -95,7 +95,10 @@ class Sender:
         self.render_link = render_link
         self.backoff = backoff or Backoff()
         self.poll_seconds = poll_seconds
-        self.lease = lease
+        # A claim must outlast the round that holds it (every mail of the batch at its full
+        # timeout), or another sender would take the later mails of a slow round and send
+        # them a second time.
+        self.lease = max(lease, dt.timedelta(seconds=batch * timeout_seconds + 60))
         self.batch = batch
         self.timeout_seconds = timeout_seconds
         self._stopping = asyncio.Event()
@@ -172,17 +175,22 @@ class Sender:
                 message.as_string(),
             )
             return None
+        sending = aiosmtplib.send(
+            message,
+            hostname=self.smtp.host,
+            port=self.smtp.port,
+            username=self.smtp.username,
+            password=self.smtp.password,
+            use_tls=self.smtp.implicit_tls,
+            start_tls=None if not self.smtp.implicit_tls else False,
+            timeout=self.timeout_seconds,
+        )
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=self.smtp.host,
-                port=self.smtp.port,
-                username=self.smtp.username,
-                password=self.smtp.password,
-                use_tls=self.smtp.implicit_tls,
-                start_tls=None if not self.smtp.implicit_tls else False,
-                timeout=self.timeout_seconds,
-            )
+            # The whole exchange within the timeout, so a round stays within its lease.
+            await asyncio.wait_for(sending, self.timeout_seconds)
         except SMTP_ERRORS as error:
+            return f"{type(error).__name__}: {error}"[:2000]
+        except Exception as error:  # one bad mail must not stall the queue behind it
+            log.exception("mail could not be handed to the SMTP server")
             return f"{type(error).__name__}: {error}"[:2000]
         return None
