@@ -4,10 +4,14 @@ Environment: BENCH_N (default 100000), BENCH_DB=sqlite|postgresql|both (default 
 BENCH_SECONDS (default 10 per scenario), BENCH_SCENARIOS (comma list, default all),
 BENCH_SCALING (e.g. 10000,100000,1000000: also run the list scenarios at those sizes),
 BENCH_PG_URL (server to create bench databases on; default postgresql://postgres@127.0.0.1:5432/postgres),
+BENCH_PG_DATABASE (name of the bench databases there, before `_N`; default rd_bench: give
+another to keep out of a database another checkout benches on),
 BENCH_RESEED=1 (seed again even when a seeded database of that size exists),
-BENCH_CONNECTIONS (wrk's concurrency, default 32), BENCH_REPORT (report name, default latest).
+BENCH_CONNECTIONS (wrk's concurrency, default 32), BENCH_REPORT (report name, default latest),
+BENCH_TWO_WORKERS=0 (skip the second server run: bare ASGI, ceiling, GET by id and the first
+list page again under `uvicorn --workers 2`, to show how the server scales on two cores).
 `python -m bench --scaling` runs only the list scenarios at BENCH_SCALING sizes
-(default 10000,100000,1000000).
+(default 10000,100000,1000000), with one worker.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from releasedesk.db.session import Database
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 PORT = 8399
+# Served again by two workers: the references and the two reads every client makes most.
+TWO_WORKER_SCENARIOS = ("bare_asgi", "ceiling", "get_by_id", "list_default")
 
 
 def env_int(name: str, default: int) -> int:
@@ -62,20 +68,32 @@ async def _pg_admin(statement: str, database: str | None = None) -> None:
         await connection.close()
 
 
+def pg_database(n: int) -> str:
+    return f"{os.environ.get('BENCH_PG_DATABASE', 'rd_bench')}_{n}"
+
+
 def database_url(database: str, n: int) -> str:
     if database == "sqlite":
         return f"sqlite:///{VAR / f'bench-{n}.db'}"
-    return make_url(pg_server()).set(database=f"rd_bench_{n}").render_as_string(hide_password=False)
+    return make_url(pg_server()).set(database=pg_database(n)).render_as_string(hide_password=False)
+
+
+def meta_path(database: str, n: int) -> Path:
+    if database == "postgresql" and pg_database(n) != f"rd_bench_{n}":
+        return VAR / f"postgresql-{pg_database(n)}.json"
+    return VAR / f"{database}-{n}.json"
 
 
 def prepare(database: str, n: int) -> dict[str, Any]:
-    """A database seeded with n releases (reused when one of that size is already there)."""
+    """A database seeded with n releases (reused when one of that size is already there,
+    brought to this checkout's schema first)."""
     VAR.mkdir(parents=True, exist_ok=True)
-    meta_path = VAR / f"{database}-{n}.json"
+    meta_file = meta_path(database, n)
     url = database_url(database, n)
-    if meta_path.exists() and os.environ.get("BENCH_RESEED") != "1":
+    if meta_file.exists() and os.environ.get("BENCH_RESEED") != "1":
         print(f"[{database} N={n}] reusing the seeded database")
-        return json.loads(meta_path.read_text())  # type: ignore[no-any-return]
+        upgrade(url)
+        return json.loads(meta_file.read_text())  # type: ignore[no-any-return]
     if database == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(make_url(url).database + suffix).unlink(missing_ok=True)  # type: ignore[operator]
@@ -109,7 +127,7 @@ def prepare(database: str, n: int) -> dict[str, Any]:
         # What autovacuum would do soon after a bulk load: visibility map and statistics.
         asyncio.run(_pg_admin("VACUUM ANALYZE", make_url(url).database))
     print(f"[{database} N={n}] seeded in {meta['seconds']:.1f} s: {meta['rows']}")
-    meta_path.write_text(json.dumps(meta))
+    meta_file.write_text(json.dumps(meta))
     return meta
 
 
@@ -127,7 +145,7 @@ def new_key(url: str) -> str:
     return asyncio.run(create())
 
 
-def start_server(url: str) -> subprocess.Popen[bytes]:
+def start_server(url: str, workers: int = 1) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -142,6 +160,8 @@ def start_server(url: str) -> subprocess.Popen[bytes]:
             "--no-access-log",
             "--log-level",
             "warning",
+            "--workers",
+            str(workers),
         ],
         cwd=ROOT,
         env={**os.environ, "RELEASEDESK_DATABASE_URL": url},
@@ -163,6 +183,11 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+
+
 def response_sizes(key: str, meta: dict[str, Any]) -> dict[str, int]:
     with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers={"authtoken": key}) as c:
         return {
@@ -172,7 +197,66 @@ def response_sizes(key: str, meta: dict[str, Any]) -> dict[str, int]:
         }
 
 
-def run_one(database: str, n: int, scenarios: list[Scenario], seconds: int) -> report.Run:
+def load(
+    run: report.Run,
+    scenarios: list[Scenario],
+    key: str,
+    meta: dict[str, Any],
+    seconds: int,
+    workers: int = 1,
+) -> None:
+    """Each scenario under wrk against the server on PORT, one row each into `run`."""
+    for scenario in scenarios:
+        lua = wrk.lua_for(
+            scenario,
+            key=key,
+            first=meta["first"],
+            last=meta["last"],
+            history_id=meta["history_id"],
+            count=meta["main_count"],
+        )
+        figures = wrk.run(
+            scenario,
+            lua,
+            port=PORT,
+            seconds=seconds,
+            connections=env_int("BENCH_CONNECTIONS", 32),
+        )
+        print(
+            f"[{run.database} N={run.n} workers={workers}] {scenario.name}: "
+            f"{figures.rps:,.0f} req/s, p50 {figures.p50_ms:.1f} ms, "
+            f"p99 {figures.p99_ms:.1f} ms, errors {figures.errors}"
+        )
+        run.rows.append(
+            report.Row(
+                scenario.name,
+                run.database,
+                run.n,
+                figures.rps,
+                figures.p50_ms,
+                figures.p99_ms,
+                figures.errors,
+                figures.requests,
+                workers=workers,
+            )
+        )
+
+
+def verified(key: str, meta: dict[str, Any]) -> list[str]:
+    return verify.verify(
+        PORT, key, meta["first"], meta["last"], meta["history_id"], meta["main_count"]
+    )
+
+
+def run_one(
+    database: str,
+    n: int,
+    scenarios: list[Scenario],
+    seconds: int,
+    two_workers: list[Scenario] | None = None,
+) -> report.Run:
+    """Seed (or reuse), serve with one worker, verify, load; then, if `two_workers` names
+    scenarios, serve again with two workers, verify again and load those."""
     meta = prepare(database, n)
     url = database_url(database, n)
     key = new_key(url)
@@ -187,47 +271,20 @@ def run_one(database: str, n: int, scenarios: list[Scenario], seconds: int) -> r
             rss_after_mb=0,
             verified=[],
         )
-        run.verified = verify.verify(
-            PORT, key, meta["first"], meta["last"], meta["history_id"], meta["main_count"]
-        )
+        run.verified = verified(key, meta)
         run.response_bytes = response_sizes(key, meta)
-        for scenario in scenarios:
-            lua = wrk.lua_for(
-                scenario,
-                key=key,
-                first=meta["first"],
-                last=meta["last"],
-                history_id=meta["history_id"],
-                count=meta["main_count"],
-            )
-            figures = wrk.run(
-                scenario,
-                lua,
-                port=PORT,
-                seconds=seconds,
-                connections=env_int("BENCH_CONNECTIONS", 32),
-            )
-            print(
-                f"[{database} N={n}] {scenario.name}: {figures.rps:,.0f} req/s, "
-                f"p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, "
-                f"errors {figures.errors}"
-            )
-            run.rows.append(
-                report.Row(
-                    scenario.name,
-                    database,
-                    n,
-                    figures.rps,
-                    figures.p50_ms,
-                    figures.p99_ms,
-                    figures.errors,
-                    figures.requests,
-                )
-            )
+        load(run, scenarios, key, meta, seconds)
         run.rss_after_mb = rss_mb(server.pid)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
+    if two_workers:
+        server = start_server(url, workers=2)
+        try:
+            again = verified(key, meta)
+            run.verified.append(f"the same {len(again)} checks again under two workers")
+            load(run, two_workers, key, meta, seconds, workers=2)
+        finally:
+            stop_server(server)
     run.plans = asyncio.run(_plans(url, meta["main_count"]))
     report.fill_ratios(run)
     return run
@@ -254,7 +311,10 @@ def main() -> None:
     facts = report.machine_facts()
     scaling_only = "--scaling" in sys.argv
     if not scaling_only:
-        runs = [run_one(db, n, scenarios, seconds) for db in databases]
+        two = []
+        if os.environ.get("BENCH_TWO_WORKERS", "1") != "0":
+            two = [s for s in scenarios if s.name in TWO_WORKER_SCENARIOS]
+        runs = [run_one(db, n, scenarios, seconds, two) for db in databases]
         name = os.environ.get("BENCH_REPORT", "latest")
         path = report.write(
             runs,

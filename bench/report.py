@@ -25,6 +25,8 @@ class Row:
     requests: int
     vs_ceiling: float | None = None
     vs_bare: float | None = None
+    workers: int = 1  # uvicorn worker processes serving this row
+    vs_one_worker: float | None = None  # this scenario's req/s over its 1-worker req/s
 
 
 @dataclass
@@ -70,18 +72,24 @@ def machine_facts() -> dict[str, str]:
 
 
 def fill_ratios(run: Run) -> None:
-    by_name = {r.scenario: r for r in run.rows}
-    ceiling = by_name.get("ceiling")
-    bare = by_name.get("bare_asgi")
+    """Each row over the ceiling and the bare ASGI answer served by as many workers (so a
+    2-worker GET is compared with the 2-worker references), and a 2-worker row over the
+    same scenario at 1 worker."""
+    by_key = {(r.scenario, r.workers): r for r in run.rows}
     for row in run.rows:
+        ceiling = by_key.get(("ceiling", row.workers))
+        bare = by_key.get(("bare_asgi", row.workers))
+        one = by_key.get((row.scenario, 1))
         if ceiling and ceiling.rps:
             row.vs_ceiling = row.rps / ceiling.rps
         if bare and bare.rps:
             row.vs_bare = row.rps / bare.rps
+        if row.workers != 1 and one and one.rps:
+            row.vs_one_worker = row.rps / one.rps
 
 
-def _ratio(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
+def _ratio(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
 
 
 def markdown(
@@ -91,19 +99,23 @@ def markdown(
         f"# {title}",
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()),
-        f"Load: wrk -t2 -c{connections}, {seconds} s per scenario, one uvicorn worker, 127.0.0.1.",
+        f"Load: wrk -t2 -c{connections}, {seconds} s per scenario, 127.0.0.1; one uvicorn "
+        "worker unless the workers column says 2 (then ÷ ceiling and ÷ bare ASGI are to the "
+        "2-worker references, and 'vs 1 worker' compares with the same scenario at one worker).",
         "",
     ]
     lines += [
-        "| scenario | database | N | req/s | p50 ms | p99 ms | errors | ÷ ceiling | ÷ bare ASGI |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | database | workers | N | req/s | p50 ms | p99 ms | errors "
+        "| ÷ ceiling | ÷ bare ASGI | vs 1 worker |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         for r in run.rows:
             lines.append(
-                f"| {r.scenario} | {r.database} | {r.n:,} | {r.rps:,.0f} | "
+                f"| {r.scenario} | {r.database} | {r.workers} | {r.n:,} | {r.rps:,.0f} | "
                 f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
-                f"{_ratio(r.vs_ceiling)} | {_ratio(r.vs_bare)} |"
+                f"{_ratio(r.vs_ceiling)} | {_ratio(r.vs_bare, 4)} | "
+                f"{_ratio(r.vs_one_worker)} |"
             )
     for run in runs:
         seeded = ", ".join(f"{k} {v:,}" for k, v in run.seed_rows.items())

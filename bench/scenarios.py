@@ -96,8 +96,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "ceiling",
-        "SDP stack with auth, body from memory",
+        "SDP stack with the cached auth, body from memory",
         'return wrk.format("GET", "/api/v3/_bench/ceiling")',
+    ),
+    Scenario(
+        "ceiling_db_auth",
+        "the ceiling with the key looked up in the database (no cache)",
+        'return wrk.format("GET", "/api/v3/_bench/ceiling_db_auth")',
     ),
     Scenario(
         "get_by_id",

@@ -1,21 +1,33 @@
-"""The app as served in production, plus the two reference routes the bench measures against.
+"""The app as served in production, plus the reference routes the bench measures against.
 
-`/api/v3/_bench/ceiling` runs through the whole SDP stack (sub-app, auth against the
-database, one transaction, orjson response) but returns a release-sized body from memory:
-the most this stack can do per request. `/_bench/bare` is a bare ASGI callable returning the
-same bytes: the most one Python process can do here.
+`/api/v3/_bench/ceiling` runs through the whole SDP stack (sub-app, the auth dependency with
+the process's auth cache, the request's unit of work, orjson response) but returns a
+release-sized body from memory: the most this stack can do per request.
+`/api/v3/_bench/ceiling_db_auth` is the same with the key looked up in the database on every
+request, as before the cache: the difference is what the cache saves. On SQLite,
+`/api/v3/_bench/ceiling_version_check` adds one read of the auth_version counter per request:
+what checking for changes per request, instead of polling, would cost (bench/auth_cost.py).
+`/_bench/bare` is a bare ASGI callable returning the same bytes: the most one Python process
+can do here.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import orjson
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy import text
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
+from releasedesk.api.deps import Session, portal_name
 from releasedesk.api.responses import JsonResponse
-from releasedesk.api.sdp.auth import CurrentActor
+from releasedesk.api.sdp.auth import CurrentActor, read_credentials
 from releasedesk.app import create_app
+from releasedesk.core.actors import Actor
+from releasedesk.core.errors import Unauthenticated
+from releasedesk.core.users import keys
 
 CEILING_RELEASE = {
     "id": "1",
@@ -115,6 +127,19 @@ async def bare_asgi(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": CEILING_BYTES})
 
 
+async def db_actor(request: Request, session: Session) -> Actor:
+    """The caller with the key looked up in the database, never from the cache."""
+    key = read_credentials(request).key
+    if not key:
+        raise Unauthenticated("send a key")
+    return await keys.authenticate_key(session, key, portal_name(request), cache=None)
+
+
+async def version_checked(session: Session, actor: CurrentActor) -> Actor:
+    await session.execute(text("SELECT version FROM auth_version"))
+    return actor
+
+
 def create_bench_app() -> FastAPI:
     app = create_app()
     sdp = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "/api/v3")
@@ -122,6 +147,19 @@ def create_bench_app() -> FastAPI:
     async def ceiling(actor: CurrentActor) -> JsonResponse:
         return JsonResponse(CEILING_BODY)
 
-    sdp.add_api_route("/_bench/ceiling", ceiling, methods=["GET"])  # type: ignore[attr-defined]
+    async def ceiling_db_auth(actor: Annotated[Actor, Depends(db_actor)]) -> JsonResponse:
+        return JsonResponse(CEILING_BODY)
+
+    async def ceiling_version_check(
+        actor: Annotated[Actor, Depends(version_checked)],
+    ) -> JsonResponse:
+        return JsonResponse(CEILING_BODY)
+
+    for path, route in (
+        ("/_bench/ceiling", ceiling),
+        ("/_bench/ceiling_db_auth", ceiling_db_auth),
+        ("/_bench/ceiling_version_check", ceiling_version_check),
+    ):
+        sdp.add_api_route(path, route, methods=["GET"])  # type: ignore[attr-defined]
     app.router.routes.insert(0, Mount("/_bench/bare", app=bare_asgi))
     return app

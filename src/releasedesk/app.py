@@ -14,6 +14,8 @@ from starlette.routing import Mount
 from releasedesk.api.sdp.app import create_sdp_app
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
+from releasedesk.core.users.cache import AUTH_CACHE
+from releasedesk.db.auth_notify import listener_for
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
 from releasedesk.web import approval_link
@@ -35,13 +37,20 @@ def mail_sender(settings: Settings, database: Database) -> Sender:
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """The whole server: SDP at /api/v3 and /app/{portal}/api/v3, the mail link page at
-    /approval/…, and (with `settings.mail_sender`) the outbox sender."""
+    /approval/…, and (with `settings.mail_sender`) the outbox sender.
+
+    While it runs, a listener tells the process's auth cache what other processes changed
+    in keys and users (db/auth_notify.py).
+    """
     settings = settings or Settings.from_env()
     db = database or Database(settings.database_url)
     sender = mail_sender(settings, db) if settings.mail_sender else None
+    listener = listener_for(db.url, AUTH_CACHE)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if listener is not None:
+            await listener.start()
         task = None if sender is None else asyncio.create_task(sender.run(), name="mail sender")
         try:
             yield
@@ -50,6 +59,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 sender.stop()
                 with suppress(asyncio.CancelledError):
                     await task
+            if listener is not None:
+                await listener.stop()
             await db.dispose()
 
     sdp = create_sdp_app(db)
@@ -67,4 +78,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = db
     app.state.settings = settings
     app.state.mail_sender = sender
+    app.state.auth_listener = listener
     return app

@@ -22,6 +22,7 @@ from releasedesk.core.audit.views import AuditEntry, AuditKind
 from releasedesk.core.users import keys
 from releasedesk.core.users import repository as user_rows
 from releasedesk.core.users import service as users
+from releasedesk.core.users.cache import AUTH_CACHE
 from releasedesk.core.users.secrets import hash_api_key
 from releasedesk.db.base import utcnow
 from releasedesk.db.models import ApiKey, AuditEvent
@@ -48,7 +49,9 @@ def stored_key(desk: Desk, key: str) -> ApiKey:
 
 
 def set_key_times(desk: Desk, key: str, **times: dt.datetime | None) -> None:
-    """Move a key's stored expiry or last use: how these tests control time."""
+    """Move a key's stored expiry or last use: how these tests control time. The change
+    goes behind the core's back, so the process's auth cache forgets the key as a core
+    write would (tests/api/test_auth_cache*.py cover hearing of it from the database)."""
 
     async def change() -> None:
         async with desk.database.unit_of_work() as session:
@@ -57,6 +60,7 @@ def set_key_times(desk: Desk, key: str, **times: dt.datetime | None) -> None:
             )
 
     desk.client.portal.call(change)
+    AUTH_CACHE.evict_key(stored_key(desk, key).id)
 
 
 def new_key(desk: Desk, user_name: str, expires_time: dt.datetime | None = None) -> str:

@@ -1,10 +1,11 @@
 """API keys: issue, list, revoke, and turn a key into its caller on every request.
 
 A key is stored as its SHA-256 hash and found by that hash in SQL; nothing compares a secret
-in Python. Whether a key still works is read from the database on every request (revoked,
-expired, holder deactivated, holder's role), so a change applies to the next request in
-every worker. `caller_of` is the one place a key hash becomes a caller: an in-process cache
-goes in front of it, invalidated by the writes that record a CREDENTIAL_CHANGES event.
+in Python. `caller_of` is the one place a key hash becomes a caller: the process's auth cache
+(cache.py) sits in front of it, so a known key costs no query; the writes here and in
+service.py that change what a key stands for evict it after they commit, and other
+processes hear of them through the database (db/auth_notify.py). Expiry is checked against
+the time of each request, cached or not.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import SYSTEM, AuditActor, AuditKind, Subject, iso
 from releasedesk.core.errors import Invalid, NotFound, NotUnique, Unauthenticated
 from releasedesk.core.users import repository
+from releasedesk.core.users.cache import AUTH_CACHE, AuthCache, evict_after_commit
 from releasedesk.core.users.secrets import KEY_PREFIX, hash_api_key, new_api_key
 from releasedesk.core.users.views import IssuedKey, KeyHolder, KeyView
 from releasedesk.db.base import utcnow
@@ -157,6 +159,7 @@ async def revoke_key(
     view = key_view(key)
     if view.revoked_time is not None or not await repository.revoke_key(session, key.id, now):
         raise Invalid(f"key {key.id} ({key.prefix}) is already revoked", "key")
+    evict_after_commit(session, key_id=key.id)
     await audit.record(
         session,
         portal_id=key.portal_id,
@@ -169,17 +172,35 @@ async def revoke_key(
     return view
 
 
-async def caller_of(session: AsyncSession, key_hash: str) -> KeyHolder | None:
-    """Who an unrevoked key hash stands for, with the key's expiry and last use.
+async def caller_of(
+    session: AsyncSession, key_hash: str, cache: AuthCache | None = AUTH_CACHE
+) -> KeyHolder | None:
+    """Who an unrevoked key hash stands for, with the key's expiry and last use: from the
+    cache if it holds the hash, else from the database (and then cached). `cache=None`
+    always asks the database.
 
-    Everything else in authentication is decided from this value, so a cache in front of it
-    (keyed by the hash) changes nothing else.
+    Everything else in authentication is decided from this value, so the cache in front of
+    it changes nothing else.
     """
-    return await repository.key_holder(session, key_hash)
+    if cache is None:
+        return await repository.key_holder(session, key_hash)
+    held = cache.get(key_hash)
+    if held is not None:
+        return held
+    generation = cache.generation  # before the read: see AuthCache.put
+    holder = await repository.key_holder(session, key_hash)
+    if holder is not None:
+        cache.put(key_hash, holder, generation)
+    return holder
 
 
 async def authenticate_key(
-    session: AsyncSession, key: str, portal: str, *, now: dt.datetime | None = None
+    session: AsyncSession,
+    key: str,
+    portal: str,
+    *,
+    now: dt.datetime | None = None,
+    cache: AuthCache | None = AUTH_CACHE,
 ) -> Actor:
     """The actor behind an API key, if the key is valid on this portal now.
 
@@ -187,7 +208,8 @@ async def authenticate_key(
     raised: the request's transaction rolls back on the 401, and authentication is the
     first thing a request does, so nothing else of it is committed with the audit row.
     """
-    holder = await caller_of(session, hash_api_key(key.strip()))
+    key_hash = hash_api_key(key.strip())
+    holder = await caller_of(session, key_hash, cache)
     if holder is None or holder.portal_name != portal:
         raise Unauthenticated(REFUSED)
     now = now or utcnow()
@@ -197,6 +219,8 @@ async def authenticate_key(
     if not holder.user_active:
         raise Unauthenticated(REFUSED)
     if holder.last_used_time is None or holder.last_used_time < now - TOUCH_EVERY:
+        if cache is not None:  # first, so this key's concurrent requests do not write too
+            cache.touched(key_hash, now)
         await repository.touch_key(session, holder.key_id, now, now - TOUCH_EVERY)
     return holder.actor()
 

@@ -1,6 +1,10 @@
 """Users: add and list them, set passwords, deactivate and reactivate them, change their
-roles (each audited in the transaction of the change), and turn a password into an Actor.
-Keys live in keys.py; `create_api_key` and `authenticate_key` stay importable from here."""
+roles (each audited in the transaction of the change, and each evicting the user's keys from
+the auth cache once it commits), and turn a password into an Actor. Keys live in keys.py;
+`create_api_key` and `authenticate_key` stay importable from here.
+
+HTTP Basic is not cached: argon2's cost per attempt is the point of argon2, and a cache of
+accepted passwords would keep a fast check of each in memory."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from releasedesk.core.errors import Invalid, Mandatory, NotFound, NotUnique, Una
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.users import repository
+from releasedesk.core.users.cache import evict_after_commit
 from releasedesk.core.users.keys import authenticate_key as authenticate_key
 from releasedesk.core.users.keys import create_api_key as create_api_key
 from releasedesk.core.users.secrets import hash_password, verify_password
@@ -128,6 +133,7 @@ async def set_password(
     had_one = user.password_hash is not None
     user.password_hash = hash_password(password)
     await session.flush()
+    evict_after_commit(session, user_id=user.id)  # as every account change does
     await _record(session, user, by, AuditKind.PASSWORD_SET, {"replaced": had_one})
     return user
 
@@ -143,6 +149,7 @@ async def set_active(
         raise Invalid(f"user '{user.name}' is already {state}", "user")
     user.is_active = active
     await session.flush()
+    evict_after_commit(session, user_id=user.id)
     kind = AuditKind.USER_ACTIVATED if active else AuditKind.USER_DEACTIVATED
     await _record(session, user, by, kind, {})
     return user
@@ -158,6 +165,7 @@ async def set_role(
         raise Invalid(f"user '{user.name}' already has the role {new_role.value}", "role")
     previous, user.role = user.role, new_role.value
     await session.flush()
+    evict_after_commit(session, user_id=user.id)
     await _record(session, user, by, AuditKind.ROLE_CHANGED, {"from": previous, "to": user.role})
     return user
 

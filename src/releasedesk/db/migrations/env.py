@@ -17,8 +17,9 @@ target_metadata = Base.metadata
 
 # Made by hand in the migrations, for one database only, so the models do not declare them:
 # the FTS5 table of 0003 on SQLite (and the shadow tables FTS5 keeps beside it, named
-# releases_fts_*), and the pg_trgm GIN index of 0001 on PostgreSQL.
-HAND_MADE_TABLE_PREFIX = "releases_fts"
+# releases_fts_*), the auth_version counter of 0009 on SQLite, and the pg_trgm GIN index of
+# 0001 on PostgreSQL.
+HAND_MADE_TABLE_PREFIXES = ("releases_fts", "auth_version")
 HAND_MADE_INDEXES = frozenset({"ix_releases_title_trgm"})
 
 
@@ -30,7 +31,7 @@ def include_object(
     if not reflected or compare_to is not None or name is None:
         return True
     if type_ == "table":
-        return not name.startswith(HAND_MADE_TABLE_PREFIX)
+        return not name.startswith(HAND_MADE_TABLE_PREFIXES)
     if type_ == "index":
         return name not in HAND_MADE_INDEXES
     return True
