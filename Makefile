@@ -46,7 +46,7 @@ serve: install
 	echo "  $(BIN)/releasedesk user set-password administrator"; \
 	echo "  curl -s -u administrator:PASSWORD http://127.0.0.1:$(PORT)/api/v3/releases"; \
 	echo ""
-	$(BIN)/releasedesk serve --port $(PORT)
+	RELEASEDESK_BASE_URL=$${RELEASEDESK_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/releasedesk serve --port $(PORT)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

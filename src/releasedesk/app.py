@@ -1,37 +1,64 @@
-"""create_app(settings): the server, each API dialect a sub-app over one database (today SDP v3)."""
+"""create_app(settings): the server, each API dialect a sub-app over one database (today SDP v3),
+the approval mail link's page, and the outbox sender running beside them."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Mount
 
 from releasedesk.api.sdp.app import create_sdp_app
+from releasedesk.core.approvals import links
+from releasedesk.core.notifications.sender import Sender, SmtpServer
 from releasedesk.core.users.cache import AUTH_CACHE
 from releasedesk.db.auth_notify import listener_for
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
+from releasedesk.web import approval_link
+
+
+def mail_sender(settings: Settings, database: Database) -> Sender:
+    """The outbox sender for these settings (its links signed with the server's key)."""
+
+    async def render_link(session: AsyncSession, link_id: int) -> str | None:
+        return await links.url_of(session, settings.base_url, settings.secret_key, link_id)
+
+    return Sender(
+        database,
+        smtp=None if settings.smtp_url is None else SmtpServer.from_url(settings.smtp_url),
+        mail_from=settings.mail_from,
+        render_link=render_link,
+    )
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """The whole server: SDP at /api/v3 and /app/{portal}/api/v3.
+    """The whole server: SDP at /api/v3 and /app/{portal}/api/v3, the mail link page at
+    /approval/…, and (with `settings.mail_sender`) the outbox sender.
 
     While it runs, a listener tells the process's auth cache what other processes changed
     in keys and users (db/auth_notify.py).
     """
     settings = settings or Settings.from_env()
     db = database or Database(settings.database_url)
+    sender = mail_sender(settings, db) if settings.mail_sender else None
     listener = listener_for(db.url, AUTH_CACHE)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if listener is not None:
             await listener.start()
+        task = None if sender is None else asyncio.create_task(sender.run(), name="mail sender")
         try:
             yield
         finally:
+            if sender is not None and task is not None:
+                sender.stop()
+                with suppress(asyncio.CancelledError):
+                    await task
             if listener is not None:
                 await listener.stop()
             await db.dispose()
@@ -42,9 +69,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        routes=[Mount("/api/v3", app=sdp), Mount("/app/{portal}/api/v3", app=sdp)],
+        routes=[
+            Mount("/api/v3", app=sdp),
+            Mount("/app/{portal}/api/v3", app=sdp),
+            *approval_link.routes(),
+        ],
     )
     app.state.database = db
     app.state.settings = settings
+    app.state.mail_sender = sender
     app.state.auth_listener = listener
     return app

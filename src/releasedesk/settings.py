@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_PORTAL = "itdesk"
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+DEFAULT_MAIL_FROM = "releasedesk@localhost"
 
 
 def _var_dir() -> Path:
@@ -29,11 +31,28 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
 @dataclass(frozen=True)
 class Settings:
+    """`secret_key` signs the approval mail links; `smtp_url` (smtp:// or smtps://, user and
+    password in the URL) is where mail goes, none: mails are logged and marked delivered;
+    `base_url` is how links in mails reach this server. `mail_sender` runs the outbox
+    sender in the server process: on for `releasedesk serve`, off for an app a test builds
+    (a test runs the sender it means to check)."""
+
     database_url: str
     var_dir: Path
     secret_key: str = field(default="", repr=False)
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = DEFAULT_MAIL_FROM
+    base_url: str = DEFAULT_BASE_URL
+    mail_sender: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,4 +64,8 @@ class Settings:
             database_url=url,
             var_dir=var_dir,
             secret_key=_secret_key(var_dir),
+            smtp_url=os.environ.get("RELEASEDESK_SMTP_URL") or None,
+            mail_from=os.environ.get("RELEASEDESK_MAIL_FROM") or DEFAULT_MAIL_FROM,
+            base_url=(os.environ.get("RELEASEDESK_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+            mail_sender=_flag("RELEASEDESK_MAIL_SENDER", default=True),
         )

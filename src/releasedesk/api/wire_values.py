@@ -12,11 +12,23 @@ MAX_ID_DIGITS = 18
 INT64 = 2**63 - 1
 
 
+MAX_DIGITS = 30  # past any 64-bit number; keeps int() away from huge texts
+
+
+def is_digits(text: str) -> bool:
+    """ASCII digits only ('²' and other Unicode digits are not numbers int() takes)."""
+    return text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS
+
+
+def _signed_digits(text: str) -> bool:
+    return is_digits(text.strip().removeprefix("-"))
+
+
 def epoch_ms_to_datetime(value: object, field: str) -> dt.datetime:
     """Epoch milliseconds (a number or a numeric string) as an aware UTC datetime."""
     if isinstance(value, bool):
         raise WrongType(f"'{field}' needs a time in epoch milliseconds", field)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _signed_digits(value):
         value = int(value.strip())
     if not isinstance(value, int | float):
         raise WrongType(f"'{field}' needs a time in epoch milliseconds", field)
@@ -35,7 +47,7 @@ def integer(value: object, field: str) -> int:
     the databases hold)."""
     if isinstance(value, bool):
         raise WrongType(f"'{field}' needs a number", field)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _signed_digits(value):
         value = int(value.strip())
     if not isinstance(value, int):
         raise WrongType(f"'{field}' needs a number", field)
@@ -49,7 +61,7 @@ def entity_id(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise WrongType(f"'{field}' id must be a number", field)
     text = str(value).strip()
-    if not text.isdigit() or len(text) > MAX_ID_DIGITS:
+    if not is_digits(text) or len(text) > MAX_ID_DIGITS:
         raise Invalid(f"'{value}' is not a valid id for '{field}'", field)
     return int(text)
 

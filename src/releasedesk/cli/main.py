@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
@@ -10,10 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.cli.audit import audit_app
 from releasedesk.cli.keys import token_app
 from releasedesk.cli.runtime import run_in_transaction
-from releasedesk.cli.tables import cli_actor, echo_table
+from releasedesk.cli.tables import cli_actor, echo_table, when
+from releasedesk.core.approvals import delegation
+from releasedesk.core.approvals import policy as approval_policy
+from releasedesk.core.errors import Invalid
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.portals import service as portals
+from releasedesk.core.refs import Ref
 from releasedesk.core.users import service as users
+from releasedesk.core.users.expiry import parse_expiry, parse_since
 from releasedesk.settings import DEFAULT_PORTAL, Settings
 
 app = typer.Typer(
@@ -91,6 +97,32 @@ def portal_list() -> None:
 
     for name in run_in_transaction(action):
         typer.echo(name)
+
+
+@portal_app.command("set")
+def portal_set(
+    name: str,
+    forbid_self_approval: Annotated[
+        bool | None,
+        typer.Option(
+            "--forbid-self-approval/--allow-self-approval",
+            help="Whether a release's creator and requesters are kept from approving it "
+            "(allowed by default, as in ServiceDesk Plus).",
+        ),
+    ] = None,
+) -> None:
+    """Change a portal's approval policy (without an option: show it)."""
+
+    async def action(session: AsyncSession) -> tuple[str, bool]:
+        found = await portals.get_portal(session, name)
+        if forbid_self_approval is None:
+            return found.name, await approval_policy.forbids_self_approval(session, found.id)
+        portal_name = await approval_policy.set_self_approval(session, name, forbid_self_approval)
+        return portal_name, forbid_self_approval
+
+    portal_name, forbidden = run_in_transaction(action, writes=forbid_self_approval is not None)
+    state = "forbidden" if forbidden else "allowed"
+    typer.echo(f"portal '{portal_name}': self-approval {state}")
 
 
 @user_app.command("add")
@@ -222,6 +254,65 @@ def user_set_role(
 
     user_name, new_role = run_in_transaction(action)
     typer.echo(f"user '{user_name}' is now {new_role} on portal '{portal}'")
+
+
+@user_app.command("away")
+def user_away(
+    name: UserArgument,
+    delegate: Annotated[
+        str | None, typer.Option(help="Who decides their approvals meanwhile (name or email).")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="When they are back: a date (through that day, UTC), 2w, or a time."),
+    ] = None,
+    starting: Annotated[
+        str | None, typer.Option("--from", help="When the period starts (default: now).")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="They are back: end the period.")] = False,
+    portal: PortalOption = DEFAULT_PORTAL,
+) -> None:
+    """Set a user away with a delegate: approvals sent to them in the period go to the
+    delegate, who may also decide their pending ones. Without options: show the period."""
+    if clear and (delegate or until or starting):
+        typer.echo("error: --clear takes no --delegate, --until or --from", err=True)
+        raise typer.Exit(1)
+    if not clear and (delegate is None) != (until is None):
+        typer.echo("error: give both --delegate and --until (or --clear)", err=True)
+        raise typer.Exit(1)
+    user = Ref(name=name)
+
+    def moment(text: str, field: str) -> dt.datetime:
+        now = dt.datetime.now(dt.UTC)
+        try:
+            return parse_expiry(text, now) if field == "until" else parse_since(text, now)
+        except Invalid as error:
+            raise Invalid(error.message, field) from None
+
+    async def action(session: AsyncSession) -> str:
+        found = await portals.get_portal(session, portal)
+        if clear:
+            ended = await delegation.clear_away(session, found.id, user)
+            return f"'{name}' is back" if ended else f"'{name}' was not away"
+        if delegate is None or until is None:
+            absence = await delegation.away_period(session, found.id, user)
+            if absence is None:
+                return f"'{name}' is not away"
+        else:
+            absence = await delegation.set_away(
+                session,
+                found.id,
+                user,
+                Ref(name=delegate),
+                moment(until, "until"),
+                None if starting is None else moment(starting, "from"),
+            )
+        return (
+            f"'{absence.user.name}' is away from {when(absence.starts_on)} until "
+            f"{when(absence.ends_on)}; '{absence.delegate.name}' decides their approvals"
+        )
+
+    typer.echo(run_in_transaction(action, writes=clear or delegate is not None))
 
 
 @lookup_app.command("add")

@@ -271,7 +271,8 @@ def test_permissions_follow_the_rules_for_each_role(desk: Desk) -> None:
 
     admin = permissions(desk.admin.key)
     assert len(admin) == 10 and "-1" in admin
-    assert all(p == {"view": True, "edit": True, "approve": True} for p in admin.values())
+    # approve: exactly where the caller can decide something (nothing waits for a decision)
+    assert all(p == {"view": True, "edit": True, "approve": False} for p in admin.values())
     technician = permissions(desk.technician.key)
     assert set(technician) == set(admin)  # so the check below covers every stage
     assert all(p["view"] and p["edit"] and not p["approve"] for p in technician.values())
@@ -295,6 +296,8 @@ def test_permissions_follow_the_rules_for_each_role(desk: Desk) -> None:
     assert technician[planning_id]["approve"] is True
     assert technician[stage_ids[0]]["approve"] is False
     assert technician["-1"]["approve"] is True
+    admin = permissions(desk.admin.key)  # an admin may act for the approver
+    assert [k for k, p in admin.items() if p["approve"]] == [planning_id, "-1"]
     requester = permissions(desk.requester.key)
     assert requester["-1"]["edit"] is False
     refused = desk.put(

@@ -1,20 +1,59 @@
-"""SDP routes: a release's permissions per stage and its approval summary."""
+"""SDP routes for a release's approvals: permissions per stage, the approval summary, approval
+levels (add, list, get, update, delete), their approvals (add, list, get), notifications
+(content, send one or several) and decisions (approve, reject)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from releasedesk.api.deps import Session
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.sdp import translate_approvals as wire
 from releasedesk.api.sdp import translate_work
 from releasedesk.api.sdp.auth import CurrentActor
-from releasedesk.api.sdp.errors import answers_list, success_status
-from releasedesk.api.sdp.input import NoInput
+from releasedesk.api.sdp.errors import answers_list, failure_status, http_status, success_status
+from releasedesk.api.sdp.input import NoInput, read_input_data
+from releasedesk.api.sdp.list_info import list_info_json, paging_of
 from releasedesk.api.sdp.router import release_id_of
+from releasedesk.api.wire_values import entity_id, is_digits
+from releasedesk.core.approvals import decisions, delegation, sending
+from releasedesk.core.approvals import service as approvals
 from releasedesk.core.approvals.permissions import release_permissions
 from releasedesk.core.approvals.summary import approval_summary
+from releasedesk.core.approvals.views import ApprovalStatus
+from releasedesk.core.errors import Invalid, Mandatory
+from releasedesk.core.refs import Ref
 
 router = APIRouter()
+
+LEVELS = "/releases/{release_id}/approval_levels"
+LEVEL = LEVELS + "/{level_id}"
+APPROVALS = LEVEL + "/approvals"
+APPROVAL = APPROVALS + "/{approval_id}"
+MAX_IDS = 100
+
+
+def _id(raw: str, what: str) -> int:
+    if not is_digits(raw):
+        raise Invalid(f"'{raw}' is not an {what} id", "id")
+    return entity_id(raw, "id")
+
+
+def _ids(request: Request) -> list[int]:
+    """`?ids=1,2,3` naming approvals."""
+    raw = ",".join(request.query_params.getlist("ids"))
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts:
+        raise Mandatory("ids", "'ids' is mandatory: ?ids=1,2,3")
+    if len(parts) > MAX_IDS:
+        raise Invalid(f"at most {MAX_IDS} ids at once", "ids")
+    ids: list[int] = []
+    for part in parts:
+        if not is_digits(part):
+            raise Invalid(f"'{part}' is not an approval id", "ids")
+        if (approval_id := entity_id(part, "ids")) not in ids:
+            ids.append(approval_id)
+    return ids
 
 
 @router.get("/releases/{release_id}/get_permissions")
@@ -34,7 +73,7 @@ async def get_permissions(
     )
 
 
-@router.get("/releases/{release_id}/approval_levels/approval_summary")
+@router.get(LEVELS + "/approval_summary")
 @answers_list
 async def get_approval_summary(
     release_id: str, session: Session, actor: CurrentActor, _: NoInput
@@ -47,3 +86,304 @@ async def get_approval_summary(
             "response_status": success_status(as_list=True),
         }
     )
+
+
+# --- levels --------------------------------------------------------------------------------
+
+
+@router.post(LEVELS)
+async def add_level(
+    release_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """A level at the end of its stage: {name, release_stage, rule, approvals?}."""
+    given = wire.level_input(await read_input_data(request))
+    level = await approvals.add_level(session, actor, release_id_of(release_id), given)
+    return JsonResponse(
+        {"response_status": success_status(), "approval_level": wire.level_json(level)},
+        status_code=201,
+    )
+
+
+@router.get(LEVELS)
+@answers_list
+async def list_levels(
+    release_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    query, echo = paging_of(await read_input_data(request))
+    page = await approvals.list_levels(session, actor, release_id_of(release_id), query)
+    rows = [wire.level_json(level) for level in page.rows]
+    return JsonResponse(
+        {
+            "response_status": success_status(as_list=True),
+            "list_info": list_info_json(echo, page, len(rows)),
+            "approval_levels": rows,
+        }
+    )
+
+
+@router.get(LEVEL)
+async def get_level(
+    release_id: str, level_id: str, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
+    level = await approvals.get_level(
+        session, actor, release_id_of(release_id), _id(level_id, "approval level")
+    )
+    return JsonResponse(
+        {"response_status": success_status(), "approval_level": wire.level_json(level)}
+    )
+
+
+@router.put(LEVEL)
+async def update_level(
+    release_id: str, level_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Rename a level, or change its rule while it has no decisions."""
+    given = wire.level_input(await read_input_data(request))
+    level = await approvals.update_level(
+        session, actor, release_id_of(release_id), _id(level_id, "approval level"), given
+    )
+    return JsonResponse(
+        {"response_status": success_status(), "approval_level": wire.level_json(level)}
+    )
+
+
+@router.delete(LEVEL)
+async def delete_level(
+    release_id: str, level_id: str, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
+    await approvals.delete_level(
+        session, actor, release_id_of(release_id), _id(level_id, "approval level")
+    )
+    return JsonResponse({"response_status": success_status()})
+
+
+# --- approvals -----------------------------------------------------------------------------
+
+
+@router.post(APPROVALS)
+async def add_approvals(
+    release_id: str, level_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Approvers for a level: {"approvals": [{"approver": …} | {"xpath": {"path": …}}]}."""
+    payload = await read_input_data(request)
+    added = await approvals.add_approvals(
+        session,
+        actor,
+        release_id_of(release_id),
+        _id(level_id, "approval level"),
+        wire.approvals_input(payload),
+    )
+    body: dict[str, object] = {"response_status": success_status()}
+    if "approval" in payload:
+        body["approval"] = wire.approval_json(added[0])
+    else:
+        body["approvals"] = [wire.approval_json(a) for a in added]
+    return JsonResponse(body, status_code=201)
+
+
+@router.get(APPROVALS)
+@answers_list
+async def list_approvals(
+    release_id: str, level_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    query, echo = paging_of(await read_input_data(request))
+    page = await approvals.list_approvals(
+        session, actor, release_id_of(release_id), _id(level_id, "approval level"), query
+    )
+    rows = [wire.approval_json(a, in_list=True) for a in page.rows]
+    return JsonResponse(
+        {
+            "response_status": success_status(as_list=True),
+            "approvals": rows,
+            "list_info": list_info_json(echo, page, len(rows)),
+        }
+    )
+
+
+@router.put(APPROVALS + "/send_notification")
+@router.put(APPROVALS + "/_send_notification")
+@answers_list
+async def send_many(
+    release_id: str, level_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Send several approvals of a level: `?ids=1,2`; one status per id."""
+    given = wire.notification_input(await read_input_data(request))
+    outcomes = await sending.send_notifications(
+        session,
+        actor,
+        release_id_of(release_id),
+        _id(level_id, "approval level"),
+        _ids(request),
+        given,
+    )
+    statuses = [
+        {**wire.message_status(wire.SENT_MESSAGE), "id": str(o.approval_id)}
+        if o.error is None
+        else failure_status(o.error, id=str(o.approval_id))
+        for o in outcomes
+    ]
+    failures = [o.error for o in outcomes if o.error is not None]
+    return JsonResponse(
+        {
+            "response_status": statuses,
+            "approvals": [wire.approval_json(o.approval) for o in outcomes if o.approval],
+        },
+        status_code=200 if len(failures) < len(outcomes) else http_status(failures[0]),
+    )
+
+
+@router.get(APPROVAL)
+async def get_approval(
+    release_id: str,
+    level_id: str,
+    approval_id: str,
+    session: Session,
+    actor: CurrentActor,
+    _: NoInput,
+) -> JsonResponse:
+    approval = await approvals.get_approval(
+        session,
+        actor,
+        release_id_of(release_id),
+        _id(level_id, "approval level"),
+        _id(approval_id, "approval"),
+    )
+    return JsonResponse(
+        {"response_status": success_status(), "approval": wire.approval_json(approval)}
+    )
+
+
+@router.get(APPROVAL + "/_send_notification")
+@router.get(APPROVAL + "/send_notification")
+async def notification_content(
+    release_id: str,
+    level_id: str,
+    approval_id: str,
+    session: Session,
+    actor: CurrentActor,
+    _: NoInput,
+) -> JsonResponse:
+    """The mail's subject and text, with SDP's placeholders unfilled."""
+    notification = await sending.notification_content(
+        session,
+        actor,
+        release_id_of(release_id),
+        _id(level_id, "approval level"),
+        _id(approval_id, "approval"),
+    )
+    return JsonResponse(
+        {
+            "notification": wire.notification_json(notification),
+            "response_status": success_status(),
+        }
+    )
+
+
+@router.put(APPROVAL + "/_send_notification")
+@router.put(APPROVAL + "/send_notification")
+async def send_one(
+    release_id: str,
+    level_id: str,
+    approval_id: str,
+    request: Request,
+    session: Session,
+    actor: CurrentActor,
+) -> JsonResponse:
+    """Send the approval: its mail is queued, it becomes Pending Approval."""
+    given = wire.notification_input(await read_input_data(request))
+    await sending.send_notification(
+        session,
+        actor,
+        release_id_of(release_id),
+        _id(level_id, "approval level"),
+        _id(approval_id, "approval"),
+        given,
+    )
+    return JsonResponse({"response_status": wire.message_status(wire.SENT_MESSAGE)})
+
+
+async def _decide(
+    verdict: ApprovalStatus,
+    release_id: str,
+    level_id: str,
+    approval_id: str,
+    request: Request,
+    session: Session,
+    actor: CurrentActor,
+) -> JsonResponse:
+    comments = wire.decision_comments(await read_input_data(request))
+    await decisions.decide(
+        session,
+        actor,
+        release_id_of(release_id),
+        _id(level_id, "approval level"),
+        _id(approval_id, "approval"),
+        verdict,
+        comments,
+    )
+    return JsonResponse({"response_status": wire.message_status(wire.APPROVED_MESSAGE)})
+
+
+@router.put(APPROVAL + "/_approve")
+@router.put(APPROVAL + "/approve")
+async def approve(
+    release_id: str,
+    level_id: str,
+    approval_id: str,
+    request: Request,
+    session: Session,
+    actor: CurrentActor,
+) -> JsonResponse:
+    """Approve: {"approval": {"comments": "…"}} (comments optional)."""
+    return await _decide(
+        ApprovalStatus.APPROVED, release_id, level_id, approval_id, request, session, actor
+    )
+
+
+@router.put(APPROVAL + "/_reject")
+@router.put(APPROVAL + "/reject")
+async def reject(
+    release_id: str,
+    level_id: str,
+    approval_id: str,
+    request: Request,
+    session: Session,
+    actor: CurrentActor,
+) -> JsonResponse:
+    """Reject: {"approval": {"comments": "…"}} (comments optional)."""
+    return await _decide(
+        ApprovalStatus.REJECTED, release_id, level_id, approval_id, request, session, actor
+    )
+
+
+# --- approvers away (admins) ----------------------------------------------------------------
+
+AWAY = "/users/{user_id}/away"
+
+
+@router.get(AWAY)
+async def get_away(user_id: str, session: Session, actor: CurrentActor, _: NoInput) -> JsonResponse:
+    """The user's away period and delegate, or null."""
+    absence = await delegation.admin_away_period(session, actor, Ref(id=_id(user_id, "user")))
+    return JsonResponse({"response_status": success_status(), "away": wire.away_json(absence)})
+
+
+@router.put(AWAY)
+async def set_away(
+    user_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Away until a time, a delegate deciding: {"away": {"delegate": …, "until": …}}."""
+    delegate, until, starts = wire.away_input(await read_input_data(request))
+    absence = await delegation.admin_set_away(
+        session, actor, Ref(id=_id(user_id, "user")), delegate, until, starts
+    )
+    return JsonResponse({"response_status": success_status(), "away": wire.away_json(absence)})
+
+
+@router.delete(AWAY)
+async def clear_away(
+    user_id: str, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
+    """Back: the period ends now."""
+    await delegation.admin_clear_away(session, actor, Ref(id=_id(user_id, "user")))
+    return JsonResponse({"response_status": success_status(), "away": None})

@@ -9,7 +9,7 @@ from fastapi import Request
 
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp.errors import failure_status, http_status, success_status
-from releasedesk.api.wire_values import entity_id
+from releasedesk.api.wire_values import entity_id, is_digits
 from releasedesk.core.errors import Invalid, Mandatory
 from releasedesk.core.releases.lifecycle import Outcome
 from releasedesk.core.releases.views import Release
@@ -27,7 +27,7 @@ def ids_of(request: Request) -> list[int]:
         raise Invalid(f"at most {MAX_IDS} ids at once", "ids")
     ids: list[int] = []
     for part in parts:
-        if not part.isdigit():
+        if not is_digits(part):
             raise Invalid(f"'{part}' is not a release id", "ids")
         release_id = entity_id(part, "ids")
         if release_id not in ids:

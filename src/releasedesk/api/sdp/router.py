@@ -17,7 +17,7 @@ from releasedesk.api.sdp.fields import FILTERS, LIST_KEYS, RELEASE_KEYS
 from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import list_info_json, parse_list_info
 from releasedesk.api.sdp.wire import ReleaseEnvelope, ReleaseIn
-from releasedesk.api.wire_values import entity_id
+from releasedesk.api.wire_values import entity_id, is_digits
 from releasedesk.core.errors import Invalid, from_validation_error
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.search_fields import SEARCHABLE, SORTABLE
@@ -42,7 +42,7 @@ def parse_release(payload: dict[str, Any]) -> ReleaseIn:
 
 def release_id_of(raw: str) -> int:
     """A release id from the path (digits only)."""
-    if not raw.isdigit():
+    if not is_digits(raw):
         raise Invalid(f"'{raw}' is not a release id", "id")
     return entity_id(raw, "id")
 

@@ -51,7 +51,8 @@ def operation_json(entry: HistoryEntry) -> dict[str, str]:
         return {"name": name, "display_name": display}
     verb, past = ITEM_VERBS[entry.operation]
     subject = entry.subject or "item"
-    return {"name": f"{subject}_{verb}", "display_name": f"{subject.capitalize()} {past}"}
+    words = subject.replace("_", " ").capitalize()
+    return {"name": f"{subject}_{verb}", "display_name": f"{words} {past}"}
 
 
 def history_time(value: dt.datetime) -> dict[str, str]:

@@ -16,7 +16,7 @@ from releasedesk.api.sdp.translate import (
     user_json,
 )
 from releasedesk.api.wire_values import boolean, integer
-from releasedesk.core.approvals.summary import StageSummary
+from releasedesk.core.approvals.summary import Decision, StageSummary
 from releasedesk.core.approvals.views import ApprovalLevel, LevelStatus
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
 from releasedesk.core.releases.views import Person
@@ -25,6 +25,13 @@ from releasedesk.core.work.service import AssociationRef
 from releasedesk.core.work.values import ChildValue
 from releasedesk.core.work.views import Association, Child, ReleaseSummary
 
+# SDP's words for how a stage's approval stands.
+DECISIONS = {
+    Decision.APPROVE: "approve",
+    Decision.REJECT: "reject",
+    Decision.IN_PROGRESS: "inProgress",
+    Decision.UPCOMING: "upcoming",
+}
 LEVEL_STATUS = {
     LevelStatus.PENDING: ("Pending Approval", "1"),
     LevelStatus.APPROVED: ("Approved", "2"),
@@ -190,7 +197,7 @@ def approval_level_json(level: ApprovalLevel) -> dict[str, Any]:
 def stage_summary_json(summary: StageSummary) -> dict[str, Any]:
     stage = summary.stage
     out: dict[str, Any] = {
-        "latestDecision": str(summary.latest_decision),
+        "latestDecision": DECISIONS[summary.latest_decision],
         "stage": {
             "internal_name": stage.internal_name,
             "stage_index": stage.stage_index,

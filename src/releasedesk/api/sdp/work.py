@@ -15,7 +15,7 @@ from releasedesk.api.sdp.errors import answers_list, success_status
 from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import list_info_json, paging_of
 from releasedesk.api.sdp.router import release_id_of
-from releasedesk.api.wire_values import entity_id, refuse_unknown
+from releasedesk.api.wire_values import entity_id, is_digits, refuse_unknown
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
 from releasedesk.core.search.paging import Page
 from releasedesk.core.work import service as work
@@ -26,7 +26,7 @@ router = APIRouter()
 
 
 def child_id_of(raw: str, kind: str) -> int:
-    if not raw.isdigit():
+    if not is_digits(raw):
         raise Invalid(f"'{raw}' is not a {kind} id", "id")
     return entity_id(raw, "id")
 

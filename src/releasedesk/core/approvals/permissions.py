@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, can_edit_release, can_view_release
 from releasedesk.core.approvals import repository
+from releasedesk.core.approvals.views import ApprovalStatus, LevelStatus
 from releasedesk.core.releases.access import view_release
 from releasedesk.core.releases.read_repository import NOTHING
 from releasedesk.core.workflow import service as workflow
@@ -22,6 +24,23 @@ class StagePermissions:
     approve: bool
 
 
+async def decidable_stages(session: AsyncSession, actor: Actor, release_id: int) -> set[int]:
+    """The stages where the caller can decide an approval now: one awaiting its decision on
+    a level still pending, asked of the caller or of someone away who named the caller
+    their delegate; for an admin (who may act for any approver), any such approval."""
+    if actor.is_admin:
+        return await repository.pending_stages(session, release_id)
+    now = dt.datetime.now(dt.UTC)
+    asked_of = [actor.user_id, *await repository.delegators_of(session, actor.user_id, now)]
+    return {
+        stage_id
+        for stage_id, status, level in await repository.approvals_of_user(
+            session, release_id, asked_of
+        )
+        if status == ApprovalStatus.PENDING and level == LevelStatus.PENDING
+    }
+
+
 async def release_permissions(
     session: AsyncSession, actor: Actor, release_id: int
 ) -> dict[int, StagePermissions]:
@@ -29,22 +48,18 @@ async def release_permissions(
     release = await view_release(session, actor, release_id, NOTHING)
     access = release.access()
     view = can_view_release(actor, access)
-    approver_stages = (
-        set()
-        if actor.is_requester
-        else await repository.stages_where_approver(session, release.id, actor.user_id)
-    )
+    approve = set() if release.in_trash else await decidable_stages(session, actor, release.id)
     permissions: dict[int, StagePermissions] = {}
     for stage in await workflow.list_stages(session, actor.portal_id):
         in_stage = access.with_stage(stage.internal_name)
         permissions[stage.id] = StagePermissions(
             view=view,
             edit=not release.in_trash and can_edit_release(actor, in_stage),
-            approve=actor.is_admin or stage.id in approver_stages,
+            approve=stage.id in approve,
         )
     permissions[OVERALL] = StagePermissions(
         view=view,
         edit=not release.in_trash and can_edit_release(actor, access),
-        approve=actor.is_admin or bool(approver_stages),
+        approve=bool(approve),
     )
     return permissions

@@ -1,20 +1,79 @@
-"""All SQL about approval levels and approvals."""
+"""All SQL about approval levels, approvals, their mail links, approvers away, the portal's
+approval policy and the organisational roles an approval can name."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from releasedesk.core.approvals.views import ApprovalLevel, LevelStatus
-from releasedesk.core.releases.rows import person_of
-from releasedesk.db.models import Approval
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from releasedesk.core.approvals import org_roles
+from releasedesk.core.approvals.views import (
+    Absence,
+    ApprovalLevel,
+    ApprovalStatus,
+    Channel,
+    LevelRef,
+    LevelStatus,
+)
+from releasedesk.core.approvals.views import Approval as ApprovalView
+from releasedesk.core.releases.rows import person_of, stage_of
+from releasedesk.core.search.paging import Page, fetch_page
+from releasedesk.core.search.query import Query
+from releasedesk.db.models import (
+    Approval,
+    ApprovalLink,
+    ApprovalPolicy,
+    ApproverAbsence,
+    DepartmentHead,
+    Portal,
+    ReleaseStage,
+    ReportingLine,
+    User,
+)
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow
 
+# --- rows → views --------------------------------------------------------------------------
 
-def _level(row: ApprovalLevelRow) -> ApprovalLevel:
+
+def level_ref(row: ApprovalLevelRow) -> LevelRef:
+    return LevelRef(
+        id=row.id,
+        level=row.level,
+        release_id=row.release_id,
+        status=LevelStatus(row.status),
+        created_on=row.created_on,
+        created_by_id=row.created_by_id,
+    )
+
+
+def approval_view(level: LevelRef, row: Approval) -> ApprovalView:
+    return ApprovalView(
+        id=row.id,
+        level=level,
+        approver=person_of(row.approver),
+        original_approver=person_of(row.original_approver),
+        xpath=row.xpath,
+        xpath_display_name=org_roles.display_name(row.xpath),
+        status=ApprovalStatus(row.status),
+        comments=row.comments,
+        sent_on=row.sent_on,
+        action_taken_on=row.decided_on,
+        decided_by=person_of(row.decided_by),
+        decided_via=None if row.decided_via is None else Channel(row.decided_via),
+    )
+
+
+def level_view(row: ApprovalLevelRow) -> ApprovalLevel:
+    ref = level_ref(row)
     return ApprovalLevel(
         id=row.id,
-        stage_id=row.stage_id,
+        release_id=row.release_id,
+        stage=stage_of(row.stage),
         level=row.level,
         name=row.name,
         rule_type=row.rule_type,
@@ -26,23 +85,258 @@ def _level(row: ApprovalLevelRow) -> ApprovalLevel:
         created_on=row.created_on,
         action_taken_by=person_of(row.action_taken_by),
         action_taken_on=row.action_taken_on,
+        approvals=tuple(approval_view(ref, a) for a in row.approvals),
     )
+
+
+# --- levels --------------------------------------------------------------------------------
 
 
 async def levels_of(session: AsyncSession, release_id: int) -> list[ApprovalLevel]:
-    result = await session.execute(
+    """Every level of the release, by stage and level number, with its approvals."""
+    return [level_view(row) for row in await level_rows(session, release_id)]
+
+
+async def level_rows(
+    session: AsyncSession, release_id: int, stage_id: int | None = None
+) -> list[ApprovalLevelRow]:
+    """The ORM rows of the release's levels (of one stage), in order, freshly read."""
+    statement = (
         select(ApprovalLevelRow)
         .where(ApprovalLevelRow.release_id == release_id)
+        .options(selectinload(ApprovalLevelRow.approvals))
         .order_by(ApprovalLevelRow.stage_id, ApprovalLevelRow.level, ApprovalLevelRow.id)
+        .execution_options(populate_existing=True)
     )
-    return [_level(row) for row in result.unique().scalars()]
+    if stage_id is not None:
+        statement = statement.where(ApprovalLevelRow.stage_id == stage_id)
+    return list((await session.execute(statement)).unique().scalars())
 
 
-async def stages_where_approver(session: AsyncSession, release_id: int, user_id: int) -> set[int]:
-    """The stages of a release in which `user_id` is one of the approvers."""
+async def level_row(
+    session: AsyncSession, release_id: int, level_id: int
+) -> ApprovalLevelRow | None:
+    statement = (
+        select(ApprovalLevelRow)
+        .where(ApprovalLevelRow.release_id == release_id, ApprovalLevelRow.id == level_id)
+        .options(selectinload(ApprovalLevelRow.approvals))
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).unique().scalar_one_or_none()
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def remove(session: AsyncSession, row: object) -> None:
+    await session.delete(row)
+    await session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class LevelState:
+    """What the stage gate needs of a level: one statement, no approvals loaded."""
+
+    stage_index: int
+    stage_name: str
+    level: int
+    name: str
+    status: LevelStatus
+
+
+async def level_states(session: AsyncSession, release_id: int) -> list[LevelState]:
+    result = await session.execute(
+        select(
+            ReleaseStage.stage_index,
+            ReleaseStage.name,
+            ApprovalLevelRow.level,
+            ApprovalLevelRow.name,
+            ApprovalLevelRow.status,
+        )
+        .join(ReleaseStage, ReleaseStage.id == ApprovalLevelRow.stage_id)
+        .where(ApprovalLevelRow.release_id == release_id)
+        .order_by(ReleaseStage.stage_index, ApprovalLevelRow.level)
+    )
+    return [
+        LevelState(int(index), str(stage), int(level), str(name), LevelStatus(status))
+        for index, stage, level, name, status in result.all()
+    ]
+
+
+# --- approvals -----------------------------------------------------------------------------
+
+
+async def approvals_page(
+    session: AsyncSession, level: ApprovalLevelRow, query: Query
+) -> Page[ApprovalView]:
+    ref = level_ref(level)
+    statement = select(Approval).where(Approval.level_id == level.id)
+    return await fetch_page(
+        session, statement, [Approval.id], query, lambda row: approval_view(ref, row)
+    )
+
+
+async def approvals_of_user(
+    session: AsyncSession, release_id: int, user_ids: Sequence[int]
+) -> list[tuple[int, str, str]]:
+    """(stage id, approval status, level status) of each approval of `user_ids` on the
+    release."""
+    result = await session.execute(
+        select(ApprovalLevelRow.stage_id, Approval.status, ApprovalLevelRow.status)
+        .join(Approval, Approval.level_id == ApprovalLevelRow.id)
+        .where(ApprovalLevelRow.release_id == release_id, Approval.approver_id.in_(user_ids))
+    )
+    return [(int(stage), str(status), str(level)) for stage, status, level in result.all()]
+
+
+async def pending_stages(session: AsyncSession, release_id: int) -> set[int]:
+    """The stages with an approval awaiting its decision on a level still pending."""
     result = await session.execute(
         select(ApprovalLevelRow.stage_id)
         .join(Approval, Approval.level_id == ApprovalLevelRow.id)
-        .where(ApprovalLevelRow.release_id == release_id, Approval.approver_id == user_id)
+        .where(
+            ApprovalLevelRow.release_id == release_id,
+            ApprovalLevelRow.status == LevelStatus.PENDING.value,
+            Approval.status == ApprovalStatus.PENDING.value,
+        )
     )
     return set(result.scalars())
+
+
+async def user(session: AsyncSession, portal_id: int, user_id: int) -> User | None:
+    result = await session.execute(
+        select(User).where(User.portal_id == portal_id, User.id == user_id)
+    )
+    return result.unique().scalar_one_or_none()
+
+
+# --- mail links ----------------------------------------------------------------------------
+
+
+async def insert_link(
+    session: AsyncSession, approval_id: int, nonce: str, now: dt.datetime, expires_on: dt.datetime
+) -> int:
+    row = ApprovalLink(approval_id=approval_id, nonce=nonce, created_on=now, expires_on=expires_on)
+    await add(session, row)
+    return row.id
+
+
+async def link_row(session: AsyncSession, link_id: int) -> ApprovalLink | None:
+    result = await session.execute(
+        select(ApprovalLink)
+        .where(ApprovalLink.id == link_id)
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
+async def use_link(session: AsyncSession, link_id: int, now: dt.datetime) -> None:
+    await session.execute(
+        update(ApprovalLink).where(ApprovalLink.id == link_id).values(used_on=now)
+    )
+
+
+async def portal_name(session: AsyncSession, portal_id: int) -> str:
+    result = await session.execute(select(Portal.name).where(Portal.id == portal_id))
+    return str(result.scalar_one())
+
+
+async def approval_by_id(session: AsyncSession, approval_id: int) -> Approval | None:
+    result = await session.execute(select(Approval).where(Approval.id == approval_id))
+    return result.unique().scalar_one_or_none()
+
+
+async def level_by_id(session: AsyncSession, level_id: int) -> ApprovalLevelRow | None:
+    result = await session.execute(
+        select(ApprovalLevelRow)
+        .where(ApprovalLevelRow.id == level_id)
+        .options(selectinload(ApprovalLevelRow.approvals))
+    )
+    return result.unique().scalar_one_or_none()
+
+
+# --- approvers away ------------------------------------------------------------------------
+
+
+def _absence(row: ApproverAbsence) -> Absence:
+    user, delegate = person_of(row.user), person_of(row.delegate)
+    assert user is not None and delegate is not None  # both are required references
+    return Absence(user=user, delegate=delegate, starts_on=row.starts_on, ends_on=row.ends_on)
+
+
+async def absence_row(session: AsyncSession, user_id: int) -> ApproverAbsence | None:
+    result = await session.execute(
+        select(ApproverAbsence).where(ApproverAbsence.user_id == user_id)
+    )
+    return result.unique().scalar_one_or_none()
+
+
+async def active_absence(session: AsyncSession, user_id: int, now: dt.datetime) -> Absence | None:
+    """The user's away period if `now` is within it."""
+    result = await session.execute(
+        select(ApproverAbsence).where(
+            ApproverAbsence.user_id == user_id,
+            ApproverAbsence.starts_on <= now,
+            ApproverAbsence.ends_on > now,
+        )
+    )
+    row = result.unique().scalar_one_or_none()
+    return None if row is None else _absence(row)
+
+
+async def absence_view(session: AsyncSession, user_id: int) -> Absence | None:
+    row = await absence_row(session, user_id)
+    return None if row is None else _absence(row)
+
+
+async def approves_on_level(session: AsyncSession, level_id: int, user_id: int) -> bool:
+    """Whether `user_id` has an approval of their own on the level."""
+    statement = (
+        select(Approval.id)
+        .where(Approval.level_id == level_id, Approval.approver_id == user_id)
+        .limit(1)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def delegators_of(session: AsyncSession, delegate_id: int, now: dt.datetime) -> set[int]:
+    """The users away now who named `delegate_id` their delegate."""
+    result = await session.execute(
+        select(ApproverAbsence.user_id).where(
+            ApproverAbsence.delegate_id == delegate_id,
+            ApproverAbsence.starts_on <= now,
+            ApproverAbsence.ends_on > now,
+        )
+    )
+    return set(result.scalars())
+
+
+async def clear_absence(session: AsyncSession, user_id: int) -> bool:
+    result = await session.execute(
+        delete(ApproverAbsence).where(ApproverAbsence.user_id == user_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+# --- the portal's policy and the organisational roles --------------------------------------
+
+
+async def policy_row(session: AsyncSession, portal_id: int) -> ApprovalPolicy | None:
+    result = await session.execute(
+        select(ApprovalPolicy).where(ApprovalPolicy.portal_id == portal_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def reporting_line(session: AsyncSession, user_id: int) -> ReportingLine | None:
+    result = await session.execute(select(ReportingLine).where(ReportingLine.user_id == user_id))
+    return result.scalar_one_or_none()
+
+
+async def department_head(session: AsyncSession, department_id: int) -> DepartmentHead | None:
+    result = await session.execute(
+        select(DepartmentHead).where(DepartmentHead.department_id == department_id)
+    )
+    return result.scalar_one_or_none()

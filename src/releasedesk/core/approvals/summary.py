@@ -8,8 +8,9 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
-from releasedesk.core.approvals import repository
-from releasedesk.core.approvals.views import ApprovalLevel, LevelStatus
+from releasedesk.core.approvals import repository, rules
+from releasedesk.core.approvals.rules import StageApproval
+from releasedesk.core.approvals.views import ApprovalLevel
 from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.releases.access import view_release
 from releasedesk.core.releases.read_repository import NOTHING
@@ -21,7 +22,7 @@ from releasedesk.core.workflow.names import StatusType
 class Decision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
-    IN_PROGRESS = "inProgress"
+    IN_PROGRESS = "in_progress"
     UPCOMING = "upcoming"
 
 
@@ -29,10 +30,10 @@ DECISION_OF_STATUS_TYPE: dict[str, Decision] = {
     StatusType.SUCCESS: Decision.APPROVE,
     StatusType.FAILED: Decision.REJECT,
 }
-DECISION_OF_LEVEL = {
-    LevelStatus.APPROVED: Decision.APPROVE,
-    LevelStatus.REJECTED: Decision.REJECT,
-    LevelStatus.PENDING: Decision.IN_PROGRESS,
+DECISION_OF_STAGE_APPROVAL = {
+    StageApproval.APPROVED: Decision.APPROVE,
+    StageApproval.REJECTED: Decision.REJECT,
+    StageApproval.PENDING: Decision.IN_PROGRESS,
 }
 
 
@@ -83,7 +84,8 @@ def _decision(
     current_status_type: str,
 ) -> Decision:
     if levels:
-        return DECISION_OF_LEVEL[levels[-1].status]
+        # Approved once every level is; a rejected level ends it; else still in progress.
+        return DECISION_OF_STAGE_APPROVAL[rules.stage_approval([lv.status for lv in levels])]
     if stage.stage_index > current and comment is None:
         return Decision.UPCOMING
     if stage.stage_index == current:

@@ -1,4 +1,4 @@
-"""Approval levels as the core hands them to dialects."""
+"""Approval levels and approvals as the core hands them to dialects."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from releasedesk.core.releases.views import Person
+from releasedesk.core.releases.views import Person, Stage
 
 
 class LevelStatus(StrEnum):
@@ -15,10 +15,57 @@ class LevelStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class ApprovalStatus(StrEnum):
+    TO_BE_SENT = "to_be_sent"
+    PENDING = "pending"  # sent, awaiting the approver's decision
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Channel(StrEnum):
+    """How a decision reached us."""
+
+    API = "api"
+    MAIL_LINK = "mail_link"
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRef:
+    """The level an approval belongs to, as an approval shows it."""
+
+    id: int
+    level: int
+    release_id: int
+    status: LevelStatus
+    created_on: dt.datetime
+    created_by_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """One approver's place in a level. `approver` is empty for an organisational role
+    (`xpath`) until it is sent; `original_approver` is set when a delegate got it;
+    `decided_by` is who recorded the decision (the approver, the delegate or an admin)."""
+
+    id: int
+    level: LevelRef
+    approver: Person | None
+    original_approver: Person | None
+    xpath: str | None
+    xpath_display_name: str | None
+    status: ApprovalStatus
+    comments: str | None
+    sent_on: dt.datetime | None
+    action_taken_on: dt.datetime | None
+    decided_by: Person | None
+    decided_via: Channel | None
+
+
 @dataclass(frozen=True, slots=True)
 class ApprovalLevel:
     id: int
-    stage_id: int
+    release_id: int
+    stage: Stage
     level: int
     name: str
     rule_type: str
@@ -30,3 +77,30 @@ class ApprovalLevel:
     created_on: dt.datetime
     action_taken_by: Person | None
     action_taken_on: dt.datetime | None
+    approvals: tuple[Approval, ...] = ()
+
+    @property
+    def stage_id(self) -> int:
+        return self.stage.id
+
+    @property
+    def has_decisions(self) -> bool:
+        return any(a.action_taken_on is not None for a in self.approvals)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A mail's subject and text, with ${…} placeholders (filled when it is sent)."""
+
+    subject: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """A user away until `ends_on`, whose approvals go to `delegate` meanwhile."""
+
+    user: Person
+    delegate: Person
+    starts_on: dt.datetime
+    ends_on: dt.datetime

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, require_admin, require_staff
+from releasedesk.core.approvals import gating
 from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import history, recording, repository, roles
@@ -75,6 +76,8 @@ async def close_release(
     closure_status = await workflow.resolve_status(
         session, actor.portal_id, stage, status or Ref(name=ClosureStatus.COMPLETED)
     )
+    if closure_status.internal_name != ClosureStatus.CANCELED:  # canceling ends any approval
+        await gating.require_approved_to_leave(session, current.id, current.stage, stage)
     now = dt.datetime.now(dt.UTC)
     before = history.snapshot(current)
     release.stage_id, release.status_id = stage.id, closure_status.id

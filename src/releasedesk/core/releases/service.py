@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
+from releasedesk.core.approvals import gating
 from releasedesk.core.errors import (
     Forbidden,
     Invalid,
@@ -236,6 +237,8 @@ async def _move(
         else None
     )
     stage_id = current.stage.id if stage is None else stage.id
+    if stage is not None:  # forward only once the stage's approval is approved
+        await gating.require_approved_to_leave(session, current.id, current.stage, stage)
     if changes.status is not None:
         status_id = (
             await workflow.resolve_status(

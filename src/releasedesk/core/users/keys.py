@@ -120,7 +120,7 @@ async def find_key(session: AsyncSession, which: str, portal_id: int | None = No
     (looked up by its hash); `which` is never repeated in an error, as it may be the key."""
     which = which.strip()
     key: ApiKey | None
-    if which.isdigit():
+    if which.isascii() and which.isdigit():
         key = await repository.key_by_id(session, int(which))
         missing = f"no key with id {which}"
     elif which.startswith(KEY_PREFIX) and len(which) == PREFIX_LENGTH:

@@ -1,6 +1,14 @@
 """All tables; importing this package registers every model on Base.metadata."""
 
-from releasedesk.db.models.approvals import Approval, ApprovalLevel
+from releasedesk.db.models.approvals import (
+    Approval,
+    ApprovalLevel,
+    ApprovalLink,
+    ApprovalPolicy,
+    ApproverAbsence,
+    DepartmentHead,
+    ReportingLine,
+)
 from releasedesk.db.models.audit import AuditEvent
 from releasedesk.db.models.lookups import (
     LOOKUP_MODELS,
@@ -20,6 +28,7 @@ from releasedesk.db.models.lookups import (
     SupportGroup,
     Urgency,
 )
+from releasedesk.db.models.notifications import OutboxMail
 from releasedesk.db.models.portals import Portal
 from releasedesk.db.models.releases import (
     Release,
@@ -44,13 +53,18 @@ __all__ = [
     "ApiKey",
     "Approval",
     "ApprovalLevel",
+    "ApprovalLink",
+    "ApprovalPolicy",
+    "ApproverAbsence",
     "AuditEvent",
     "Category",
     "ClosureCode",
     "Department",
+    "DepartmentHead",
     "Impact",
     "Item",
     "LookupBase",
+    "OutboxMail",
     "Portal",
     "Priority",
     "Release",
@@ -69,6 +83,7 @@ __all__ = [
     "ReleaseTemplate",
     "ReleaseType",
     "ReleaseWorklog",
+    "ReportingLine",
     "Risk",
     "Service",
     "Site",

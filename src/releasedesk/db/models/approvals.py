@@ -1,4 +1,5 @@
-"""Approval levels of a release stage and the approvers' decisions."""
+"""Approval levels of a release stage, the approvers' approvals and decisions, the signed mail
+links an approver decides through, and approvers away with a delegate."""
 
 from __future__ import annotations
 
@@ -7,13 +8,27 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from releasedesk.db.base import Base, BigId, IdMixin, UtcDateTime, utcnow
+from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, UtcDateTime, unique_index, utcnow
 from releasedesk.db.models.users import User
 from releasedesk.db.models.workflow import ReleaseStage
 
 
 class ApprovalLevel(IdMixin, Base):
+    """Level n of a stage's approval; `status` pending, approved or rejected (by its rule)."""
+
     __tablename__ = "release_approval_levels"
+    # Numbered 1, 2, … per stage by the server under the release's lock; the index settles
+    # what the lock would not (a write that forgot it).
+    __table_args__ = (
+        unique_index(
+            "ux_release_approval_levels_stage_level",
+            "release_id",
+            "stage_id",
+            "level",
+            field="level",
+            says="that stage already has an approval level with that number",
+        ),
+    )
 
     release_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("releases.id", ondelete="CASCADE"), index=True
@@ -46,16 +61,154 @@ class ApprovalLevel(IdMixin, Base):
 
 
 class Approval(IdMixin, Base):
-    """One approver's place in a level; `status` pending, approved or rejected."""
+    """One approver's place in a level.
+
+    `status`: to_be_sent, pending (sent, awaiting the decision), approved, rejected.
+    `approver_id` is who decides: empty for an organisational role (`xpath`) until it is
+    resolved when sent, and the delegate when the approver was away (`original_approver_id`
+    then names them). `decided_by_id` is who recorded the decision (the approver, their
+    delegate, or an admin acting for them) and `decided_via` how (api, mail_link).
+    """
 
     __tablename__ = "release_approvals"
+    __table_args__ = (
+        unique_index(
+            "ux_release_approvals_level_approver",
+            "level_id",
+            "approver_id",
+            field="approver",
+            says="that user is already an approver of this level",
+        ),
+        unique_index(
+            "ux_release_approvals_level_xpath",
+            "level_id",
+            "xpath",
+            field="xpath",
+            says="that organisational role is already an approver of this level",
+        ),
+    )
 
     level_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("release_approval_levels.id", ondelete="CASCADE"), index=True
     )
-    approver_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(30), default="pending")
+    approver_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE")
+    )
+    original_approver_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    xpath: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(30), default="to_be_sent")
     comments: Mapped[str | None] = mapped_column(Text)
     decided_on: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_via: Mapped[str | None] = mapped_column(String(20))
+    sent_on: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    sent_by_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_on: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=utcnow)
 
-    approver: Mapped[User] = relationship(lazy="joined")
+    approver: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[approver_id])
+    original_approver: Mapped[User | None] = relationship(
+        lazy="joined", foreign_keys=[original_approver_id]
+    )
+    decided_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[decided_by_id])
+
+
+class ApprovalLink(IdMixin, Base):
+    """A mail link to decide one approval: single use, expiring. The URL carries the id and
+    an HMAC of the id and `nonce` under the server's secret key, so neither this table nor
+    the outbox holds a working link."""
+
+    __tablename__ = "release_approval_links"
+
+    approval_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("release_approvals.id", ondelete="CASCADE"), index=True
+    )
+    nonce: Mapped[str] = mapped_column(String(64))
+    created_on: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_on: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    used_on: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class ApproverAbsence(IdMixin, PortalMixin, Base):
+    """A user away until `ends_on`, their approvals going to `delegate_id` meanwhile; one
+    period per user (setting another replaces it)."""
+
+    __tablename__ = "approver_absences"
+    __table_args__ = (
+        unique_index(
+            "ux_approver_absences_user",
+            "user_id",
+            field="user",
+            says="that user already has an away period",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    delegate_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    starts_on: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ends_on: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_on: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])
+    delegate: Mapped[User] = relationship(lazy="joined", foreign_keys=[delegate_id])
+
+
+class ApprovalPolicy(IdMixin, PortalMixin, Base):
+    """A portal's approval settings (no row: the defaults). Off by default, as in ServiceDesk
+    Plus: `forbid_self_approval` keeps a release's creator and requesters from approving it."""
+
+    __tablename__ = "approval_policies"
+    __table_args__ = (
+        unique_index(
+            "ux_approval_policies_portal",
+            "portal_id",
+            field="portal",
+            says="that portal already has an approval policy",
+        ),
+    )
+
+    forbid_self_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReportingLine(IdMixin, PortalMixin, Base):
+    """Whom a user reports to: the organisational role `release_requester.reporting_to`."""
+
+    __tablename__ = "user_reporting_lines"
+    __table_args__ = (
+        unique_index(
+            "ux_user_reporting_lines_user",
+            "user_id",
+            field="user",
+            says="that user already reports to someone",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    manager_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class DepartmentHead(IdMixin, PortalMixin, Base):
+    """Who heads a department: the organisational role `release_requester.department.head`."""
+
+    __tablename__ = "department_heads"
+    __table_args__ = (
+        unique_index(
+            "ux_department_heads_department",
+            "department_id",
+            field="department",
+            says="that department already has a head",
+        ),
+    )
+
+    department_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("departments.id", ondelete="CASCADE")
+    )
+    head_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))

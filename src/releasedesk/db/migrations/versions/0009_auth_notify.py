@@ -1,7 +1,7 @@
 """tell every worker when a key or a user changes, for their auth caches
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 
 PostgreSQL: triggers on `api_keys` and `users` send `pg_notify('releasedesk_auth',
 'key:<id>')` or `'user:<id>'` for each row updated or deleted, and `'all'` on TRUNCATE;
@@ -15,8 +15,7 @@ SQLite must recreate their triggers.
 On both, an update that touches none of the columns a cached caller is made of notifies no
 one: above all a key's `last_used_time`, written once a minute per key in use.
 
-Chained after 0007, the highest revision on main when written; if 0008 lands first,
-`down_revision` becomes "0008".
+Chained after 0008 (approvals).
 """
 
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

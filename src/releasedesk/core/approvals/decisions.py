@@ -1,0 +1,219 @@
+"""Deciding an approval: who may, what may still be decided, and what follows from it under
+the level's rule, all in the transaction of the decision and under the release's lock, so
+two decisions arriving together on a first_response level count exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.actors import Actor
+from releasedesk.core.approvals import policy, repository, rules, sending
+from releasedesk.core.approvals.rules import Rule
+from releasedesk.core.approvals.service import approval_of, renumber
+from releasedesk.core.approvals.snapshots import (
+    APPROVAL,
+    APPROVAL_LEVEL,
+    approval_value,
+    level_value,
+)
+from releasedesk.core.approvals.views import Approval as ApprovalView
+from releasedesk.core.approvals.views import ApprovalStatus, Channel, LevelStatus
+from releasedesk.core.errors import Forbidden, Invalid, NotFound
+from releasedesk.core.releases import history, read_repository, recording
+from releasedesk.core.releases import repository as releases_repository
+from releasedesk.core.releases.history import Operation, person_value
+from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.rows import person_of
+from releasedesk.core.releases.views import Release
+from releasedesk.db.models import Approval
+from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow
+
+VERDICTS = (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED)
+VERBS = {ApprovalStatus.APPROVED: "Approved", ApprovalStatus.REJECTED: "Rejected"}
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """In what capacity the caller decides: as the approver, their delegate, or an admin
+    acting for them (the approver is then named in the history)."""
+
+    as_approver: bool
+    delegate_of: int | None = None
+    acting_for: int | None = None
+
+
+async def decision_release(session: AsyncSession, portal_id: int, release_id: int) -> Release:
+    """The release to decide on, locked first (concurrent decisions queue here and each sees
+    the one before); not in the trash. An approver need not be able to edit or even list
+    the release: being asked is what entitles them to decide."""
+    if not await releases_repository.lock_release(session, portal_id, release_id):
+        raise NotFound(f"No release with id '{release_id}'", "id")
+    release = await read_repository.load_one(session, release_id, frozenset({Part.ROLES}))
+    if release is None or release.portal_id != portal_id:
+        raise NotFound(f"No release with id '{release_id}'", "id")
+    if release.in_trash:
+        raise Invalid("A release in the trash cannot be decided on; restore it first", "id")
+    if release.stage.is_closure:
+        raise Invalid("The release is closed: its approvals can no longer be decided", "id")
+    return release
+
+
+async def capacity_of(
+    session: AsyncSession, actor: Actor, approval: Approval, now: dt.datetime
+) -> Capacity:
+    """The approver, the delegate of an approver away now, or an admin; else 403."""
+    approver_id = approval.approver_id
+    if approver_id is not None and approver_id == actor.user_id:
+        return Capacity(as_approver=True)
+    if approver_id is not None and approver_id in await repository.delegators_of(
+        session, actor.user_id, now
+    ):
+        if await repository.approves_on_level(session, approval.level_id, actor.user_id):
+            # One person, one vote on a level: a delegate who is an approver there already
+            # cannot also decide for the one they stand in for.
+            raise Forbidden(
+                "You approve on this level yourself; the approval you stand in for stays "
+                "with its approver"
+            )
+        return Capacity(as_approver=False, delegate_of=approver_id)
+    if actor.is_admin:
+        return Capacity(as_approver=False, acting_for=approver_id)
+    raise Forbidden(
+        "Only the approver, their delegate or an administrator acting for them can decide "
+        "this approval"
+    )
+
+
+async def decide(
+    session: AsyncSession,
+    actor: Actor,
+    release_id: int,
+    level_id: int,
+    approval_id: int,
+    verdict: ApprovalStatus,
+    comments: str | None,
+    *,
+    channel: Channel = Channel.API,
+) -> ApprovalView:
+    """Approve or reject a Pending Approval approval; a decision is final."""
+    assert verdict in VERDICTS
+    text = rules.decision_comments(comments)
+    release = await decision_release(session, actor.portal_id, release_id)
+    level = await repository.level_row(session, release.id, level_id)
+    if level is None:
+        raise NotFound(f"No approval level with id '{level_id}' in this release", "id")
+    approval = approval_of(level, approval_id)
+    now = dt.datetime.now(dt.UTC)
+    capacity = await capacity_of(session, actor, approval, now)
+    why = rules.why_not_decidable(ApprovalStatus(approval.status), LevelStatus(level.status))
+    if why is not None:
+        raise Invalid(f"This approval cannot be decided: {why}", "status")
+    if verdict is ApprovalStatus.APPROVED and await policy.forbids_self_approval(
+        session, actor.portal_id
+    ):
+        approver = approval.approver
+        assert approver is not None  # a pending approval has its approver
+        policy.refuse_own_release(release, approver.id, approver.name)
+        policy.refuse_own_release(release, actor.user_id, actor.user_name)
+    before = approval_value(level, approval)
+    approval.status, approval.comments = verdict.value, text
+    approval.decided_on, approval.decided_by_id = now, actor.user_id
+    approval.decided_via = channel.value
+    await session.flush()
+    await session.refresh(approval, ["decided_by"])
+    await _record_decision(session, actor, release, level, approval, before, capacity, channel)
+    await _settle_level(session, actor, release, level, approval, now)
+    fresh = await repository.level_row(session, release.id, level_id)
+    assert fresh is not None  # locked and read above
+    return repository.approval_view(repository.level_ref(fresh), approval_of(fresh, approval_id))
+
+
+async def _record_decision(
+    session: AsyncSession,
+    actor: Actor,
+    release: Release,
+    level: ApprovalLevelRow,
+    approval: Approval,
+    before: dict[str, history.HistoryValue],
+    capacity: Capacity,
+    channel: Channel,
+) -> None:
+    verb = VERBS[ApprovalStatus(approval.status)]
+    approver = approval.approver
+    approver_name = "" if approver is None else approver.name
+    description = f"{verb} by {actor.user_name}"
+    if capacity.delegate_of is not None:
+        description += f" as delegate of {approver_name}"
+    elif capacity.acting_for is not None:
+        description += f" on behalf of {approver_name}"
+    if channel is Channel.MAIL_LINK:
+        description += " via mail link"
+    changes = history.diff(before, approval_value(level, approval))
+    decided_by = person_value(person_of(approval.decided_by))
+    changes.append(history.FieldChange("decided_by", None, decided_by))
+    changes.append(history.FieldChange("decided_via", None, channel.value))
+    if not capacity.as_approver:
+        changes.append(history.FieldChange("on_behalf_of", None, person_value(person_of(approver))))
+    await recording.record(
+        session,
+        release.id,
+        actor,
+        Operation.CHANGED,
+        subject=APPROVAL,
+        description=f"{description} (approval level {level.level}, {level.stage.name})",
+        changes=changes,
+    )
+
+
+def _votes(level: ApprovalLevelRow) -> list[ApprovalStatus]:
+    """Each approver's status, decisions first in the order they were taken."""
+    decided = sorted(
+        (a for a in level.approvals if a.decided_on is not None),
+        key=lambda a: (a.decided_on or dt.datetime.min.replace(tzinfo=dt.UTC), a.id),
+    )
+    undecided = [a for a in level.approvals if a.decided_on is None]
+    return [ApprovalStatus(a.status) for a in (*decided, *undecided)]
+
+
+async def _settle_level(
+    session: AsyncSession,
+    actor: Actor,
+    release: Release,
+    level: ApprovalLevelRow,
+    approval: Approval,
+    now: dt.datetime,
+) -> None:
+    """The level's latest decision and, under its rule, its outcome; the next level goes
+    out once this one is approved."""
+    before = level_value(level)
+    level.comments = approval.comments
+    level.action_taken_by_id, level.action_taken_on = actor.user_id, now
+    outcome = rules.level_outcome(Rule.stored(level.rule_type, level.rule_value), _votes(level))
+    level.status = outcome.value
+    await session.flush()
+    if outcome is LevelStatus.PENDING:
+        return
+    ended = " (the stage's approval is rejected)" if outcome is LevelStatus.REJECTED else ""
+    await recording.record(
+        session,
+        release.id,
+        actor,
+        Operation.CHANGED,
+        subject=APPROVAL_LEVEL,
+        description=f"Approval level {level.level} of {level.stage.name} {outcome}{ended}",
+        changes=history.diff(before, level_value(level)),
+    )
+    await renumber(session, release.id, level.stage_id)
+    if outcome is LevelStatus.APPROVED:
+        submitter = approval.sent_by_id
+        sent_by = (
+            None
+            if submitter is None
+            else await repository.user(session, release.portal_id, submitter)
+        )
+        await sending.send_next_level(
+            session, actor, release, level.stage_id, None if sent_by is None else sent_by.name
+        )

@@ -1,0 +1,46 @@
+"""A portal's approval policy: whether a release's creator and requesters may approve it."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.approvals import repository
+from releasedesk.core.errors import Invalid
+from releasedesk.core.portals import service as portals
+from releasedesk.core.releases.views import Release
+from releasedesk.db.models import ApprovalPolicy
+
+
+async def forbids_self_approval(session: AsyncSession, portal_id: int) -> bool:
+    row = await repository.policy_row(session, portal_id)
+    return row is not None and row.forbid_self_approval
+
+
+async def set_self_approval(session: AsyncSession, portal_name: str, forbid: bool) -> str:
+    """Forbid (or allow again) self-approval in the portal; the portal's name."""
+    portal = await portals.get_portal(session, portal_name)
+    row = await repository.policy_row(session, portal.id)
+    if row is None:
+        await repository.add(
+            session, ApprovalPolicy(portal_id=portal.id, forbid_self_approval=forbid)
+        )
+    else:
+        row.forbid_self_approval = forbid
+        await session.flush()
+    return portal.name
+
+
+def is_own(release: Release, user_id: int) -> bool:
+    access = release.access()
+    return user_id in access.requester_ids or user_id == access.created_by_id
+
+
+def refuse_own_release(release: Release, user_id: int, name: str) -> None:
+    """Under a policy forbidding self-approval: `user_id` must not have made or requested
+    the release (roles must be loaded)."""
+    if is_own(release, user_id):
+        raise Invalid(
+            f"'{name}' created or requested this release, and this portal forbids approving "
+            "one's own release",
+            "approver",
+        )

@@ -1,0 +1,73 @@
+"""All SQL of the mail outbox: queue, claim due mails, record delivery or failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.db.models import OutboxMail
+
+
+async def insert(session: AsyncSession, row: OutboxMail) -> int:
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+def _due(now: dt.datetime) -> list[ColumnElement[bool]]:
+    return [
+        OutboxMail.delivered_on.is_(None),
+        OutboxMail.next_attempt_on <= now,
+        or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until <= now),
+    ]
+
+
+async def any_due(session: AsyncSession, now: dt.datetime) -> bool:
+    """Whether a claim would find anything: a read, so an idle sender takes no write lock."""
+    statement = select(OutboxMail.id).where(*_due(now)).limit(1)
+    return (await session.execute(statement)).first() is not None
+
+
+async def claim_due(
+    session: AsyncSession, now: dt.datetime, lease: dt.timedelta, limit: int
+) -> Sequence[OutboxMail]:
+    """Undelivered mails that are due and not held by another sender, leased to the caller
+    until now + lease (a sender that dies mid-delivery leaves them to the next one).
+
+    PostgreSQL: `FOR UPDATE SKIP LOCKED`, so senders in several processes each take other
+    rows and never wait on one another. SQLite renders no FOR UPDATE; its single writer
+    (BEGIN IMMEDIATE) makes claims one after another, and each sees the leases before it.
+    """
+    statement = (
+        select(OutboxMail)
+        .where(*_due(now))
+        .order_by(OutboxMail.next_attempt_on, OutboxMail.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list((await session.execute(statement)).scalars())
+    for row in rows:
+        row.claimed_until = now + lease
+    await session.flush()
+    return rows
+
+
+async def mark_delivered(session: AsyncSession, mail_id: int, now: dt.datetime) -> None:
+    await session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id)
+        .values(delivered_on=now, claimed_until=None, last_error=None)
+    )
+
+
+async def mark_failed(
+    session: AsyncSession, mail_id: int, error: str, attempts: int, retry_on: dt.datetime
+) -> None:
+    await session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id)
+        .values(attempts=attempts, next_attempt_on=retry_on, claimed_until=None, last_error=error)
+    )
