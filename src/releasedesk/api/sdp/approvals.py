@@ -14,6 +14,7 @@ from releasedesk.api.sdp.auth import CurrentActor
 from releasedesk.api.sdp.errors import answers_list, failure_status, http_status, success_status
 from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import list_info_json, paging_of
+from releasedesk.api.sdp.many import ids_of
 from releasedesk.api.sdp.router import release_id_of
 from releasedesk.api.wire_values import entity_id, is_digits
 from releasedesk.core.approvals import decisions, delegation, sending
@@ -21,7 +22,7 @@ from releasedesk.core.approvals import service as approvals
 from releasedesk.core.approvals.permissions import release_permissions
 from releasedesk.core.approvals.summary import approval_summary
 from releasedesk.core.approvals.views import ApprovalStatus
-from releasedesk.core.errors import Invalid, Mandatory
+from releasedesk.core.errors import Invalid
 from releasedesk.core.refs import Ref
 
 router = APIRouter()
@@ -41,19 +42,7 @@ def _id(raw: str, what: str) -> int:
 
 def _ids(request: Request) -> list[int]:
     """`?ids=1,2,3` naming approvals."""
-    raw = ",".join(request.query_params.getlist("ids"))
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts:
-        raise Mandatory("ids", "'ids' is mandatory: ?ids=1,2,3")
-    if len(parts) > MAX_IDS:
-        raise Invalid(f"at most {MAX_IDS} ids at once", "ids")
-    ids: list[int] = []
-    for part in parts:
-        if not is_digits(part):
-            raise Invalid(f"'{part}' is not an approval id", "ids")
-        if (approval_id := entity_id(part, "ids")) not in ids:
-            ids.append(approval_id)
-    return ids
+    return ids_of(request, "approval")
 
 
 @router.get("/releases/{release_id}/get_permissions")

@@ -17,8 +17,8 @@ from releasedesk.core.releases.views import Release
 MAX_IDS = 100
 
 
-def ids_of(request: Request) -> list[int]:
-    """`ids=1,2,3` (or repeated `ids=`); each a release id."""
+def ids_of(request: Request, what: str = "release") -> list[int]:
+    """`ids=1,2,3` (or repeated `ids=`); each the id of a `what`, each once."""
     raw = ",".join(request.query_params.getlist("ids"))
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     if not parts:
@@ -28,7 +28,7 @@ def ids_of(request: Request) -> list[int]:
     ids: list[int] = []
     for part in parts:
         if not is_digits(part):
-            raise Invalid(f"'{part}' is not a release id", "ids")
+            raise Invalid(f"'{part}' is not a {what} id", "ids")
         release_id = entity_id(part, "ids")
         if release_id not in ids:
             ids.append(release_id)
