@@ -8,6 +8,7 @@ from typing import Any
 
 from releasedesk.api.sdp.fields import DISPLAY_NAMES
 from releasedesk.api.sdp.translate import (
+    DISPLAY_FORMAT,
     sdp_time,
     small_user_json,
     stage_json,
@@ -57,7 +58,7 @@ def operation_json(entry: HistoryEntry) -> dict[str, str]:
 
 def history_time(value: dt.datetime) -> dict[str, str]:
     return {
-        "display_value": value.strftime("%b %d, %Y %I:%M %p"),
+        "display_value": value.strftime(DISPLAY_FORMAT),
         "date": value.strftime("%b %d, %Y"),
         "time": value.strftime("%I:%M %p"),
         "value": str(datetime_to_epoch_ms(value)),

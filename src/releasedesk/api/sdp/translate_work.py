@@ -15,7 +15,7 @@ from releasedesk.api.sdp.translate import (
     status_json,
     user_json,
 )
-from releasedesk.api.wire_values import boolean, integer
+from releasedesk.api.wire_values import boolean, datetime_to_epoch_ms, integer
 from releasedesk.core.approvals.summary import Decision, StageSummary
 from releasedesk.core.approvals.views import ApprovalLevel, LevelStatus
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
@@ -210,7 +210,7 @@ def stage_summary_json(summary: StageSummary) -> dict[str, Any]:
     comment = summary.last_comment
     if comment is not None:
         out["comments"] = comment.comment
-        out["commented_on"] = int(comment.commented_on.timestamp() * 1000)
+        out["commented_on"] = datetime_to_epoch_ms(comment.commented_on)
         out["status"] = status_json(comment.status)
     if summary.levels:
         out["approval_levels"] = [approval_level_json(level) for level in summary.levels]

@@ -78,7 +78,7 @@ def _user_match(op: Op, value: object) -> ColumnElement[bool]:
             return same_text(User.email_id, value.email)
         text = (value.name or "").lower()
         return or_(func.lower(User.name) == text, func.lower(User.email_id) == text)
-    return User.id == value if isinstance(value, int) else func.lower(User.name) == str(value)
+    return User.id == value if isinstance(value, int) else same_text(User.name, str(value))
 
 
 def role_holder_field(role: RoleName) -> SearchField:
