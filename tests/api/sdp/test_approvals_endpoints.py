@@ -30,6 +30,7 @@ ENDPOINTS: list[tuple[str, str, Any, bool]] = [
     ("GET", LEVEL + "/approvals", None, True),
     ("PUT", LEVEL + "/approvals/send_notification?ids={approval}", {}, True),
     ("GET", APPROVAL, None, False),
+    ("DELETE", APPROVAL, None, False),
     ("GET", APPROVAL + "/_send_notification", None, False),
     ("PUT", APPROVAL + "/_send_notification", {}, False),
     ("PUT", APPROVAL + "/_approve", {"approval": {"comments": "ok"}}, False),

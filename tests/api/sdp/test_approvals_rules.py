@@ -207,3 +207,48 @@ def test_stages_without_levels_are_not_gated(desk: Desk) -> None:
     assert moved.status_code == 200, moved.text
     onward = desk.put(f"/releases/{rid}", input_data={"release": {"stage": {"name": "Closure"}}})
     assert "Review" in refused(onward, 400, 4001, "stage")
+
+
+PENDING, APPROVED, REJECTED = "Pending Approval", "Approved", "Rejected"
+
+
+@pytest.mark.parametrize(
+    ("rule", "steps"),
+    [
+        # each step: a decision, and the level's status just after it (worked out by hand)
+        (
+            {"type": "percent", "value": "75"},
+            [(APPROVE, PENDING), (APPROVE, PENDING), (REJECT, PENDING), (APPROVE, APPROVED)],
+        ),
+        (
+            {"type": "percent", "value": "75"},
+            [(APPROVE, PENDING), (REJECT, PENDING), (REJECT, REJECTED)],
+        ),
+        (
+            {"type": "percent", "value": "25"},
+            [(REJECT, PENDING), (REJECT, PENDING), (REJECT, PENDING), (APPROVE, APPROVED)],
+        ),
+        (
+            {"type": "everyone"},
+            [(APPROVE, PENDING), (APPROVE, PENDING), (APPROVE, PENDING), (APPROVE, APPROVED)],
+        ),
+        (
+            {"type": "anyone"},
+            [(REJECT, PENDING), (REJECT, PENDING), (REJECT, PENDING), (REJECT, REJECTED)],
+        ),
+        ({"type": "first_response"}, [(REJECT, REJECTED)]),
+    ],
+    ids=["75-3of4", "75-unreachable", "25-last", "everyone-4", "anyone-all-reject", "first"],
+)
+def test_four_approvers_step_by_step(
+    desk: Desk, rule: dict[str, Any], steps: list[tuple[str, str]]
+) -> None:
+    people = add_people(desk, 4)
+    rid = desk.create_release()["id"]
+    level = add_level(desk, rid, rule=rule, approvers=people)
+    ids = [a["id"] for a in level["approvals"]]
+    for aid in ids:
+        sent(desk, rid, level["id"], aid)
+    for n, (verdict, status) in enumerate(steps):
+        decided(desk, rid, level["id"], ids[n], verdict, people[n].key)
+        assert level_of(desk, rid, level["id"])["status"]["name"] == status, (n, verdict)

@@ -1,5 +1,6 @@
 """SDP routes for a release's approvals: permissions per stage, the approval summary, approval
-levels (add, list, get, update, delete), their approvals (add, list, get), notifications
+levels (add, list, get, update, delete), their approvals (add, list, get, remove an
+undecided one), notifications
 (content, send one or several) and decisions (approve, reject)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from releasedesk.api.sdp.list_info import list_info_json, paging_of
 from releasedesk.api.sdp.many import ids_of
 from releasedesk.api.sdp.router import release_id_of
 from releasedesk.api.wire_values import entity_id, is_digits
-from releasedesk.core.approvals import decisions, delegation, sending
+from releasedesk.core.approvals import decisions, delegation, removal, sending
 from releasedesk.core.approvals import service as approvals
 from releasedesk.core.approvals.permissions import release_permissions
 from releasedesk.core.approvals.summary import approval_summary
@@ -240,6 +241,26 @@ async def get_approval(
     return JsonResponse(
         {"response_status": success_status(), "approval": wire.approval_json(approval)}
     )
+
+
+@router.delete(APPROVAL)
+async def remove_approval(
+    release_id: str,
+    level_id: str,
+    approval_id: str,
+    session: Session,
+    actor: CurrentActor,
+    _: NoInput,
+) -> JsonResponse:
+    """Remove an approver who has not decided; the level is settled without them."""
+    await removal.remove_approval(
+        session,
+        actor,
+        release_id_of(release_id),
+        _id(level_id, "approval level"),
+        _id(approval_id, "approval"),
+    )
+    return JsonResponse({"response_status": success_status()})
 
 
 @router.get(APPROVAL + "/_send_notification")

@@ -186,11 +186,25 @@ async def _settle_level(
     approval: Approval,
     now: dt.datetime,
 ) -> None:
-    """The level's latest decision and, under its rule, its outcome; the next level goes
-    out once this one is approved."""
+    """The level's latest decision and, under its rule, its outcome."""
     before = level_value(level)
     level.comments = approval.comments
     level.action_taken_by_id, level.action_taken_on = actor.user_id, now
+    await settle(session, actor, release, level, before, submitter_id=approval.sent_by_id)
+
+
+async def settle(
+    session: AsyncSession,
+    actor: Actor,
+    release: Release,
+    level: ApprovalLevelRow,
+    before: dict[str, history.HistoryValue],
+    *,
+    submitter_id: int | None,
+) -> None:
+    """The level's outcome under its rule from the approvals it has now (after a decision,
+    or after an undecided approver was removed); once it is approved the next level goes
+    out, sent in the name of `submitter_id` (or the caller)."""
     outcome = rules.level_outcome(Rule.stored(level.rule_type, level.rule_value), _votes(level))
     level.status = outcome.value
     await session.flush()
@@ -208,11 +222,10 @@ async def _settle_level(
     )
     await renumber(session, release.id, level.stage_id)
     if outcome is LevelStatus.APPROVED:
-        submitter = approval.sent_by_id
         sent_by = (
             None
-            if submitter is None
-            else await repository.user(session, release.portal_id, submitter)
+            if submitter_id is None
+            else await repository.user(session, release.portal_id, submitter_id)
         )
         await sending.send_next_level(
             session, actor, release, level.stage_id, None if sent_by is None else sent_by.name

@@ -21,6 +21,7 @@ from releasedesk.core.approvals.snapshots import (
 from releasedesk.core.approvals.views import Approval as ApprovalView
 from releasedesk.core.approvals.views import ApprovalLevel, ApprovalStatus, LevelStatus
 from releasedesk.core.errors import Invalid, Mandatory, NotFound, NotUnique, ReadOnly
+from releasedesk.core.notifications import outbox
 from releasedesk.core.releases import history, recording
 from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.history import Operation
@@ -201,6 +202,7 @@ async def delete_level(session: AsyncSession, actor: Actor, release_id: int, lev
             "id",
         )
     stage_id, value = row.stage_id, level_value(row)
+    await outbox.withdraw_approval_mails(session, [a.id for a in row.approvals])
     await repository.remove(session, row)
     await recording.record_item(
         session,

@@ -8,6 +8,7 @@ server's secret key at delivery, so no stored mail holds a working link.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,3 +39,13 @@ async def enqueue(
         next_attempt_on=now,
     )
     return await repository.insert(session, row)
+
+
+async def withdraw_approval_mails(session: AsyncSession, approval_ids: Collection[int]) -> int:
+    """Withdraw, in the caller's transaction, the mails not delivered yet that ask for
+    these approvals (removed before their mail went out); how many. A mail a sender is
+    delivering at this instant may still reach its recipient: its link then says the
+    approval no longer exists."""
+    if not approval_ids:
+        return 0
+    return await repository.delete_undelivered_for_approvals(session, approval_ids)

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.db.models import OutboxMail
+from releasedesk.db.models import ApprovalLink, OutboxMail
 
 
 async def insert(session: AsyncSession, row: OutboxMail) -> int:
     session.add(row)
     await session.flush()
     return row.id
+
+
+async def delete_undelivered_for_approvals(
+    session: AsyncSession, approval_ids: Collection[int]
+) -> int:
+    """Drop the undelivered mails whose link asks for one of these approvals; how many."""
+    links = select(ApprovalLink.id).where(ApprovalLink.approval_id.in_(approval_ids))
+    statement = delete(OutboxMail).where(
+        OutboxMail.delivered_on.is_(None), OutboxMail.approval_link_id.in_(links)
+    )
+    result = await session.execute(statement.execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _due(now: dt.datetime) -> list[ColumnElement[bool]]:
