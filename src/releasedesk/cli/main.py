@@ -61,7 +61,24 @@ def serve(
         workers=workers,
         access_log=False,
         log_level="info",
+        log_config=_log_config(),
     )
+
+
+def _log_config() -> dict[str, object]:
+    """uvicorn's logging, plus releasedesk's own loggers at INFO on the same handler (the mail
+    sender reports there, and with no SMTP server configured writes each mail there)."""
+    from copy import deepcopy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = deepcopy(LOGGING_CONFIG)
+    config["loggers"]["releasedesk"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 @db_app.command("upgrade")

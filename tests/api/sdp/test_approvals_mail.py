@@ -36,6 +36,7 @@ from tests.api.sdp.approvals_support import (
     add_people,
     approval_of,
     in_unit_of_work,
+    link_paths,
     outbox,
     sent,
 )
@@ -274,7 +275,7 @@ def test_smtp_credentials_come_from_the_url(desk: Desk) -> None:
 def test_without_an_smtp_server_the_mail_is_logged_and_marked_delivered(
     desk: Desk, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _, _, _, address = one_sent_approval(desk)
+    _, _, approval_id, address = one_sent_approval(desk)
     with caplog.at_level(logging.INFO, logger="releasedesk.mail"):
         drain(desk, mail_sender(settings_for(desk, None), desk.database))
     (mail,) = outbox(desk)
@@ -283,6 +284,10 @@ def test_without_an_smtp_server_the_mail_is_logged_and_marked_delivered(
     assert len(logged) == 1
     assert "no SMTP server configured" in logged[0]
     assert "Subject: Recommendation required for a Release" in logged[0]
+    # the body decoded: its link is one line a reader can open
+    link = re.search(r"(https?://\S+/approval/\S+)", logged[0])
+    assert link is not None, logged[0]
+    assert "/approval/" + link.group(1).split("/approval/", 1)[1] in link_paths(desk, approval_id)
 
 
 def test_the_sender_runs_inside_the_served_app(desk: Desk, smtp: SmtpServer) -> None:

@@ -171,8 +171,11 @@ class Sender:
         """Hand the mail to the SMTP server (or the log); the error, or None once accepted."""
         if self.smtp is None:
             log.info(
-                "no SMTP server configured (RELEASEDESK_SMTP_URL); mail not sent but logged:\n%s",
-                message.as_string(),
+                "no SMTP server configured (RELEASEDESK_SMTP_URL); mail not sent but logged:\n"
+                "To: %s\nSubject: %s\n\n%s",
+                message["To"],
+                message["Subject"],
+                message.get_content(),  # decoded, so the link reads as one line
             )
             return None
         sending = aiosmtplib.send(

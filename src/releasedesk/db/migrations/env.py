@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import warnings
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SAWarning
 
 from releasedesk.db.base import Base
 from releasedesk.db.engine import create_engine
 from releasedesk.db.models import Portal  # noqa: F401  (registers every model)
 
 config = context.config
+
+# On SQLite a batch migration reflects the tables the rebuilt table references (users, the
+# lookups), and SQLAlchemy cannot reflect their expression indexes (lower(name)), so it warns
+# once per index. Those tables are only read, not rebuilt, so nothing is lost; a migration
+# that rebuilds a table with an expression index recreates that index itself.
+warnings.filterwarnings(
+    "ignore", message="Skipped unsupported reflection of expression-based index", category=SAWarning
+)
 target_metadata = Base.metadata
 
 
