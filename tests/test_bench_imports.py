@@ -7,7 +7,19 @@ import importlib
 
 import pytest
 
+MODULES = [
+    "bench.__main__",
+    "bench.ab",
+    "bench.auth_cost",
+    "bench.explain",
+    "bench.report",
+    "bench.seed",
+    "bench.server",
+    "bench.verify",
+    "bench.wrk",
+]
 
-@pytest.mark.parametrize("module", ["bench.seed", "bench.server", "bench.explain", "bench.verify"])
+
+@pytest.mark.parametrize("module", MODULES)
 def test_the_bench_modules_import(module: str) -> None:
     importlib.import_module(module)
