@@ -68,8 +68,11 @@ class Unauthenticated(ReleaseDeskError):
     kind = "unauthenticated"
 
 
-def from_validation_error(errors: list[dict[str, object]], prefix: str = "") -> ReleaseDeskError:
-    """The first Pydantic validation error as a core error naming its (dotted) field."""
+def from_validation_error(
+    errors: list[dict[str, object]], prefix: str = "", *, whole: str = "body"
+) -> ReleaseDeskError:
+    """The first Pydantic validation error as a core error naming its (dotted) field; a
+    missing whole input is named `whole`, as the dialect calls its request body."""
     first = errors[0]
     loc = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]  # type: ignore[attr-defined]
     # Pydantic names union members (dict[str,any], str, …) in loc; they are not fields.
@@ -77,7 +80,7 @@ def from_validation_error(errors: list[dict[str, object]], prefix: str = "") -> 
     field = ".".join([p for p in (prefix, *loc) if p]) or None
     error_type = str(first.get("type", ""))
     if error_type == "missing":
-        return Mandatory(field or "input_data")
+        return Mandatory(field or whole)
     if error_type == "extra_forbidden":
         return Invalid(f"'{field}' is not a field of this entity", field)
     return WrongType(f"'{field}' has the wrong type: {first.get('msg', '')}".rstrip(": "), field)

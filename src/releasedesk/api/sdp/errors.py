@@ -77,7 +77,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JsonResponse:
-        error = from_validation_error(list(exc.errors()))
+        error = from_validation_error(list(exc.errors()), whole="input_data")
         return JsonResponse(_envelope(request, failure_status(error)), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)

@@ -37,7 +37,7 @@ def parse_release(payload: dict[str, Any]) -> ReleaseIn:
     except ValidationError as exc:
         errors = list(exc.errors())
         prefix = "" if errors and errors[0]["loc"][:1] == ("release",) else "release"
-        raise from_validation_error(errors, prefix) from None  # type: ignore[arg-type]
+        raise from_validation_error(errors, prefix, whole="input_data") from None  # type: ignore[arg-type]
 
 
 def release_id_of(raw: str) -> int:
