@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings.from_env()
     db = database or Database(settings.database_url)
     sender = mail_sender(settings, db) if settings.mail_sender else None
+    AUTH_CACHE.ttl = settings.auth_cache_seconds
     listener = listener_for(db.url, AUTH_CACHE)
 
     @asynccontextmanager

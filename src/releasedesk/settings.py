@@ -10,6 +10,7 @@ from pathlib import Path
 DEFAULT_PORTAL = "itdesk"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 DEFAULT_MAIL_FROM = "releasedesk@localhost"
+DEFAULT_AUTH_CACHE_SECONDS = 30.0
 
 
 def _var_dir() -> Path:
@@ -31,6 +32,19 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+def _seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 <= seconds <= 3600:
+        raise ValueError(f"{name} must be from 0 to 3600 seconds, not {value!r}")
+    return seconds
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or not value.strip():
@@ -44,7 +58,10 @@ class Settings:
     password in the URL) is where mail goes, none: mails are logged and marked delivered;
     `base_url` is how links in mails reach this server. `mail_sender` runs the outbox
     sender in the server process: on for `releasedesk serve`, off for an app a test builds
-    (a test runs the sender it means to check)."""
+    (a test runs the sender it means to check). `auth_cache_seconds` bounds how long a
+    process may trust a key it looked up (changes made through releasedesk reach every
+    process at once; this bounds only a lost notification or a change behind its back;
+    0 turns the cache off)."""
 
     database_url: str
     var_dir: Path
@@ -53,6 +70,7 @@ class Settings:
     mail_from: str = DEFAULT_MAIL_FROM
     base_url: str = DEFAULT_BASE_URL
     mail_sender: bool = False
+    auth_cache_seconds: float = DEFAULT_AUTH_CACHE_SECONDS
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -68,4 +86,7 @@ class Settings:
             mail_from=os.environ.get("RELEASEDESK_MAIL_FROM") or DEFAULT_MAIL_FROM,
             base_url=(os.environ.get("RELEASEDESK_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
             mail_sender=_flag("RELEASEDESK_MAIL_SENDER", default=True),
+            auth_cache_seconds=_seconds(
+                "RELEASEDESK_AUTH_CACHE_SECONDS", DEFAULT_AUTH_CACHE_SECONDS
+            ),
         )

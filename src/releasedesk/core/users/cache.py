@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from releasedesk.core.users.views import KeyHolder
 
-DEFAULT_TTL_SECONDS = 30.0
+DEFAULT_TTL_SECONDS = 30.0  # the server sets its own (RELEASEDESK_AUTH_CACHE_SECONDS)
 DEFAULT_MAX_ENTRIES = 10_000
 
 

@@ -1,0 +1,47 @@
+"""Settings from the environment: the auth cache's TTL is one, checked at startup, and the
+server applies it to the process's cache."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from releasedesk.app import create_app
+from releasedesk.core.actors import Role
+from releasedesk.core.users.cache import AUTH_CACHE, AuthCache
+from releasedesk.core.users.views import KeyHolder
+from releasedesk.db.session import Database
+from releasedesk.settings import DEFAULT_AUTH_CACHE_SECONDS, Settings
+
+
+def test_the_auth_cache_ttl_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RELEASEDESK_AUTH_CACHE_SECONDS", raising=False)
+    assert Settings.from_env().auth_cache_seconds == DEFAULT_AUTH_CACHE_SECONDS == 30
+    monkeypatch.setenv("RELEASEDESK_AUTH_CACHE_SECONDS", "2.5")
+    assert Settings.from_env().auth_cache_seconds == 2.5
+    monkeypatch.setenv("RELEASEDESK_AUTH_CACHE_SECONDS", "0")
+    assert Settings.from_env().auth_cache_seconds == 0
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "86400"])
+def test_a_bad_auth_cache_ttl_stops_the_start_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("RELEASEDESK_AUTH_CACHE_SECONDS", value)
+    with pytest.raises(ValueError, match="RELEASEDESK_AUTH_CACHE_SECONDS") as refused:
+        Settings.from_env()
+    assert repr(value) in str(refused.value)
+
+
+def test_the_server_applies_the_ttl_and_zero_caches_nothing(settings: Settings) -> None:
+    before = AUTH_CACHE.ttl
+    try:
+        create_app(dataclasses.replace(settings, auth_cache_seconds=0), Database("sqlite://"))
+        assert AUTH_CACHE.ttl == 0
+    finally:
+        AUTH_CACHE.ttl = before
+    off = AuthCache(ttl=0)
+    holder = KeyHolder(1, "ci", "rd_", None, None, 1, "ci", next(iter(Role)), True, 1, "itdesk")
+    assert off.put("hash", holder, off.generation) is False
+    assert off.get("hash") is None
