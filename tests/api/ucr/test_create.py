@@ -60,7 +60,8 @@ def test_formats(ucr: Ucr) -> None:
     assert [p["phaseModel"]["id"] for p in detail["phases"]] == DEFAULT_PHASE_IDS
     assert listed.status_code == named.status_code == unknown.status_code == 201
     assert "phases" not in listed.json()
-    assert set(listed.json()) == set(detail) - {"phases"}
+    assert set(listed.json()) == (set(detail) - {"phases"}) | {"totalChanges"}
+    assert listed.json()["totalChanges"] == 0
     assert set(named.json()) == {"id", "name"}
     assert named.json()["name"] == "Named"
     assert set(unknown.json()) == set(detail)

@@ -106,3 +106,13 @@ def test_permanent_delete_through_sdp_takes_the_plan_with_it(ucr: Ucr) -> None:
     assert ucr.get(f"/releases/{made['id']}").status_code == 404
     for model in (ReleasePlan, ReleasePhase, ReleaseMilestone):
         assert ucr.desk.count(model) == 0
+
+
+def test_changes_associated_through_sdp_are_the_list_formats_total_changes(ucr: Ucr) -> None:
+    made = ucr.create(name="With changes")
+    release_id = sdp_id_of(ucr.desk, "With changes")
+    changes = {"changes": [{"change": {"id": "5"}}, {"change": {"id": "6"}}]}
+    linked = ucr.desk.post(f"/releases/{release_id}/changes", input_data=changes)
+    assert linked.status_code in (200, 201), linked.text
+    listed = ucr.get(f"/releases/{made['id']}", params={"format": "list"}).json()
+    assert listed["totalChanges"] == 2

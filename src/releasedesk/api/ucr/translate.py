@@ -257,4 +257,6 @@ def release_json(planned: PlannedRelease, form: Format = Format.DETAIL) -> Json:
         applications=[],
         team=None if plan.team is None else team_json(plan.team),
     )
+    if form is Format.LIST:
+        body["totalChanges"] = plan.total_changes
     return body

@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.lifecycle import repository as lifecycle_repository
 from releasedesk.core.plans.views import NO_PLAN, Milestone, Phase, Plan
 from releasedesk.core.teams import repository as team_repository
-from releasedesk.db.models import ReleaseMilestone, ReleasePhase, ReleasePlan
+from releasedesk.core.work.kinds import AssociationKind
+from releasedesk.db.models import ReleaseAssociation, ReleaseMilestone, ReleasePhase, ReleasePlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +24,9 @@ class _PlanRow:
 
 
 async def plans_of(session: AsyncSession, release_ids: Sequence[int]) -> dict[int, Plan]:
-    """The plan of each release (NO_PLAN for one without), in four statements for any
-    number of releases: plan rows, phases, milestones, then their models and teams."""
+    """The plan of each release (NO_PLAN for one without anything), in a few statements
+    for any number of releases: plan rows, phases, milestones, counts of associated
+    changes, then the models and teams they name."""
     ids = sorted(set(release_ids))
     if not ids:
         return {}
@@ -54,6 +56,15 @@ async def plans_of(session: AsyncSession, release_ids: Sequence[int]) -> dict[in
             )
         ).scalars()
     )
+    counted = await session.execute(
+        select(ReleaseAssociation.release_id, func.count())
+        .where(
+            ReleaseAssociation.release_id.in_(ids),
+            ReleaseAssociation.kind == AssociationKind.CHANGE,
+        )
+        .group_by(ReleaseAssociation.release_id)
+    )
+    changes: dict[int, int] = {release_id: total for release_id, total in counted.tuples()}
     models = await lifecycle_repository.models_by_id(
         session, {p.lifecycle_model_id for p in plan_rows.values()}
     )
@@ -79,7 +90,7 @@ async def plans_of(session: AsyncSession, release_ids: Sequence[int]) -> dict[in
     plans: dict[int, Plan] = {}
     for release_id in ids:
         plan_row = plan_rows.get(release_id)
-        if plan_row is None and release_id not in milestones:
+        if plan_row is None and release_id not in milestones and release_id not in changes:
             plans[release_id] = NO_PLAN
             continue
         plans[release_id] = Plan(
@@ -89,6 +100,7 @@ async def plans_of(session: AsyncSession, release_ids: Sequence[int]) -> dict[in
                 sorted(phases.get(release_id, ()), key=lambda phase: phase.model.index_order)
             ),
             milestones=tuple(milestones.get(release_id, ())),
+            total_changes=changes.get(release_id, 0),
         )
     return plans
 

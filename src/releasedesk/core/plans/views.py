@@ -40,6 +40,7 @@ class Plan:
     team: Team | None = None
     phases: tuple[Phase, ...] = ()
     milestones: tuple[Milestone, ...] = ()
+    total_changes: int = 0  # changes associated with the release
 
 
 NO_PLAN = Plan()
