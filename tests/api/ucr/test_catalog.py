@@ -65,6 +65,7 @@ def test_a_new_lifecycle_model_and_a_release_made_from_it(ucr: Ucr) -> None:
         ({"name": "x", "phases": [{"name": ""}]}, 400, "phases[0].name"),
         ({"name": "x", "phases": "DEV"}, 400, "phases"),
         ({"name": "x", "owner": "me"}, 400, "owner"),
+        ({"name": "x", "phases": [{"name": "A", "colour": "red"}]}, 400, "phases[0].colour"),
     ],
 )
 def test_bad_lifecycle_models_are_refused(

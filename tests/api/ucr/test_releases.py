@@ -149,8 +149,9 @@ def test_milestones_are_added_changed_and_removed_with_put(ucr: Ucr) -> None:
     assert unknown.json()["field"] == "milestones[0].id"
     for bad, field in (
         ({"milestones": [{"name": "", "date": 0}]}, "milestones[0].name"),
-        ({"milestones": [{"name": "x"}]}, "milestones.date"),
+        ({"milestones": [{"name": "x"}]}, "milestones[0].date"),
         ({"milestones": "soon"}, "milestones"),
+        ({"milestones": [{"name": "x", "date": 0, "colour": "red"}]}, "milestones[0].colour"),
     ):
         response = ucr.put(path, bad)
         assert response.status_code == 400, response.text

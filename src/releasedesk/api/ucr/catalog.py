@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ValidationError
 from starlette.status import HTTP_201_CREATED
 
 from releasedesk.api.deps import Session
@@ -16,22 +14,12 @@ from releasedesk.api.ucr.auth import CurrentActor
 from releasedesk.api.ucr.input import read_object
 from releasedesk.api.ucr.paths import location, path_uuid
 from releasedesk.api.ucr.translate import Json
+from releasedesk.api.ucr.validation import parse
 from releasedesk.api.ucr.wire import LifecycleModelIn, TeamIn
-from releasedesk.core.errors import from_validation_error
 from releasedesk.core.lifecycle import service as lifecycle
 from releasedesk.core.teams import service as teams
 
 router = APIRouter()
-
-
-Model = TypeVar("Model", bound=BaseModel)
-
-
-def _parse(model: type[Model], payload: object) -> Model:
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        raise from_validation_error(list(exc.errors())) from None  # type: ignore[arg-type]
 
 
 def _created(request: Request, body: Json, element_id: uuid.UUID) -> JsonResponse:
@@ -58,7 +46,7 @@ async def get_lifecycle_model(model_id: str, session: Session, actor: CurrentAct
 @router.post("/lifecycleModels")
 async def add_lifecycle_model(request: Request, session: Session, actor: CurrentActor) -> Response:
     """A lifecycle model with its phases in the order given (admins)."""
-    given = _parse(LifecycleModelIn, await read_object(request))
+    given = parse(LifecycleModelIn, await read_object(request))
     model = await lifecycle.add_model(session, actor, translate.lifecycle_model_to_core(given))
     body = translate.lifecycle_model_json(model, with_phases=True)
     return _created(request, body, model.uuid)
@@ -82,6 +70,6 @@ async def get_team(team_id: str, session: Session, actor: CurrentActor) -> Respo
 @router.post("/teams")
 async def add_team(request: Request, session: Session, actor: CurrentActor) -> Response:
     """A team (admins); names are unique in the portal."""
-    given = _parse(TeamIn, await read_object(request))
+    given = parse(TeamIn, await read_object(request))
     team = await teams.add_team(session, actor, given.name, given.description)
     return _created(request, translate.team_json(team, full=True), team.uuid)

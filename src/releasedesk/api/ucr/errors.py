@@ -68,7 +68,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JsonResponse:
-        return error_response(from_validation_error(list(exc.errors())))
+        return error_response(from_validation_error(list(exc.errors()), "query"))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JsonResponse:

@@ -7,12 +7,11 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
-from pydantic import ValidationError
-
 from releasedesk.api.ucr.input import JsonValue
+from releasedesk.api.ucr.validation import parse
 from releasedesk.api.ucr.wire import IdRef, LifecycleModelIn, MilestoneIn, ReleaseIn
 from releasedesk.api.wire_values import datetime_to_epoch_ms, epoch_ms_to_datetime
-from releasedesk.core.errors import Invalid, ReleaseDeskError, WrongType, from_validation_error
+from releasedesk.core.errors import Invalid, ReleaseDeskError, WrongType
 from releasedesk.core.lifecycle.views import LifecycleModel, NewLifecycleModel, PhaseModel
 from releasedesk.core.lifecycle.views import PhaseModelIn as CorePhaseModelIn
 from releasedesk.core.plans import ids
@@ -49,10 +48,7 @@ def uuid_of(value: str, field: str) -> uuid.UUID:
 def parse_release(payload: JsonValue) -> ReleaseIn:
     if not isinstance(payload, dict):
         raise WrongType("A release must be a JSON object", "body")
-    try:
-        return ReleaseIn.model_validate(payload)
-    except ValidationError as exc:
-        raise from_validation_error(list(exc.errors())) from None  # type: ignore[arg-type]
+    return parse(ReleaseIn, payload)
 
 
 def parse_releases(payload: JsonValue) -> tuple[list[PlanChanges], bool]:

@@ -16,11 +16,15 @@ class IdRef(BaseModel):
 
 
 class MilestoneIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     id: StrictStr | None = None
     name: StrictStr
     date: StrictInt | StrictStr  # epoch milliseconds
+
+    # What a GET answers of a milestone; accepted to be ignored.
+    ghosted_date: JsonValue = Field(None, alias="ghostedDate")
+    date_created: JsonValue = Field(None, alias="dateCreated")
 
 
 class ReleaseIn(BaseModel):
@@ -47,7 +51,7 @@ class ReleaseIn(BaseModel):
 
 
 class PhaseModelIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     name: StrictStr
     description: StrictStr | None = None
