@@ -1,5 +1,5 @@
 """One store: a release made through UCR is the same release through SDP, and the reverse,
-with every field both sides have (docs/dialects.md, "SDP ↔ UCR")."""
+with every field both sides have (docs/dialects.md, UrbanCode Release, "Release fields")."""
 
 from __future__ import annotations
 
