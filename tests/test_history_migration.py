@@ -21,7 +21,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from releasedesk.core.lifecycle import service as lifecycle_service
 from releasedesk.core.portals.service import ensure_portal
+from releasedesk.core.teams import service as team_service
 from releasedesk.db.migrate import alembic_config, upgrade
 from releasedesk.db.session import Database
 from tests.conftest import _admin_execute
@@ -124,7 +126,16 @@ def _history(url: str, release_id: int, with_subject: bool) -> list[tuple[Any, .
     return [(r[0], r[1], r[2] if isinstance(r[2], list) else json.loads(r[2])) for r in rows]
 
 
-def test_old_history_becomes_neutral_and_comes_back(fresh_url: str) -> None:
+def test_old_history_becomes_neutral_and_comes_back(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The schema before 0006 has no lifecycle or team tables (0010 makes them and gives
+    # every portal its defaults), so the portal made here gets none.
+    async def no_defaults(_session: object, _portal_id: int) -> None:
+        return None
+
+    monkeypatch.setattr(lifecycle_service, "insert_defaults", no_defaults)
+    monkeypatch.setattr(team_service, "insert_defaults", no_defaults)
     upgrade(fresh_url, BEFORE or "base")
     release_id, user_id = _release_and_user(fresh_url)
     for operation, diff in OLD_ROWS:

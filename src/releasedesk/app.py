@@ -1,5 +1,5 @@
-"""create_app(settings): the server, each API dialect a sub-app over one database (today SDP v3),
-the approval mail link's page, and the outbox sender running beside them."""
+"""create_app(settings): the server, each API dialect a sub-app over one database (SDP v3 and
+UrbanCode Release), the approval mail link's page, and the outbox sender running beside them."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Mount
 
 from releasedesk.api.sdp.app import create_sdp_app
+from releasedesk.api.ucr.app import create_ucr_app
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
 from releasedesk.core.users.cache import AUTH_CACHE
@@ -37,7 +38,8 @@ def mail_sender(settings: Settings, database: Database) -> Sender:
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """The whole server: SDP at /api/v3 and /app/{portal}/api/v3, the mail link page at
-    /approval/…, and (with `settings.mail_sender`) the outbox sender.
+    /approval/…, UrbanCode Release at the root and under /app/{portal}/, and (with
+    `settings.mail_sender`) the outbox sender.
 
     While it runs, a listener tells the process's auth cache what other processes changed
     in keys and users (db/auth_notify.py).
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await db.dispose()
 
     sdp = create_sdp_app(db)
+    ucr = create_ucr_app(db)
     app = FastAPI(
         title="releasedesk",
         lifespan=lifespan,
@@ -74,6 +77,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Mount("/api/v3", app=sdp),
             Mount("/app/{portal}/api/v3", app=sdp),
             *approval_link.routes(),
+            # UrbanCode Release answers at the root (/releases/, /lifecycleModels/, /teams/);
+            # mounted last, so the paths above (and /app/{portal}/api/v3) stay theirs.
+            Mount("/app/{portal}", app=ucr),
+            Mount("", app=ucr),
         ],
     )
     app.state.database = db

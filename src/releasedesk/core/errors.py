@@ -12,6 +12,13 @@ class ReleaseDeskError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        # Which element of a several-element request it is about (a bulk create), if any.
+        self.index: int | None = None
+
+    def at(self, index: int) -> ReleaseDeskError:
+        """The same error, marked as about the element at `index` of the request."""
+        self.index = index
+        return self
 
 
 class Invalid(ReleaseDeskError):

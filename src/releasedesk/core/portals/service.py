@@ -7,7 +7,9 @@ import re
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.errors import Invalid, NotFound, NotUnique
+from releasedesk.core.lifecycle import service as lifecycle
 from releasedesk.core.portals import repository
+from releasedesk.core.teams import service as teams
 from releasedesk.db.models import Portal
 
 PORTAL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -16,7 +18,8 @@ PORTAL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 async def create_portal(
     session: AsyncSession, name: str, display_name: str | None = None
 ) -> Portal:
-    """A new portal with the default workflow, stages, statuses, lookups and users."""
+    """A new portal with the default workflow, stages, statuses, lookups and users, and
+    the Default Lifecycle and sample team."""
     name = name.strip().lower()
     if not PORTAL_NAME.match(name):
         raise Invalid("portal names are lowercase letters, digits, '-' and '_'", "name")
@@ -24,6 +27,8 @@ async def create_portal(
         raise NotUnique(f"portal '{name}' already exists", "name")
     portal = await repository.insert(session, name, display_name or name)
     await repository.insert_reference_data(session, portal.id)
+    await lifecycle.insert_defaults(session, portal.id)
+    await teams.insert_defaults(session, portal.id)
     return portal
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, can_view_release, require_edit_release
-from releasedesk.core.errors import Forbidden, Invalid, NotFound
+from releasedesk.core.errors import Conflict, Forbidden, Invalid, NotFound
 from releasedesk.core.releases import read_repository, repository
 from releasedesk.core.releases.read_repository import EVERYTHING, NOTHING, Part
 from releasedesk.core.releases.views import Release
@@ -45,12 +45,30 @@ async def _locked_view(
     return release
 
 
+def require_version(current: Release, expected_version: int | None) -> None:
+    """Optimistic locking: a change made from an older reading of the release (its
+    `version` then) is refused rather than silently overwriting what came since."""
+    if expected_version is not None and expected_version != current.version:
+        raise Conflict(
+            f"The release has changed since version {expected_version}; it is at version "
+            f"{current.version} now: read it again and repeat the change",
+            "version",
+        )
+
+
 async def changeable_release(
-    session: AsyncSession, actor: Actor, release_id: int, collections: Iterable[Part] = ()
+    session: AsyncSession,
+    actor: Actor,
+    release_id: int,
+    collections: Iterable[Part] = (),
+    *,
+    expected_version: int | None = None,
 ) -> tuple[ReleaseRow, Release]:
     """The release to change (the ORM row, `collections` loaded) and how it stands now,
-    locked and after checking the caller may edit it."""
+    locked and after checking the caller may edit it (and, when the caller says which
+    version it changes, that the release is still at that version)."""
     current = await _locked_view(session, actor, release_id, EVERYTHING)
+    require_version(current, expected_version)
     entity = await repository.get_for_update(session, actor.portal_id, release_id, collections)
     if entity is None:
         raise _not_found(release_id)
@@ -63,4 +81,7 @@ async def writable_release(session: AsyncSession, actor: Actor, release_id: int)
     release = await _locked_view(session, actor, release_id, NOTHING)
     if release.in_trash:
         raise Invalid("A release in the trash cannot be changed; restore it first", "id")
+    # A change of what hangs off the release is a change of the release: its version moves
+    # (under the lock just taken), so a client holding an older version learns of it.
+    await repository.bump_version(session, release_id)
     return release

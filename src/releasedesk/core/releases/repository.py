@@ -82,6 +82,16 @@ async def get_for_update(
     return result.unique().scalar_one_or_none()
 
 
+async def bump_version(session: AsyncSession, release_id: int) -> None:
+    """Count one more change of the release (the caller holds its lock)."""
+    await session.execute(
+        update(ReleaseRow)
+        .where(ReleaseRow.id == release_id)
+        .values(version=ReleaseRow.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def set_notes_present(session: AsyncSession, release_id: int, present: bool) -> None:
     await session.execute(
         update(ReleaseRow).where(ReleaseRow.id == release_id).values(notes_present=present)

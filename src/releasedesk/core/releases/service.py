@@ -160,9 +160,15 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
 
 
 async def update_release(
-    session: AsyncSession, actor: Actor, release_id: int, changes: ReleaseChanges
+    session: AsyncSession,
+    actor: Actor,
+    release_id: int,
+    changes: ReleaseChanges,
+    *,
+    expected_version: int | None = None,
 ) -> Release:
-    """Change only the fields given; each change is a history diff, a move a status comment."""
+    """Change only the fields given; each change is a history diff, a move a status comment.
+    With `expected_version`, a release changed since that version is a Conflict."""
     collections = [
         part
         for part, given in (
@@ -172,7 +178,9 @@ async def update_release(
         )
         if given
     ]
-    release, current = await changeable_release(session, actor, release_id, collections)
+    release, current = await changeable_release(
+        session, actor, release_id, collections, expected_version=expected_version
+    )
     require_workflow_rights(actor, changes)
     if current.in_trash:
         raise Invalid("A release in the trash cannot be edited; restore it first", "id")

@@ -92,6 +92,24 @@ def html_to_text(value: str | None, max_length: int = SHORT_DESCRIPTION_MAX) -> 
     return text[:max_length] if text else None
 
 
+_BREAK = re.compile(r"<br\s*/?>|</p>|</div>|</li>", re.IGNORECASE)
+
+
+def text_to_html(value: str) -> str:
+    """Plain text (as dialects without HTML send a description) as the HTML stored: the
+    text escaped, its line breaks kept as <br>."""
+    return "<br>".join(html.escape(line, quote=False) for line in value.splitlines())
+
+
+def html_to_plain_text(value: str | None) -> str | None:
+    """The whole text of a stored description, its line breaks kept (the inverse of
+    `text_to_html` for what it made)."""
+    if value is None:
+        return None
+    text = html.unescape(_TAG.sub("", _BREAK.sub("\n", value)))
+    return text.strip("\n") or None
+
+
 MAX_COMMENT = 4000
 
 

@@ -35,6 +35,7 @@ class Op(StrEnum):
     LTE = "lesser or equal"
     BETWEEN = "between"
     NOT_BETWEEN = "not between"
+    MATCHES = "matches"  # `*` stands for any run of characters, any case
 
 
 class FieldType(StrEnum):
@@ -45,7 +46,7 @@ class FieldType(StrEnum):
     REF = "ref"  # a lookup: compared by id, or by name (any case)
 
 
-TEXT_OPS = {Op.CONTAINS, Op.NOT_CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH}
+TEXT_OPS = {Op.CONTAINS, Op.NOT_CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.MATCHES}
 ORDER_OPS = {Op.GT, Op.GTE, Op.LT, Op.LTE, Op.BETWEEN, Op.NOT_BETWEEN}
 OPS_BY_TYPE: dict[FieldType, set[Op]] = {
     FieldType.TEXT: {Op.IS, Op.IS_NOT} | TEXT_OPS,
@@ -151,6 +152,9 @@ def text_match(column: Any, op: Op, text: str) -> ColumnElement[bool]:
         return or_(column.is_(None), not_(lowered.like(f"%{needle}%", escape="\\")))
     if op is Op.STARTS_WITH:
         return lowered.like(f"{needle}%", escape="\\")
+    if op is Op.MATCHES:
+        pattern = "%".join(escape_like(part) for part in text.lower().split("*"))
+        return lowered.like(pattern, escape="\\")
     return lowered.like(f"%{needle}", escape="\\")
 
 

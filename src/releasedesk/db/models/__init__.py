@@ -29,6 +29,14 @@ from releasedesk.db.models.lookups import (
     Urgency,
 )
 from releasedesk.db.models.notifications import OutboxMail
+from releasedesk.db.models.plans import (
+    LifecycleModel,
+    PhaseModel,
+    ReleaseMilestone,
+    ReleasePhase,
+    ReleasePlan,
+    Team,
+)
 from releasedesk.db.models.portals import Portal
 from releasedesk.db.models.releases import (
     Release,
@@ -63,15 +71,20 @@ __all__ = [
     "DepartmentHead",
     "Impact",
     "Item",
+    "LifecycleModel",
     "LookupBase",
     "OutboxMail",
+    "PhaseModel",
     "Portal",
     "Priority",
     "Release",
     "ReleaseAssociation",
     "ReleaseDescriptiveField",
     "ReleaseHistory",
+    "ReleaseMilestone",
     "ReleaseNote",
+    "ReleasePhase",
+    "ReleasePlan",
     "ReleaseReminder",
     "ReleaseRole",
     "ReleaseRoleAssignment",
@@ -89,6 +102,7 @@ __all__ = [
     "Site",
     "Subcategory",
     "SupportGroup",
+    "Team",
     "Urgency",
     "User",
     "Workflow",

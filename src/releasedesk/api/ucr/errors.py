@@ -1,0 +1,80 @@
+"""Core errors and HTTP failures as UrbanCode Release answers them: a JSON object whose
+`error` is the message, with the status code of its kind (400, 401, 403, 404, 409). The
+field at fault (in UCR's names) and, for one element of an array, its index come beside it."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
+
+from releasedesk.api.responses import JsonResponse
+from releasedesk.core.errors import ReleaseDeskError, from_validation_error
+
+STATUS: dict[str, int] = {
+    "invalid": 400,
+    "wrong_type": 400,
+    "mandatory": 400,
+    "read_only": 400,
+    "not_found": 404,
+    "not_unique": 400,
+    "forbidden": 403,
+    "conflict": 409,
+    "times_out_of_order": 400,
+    "unauthenticated": 401,
+    "rate_limited": 429,
+}
+
+# The core's names of the fields UCR calls otherwise (the rest are the same).
+UCR_FIELD_NAMES = {"title": "name"}
+
+
+def ucr_field(field: str) -> str:
+    head, dot, rest = field.partition(".")
+    return UCR_FIELD_NAMES.get(head, head) + dot + rest
+
+
+def _message(error: ReleaseDeskError) -> str:
+    message = error.message
+    for core, ucr in UCR_FIELD_NAMES.items():
+        message = message.replace(f"'{core}'", f"'{ucr}'")
+    if error.index is not None:
+        message = f"Element {error.index}: {message}"
+    return message
+
+
+def error_body(error: ReleaseDeskError) -> dict[str, object]:
+    body: dict[str, object] = {"error": _message(error)}
+    if error.field:
+        body["field"] = ucr_field(error.field)
+    if error.index is not None:
+        body["index"] = error.index
+    return body
+
+
+def error_response(error: ReleaseDeskError) -> JsonResponse:
+    status = STATUS.get(error.kind, 400)
+    headers = {"WWW-Authenticate": 'Basic realm="releasedesk"'} if status == 401 else None
+    return JsonResponse(error_body(error), status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Every failure on UCR paths answers in UCR's shape; never a stack trace."""
+
+    @app.exception_handler(ReleaseDeskError)
+    async def domain_error(_request: Request, exc: ReleaseDeskError) -> JsonResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JsonResponse:
+        return error_response(from_validation_error(list(exc.errors()), "query"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JsonResponse:
+        return JsonResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+
+
+def internal_error(_scope: Scope) -> JsonResponse:
+    """What an unexpected failure answers: no internals."""
+    return JsonResponse({"error": "Internal error"}, status_code=500)
