@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Mount
 
+from releasedesk.api.flexdeploy.app import create_flexdeploy_app
 from releasedesk.api.sdp.app import create_sdp_app
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await db.dispose()
 
     sdp = create_sdp_app(db)
+    flexdeploy = create_flexdeploy_app(db)
     app = FastAPI(
         title="releasedesk",
         lifespan=lifespan,
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         routes=[
             Mount("/api/v3", app=sdp),
             Mount("/app/{portal}/api/v3", app=sdp),
+            Mount("/flexdeploy/rest/v1", app=flexdeploy),
+            Mount("/app/{portal}/flexdeploy/rest/v1", app=flexdeploy),
             *approval_link.routes(),
         ],
     )
