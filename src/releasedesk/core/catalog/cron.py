@@ -22,6 +22,10 @@ MAX_LENGTH = 1000
 _OCCURRENCE = re.compile(r"^([A-Za-z]{3}|\d+)#(\d+)$")
 
 
+def _refused(expression: str, reason: object) -> Invalid:
+    return Invalid(f"{FIELD} '{expression}' is not a valid Quartz cron expression: {reason}", FIELD)
+
+
 def _day_of_week(part: str) -> str:
     """`MON#2` as `2#2`, the form the library reads; the occurrence must be 1 to 5."""
     match = _OCCURRENCE.match(part)
@@ -29,7 +33,7 @@ def _day_of_week(part: str) -> str:
         return part
     day, occurrence = match.groups()
     if not 1 <= int(occurrence) <= 5:
-        raise Invalid(f"'{part}': the occurrence after '#' must be between 1 and 5", FIELD)
+        raise CronValidationError(f"in '{part}' the occurrence after '#' must be 1 to 5")
     if day.upper() in DAY_NAMES:
         day = str(DAY_NAMES.index(day.upper()) + 1)
     return f"{day}#{occurrence}"
@@ -39,29 +43,25 @@ def check_one(expression: str) -> None:
     """One Quartz expression, or an Invalid saying what is wrong with it."""
     parts = expression.split()
     if len(parts) not in (6, 7):
-        raise Invalid(
-            f"'{expression}' is not a Quartz cron expression: it needs 6 or 7 fields "
-            f"(seconds minutes hours day-of-month month day-of-week [year]), not {len(parts)}",
-            FIELD,
+        raise _refused(
+            expression,
+            "it needs 6 or 7 fields (seconds minutes hours day-of-month month day-of-week "
+            f"[year]), not {len(parts)}",
         )
-    parts[5] = _day_of_week(parts[5])
     try:
+        parts[5] = _day_of_week(parts[5])
         validate_cron_string(" ".join(parts))
     except (CronValidationError, IndexError) as error:
-        raise Invalid(
-            f"'{expression}' is not a valid Quartz cron expression: {error}", FIELD
-        ) from None
+        raise _refused(expression, error) from None
 
 
 def check_schedule(text: str) -> str:
     """A schedule of one or more Quartz expressions separated by `;`, trimmed."""
     if len(text) > MAX_LENGTH:
-        raise Invalid(f"'{FIELD}' is longer than {MAX_LENGTH} characters", FIELD)
+        raise _refused(text[:40] + "…", f"it is longer than {MAX_LENGTH} characters")
     expressions = [part.strip() for part in text.split(";")]
-    if not any(expressions):
-        raise Invalid(f"'{FIELD}' holds no cron expression", FIELD)
     for expression in expressions:
         if not expression:
-            raise Invalid(f"'{text}' has an empty expression between ';'", FIELD)
+            raise _refused(text, "an expression before or after ';' is empty")
         check_one(expression)
     return ";".join(expressions)
