@@ -109,3 +109,30 @@ def test_starting_and_completing_respect_the_stage_gate(flex: Flex) -> None:
     )
     assert "'Go-live' of Development is not approved yet" in flex.refused(refused)
     assert _status(flex, gated["releaseId"]) == "STARTED"
+
+
+def test_deployment_changes_are_in_the_release_history(flex: Flex) -> None:
+    created = flex.create(releaseName="Recorded", pipelineId=10004)
+    flex.patch(created["releaseId"], {"releaseName": "Recorded", "projects": [FULL]})
+    entries = [
+        e
+        for e in _history(flex, created["releaseId"])
+        if e["operation"]["name"] == "deployment_update"
+    ]
+    assert [[d["field"]["name"] for d in e["diff"]] for e in entries] == [
+        ["projects"],
+        ["pipeline"],
+    ]
+    [added] = entries[0]["diff"][0]["current_value"]
+    assert added["project_id"] == 6789 and added["build_environment_id"] == 22478
+    flex.patch(created["releaseId"], {"releaseName": "Recorded"})  # nothing changed: no entry
+    assert (
+        len(
+            [
+                e
+                for e in _history(flex, created["releaseId"])
+                if e["operation"]["name"] == "deployment_update"
+            ]
+        )
+        == 2
+    )

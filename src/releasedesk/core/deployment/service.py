@@ -13,7 +13,7 @@ from releasedesk.core.actors import Actor, require_staff
 from releasedesk.core.catalog import cron
 from releasedesk.core.catalog import service as catalog
 from releasedesk.core.catalog.views import Pipeline
-from releasedesk.core.deployment import repository, rules
+from releasedesk.core.deployment import history, repository, rules
 from releasedesk.core.deployment.repository import Stored
 from releasedesk.core.deployment.schemas import CmsRequest, DeploymentChanges
 from releasedesk.core.deployment.status import (
@@ -90,6 +90,7 @@ async def create_deployment(
         session, actor, ReleaseChanges.of(title=name, description=changes.description)
     )
     await repository.save(session, release.id, stored)
+    await history.record_change(session, actor, release.id, Stored(), stored)
     if target is DeploymentStatus.STARTED:
         await releases.update_release(
             session, actor, release.id, ReleaseChanges.of(stage=Ref(name=START_STAGE))
@@ -164,6 +165,7 @@ async def _write(
     elif now_status is DeploymentStatus.SUSPENDED and target is DeploymentStatus.STARTED:
         release_changes["status"] = Ref(name=RUNNING)
     await repository.save(session, release_id, stored)
+    await history.record_change(session, actor, release_id, before, stored)
     await releases.update_release(session, actor, release_id, ReleaseChanges.of(**release_changes))
     if target is DeploymentStatus.COMPLETED and now_status is not DeploymentStatus.COMPLETED:
         await lifecycle.close_release(session, actor, release_id)
