@@ -96,3 +96,15 @@ def test_a_bad_catalog_is_refused_naming_where(
         code, output = invoke(cli_env, "catalog", "load", str(file), "--portal", portal)
         assert code == 1, (name, output)
         assert expected[name] in output, (name, output)
+
+
+def test_demo_loads_the_sample_catalog(cli_env: dict[str, str], client: TestClient) -> None:
+    portal = f"demo-{uuid.uuid4().hex[:8]}"
+    assert invoke(cli_env, "portal", "add", portal)[0] == 0
+    code, output = invoke(cli_env, "demo", "--portal", portal)
+    assert code == 0 and "the sample deployment catalog" in output, output
+    key = invoke(cli_env, "token", "create", "Maria Lopez", "--portal", portal)[1].split()[-1]
+    pipelines = client.get(
+        f"/app/{portal}/flexdeploy/rest/v1/pipelines", headers={"X-API-Key": key}
+    ).json()
+    assert [p["pipelineName"] for p in pipelines] == ["Test Pipeline", "Pipeline 1"]

@@ -136,3 +136,21 @@ def test_deployment_changes_are_in_the_release_history(flex: Flex) -> None:
         )
         == 2
     )
+
+
+def test_deleting_the_release_in_sdp_takes_its_deployment(flex: Flex) -> None:
+    from releasedesk.db.models import ReleaseDeploymentProject, ReleaseDeploymentProperty
+
+    created = flex.create(
+        releaseName="Gone",
+        pipelineId=12345,
+        properties=[{"propertyName": "TESTPROPERTY", "propertyValue": "1"}],
+        projects=[FULL],
+    )
+    release_id = created["releaseId"]
+    assert flex.desk.count(ReleaseDeploymentProject) == 1
+    flex.desk.request("DELETE", f"/releases/{release_id}/move_to_trash")
+    assert flex.desk.request("DELETE", f"/releases/{release_id}").status_code == 200
+    assert flex.desk.count(ReleaseDeploymentProject) == 0
+    assert flex.desk.count(ReleaseDeploymentProperty) == 0
+    flex.refused(flex.get(f"/releases/{release_id}"), 404)
