@@ -1,5 +1,6 @@
-"""create_app(settings): the server, each API dialect a sub-app over one database (SDP v3 and
-UrbanCode Release), the approval mail link's page, and the outbox sender running beside them."""
+"""create_app(settings): the server, each API dialect a sub-app over one database (SDP v3,
+UrbanCode Release, FlexDeploy), the approval mail link's page, and the outbox sender running
+beside them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Mount
 
+from releasedesk.api.flexdeploy.app import create_flexdeploy_app
 from releasedesk.api.sdp.app import create_sdp_app
 from releasedesk.api.ucr.app import create_ucr_app
 from releasedesk.core.approvals import links
@@ -38,7 +40,8 @@ def mail_sender(settings: Settings, database: Database) -> Sender:
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """The whole server: SDP at /api/v3 and /app/{portal}/api/v3, the mail link page at
-    /approval/…, UrbanCode Release at the root and under /app/{portal}/, and (with
+    /approval/…, FlexDeploy at /flexdeploy/rest/v1 and /app/{portal}/flexdeploy/rest/v1,
+    UrbanCode Release at the root and under /app/{portal}/, and (with
     `settings.mail_sender`) the outbox sender.
 
     While it runs, a listener tells the process's auth cache what other processes changed
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     sdp = create_sdp_app(db)
     ucr = create_ucr_app(db)
+    flexdeploy = create_flexdeploy_app(db)
     app = FastAPI(
         title="releasedesk",
         lifespan=lifespan,
@@ -76,9 +80,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         routes=[
             Mount("/api/v3", app=sdp),
             Mount("/app/{portal}/api/v3", app=sdp),
+            Mount("/flexdeploy/rest/v1", app=flexdeploy),
+            Mount("/app/{portal}/flexdeploy/rest/v1", app=flexdeploy),
             *approval_link.routes(),
             # UrbanCode Release answers at the root (/releases/, /lifecycleModels/, /teams/);
-            # mounted last, so the paths above (and /app/{portal}/api/v3) stay theirs.
+            # mounted last, so the paths above (/app/{portal}/api/v3, …/flexdeploy/…) stay theirs.
             Mount("/app/{portal}", app=ucr),
             Mount("", app=ucr),
         ],

@@ -7,6 +7,9 @@ import random
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from releasedesk.cli.demo_catalog import DEMO_CATALOG
+from releasedesk.core.catalog import service as catalog
+from releasedesk.core.catalog.file import read_catalog
 from releasedesk.core.errors import NotFound
 from releasedesk.core.portals import reference_data as ref
 from releasedesk.core.portals import service as portals
@@ -55,6 +58,7 @@ RELEASE_COUNT = 36
 async def load_demo(session: AsyncSession, portal_name: str) -> str:
     """Add the demo users and releases to the portal unless it already has them."""
     portal = await portals.get_portal(session, portal_name)
+    await catalog.load_catalog(session, portal.id, read_catalog(DEMO_CATALOG))  # idempotent
     try:
         await users.find_user(session, portal.id, DEMO_USERS[0][0])
         return f"demo data already present in portal '{portal_name}'"
@@ -117,5 +121,5 @@ async def load_demo(session: AsyncSession, portal_name: str) -> str:
             )
     return (
         f"demo data loaded into portal '{portal_name}': {len(DEMO_USERS)} users, "
-        f"{RELEASE_COUNT} releases"
+        f"{RELEASE_COUNT} releases, the sample deployment catalog"
     )

@@ -1,4 +1,4 @@
-"""releasedesk serve | db | user | token | audit | portal | lookup | demo."""
+"""releasedesk serve | db | user | token | audit | portal | lookup | catalog | demo."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.cli.audit import audit_app
+from releasedesk.cli.catalog import catalog_app
 from releasedesk.cli.keys import token_app
 from releasedesk.cli.runtime import run_in_transaction
 from releasedesk.cli.tables import cli_actor, echo_table, when
@@ -40,6 +41,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(portal_app, name="portal")
 app.add_typer(lookup_app, name="lookup")
+app.add_typer(catalog_app, name="catalog")
 
 PortalOption = Annotated[str, typer.Option("--portal", help="Portal name.")]
 

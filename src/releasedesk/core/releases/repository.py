@@ -231,7 +231,7 @@ def filter_clause(view: ReleaseFilter, actor: Actor) -> ColumnElement[bool]:
     live = ReleaseRow.deleted_time.is_(None)
     if view is ReleaseFilter.ALL:
         return live
-    conditions = [live]
+    conditions: list[ColumnElement[bool]] = [live]
     if view in (ReleaseFilter.OPEN, ReleaseFilter.CLOSED, ReleaseFilter.MY_OPEN):
         closed = ReleaseRow.stage_id.in_(_closed_stage_ids(actor.portal_id))
         conditions.append(closed if view is ReleaseFilter.CLOSED else ~closed)

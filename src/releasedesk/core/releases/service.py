@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.approvals import gating
+from releasedesk.core.deployment import gate as deployment_gate
 from releasedesk.core.errors import (
     Forbidden,
     Invalid,
@@ -154,6 +155,7 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
     await recording.record(
         session, release_id, actor, Operation.CREATED, description="Release created", time=now
     )
+    await deployment_gate.on_stage(session, release_id, stage.internal_name, now)
     view = await read_repository.load_one(session, release_id)
     assert view is not None  # inserted just above, in this transaction
     return view
@@ -257,8 +259,12 @@ async def _move(
         status_id = (await workflow.default_status(session, stage)).id
     else:
         status_id = current.status.id
-    closing = (current.stage if stage is None else stage).internal_name == StageName.CLOSE
+    target = (current.stage if stage is None else stage).internal_name
+    closing = target == StageName.CLOSE
+    if closing and not current.stage.is_closure:  # no end while pipeline executions run
+        await deployment_gate.require_can_end(session, current.id)
     release.stage_id, release.status_id = stage_id, status_id
+    await deployment_gate.on_stage(session, current.id, target, now)
     release.completed_time = (release.completed_time or now) if closing else None
 
 

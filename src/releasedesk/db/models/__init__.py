@@ -10,6 +10,22 @@ from releasedesk.db.models.approvals import (
     ReportingLine,
 )
 from releasedesk.db.models.audit import AuditEvent
+from releasedesk.db.models.catalog import (
+    CatalogBuildEnvironment,
+    CatalogCmsInstance,
+    CatalogEnvironment,
+    CatalogPipeline,
+    CatalogPipelineProperty,
+    CatalogProject,
+    CatalogProjectGroup,
+    CatalogProjectStream,
+)
+from releasedesk.db.models.deployment import (
+    ReleaseCmsEnvironment,
+    ReleaseDeployment,
+    ReleaseDeploymentProject,
+    ReleaseDeploymentProperty,
+)
 from releasedesk.db.models.lookups import (
     LOOKUP_MODELS,
     Category,
@@ -65,6 +81,14 @@ __all__ = [
     "ApprovalPolicy",
     "ApproverAbsence",
     "AuditEvent",
+    "CatalogBuildEnvironment",
+    "CatalogCmsInstance",
+    "CatalogEnvironment",
+    "CatalogPipeline",
+    "CatalogPipelineProperty",
+    "CatalogProject",
+    "CatalogProjectGroup",
+    "CatalogProjectStream",
     "Category",
     "ClosureCode",
     "Department",
@@ -79,6 +103,10 @@ __all__ = [
     "Priority",
     "Release",
     "ReleaseAssociation",
+    "ReleaseCmsEnvironment",
+    "ReleaseDeployment",
+    "ReleaseDeploymentProject",
+    "ReleaseDeploymentProperty",
     "ReleaseDescriptiveField",
     "ReleaseHistory",
     "ReleaseMilestone",

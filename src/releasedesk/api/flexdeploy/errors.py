@@ -1,0 +1,56 @@
+"""Core errors and HTTP failures as FlexDeploy's REST answers: the HTTP status and a JSON
+body `{"status": <http status>, "message": "…", "field": "…"}` (field when one is at fault)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
+
+from releasedesk.api.flexdeploy.translate import field_name
+from releasedesk.api.responses import JsonResponse
+from releasedesk.core.errors import ReleaseDeskError, from_validation_error
+
+HTTP_STATUS: dict[str, int] = {
+    "invalid": 400,
+    "wrong_type": 400,
+    "mandatory": 400,
+    "read_only": 400,
+    "not_unique": 400,
+    "times_out_of_order": 400,
+    "not_found": 404,
+    "forbidden": 403,
+    "conflict": 409,
+    "unauthenticated": 401,
+    "rate_limited": 429,
+}
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="FlexDeploy"'}
+
+
+def error_response(status: int, message: str, field: str | None = None) -> JsonResponse:
+    body: dict[str, object] = {"status": status, "message": message}
+    if field:
+        body["field"] = field
+    return JsonResponse(body, status_code=status, headers=CHALLENGE if status == 401 else None)
+
+
+def install(app: FastAPI) -> None:
+    """Every failure on FlexDeploy paths answers in this format; never a stack trace."""
+
+    @app.exception_handler(ReleaseDeskError)
+    async def domain_error(_request: Request, exc: ReleaseDeskError) -> JsonResponse:
+        return error_response(HTTP_STATUS.get(exc.kind, 400), exc.message, field_name(exc.field))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JsonResponse:
+        error = from_validation_error(list(exc.errors()))
+        return error_response(400, error.message, error.field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JsonResponse:
+        return error_response(exc.status_code, str(exc.detail))
+
+
+def internal_error(_scope: Scope) -> JsonResponse:
+    return error_response(500, "Unexpected internal server error")

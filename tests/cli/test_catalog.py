@@ -1,0 +1,110 @@
+"""releasedesk catalog load: idempotent, ids kept, refusals named; demo loads a sample."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from releasedesk.cli.demo_catalog import DEMO_CATALOG
+from tests.cli.test_cli import invoke
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {"RELEASEDESK_DATABASE_URL": database_url, "RELEASEDESK_VAR_DIR": str(tmp_path)}
+
+
+def _catalog_rows(client: TestClient, portal: str) -> list[tuple[object, ...]]:
+    from sqlalchemy import select
+
+    from releasedesk.core.portals import service as portals
+    from releasedesk.db.models import (
+        CatalogBuildEnvironment,
+        CatalogPipelineProperty,
+        CatalogProject,
+        CatalogProjectStream,
+    )
+
+    async def read() -> list[tuple[object, ...]]:
+        async with client.app.state.database.unit_of_work(writes=False) as session:  # type: ignore[attr-defined]
+            found = await portals.get_portal(session, portal)
+            rows: list[tuple[object, ...]] = []
+            for model in (
+                CatalogProject,
+                CatalogProjectStream,
+                CatalogBuildEnvironment,
+                CatalogPipelineProperty,
+            ):
+                result = await session.execute(select(model).where(model.portal_id == found.id))
+                rows += [
+                    tuple(getattr(r, c.key) for c in model.__table__.columns)
+                    for r in result.scalars()
+                ]
+            return sorted(rows, key=repr)
+
+    return client.portal.call(read)
+
+
+def test_loading_twice_changes_nothing_and_keeps_ids(
+    cli_env: dict[str, str], client: TestClient, tmp_path: Path
+) -> None:
+    portal = f"cat-{uuid.uuid4().hex[:8]}"
+    assert invoke(cli_env, "portal", "add", portal)[0] == 0
+    file = tmp_path / "catalog.json"
+    file.write_text(json.dumps(DEMO_CATALOG))
+    code, output = invoke(cli_env, "catalog", "load", str(file), "--portal", portal)
+    assert code == 0, output
+    assert "2 pipelines, 5 environments, 4 projects, 1 change-management instances" in output
+    first = _catalog_rows(client, portal)
+    assert (33442, 3502) in {(row[2], row[1]) for row in first if len(row) == 4}
+    assert invoke(cli_env, "catalog", "load", str(file), "--portal", portal)[0] == 0
+    assert _catalog_rows(client, portal) == first
+    code, output = invoke(cli_env, "catalog", "show", "--portal", portal)
+    assert "pipeline 12345: Pipeline 1" in output and "project 33442" in output
+
+
+def test_a_bad_catalog_is_refused_naming_where(
+    cli_env: dict[str, str], client: TestClient, tmp_path: Path
+) -> None:
+    portal = f"cat-{uuid.uuid4().hex[:8]}"
+    assert invoke(cli_env, "portal", "add", portal)[0] == 0
+    cases = {
+        "not json": "{",
+        "unknown key": json.dumps({"pipelines": [], "widgets": []}),
+        "missing id": json.dumps({"environments": [{"name": "x"}]}),
+        "unknown environment": json.dumps(
+            {"projects": [{"id": 1, "name": "p", "buildEnvironments": [9]}]}
+        ),
+        "string id": json.dumps({"cmsInstances": [{"id": "1", "name": "c"}]}),
+        "twice": json.dumps({"environments": [{"id": 1, "name": "a"}, {"id": 1, "name": "b"}]}),
+    }
+    expected = {
+        "not json": "not valid JSON",
+        "unknown key": "'widgets' is not a key of the catalog",
+        "missing id": "environments[0].id is missing",
+        "unknown environment": "environment 9, which is neither in the file nor loaded",
+        "string id": "cmsInstances[0].id must be a positive whole number",
+        "twice": "environments names id '1' twice",
+    }
+    for name, text in cases.items():
+        file = tmp_path / f"{name.replace(' ', '_')}.json"
+        file.write_text(text)
+        code, output = invoke(cli_env, "catalog", "load", str(file), "--portal", portal)
+        assert code == 1, (name, output)
+        assert expected[name] in output, (name, output)
+
+
+def test_demo_loads_the_sample_catalog(cli_env: dict[str, str], client: TestClient) -> None:
+    portal = f"demo-{uuid.uuid4().hex[:8]}"
+    assert invoke(cli_env, "portal", "add", portal)[0] == 0
+    code, output = invoke(cli_env, "demo", "--portal", portal)
+    assert code == 0 and "the sample deployment catalog" in output, output
+    key = invoke(cli_env, "token", "create", "Maria Lopez", "--portal", portal)[1].split()[-1]
+    pipelines = client.get(
+        f"/app/{portal}/flexdeploy/rest/v1/pipelines", headers={"X-API-Key": key}
+    ).json()
+    assert [p["pipelineName"] for p in pipelines] == ["Test Pipeline", "Pipeline 1"]
