@@ -7,8 +7,9 @@ undoes just that id and a request's transaction rolls back whole. The checks the
 make before writing stay (they give the friendlier message); the database settles races.
 
 Foreign-key violations (what a request refers to was deleted under it) become `Invalid`;
-PostgreSQL deadlocks and serialization failures become `Conflict`. Anything else (NOT NULL,
-CHECK) is a bug of ours and stays a 500.
+PostgreSQL deadlocks and serialization failures, and SQLite's "database is locked" once its
+busy timeout ran out behind another long write, become `Conflict` (the client may try
+again). Anything else (NOT NULL, CHECK) is a bug of ours and stays a 500.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ PG_UNIQUE, PG_FOREIGN_KEY = "23505", "23503"
 PG_RETRY = {"40P01", "40001"}  # deadlock detected, serialization failure
 SQLITE_UNIQUE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 SQLITE_FOREIGN_KEY = "SQLITE_CONSTRAINT_FOREIGNKEY"
+SQLITE_BUSY = {"SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_BUSY_TIMEOUT", "SQLITE_LOCKED"}
 
 # SQLite names an expression index ("index 'ux_…'") or lists the columns ("t.a, t.b").
 _SQLITE_INDEX = re.compile(r"UNIQUE constraint failed: index '([^']+)'")
@@ -110,6 +112,8 @@ def _sqlite(error: BaseException, errorname: str) -> ReleaseDeskError | None:
         return not_unique(None)
     if errorname == SQLITE_FOREIGN_KEY:
         return _gone()
+    if errorname in SQLITE_BUSY:
+        return Conflict("The database is busy with another write; try again")
     return None
 
 

@@ -73,7 +73,7 @@ def test_the_spec_sample_as_written_is_not_json_and_says_where(flex: Flex) -> No
     before = flex.get("/releases").json()
     message = flex.refused(flex.post(SPEC_POST_AS_WRITTEN))
     assert "not valid JSON" in message
-    assert "line 17 column" in message and "char" in message
+    assert "line 17, column" in message and "char" in message
     assert flex.get("/releases").json() == before
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import Index, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
@@ -347,3 +349,21 @@ def test_deadlocks_are_conflicts_and_our_own_bugs_stay_errors() -> None:
     assert isinstance(domain_error(_PostgresError("40001")), Conflict)
     assert domain_error(_PostgresError("23502")) is None  # NOT NULL: a bug of ours
     assert domain_error(ValueError("not from a driver")) is None
+
+
+def test_sqlite_busy_after_its_timeout_is_a_conflict(tmp_path: Any) -> None:
+    """A write that waited out SQLite's busy timeout behind a long write (a big bulk create)
+    answers a conflict to retry, not a 500: the real error of two writers on one file."""
+    path = str(tmp_path / "busy.db")
+    holder = sqlite3.connect(path, timeout=0, isolation_level=None)
+    waiter = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError) as busy:
+            waiter.execute("BEGIN IMMEDIATE")
+        error = domain_error(busy.value)
+        assert isinstance(error, Conflict), busy.value.sqlite_errorname
+        assert "busy" in error.message
+    finally:
+        holder.close()
+        waiter.close()

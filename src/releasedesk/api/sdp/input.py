@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 import orjson
 from fastapi import Depends, Request
 
+from releasedesk.api.json_body import refuse_unstorable
 from releasedesk.core.errors import Invalid, WrongType
 
 MAX_INPUT_BYTES = 2_000_000
@@ -37,6 +38,7 @@ def parse_input_data(raw: str | bytes) -> dict[str, Any]:
             raise Invalid(f"input_data is not valid JSON: {exc}", "input_data") from None
     if not isinstance(value, dict):
         raise WrongType("input_data must be a JSON object", "input_data")
+    refuse_unstorable(value)  # a NUL, or a lone surrogate a Python literal can spell
     return value
 
 

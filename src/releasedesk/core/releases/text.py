@@ -57,14 +57,18 @@ ALLOWED_ATTRIBUTES = {
 }
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 and DEL, tab allowed
 
 
 def plain_line(
     value: str, field: str, *, mandatory: bool = False, max_length: int = TITLE_MAX
 ) -> str:
-    """A single line of plain text: no newlines, trimmed, within `max_length`."""
+    """A single line of plain text: no newlines, no control characters (a NUL cannot even be
+    stored by PostgreSQL), trimmed, within `max_length`."""
     if "\n" in value or "\r" in value:
         raise Invalid(f"'{field}' must be a single line of plain text", field)
+    if _CONTROL.search(value):
+        raise Invalid(f"'{field}' must be plain text, without control characters", field)
     value = value.strip()
     if mandatory and not value:
         raise Mandatory(field)
