@@ -5,22 +5,20 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from releasedesk.api.safety import CatchAllMiddleware
+from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.ucr import catalog, errors
 from releasedesk.api.ucr.router import router
 
 
 def create_ucr_app(database: object) -> FastAPI:
-    app = FastAPI(
-        title="releasedesk — UrbanCode Release",
+    # /releases and /releases/ both answer, without redirects (UCR clients do not follow
+    # them on POST); no OpenAPI document at the server root, which is UCR's.
+    return dialect_app(
+        "releasedesk — UrbanCode Release",
+        database,
+        [router, catalog.router],
+        install_errors=errors.install,
+        internal_error=errors.internal_error,
         openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
         redirect_slashes=False,
     )
-    app.state.database = database
-    errors.install(app)
-    app.include_router(router)
-    app.include_router(catalog.router)
-    app.add_middleware(CatchAllMiddleware, render=errors.internal_error)
-    return app

@@ -1,0 +1,38 @@
+"""A dialect as its own ASGI sub-app: its routers, its error format on every failure (the
+exception handlers it installs, and a last-resort 500 rendered its way), no docs pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from fastapi import APIRouter, FastAPI
+from starlette.responses import Response
+from starlette.types import Scope
+
+from releasedesk.api.safety import CatchAllMiddleware
+
+
+def dialect_app(
+    title: str,
+    database: object,
+    routers: Sequence[APIRouter],
+    *,
+    install_errors: Callable[[FastAPI], None],
+    internal_error: Callable[[Scope], Response],
+    openapi_url: str | None = "/openapi.json",
+    redirect_slashes: bool = True,
+) -> FastAPI:
+    """The sub-app; `routers` in the order their paths must be tried."""
+    app = FastAPI(
+        title=title,
+        openapi_url=openapi_url,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=redirect_slashes,
+    )
+    app.state.database = database
+    install_errors(app)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(CatchAllMiddleware, render=internal_error)
+    return app
