@@ -39,6 +39,10 @@ serve: install
 	echo "releasedesk is starting on http://127.0.0.1:$(PORT) — try:"; \
 	echo ""; \
 	echo "  curl -s -H 'authtoken: $$key' http://127.0.0.1:$(PORT)/api/v3/releases"; \
+	echo "  curl -s -u 'PasswordIsAuthToken:$$key' 'http://127.0.0.1:$(PORT)/releases/?format=name'"; \
+	echo "  curl -s -H 'Authorization: Bearer $$key' http://127.0.0.1:$(PORT)/flexdeploy/rest/v1/releases"; \
+	echo ""; \
+	echo "(ServiceDesk Plus, UrbanCode Release and FlexDeploy: the same releases.)"; \
 	echo ""; \
 	echo "To sign in as the administrator, give it a password (asked for twice)"; \
 	echo "and use HTTP Basic administrator:PASSWORD:"; \
