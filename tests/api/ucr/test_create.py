@@ -158,3 +158,51 @@ def test_wrong_shapes_are_400s(ucr: Ucr) -> None:
         response = ucr.post("/releases/", content=content)
         assert response.status_code == 400, (content, response.text)
         assert response.json()["field"] == field
+
+
+def test_a_create_takes_at_most_max_create_elements(ucr: Ucr) -> None:
+    from releasedesk.api.ucr.translate import MAX_CREATE
+
+    response = ucr.post("/releases/", [{"name": f"R{n}"} for n in range(MAX_CREATE + 1)])
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["field"] == "body"
+    assert str(MAX_CREATE) in body["error"]
+    assert "index" not in body
+    assert ucr.desk.count(Release) == 0
+
+
+def test_a_create_looks_up_each_model_and_team_once(
+    ucr: Ucr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from releasedesk.core.plans import service
+
+    calls: list[object] = []
+    real_model, real_team = service.lifecycle.resolve_model, service.teams.resolve_team
+
+    async def model(*args: object) -> object:
+        calls.append(("model", args[2]))
+        return await real_model(*args)  # type: ignore[arg-type]
+
+    async def team(*args: object) -> object:
+        calls.append(("team", args[2]))
+        return await real_team(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service.lifecycle, "resolve_model", model)
+    monkeypatch.setattr(service.teams, "resolve_team", team)
+    body = [{"name": f"R{n}", "team": {"id": SAMPLE_TEAM}} for n in range(4)] + [
+        {"name": f"D{n}", "lifecycleModel": {"id": DEFAULT_LIFECYCLE}} for n in range(3)
+    ]
+    response = ucr.post("/releases/", body, params={"format": "name"})
+    assert response.status_code == 201, response.text
+    assert len(response.json()) == 7
+    assert sorted(map(str, calls)) == sorted(
+        map(
+            str,
+            [
+                ("model", None),
+                ("team", uuid.UUID(SAMPLE_TEAM)),
+                ("model", uuid.UUID(DEFAULT_LIFECYCLE)),
+            ],
+        )
+    )

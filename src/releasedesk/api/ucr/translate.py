@@ -23,6 +23,10 @@ from releasedesk.core.teams.views import Team
 
 Json = dict[str, JsonValue]
 
+# The most releases one create may make: they are made in one transaction, holding the
+# database's write lock until the last is made, so a request may not hold it for long.
+MAX_CREATE = 1000
+
 
 class Format(StrEnum):
     DETAIL = "detail"
@@ -56,6 +60,12 @@ def parse_releases(payload: JsonValue) -> tuple[list[PlanChanges], bool]:
     an array; a bad element fails the whole request, naming its index."""
     if not isinstance(payload, list):
         return [release_to_core(parse_release(payload))], False
+    if len(payload) > MAX_CREATE:
+        raise Invalid(
+            f"A create takes at most {MAX_CREATE} releases; this one has {len(payload)}: "
+            "send them in several requests",
+            "body",
+        )
     parsed: list[PlanChanges] = []
     for index, element in enumerate(payload):
         try:

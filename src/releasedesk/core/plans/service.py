@@ -23,6 +23,7 @@ from releasedesk.core.releases.views import Release, ReleaseFilter
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Condition, Op, Query, Sort
 from releasedesk.core.teams import service as teams
+from releasedesk.core.teams.views import Team
 
 LIFECYCLE_FIELD = "lifecycleModel"
 TEAM_FIELD = "team"
@@ -44,24 +45,46 @@ async def add_releases(
 ) -> list[PlannedRelease]:
     """Make every release, in order, or none: the first that fails raises its error (marked
     with its index when the request is `numbered`, an array), and the caller's transaction
-    (one per request) undoes the others."""
+    (one per request) undoes the others. Each lifecycle model and team named is looked up
+    once per request, however many elements name it."""
     made: list[Release] = []
+    found = _Resolved(session, actor)
     for index, item in enumerate(items):
         try:
-            made.append(await _add_one(session, actor, item))
+            made.append(await _add_one(session, actor, item, found))
         except ReleaseDeskError as error:
             raise (error.at(index) if numbered else error) from None
     return await _planned(session, actor, made)
 
 
-async def _add_one(session: AsyncSession, actor: Actor, item: PlanChanges) -> Release:
-    wanted = item.lifecycle_model if item.has("lifecycle_model") else None
-    model = await lifecycle.resolve_model(session, actor, wanted, LIFECYCLE_FIELD)
-    team = (
-        await teams.resolve_team(session, actor, item.team, TEAM_FIELD)
-        if item.has("team") and item.team is not None
-        else None
-    )
+class _Resolved:
+    """The lifecycle models and teams the elements of one create name, each looked up once."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session, self.actor = session, actor
+        self.models: dict[uuid.UUID | None, LifecycleModel] = {}
+        self.teams: dict[uuid.UUID, Team] = {}
+
+    async def model(self, wanted: uuid.UUID | None) -> LifecycleModel:
+        if wanted not in self.models:
+            self.models[wanted] = await lifecycle.resolve_model(
+                self.session, self.actor, wanted, LIFECYCLE_FIELD
+            )
+        return self.models[wanted]
+
+    async def team(self, wanted: uuid.UUID) -> Team:
+        if wanted not in self.teams:
+            self.teams[wanted] = await teams.resolve_team(
+                self.session, self.actor, wanted, TEAM_FIELD
+            )
+        return self.teams[wanted]
+
+
+async def _add_one(
+    session: AsyncSession, actor: Actor, item: PlanChanges, found: _Resolved
+) -> Release:
+    model = await found.model(item.lifecycle_model if item.has("lifecycle_model") else None)
+    team = await found.team(item.team) if item.has("team") and item.team is not None else None
     milestones = _new_milestones(item.milestones) if item.has("milestones") else []
     release = await releases.add_release(session, actor, item.release)
     await repository.insert_plan(
