@@ -15,9 +15,16 @@ from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.lifecycle import service as lifecycle
 from releasedesk.core.lifecycle.views import LifecycleModel
 from releasedesk.core.plans import repository
-from releasedesk.core.plans.views import Milestone, MilestoneIn, PlanChanges, PlannedRelease
+from releasedesk.core.plans.views import (
+    NO_PLAN,
+    Milestone,
+    MilestoneIn,
+    PlanChanges,
+    PlannedRelease,
+)
 from releasedesk.core.releases import lifecycle as release_lifecycle
 from releasedesk.core.releases import service as releases
+from releasedesk.core.releases.read_repository import Part
 from releasedesk.core.releases.text import plain_line
 from releasedesk.core.releases.views import Release, ReleaseFilter
 from releasedesk.core.search.paging import Page
@@ -28,14 +35,21 @@ from releasedesk.core.teams.views import Team
 LIFECYCLE_FIELD = "lifecycleModel"
 TEAM_FIELD = "team"
 MILESTONES_FIELD = "milestones"
+# What a UCR list reads of each release beside its row: the roles, for `hasEdit` (services
+# and descriptive fields are never shown).
+LIST_PARTS = frozenset({Part.ROLES})
 
 
 async def _planned(
-    session: AsyncSession, actor: Actor, found: Sequence[Release]
+    session: AsyncSession, actor: Actor, found: Sequence[Release], *, with_plans: bool = True
 ) -> list[PlannedRelease]:
-    plans = await repository.plans_of(session, [r.id for r in found])
+    """The releases with their plans (or, not `with_plans`, NO_PLAN: for answers that show
+    none of it)."""
+    plans = await repository.plans_of(session, [r.id for r in found]) if with_plans else {}
     return [
-        PlannedRelease(r, plans[r.id], can_edit_release(actor, r.access()) and not r.in_trash)
+        PlannedRelease(
+            r, plans.get(r.id, NO_PLAN), can_edit_release(actor, r.access()) and not r.in_trash
+        )
         for r in found
     ]
 
@@ -129,9 +143,12 @@ async def list_releases(
     ghosted: bool,
     offset: int,
     limit: int,
+    with_plans: bool = True,
 ) -> Page[PlannedRelease]:
     """Live releases (or, `ghosted`, those in the trash) by name, `*` in `name` standing
-    for any run of characters; filtered, sorted and paged in the database."""
+    for any run of characters; filtered, sorted and paged in the database. Only what a
+    UCR release shows is loaded: the release row with its roles (for `hasEdit`), and the
+    plans unless the caller shows none (`with_plans` false)."""
     query = Query(
         filter=None if name is None else Condition("title", Op.MATCHES, (name,)),
         sorts=(Sort("title"),),
@@ -139,8 +156,9 @@ async def list_releases(
         limit=limit,
     )
     view = ReleaseFilter.TRASH if ghosted else ReleaseFilter.ALL
-    page = await releases.list_releases(session, actor, query, view)
-    return Page(await _planned(session, actor, page.rows), page.has_more, page.total)
+    page = await releases.list_releases(session, actor, query, view, LIST_PARTS)
+    planned = await _planned(session, actor, page.rows, with_plans=with_plans)
+    return Page(planned, page.has_more, page.total)
 
 
 async def update_release(
