@@ -206,3 +206,35 @@ def test_a_create_looks_up_each_model_and_team_once(
             ],
         )
     )
+
+
+def test_non_ascii_names_on_create_list_and_teams(ucr: Ucr) -> None:
+    team = ucr.post("/teams/", {"name": "Équipe Ünïcode ✓", "description": "déjà vu"})
+    assert team.status_code == 201, team.text
+    team_ref = {"id": team.json()["id"], "name": "Équipe Ünïcode ✓"}
+    one = ucr.post(
+        "/releases/", {"name": "Été 2026 — ça va", "description": "Früh\nüber", "team": team_ref}
+    )
+    assert one.status_code == 201, one.text
+    assert one.json()["name"] == "Été 2026 — ça va"
+    assert one.json()["description"] == "Früh\nüber"
+    assert one.json()["team"] == team_ref
+    assert one.json()["baseApplication"]["name"] == "Été 2026 — ça va"
+    many = ucr.post(
+        "/releases/",
+        [{"name": "日本語リリース", "team": team_ref}, {"name": "Ωmega"}],
+        params={"format": "name"},
+    )
+    assert many.status_code == 201, many.text
+    assert [r["name"] for r in many.json()] == ["日本語リリース", "Ωmega"]
+    listed = ucr.get("/releases/", params={"format": "name"}).json()
+    assert sorted(r["name"] for r in listed) == sorted(
+        ["Été 2026 — ça va", "日本語リリース", "Ωmega"]
+    )
+    for name in ("Été 2026 — ça va", "日本語リリース", "Ωmega", "日本*", "*ça va"):
+        found = ucr.get("/releases/", params={"name": name, "format": "name"}).json()
+        assert len(found) == 1, (name, found)
+    fetched = ucr.get(f"/releases/{one.json()['id']}").json()
+    assert fetched["team"] == team_ref
+    assert team_ref["name"] in [t["name"] for t in ucr.get("/teams/").json()]
+    assert ucr.get(f"/teams/{team_ref['id']}").json()["name"] == "Équipe Ünïcode ✓"
