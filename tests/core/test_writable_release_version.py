@@ -6,10 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
+
 from releasedesk.core.actors import Actor, Role
 from releasedesk.core.releases import access
 from releasedesk.core.releases import service as releases
+from releasedesk.db.models import Release as ReleaseRow
 from tests.helpers import Desk
+
+
+def stored_version(desk: Desk, run: Callable[..., Any], release_id: int) -> int:
+    async def read() -> int:
+        async with desk.database.unit_of_work(writes=False) as session:
+            query = select(ReleaseRow.version).where(ReleaseRow.id == release_id)
+            return int((await session.execute(query)).scalar_one())
+
+    return int(run(read))
 
 
 def test_the_view_writable_release_answers_has_the_bumped_version(
@@ -25,6 +37,7 @@ def test_the_view_writable_release_answers_has_the_bumped_version(
             stored = await releases.get_release(session, actor, release_id)
             return written.version, stored.version
 
-    before = created["version"] if "version" in created else 1
+    before = stored_version(desk, run, release_id)
     assert run(write_then_read) == (before + 1, before + 1)
     assert run(write_then_read) == (before + 2, before + 2)
+    assert stored_version(desk, run, release_id) == before + 2

@@ -10,9 +10,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.lifecycle.views import LifecycleModel, PhaseModel
-from releasedesk.db.text_search import same_text
 from releasedesk.db.models import LifecycleModel as ModelRow
 from releasedesk.db.models import PhaseModel as PhaseRow
+from releasedesk.db.text_search import same_text
 
 
 def _phase(row: PhaseRow) -> PhaseModel:

@@ -10,8 +10,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.teams.views import Team
-from releasedesk.db.text_search import same_text
 from releasedesk.db.models import Team as TeamRow
+from releasedesk.db.text_search import same_text
 
 
 def _team(row: TeamRow) -> Team:
