@@ -62,12 +62,17 @@ async def add_releases(
     (one per request) undoes the others. Each lifecycle model and team named is looked up
     once per request, however many elements name it."""
     made: list[Release] = []
+    new_plans: list[repository.NewPlan] = []
     found = _Resolved(session, actor)
     for index, item in enumerate(items):
         try:
-            made.append(await _add_one(session, actor, item, found))
+            release, plan = await _add_one(session, actor, item, found)
         except ReleaseDeskError as error:
             raise (error.at(index) if numbered else error) from None
+        made.append(release)
+        new_plans.append(plan)
+    # The plans of every element at once: a few statements, not a few per element.
+    await repository.insert_plans(session, new_plans)
     return await _planned(session, actor, made)
 
 
@@ -96,21 +101,20 @@ class _Resolved:
 
 async def _add_one(
     session: AsyncSession, actor: Actor, item: PlanChanges, found: _Resolved
-) -> Release:
+) -> tuple[Release, repository.NewPlan]:
+    """The release made, and its plan to insert (with the others of the request)."""
     model = await found.model(item.lifecycle_model if item.has("lifecycle_model") else None)
     team = await found.team(item.team) if item.has("team") and item.team is not None else None
     milestones = _new_milestones(item.milestones) if item.has("milestones") else []
     release = await releases.add_release(session, actor, item.release)
-    await repository.insert_plan(
-        session,
-        release.id,
+    return release, repository.NewPlan(
+        release_id=release.id,
         lifecycle_model_id=model.id,
         team_id=None if team is None else team.id,
         phase_model_ids=[phase.id for phase in model.phases],
+        milestones=milestones,
         created_time=release.created_time,
     )
-    await repository.insert_milestones(session, release.id, milestones, release.created_time)
-    return release
 
 
 def _milestone_values(index: int, milestone: MilestoneIn) -> tuple[str, dt.datetime]:
