@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from releasedesk.api.ucr.auth import KEY_REFUSED
 from releasedesk.db.models import Release
 from tests.api.ucr.support import Ucr, basic, golden_text
 from tests.helpers import Desk
@@ -76,3 +77,18 @@ def test_wrong_methods_are_405_in_ucr_shape(ucr: Ucr) -> None:
     response = ucr.request("PATCH", "/releases/")
     assert response.status_code == 405
     assert "error" in response.json()
+
+
+def test_a_refused_key_is_told_in_ucr_words(ucr: Ucr, default_desk: Desk) -> None:
+    """Not SDP's 'authtoken' wording: UCR clients send keys, as PasswordIsAuthToken or
+    Bearer; a key of another portal is refused the same way."""
+    for auth in ("Bearer nope", basic("PasswordIsAuthToken", "nope")):
+        refused = ucr.get("/releases/", auth=auth)
+        assert refused.status_code == 401
+        assert refused.json() == {"error": KEY_REFUSED}
+        assert "authtoken" not in refused.text.lower().replace("passwordisauthtoken", "")
+    elsewhere = ucr.get("/releases/", key=default_desk.admin.key)
+    assert elsewhere.status_code == 401
+    assert elsewhere.json()["error"] == KEY_REFUSED
+    wrong_password = ucr.get("/releases/", auth=basic(ucr.desk.admin.name, "wrong"))
+    assert wrong_password.json()["error"] == "Invalid user name or password"

@@ -110,3 +110,29 @@ def test_only_admins_add_models_and_teams(ucr: Ucr) -> None:
         assert ucr.post("/lifecycleModels/", model, key=key).status_code == 403
         assert ucr.get("/teams/", key=key).status_code == 200
     assert ucr.desk.count(Team) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"), [("/teams/", {}), ("/lifecycleModels/", {"phases": []})]
+)
+def test_non_ascii_names_are_unique_as_the_index_folds_them(
+    ucr: Ucr, backend_name: str, path: str, extra: dict[str, object]
+) -> None:
+    """The check folds names in the database, as the unique index on lower(name) does: the
+    same name again is a 400 (not the index's failure), so is one differing in ASCII case;
+    one differing only in a non-ASCII letter's case is taken on SQLite (its lower() folds
+    ASCII only) and refused on PostgreSQL."""
+    made = ucr.post(path, {"name": "Équipe Été", **extra})
+    assert made.status_code == 201, made.text
+    assert made.json()["name"] == "Équipe Été"
+    for same in ("Équipe Été", "ÉQUIPE ÉTé"):
+        again = ucr.post(path, {"name": same, **extra})
+        assert again.status_code == 400, again.text
+        assert again.json()["field"] == "name"
+        assert again.json()["error"].endswith(f"named '{same}' exists"), again.text
+    other_case = ucr.post(path, {"name": "équipe été", **extra})
+    assert other_case.status_code == (201 if backend_name == "sqlite" else 400), other_case.text
+    listed = [m["name"] for m in ucr.get(path).json()]
+    assert "Équipe Été" in listed
+    found = ucr.get(f"{path}{made.json()['id']}").json()
+    assert found["name"] == "Équipe Été"

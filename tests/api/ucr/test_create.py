@@ -158,3 +158,83 @@ def test_wrong_shapes_are_400s(ucr: Ucr) -> None:
         response = ucr.post("/releases/", content=content)
         assert response.status_code == 400, (content, response.text)
         assert response.json()["field"] == field
+
+
+def test_a_create_takes_at_most_max_create_elements(ucr: Ucr) -> None:
+    from releasedesk.api.ucr.translate import MAX_CREATE
+
+    response = ucr.post("/releases/", [{"name": f"R{n}"} for n in range(MAX_CREATE + 1)])
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["field"] == "body"
+    assert str(MAX_CREATE) in body["error"]
+    assert "index" not in body
+    assert ucr.desk.count(Release) == 0
+
+
+def test_a_create_looks_up_each_model_and_team_once(
+    ucr: Ucr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from releasedesk.core.plans import service
+
+    calls: list[object] = []
+    real_model, real_team = service.lifecycle.resolve_model, service.teams.resolve_team
+
+    async def model(*args: object) -> object:
+        calls.append(("model", args[2]))
+        return await real_model(*args)  # type: ignore[arg-type]
+
+    async def team(*args: object) -> object:
+        calls.append(("team", args[2]))
+        return await real_team(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service.lifecycle, "resolve_model", model)
+    monkeypatch.setattr(service.teams, "resolve_team", team)
+    body = [{"name": f"R{n}", "team": {"id": SAMPLE_TEAM}} for n in range(4)] + [
+        {"name": f"D{n}", "lifecycleModel": {"id": DEFAULT_LIFECYCLE}} for n in range(3)
+    ]
+    response = ucr.post("/releases/", body, params={"format": "name"})
+    assert response.status_code == 201, response.text
+    assert len(response.json()) == 7
+    assert sorted(map(str, calls)) == sorted(
+        map(
+            str,
+            [
+                ("model", None),
+                ("team", uuid.UUID(SAMPLE_TEAM)),
+                ("model", uuid.UUID(DEFAULT_LIFECYCLE)),
+            ],
+        )
+    )
+
+
+def test_non_ascii_names_on_create_list_and_teams(ucr: Ucr) -> None:
+    team = ucr.post("/teams/", {"name": "Équipe Ünïcode ✓", "description": "déjà vu"})
+    assert team.status_code == 201, team.text
+    team_ref = {"id": team.json()["id"], "name": "Équipe Ünïcode ✓"}
+    one = ucr.post(
+        "/releases/", {"name": "Été 2026 — ça va", "description": "Früh\nüber", "team": team_ref}
+    )
+    assert one.status_code == 201, one.text
+    assert one.json()["name"] == "Été 2026 — ça va"
+    assert one.json()["description"] == "Früh\nüber"
+    assert one.json()["team"] == team_ref
+    assert one.json()["baseApplication"]["name"] == "Été 2026 — ça va"
+    many = ucr.post(
+        "/releases/",
+        [{"name": "日本語リリース", "team": team_ref}, {"name": "Ωmega"}],
+        params={"format": "name"},
+    )
+    assert many.status_code == 201, many.text
+    assert [r["name"] for r in many.json()] == ["日本語リリース", "Ωmega"]
+    listed = ucr.get("/releases/", params={"format": "name"}).json()
+    assert sorted(r["name"] for r in listed) == sorted(
+        ["Été 2026 — ça va", "日本語リリース", "Ωmega"]
+    )
+    for name in ("Été 2026 — ça va", "日本語リリース", "Ωmega", "日本*", "*ça va"):
+        found = ucr.get("/releases/", params={"name": name, "format": "name"}).json()
+        assert len(found) == 1, (name, found)
+    fetched = ucr.get(f"/releases/{one.json()['id']}").json()
+    assert fetched["team"] == team_ref
+    assert team_ref["name"] in [t["name"] for t in ucr.get("/teams/").json()]
+    assert ucr.get(f"/teams/{team_ref['id']}").json()["name"] == "Équipe Ünïcode ✓"

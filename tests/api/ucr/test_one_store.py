@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.api.sdp.approvals_support import add_level, decide, sent
 from tests.api.ucr.support import DEFAULT_LIFECYCLE, Ucr, golden_text
 from tests.helpers import Desk
 
@@ -116,3 +117,30 @@ def test_changes_associated_through_sdp_are_the_list_formats_total_changes(ucr: 
     assert linked.status_code in (200, 201), linked.text
     listed = ucr.get(f"/releases/{made['id']}", params={"format": "list"}).json()
     assert listed["totalChanges"] == 2
+
+
+def test_a_put_answers_the_version_it_made(ucr: Ucr) -> None:
+    made = ucr.create(name="Put me")
+    assert made["version"] == 1
+    for expected in (2, 3):
+        answered = ucr.put(f"/releases/{made['id']}", {"description": f"v{expected}"})
+        assert answered.status_code == 200, answered.text
+        assert answered.json()["version"] == expected
+        assert ucr.get(f"/releases/{made['id']}").json()["version"] == expected
+
+
+def test_an_approval_decision_moves_the_version_ucr_locks_on(ucr: Ucr) -> None:
+    desk = ucr.desk
+    made = ucr.create(name="Decided")
+    release_id = sdp_id_of(desk, "Decided")
+    level = add_level(
+        desk, release_id, rule={"type": "everyone"}, approvers=[desk.technician, desk.admin]
+    )
+    approval = next(a for a in level["approvals"] if a["approver"]["name"] == desk.technician.name)
+    sent(desk, release_id, level["id"], approval["id"])
+    before = ucr.get(f"/releases/{made['id']}").json()["version"]
+    decision = decide(desk, release_id, level["id"], approval["id"], "approve", desk.technician.key)
+    assert decision.status_code == 200, decision.text
+    assert ucr.get(f"/releases/{made['id']}").json()["version"] == before + 1
+    stale = ucr.put(f"/releases/{made['id']}", {"name": "Stale", "version": before})
+    assert stale.status_code == 409, stale.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -63,6 +64,20 @@ def test_list_filters_by_name_with_wildcards_and_by_ghosted(ucr: Ucr) -> None:
     assert [r["name"] for r in ghosted] == ["Beta 1"]
     assert ghosted[0]["ghostedDate"] > 0
     assert ucr.get("/releases/", params={"ghosted": "maybe"}).status_code == 400
+
+
+def test_list_filters_non_ascii_names_folded_the_same_way_on_both_sides(ucr: Ucr) -> None:
+    """The database lowers the pattern as it lowers the names: an exact non-ASCII name
+    always finds itself (SQLite's lower() folds ASCII only, so on SQLite 'été' does not
+    find 'Été'; the ASCII letters around it still match in any case)."""
+    for name in ("Été release", "Ünïcode 2", "Plain"):
+        ucr.create(name=name)
+    names = lambda **params: [r["name"] for r in ucr.get("/releases/", params=params).json()]  # noqa: E731
+    assert names(name="Été release") == ["Été release"]
+    assert names(name="Été*") == ["Été release"]
+    assert names(name="Été RELEASE") == ["Été release"]
+    assert names(name="*ïcode*") == ["Ünïcode 2"]
+    assert names(name="Ünïcode 2") == ["Ünïcode 2"]
 
 
 def test_list_formats_and_pages(ucr: Ucr) -> None:
@@ -204,3 +219,35 @@ def test_delete_ghosts_the_release(ucr: Ucr) -> None:
     assert ucr.put(path, {"name": "Back?"}).status_code == 400
     assert ucr.desk.count(Release) == 1
     assert ucr.delete(f"/releases/{uuid.uuid4()}").status_code == 404
+
+
+def test_lists_load_only_what_the_format_shows(ucr: Ucr, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list reads the release rows with their roles only (for `hasEdit`), and the plans
+    only for a format that shows them (not `name`)."""
+    from releasedesk.core.plans import service
+    from releasedesk.core.releases.read_repository import EVERYTHING, Part
+
+    for n in range(3):
+        ucr.create(name=f"Loaded {n}", team={"id": SAMPLE_TEAM})
+    parts_asked: list[frozenset[Part]] = []
+    plans_read: list[int] = []
+    real_list, real_plans = service.releases.list_releases, service.repository.plans_of
+
+    async def listing(*args: Any, **kwargs: Any) -> Any:
+        parts_asked.append(args[4] if len(args) > 4 else kwargs.get("parts", EVERYTHING))
+        return await real_list(*args, **kwargs)
+
+    async def plans_of(session: Any, ids: Any) -> Any:
+        plans_read.append(len(ids))
+        return await real_plans(session, ids)
+
+    monkeypatch.setattr(service.releases, "list_releases", listing)
+    monkeypatch.setattr(service.repository, "plans_of", plans_of)
+    named = ucr.get("/releases/", params={"format": "name"}).json()
+    assert [r["name"] for r in named] == ["Loaded 0", "Loaded 1", "Loaded 2"]
+    assert plans_read == []
+    detail = ucr.get("/releases/").json()
+    assert [r["team"]["id"] for r in detail] == [SAMPLE_TEAM] * 3
+    assert all(r["hasEdit"] for r in detail)
+    assert plans_read == [3]
+    assert parts_asked == [frozenset({Part.ROLES})] * 2

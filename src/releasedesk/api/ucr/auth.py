@@ -17,6 +17,7 @@ from releasedesk.api.deps import (
     basic_credentials,
 )
 from releasedesk.core.actors import Actor
+from releasedesk.core.errors import Unauthenticated
 
 TOKEN_LOGIN = "passwordisauthtoken"  # noqa: S105  (a user name that says "a key follows")
 
@@ -34,8 +35,18 @@ def read_credentials(request: Request) -> Credentials:
     return basic
 
 
+# UCR's own words for a key refused (SDP's say "authtoken", which UCR clients never send).
+KEY_REFUSED = "Invalid or expired key: send a valid key as the password of PasswordIsAuthToken"
+
+
 async def current_actor(request: Request, session: Session) -> Actor:
-    return await authenticate(request, session, read_credentials(request))
+    credentials = read_credentials(request)
+    try:
+        return await authenticate(request, session, credentials)
+    except Unauthenticated:
+        if credentials.key:
+            raise Unauthenticated(KEY_REFUSED) from None
+        raise
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

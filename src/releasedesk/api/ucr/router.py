@@ -49,6 +49,7 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
     params = request.query_params
     ghosted = params.get("ghosted")
     offset, limit = page_of(params)
+    form = _format(request)
     page = await plans.list_releases(
         session,
         actor,
@@ -56,8 +57,8 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
         ghosted=False if ghosted is None else boolean(ghosted, "ghosted"),
         offset=offset,
         limit=limit,
+        with_plans=form is not Format.NAME,
     )
-    form = _format(request)
     return JsonResponse([translate.release_json(planned, form) for planned in page.rows])
 
 

@@ -58,6 +58,10 @@ async def decision_release(session: AsyncSession, portal_id: int, release_id: in
         raise Invalid("A release in the trash cannot be decided on; restore it first", "id")
     if release.stage.is_closure:
         raise Invalid("The release is closed: its approvals can no longer be decided", "id")
+    # A decision changes the release (its approvals): one version more, as every change of
+    # what hangs off a release, so a client holding the older version learns of it.
+    await releases_repository.bump_version(session, release.id)
+    release.version += 1
     return release
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.lifecycle.views import LifecycleModel, PhaseModel
 from releasedesk.db.models import LifecycleModel as ModelRow
 from releasedesk.db.models import PhaseModel as PhaseRow
+from releasedesk.db.text_search import same_text
 
 
 def _phase(row: PhaseRow) -> PhaseModel:
@@ -83,10 +84,10 @@ async def find_by_uuid(
 
 
 async def name_taken(session: AsyncSession, portal_id: int, name: str) -> bool:
+    """Whether a name is taken in any case, folded by the database on both sides as the
+    unique index on lower(name) folds it (SQLite's lower() folds ASCII letters only)."""
     found = await session.execute(
-        select(ModelRow.id).where(
-            ModelRow.portal_id == portal_id, func.lower(ModelRow.name) == name.lower()
-        )
+        select(ModelRow.id).where(ModelRow.portal_id == portal_id, same_text(ModelRow.name, name))
     )
     return found.first() is not None
 

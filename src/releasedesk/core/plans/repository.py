@@ -105,6 +105,63 @@ async def plans_of(session: AsyncSession, release_ids: Sequence[int]) -> dict[in
     return plans
 
 
+@dataclass(frozen=True, slots=True)
+class NewPlan:
+    """The plan of a release just made: its model (and that model's phase models), its
+    team, its milestones (name, date)."""
+
+    release_id: int
+    lifecycle_model_id: int
+    team_id: int | None
+    phase_model_ids: Sequence[int]
+    milestones: Sequence[tuple[str, dt.datetime]]
+    created_time: dt.datetime
+
+
+async def insert_plans(session: AsyncSession, plans: Sequence[NewPlan]) -> None:
+    """The plans of many new releases in three statements, whatever their number: the plan
+    rows, the phases, the milestones."""
+    if not plans:
+        return
+    await session.execute(
+        insert(ReleasePlan),
+        [
+            {
+                "release_id": p.release_id,
+                "lifecycle_model_id": p.lifecycle_model_id,
+                "team_id": p.team_id,
+            }
+            for p in plans
+        ],
+    )
+    phases = [
+        {
+            "release_id": p.release_id,
+            "phase_model_id": phase_model_id,
+            "uuid": uuid.uuid4(),
+            "version": 0,
+            "created_time": p.created_time,
+        }
+        for p in plans
+        for phase_model_id in p.phase_model_ids
+    ]
+    if phases:
+        await session.execute(insert(ReleasePhase), phases)
+    milestones = [
+        {
+            "release_id": p.release_id,
+            "uuid": uuid.uuid4(),
+            "name": name,
+            "date": date,
+            "created_time": p.created_time,
+        }
+        for p in plans
+        for name, date in p.milestones
+    ]
+    if milestones:
+        await session.execute(insert(ReleaseMilestone), milestones)
+
+
 async def insert_plan(
     session: AsyncSession,
     release_id: int,

@@ -15,26 +15,41 @@ from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.lifecycle import service as lifecycle
 from releasedesk.core.lifecycle.views import LifecycleModel
 from releasedesk.core.plans import repository
-from releasedesk.core.plans.views import Milestone, MilestoneIn, PlanChanges, PlannedRelease
+from releasedesk.core.plans.views import (
+    NO_PLAN,
+    Milestone,
+    MilestoneIn,
+    PlanChanges,
+    PlannedRelease,
+)
 from releasedesk.core.releases import lifecycle as release_lifecycle
 from releasedesk.core.releases import service as releases
+from releasedesk.core.releases.read_repository import Part
 from releasedesk.core.releases.text import plain_line
 from releasedesk.core.releases.views import Release, ReleaseFilter
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Condition, Op, Query, Sort
 from releasedesk.core.teams import service as teams
+from releasedesk.core.teams.views import Team
 
 LIFECYCLE_FIELD = "lifecycleModel"
 TEAM_FIELD = "team"
 MILESTONES_FIELD = "milestones"
+# What a UCR list reads of each release beside its row: the roles, for `hasEdit` (services
+# and descriptive fields are never shown).
+LIST_PARTS = frozenset({Part.ROLES})
 
 
 async def _planned(
-    session: AsyncSession, actor: Actor, found: Sequence[Release]
+    session: AsyncSession, actor: Actor, found: Sequence[Release], *, with_plans: bool = True
 ) -> list[PlannedRelease]:
-    plans = await repository.plans_of(session, [r.id for r in found])
+    """The releases with their plans (or, not `with_plans`, NO_PLAN: for answers that show
+    none of it)."""
+    plans = await repository.plans_of(session, [r.id for r in found]) if with_plans else {}
     return [
-        PlannedRelease(r, plans[r.id], can_edit_release(actor, r.access()) and not r.in_trash)
+        PlannedRelease(
+            r, plans.get(r.id, NO_PLAN), can_edit_release(actor, r.access()) and not r.in_trash
+        )
         for r in found
     ]
 
@@ -44,36 +59,62 @@ async def add_releases(
 ) -> list[PlannedRelease]:
     """Make every release, in order, or none: the first that fails raises its error (marked
     with its index when the request is `numbered`, an array), and the caller's transaction
-    (one per request) undoes the others."""
+    (one per request) undoes the others. Each lifecycle model and team named is looked up
+    once per request, however many elements name it."""
     made: list[Release] = []
+    new_plans: list[repository.NewPlan] = []
+    found = _Resolved(session, actor)
     for index, item in enumerate(items):
         try:
-            made.append(await _add_one(session, actor, item))
+            release, plan = await _add_one(session, actor, item, found)
         except ReleaseDeskError as error:
             raise (error.at(index) if numbered else error) from None
+        made.append(release)
+        new_plans.append(plan)
+    # The plans of every element at once: a few statements, not a few per element.
+    await repository.insert_plans(session, new_plans)
     return await _planned(session, actor, made)
 
 
-async def _add_one(session: AsyncSession, actor: Actor, item: PlanChanges) -> Release:
-    wanted = item.lifecycle_model if item.has("lifecycle_model") else None
-    model = await lifecycle.resolve_model(session, actor, wanted, LIFECYCLE_FIELD)
-    team = (
-        await teams.resolve_team(session, actor, item.team, TEAM_FIELD)
-        if item.has("team") and item.team is not None
-        else None
-    )
+class _Resolved:
+    """The lifecycle models and teams the elements of one create name, each looked up once."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session, self.actor = session, actor
+        self.models: dict[uuid.UUID | None, LifecycleModel] = {}
+        self.teams: dict[uuid.UUID, Team] = {}
+
+    async def model(self, wanted: uuid.UUID | None) -> LifecycleModel:
+        if wanted not in self.models:
+            self.models[wanted] = await lifecycle.resolve_model(
+                self.session, self.actor, wanted, LIFECYCLE_FIELD
+            )
+        return self.models[wanted]
+
+    async def team(self, wanted: uuid.UUID) -> Team:
+        if wanted not in self.teams:
+            self.teams[wanted] = await teams.resolve_team(
+                self.session, self.actor, wanted, TEAM_FIELD
+            )
+        return self.teams[wanted]
+
+
+async def _add_one(
+    session: AsyncSession, actor: Actor, item: PlanChanges, found: _Resolved
+) -> tuple[Release, repository.NewPlan]:
+    """The release made, and its plan to insert (with the others of the request)."""
+    model = await found.model(item.lifecycle_model if item.has("lifecycle_model") else None)
+    team = await found.team(item.team) if item.has("team") and item.team is not None else None
     milestones = _new_milestones(item.milestones) if item.has("milestones") else []
     release = await releases.add_release(session, actor, item.release)
-    await repository.insert_plan(
-        session,
-        release.id,
+    return release, repository.NewPlan(
+        release_id=release.id,
         lifecycle_model_id=model.id,
         team_id=None if team is None else team.id,
         phase_model_ids=[phase.id for phase in model.phases],
+        milestones=milestones,
         created_time=release.created_time,
     )
-    await repository.insert_milestones(session, release.id, milestones, release.created_time)
-    return release
 
 
 def _milestone_values(index: int, milestone: MilestoneIn) -> tuple[str, dt.datetime]:
@@ -106,9 +147,12 @@ async def list_releases(
     ghosted: bool,
     offset: int,
     limit: int,
+    with_plans: bool = True,
 ) -> Page[PlannedRelease]:
     """Live releases (or, `ghosted`, those in the trash) by name, `*` in `name` standing
-    for any run of characters; filtered, sorted and paged in the database."""
+    for any run of characters; filtered, sorted and paged in the database. Only what a
+    UCR release shows is loaded: the release row with its roles (for `hasEdit`), and the
+    plans unless the caller shows none (`with_plans` false)."""
     query = Query(
         filter=None if name is None else Condition("title", Op.MATCHES, (name,)),
         sorts=(Sort("title"),),
@@ -116,8 +160,9 @@ async def list_releases(
         limit=limit,
     )
     view = ReleaseFilter.TRASH if ghosted else ReleaseFilter.ALL
-    page = await releases.list_releases(session, actor, query, view)
-    return Page(await _planned(session, actor, page.rows), page.has_more, page.total)
+    page = await releases.list_releases(session, actor, query, view, LIST_PARTS)
+    planned = await _planned(session, actor, page.rows, with_plans=with_plans)
+    return Page(planned, page.has_more, page.total)
 
 
 async def update_release(

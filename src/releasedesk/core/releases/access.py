@@ -84,4 +84,5 @@ async def writable_release(session: AsyncSession, actor: Actor, release_id: int)
     # A change of what hangs off the release is a change of the release: its version moves
     # (under the lock just taken), so a client holding an older version learns of it.
     await repository.bump_version(session, release_id)
+    release.version += 1  # the view answers what the release is now, not what it was
     return release

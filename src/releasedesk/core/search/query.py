@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy import ColumnElement, String, and_, false, func, literal, not_, or_, true
 from sqlalchemy.sql.elements import UnaryExpression
 
 from releasedesk.core.errors import Invalid, WrongType
@@ -139,23 +139,30 @@ def _to_text(value: object, field_name: str) -> str:
     return _expect(value, str, field_name, "a text value")
 
 
+def _folded(text: str) -> ColumnElement[str]:
+    """`text` lowered by the database, as the column is: both sides fold the same way, so a
+    text always matches itself (SQLite's lower() folds ASCII only, PostgreSQL's any letter;
+    lowering the text in Python would miss non-ASCII names on SQLite)."""
+    return func.lower(literal(text, String))
+
+
 def text_match(column: Any, op: Op, text: str) -> ColumnElement[bool]:
     lowered = func.lower(column)
-    needle = escape_like(text.lower())
+    needle = escape_like(text)
     if op is Op.IS:
-        return lowered == text.lower()
+        return lowered == _folded(text)
     if op is Op.IS_NOT:
-        return or_(column.is_(None), lowered != text.lower())
+        return or_(column.is_(None), lowered != _folded(text))
     if op is Op.CONTAINS:
-        return lowered.like(f"%{needle}%", escape="\\")
+        return lowered.like(_folded(f"%{needle}%"), escape="\\")
     if op is Op.NOT_CONTAINS:
-        return or_(column.is_(None), not_(lowered.like(f"%{needle}%", escape="\\")))
+        return or_(column.is_(None), not_(lowered.like(_folded(f"%{needle}%"), escape="\\")))
     if op is Op.STARTS_WITH:
-        return lowered.like(f"{needle}%", escape="\\")
+        return lowered.like(_folded(f"{needle}%"), escape="\\")
     if op is Op.MATCHES:
-        pattern = "%".join(escape_like(part) for part in text.lower().split("*"))
-        return lowered.like(pattern, escape="\\")
-    return lowered.like(f"%{needle}", escape="\\")
+        pattern = "%".join(escape_like(part) for part in text.split("*"))
+        return lowered.like(_folded(pattern), escape="\\")
+    return lowered.like(_folded(f"%{needle}"), escape="\\")
 
 
 SUBSTRING_KIND = {

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.teams.views import Team
 from releasedesk.db.models import Team as TeamRow
+from releasedesk.db.text_search import same_text
 
 
 def _team(row: TeamRow) -> Team:
@@ -42,10 +43,10 @@ async def teams_by_id(session: AsyncSession, team_ids: Iterable[int]) -> dict[in
 
 
 async def name_taken(session: AsyncSession, portal_id: int, name: str) -> bool:
+    """Whether a name is taken in any case, folded by the database on both sides as the
+    unique index on lower(name) folds it (SQLite's lower() folds ASCII letters only)."""
     found = await session.execute(
-        select(TeamRow.id).where(
-            TeamRow.portal_id == portal_id, func.lower(TeamRow.name) == name.lower()
-        )
+        select(TeamRow.id).where(TeamRow.portal_id == portal_id, same_text(TeamRow.name, name))
     )
     return found.first() is not None
 
