@@ -186,11 +186,25 @@ def check_required_properties(
             )
 
 
-def check_start(status: DeploymentStatus, projects: Sequence[PlannedProject]) -> None:
-    """A release under way (started or suspended) has at least one project."""
-    if status.is_under_way and not projects:
+def check_start(
+    now: DeploymentStatus,
+    target: DeploymentStatus,
+    before: Sequence[PlannedProject],
+    after: Sequence[PlannedProject],
+) -> None:
+    """A write that starts a release (NOTSTARTED to STARTED) needs at least one project; a
+    release under way that has projects keeps at least one (a PUT cannot remove the last).
+    A release already under way without projects (moved into a work stage through SDP) may
+    still be changed."""
+    if not after and now is DeploymentStatus.NOT_STARTED and target.is_under_way:
         raise Invalid(
             "Cannot start a release without at least one project (full deployment or partial "
+            "deployment)",
+            "projects",
+        )
+    if not after and before and target.is_under_way:
+        raise Invalid(
+            "A started release must keep at least one project (full deployment or partial "
             "deployment)",
             "projects",
         )

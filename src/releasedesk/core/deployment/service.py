@@ -85,7 +85,9 @@ async def create_deployment(
         raise Invalid("A new release can be NOTSTARTED or STARTED", "status")
     target = changes.status or DeploymentStatus.NOT_STARTED
     stored = await _planned(session, actor, Stored(), changes, merge=False)
-    rules.check_start(_check_status(target), stored.projects)
+    rules.check_start(
+        DeploymentStatus.NOT_STARTED, _check_status(target), (), stored.projects
+    )
     release = await releases.add_release(
         session, actor, ReleaseChanges.of(title=name, description=changes.description)
     )
@@ -156,7 +158,7 @@ async def _write(
     now_status = status_of(current.stage.internal_name, current.status.status_type)
     asked = _check_status(changes.status) if changes.status is not None else None
     target = _target(now_status, asked)
-    rules.check_start(target, stored.projects)
+    rules.check_start(now_status, target, before.projects, stored.projects)
     release_changes: dict[str, object] = {"title": name}
     if not merge or changes.description is not None:
         release_changes["description"] = changes.description
