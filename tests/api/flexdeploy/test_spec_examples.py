@@ -268,3 +268,42 @@ def test_priority_follows_the_order_given(flex: Flex) -> None:
         },
     ).json()
     assert [(p["projectId"], p["priority"]) for p in given["projects"]] == [(6789, 1), (13903, 5)]
+
+
+def test_patch_update_keeps_what_it_does_not_give(flex: Flex) -> None:
+    """Updating a project already on the release keeps its build environment, stream and
+    requestAllFiles unless given; a PUT still replaces."""
+    be = {"projectId": 33442, "projectStreamId": 3502, "packageName": "P1"}
+    release = flex.create(
+        releaseName="be",
+        projects=[
+            {**be, "buildEnvironmentId": 21212},
+            {"projectId": 33442, "projectStreamId": 3502, "requestAllFiles": True},
+        ],
+    )
+    release_id = release["releaseId"]
+    patched = flex.patch(
+        release_id,
+        {
+            "releaseName": "be",
+            "projects": [
+                {"projectId": 33442, "packageName": "P1", "priority": 5},
+                {"projectId": 33442, "priority": 6},
+            ],
+        },
+    )
+    assert patched.status_code == 200, patched.text
+    projects = {p["priority"]: p for p in patched.json()["projects"]}
+    assert set(projects) == {5, 6}
+    assert projects[5]["buildEnvironmentId"] == 21212
+    assert projects[5]["projectStreamId"] == 3502
+    assert projects[5]["packageName"] == "P1" and projects[5]["requestAllFiles"] is False
+    assert projects[6]["requestAllFiles"] is True and projects[6]["packageName"] is None
+    assert projects[6]["projectStreamId"] == 3502
+    changed = flex.patch(
+        release_id,
+        {"releaseName": "be", "projects": [{**be, "buildEnvironmentId": 10956}]},
+    ).json()
+    assert [p["buildEnvironmentId"] for p in changed["projects"] if p["packageName"]] == [10956]
+    replaced = flex.put(release_id, {"releaseName": "be", "projects": [be]}).json()
+    assert [p["buildEnvironmentId"] for p in replaced["projects"]] == [None]
