@@ -81,6 +81,7 @@ def test_a_bad_catalog_is_refused_naming_where(
         ),
         "string id": json.dumps({"cmsInstances": [{"id": "1", "name": "c"}]}),
         "twice": json.dumps({"environments": [{"id": 1, "name": "a"}, {"id": 1, "name": "b"}]}),
+        "nul": json.dumps({"environments": [{"id": 1, "name": "a\u0000b"}]}),
     }
     expected = {
         "not json": "not valid JSON",
@@ -89,6 +90,7 @@ def test_a_bad_catalog_is_refused_naming_where(
         "unknown environment": "environment 9, which is neither in the file nor loaded",
         "string id": "cmsInstances[0].id must be a positive whole number",
         "twice": "environments names id '1' twice",
+        "nul": "environments[0].name contains a NUL character or a lone surrogate",
     }
     for name, text in cases.items():
         file = tmp_path / f"{name.replace(' ', '_')}.json"
@@ -96,6 +98,28 @@ def test_a_bad_catalog_is_refused_naming_where(
         code, output = invoke(cli_env, "catalog", "load", str(file), "--portal", portal)
         assert code == 1, (name, output)
         assert expected[name] in output, (name, output)
+
+
+def test_text_no_database_keeps_is_refused_where_it_is() -> None:
+    """NUL and lone surrogates (orjson refuses the latter in a file; a document built in
+    Python may hold one) are refused naming their place, not left to the database."""
+    from releasedesk.core.catalog.file import read_catalog
+    from releasedesk.core.errors import Invalid
+
+    documents = {
+        "projects[0].applicationPath": {
+            "projects": [{"id": 1, "name": "p", "applicationPath": "x\ud800"}]
+        },
+        "pipelines[0].properties[0].name": {
+            "pipelines": [{"id": 1, "name": "p", "properties": [{"name": "a\x00"}]}]
+        },
+        "cmsInstances[0].name": {"cmsInstances": [{"id": 1, "name": "\udfff"}]},
+    }
+    for where, document in documents.items():
+        with pytest.raises(Invalid) as refused:
+            read_catalog(document)
+        assert refused.value.field == where
+        assert "NUL character or a lone surrogate" in refused.value.message
 
 
 def test_demo_loads_the_sample_catalog(cli_env: dict[str, str], client: TestClient) -> None:

@@ -51,6 +51,15 @@ def test_query_by_name_and_status(flex: Flex) -> None:
     assert "'RUNNING' is not a release status" in message
 
 
+def test_a_nul_in_the_name_query_is_a_400_naming_it(flex: Flex) -> None:
+    flex.create(releaseName="Some release")
+    for query in ("?releaseName=%00", "?releaseName=a%00b&releaseStatus=STARTED"):
+        response = flex.get(f"/releases{query}")
+        message = flex.refused(response)
+        assert "NUL" in message
+        assert response.json()["field"] == "releaseName"
+
+
 def test_a_list_pages_through_every_release(flex: Flex) -> None:
     for number in range(105):
         flex.desk.create_release(title=f"Many {number}")

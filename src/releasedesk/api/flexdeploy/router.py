@@ -37,6 +37,10 @@ async def list_releases(
     releaseStatus: str | None = None,
 ) -> JsonResponse:
     """Releases whose name contains releaseName (any case) in releaseStatus; none: all."""
+    if releaseName is not None and not translate.storable_text(releaseName):
+        raise Invalid(
+            "releaseName cannot contain a NUL character or a lone surrogate", "releaseName"
+        )
     status = None
     if releaseStatus is not None and releaseStatus.strip():
         status = parse_status(releaseStatus)

@@ -85,9 +85,7 @@ async def create_deployment(
         raise Invalid("A new release can be NOTSTARTED or STARTED", "status")
     target = changes.status or DeploymentStatus.NOT_STARTED
     stored = await _planned(session, actor, Stored(), changes, merge=False)
-    rules.check_start(
-        DeploymentStatus.NOT_STARTED, _check_status(target), (), stored.projects
-    )
+    rules.check_start(DeploymentStatus.NOT_STARTED, _check_status(target), (), stored.projects)
     release = await releases.add_release(
         session, actor, ReleaseChanges.of(title=name, description=changes.description)
     )
