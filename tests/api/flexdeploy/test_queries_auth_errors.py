@@ -116,6 +116,21 @@ def test_requesters_read_their_own_and_may_not_write(flex: Flex) -> None:
     assert flex.get(f"/releases/{own['id']}", key=requester).status_code == 200
 
 
+def test_the_role_is_checked_before_the_body(flex: Flex) -> None:
+    """A requester hears 403 even for a malformed body or path; no credentials: still 401."""
+    requester = flex.desk.requester.key
+    staff = flex.create(releaseName="Staff's")
+    release_id = staff["releaseId"]
+    for body in ("{", {"releaseName": 5}, {"widgets": 1}, ""):
+        assert "Requesters cannot" in flex.refused(flex.post(body, key=requester), 403)
+        flex.refused(flex.put(release_id, body, key=requester), 403)
+        flex.refused(flex.patch(release_id, body, key=requester), 403)
+        flex.refused(
+            flex.request("PUT", f"/releases/{release_id}/executions", body, key=requester), 403
+        )
+    flex.refused(flex.patch(release_id, "{", key=""), 401)
+
+
 def _names_as(flex: Flex, key: str) -> list[str]:
     return [r["releaseName"] for r in flex.get("/releases", key=key).json()]
 

@@ -42,6 +42,17 @@ from releasedesk.core.search.query import Condition, Group, Node, Op, Query, Sor
 
 PAGE = 100
 WRITE = "change releases through the deployment API"
+EXECUTIONS = "record pipeline executions"
+
+
+def check_may_write(actor: Actor) -> None:
+    """A requester may not change releases here (403), whatever the write asks: dialects
+    call this before reading the body."""
+    require_staff(actor, WRITE)
+
+
+def check_may_record_executions(actor: Actor) -> None:
+    require_staff(actor, EXECUTIONS)
 
 
 async def get_deployment(session: AsyncSession, actor: Actor, release_id: int) -> Deployment:
@@ -117,7 +128,7 @@ async def set_running_executions(
     session: AsyncSession, actor: Actor, release_id: int, count: int
 ) -> Deployment:
     """How many pipeline executions of the release are running (none: it may end)."""
-    require_staff(actor, "record pipeline executions")
+    require_staff(actor, EXECUTIONS)
     if count < 0:
         raise Invalid("The number of running executions cannot be negative", "count")
     await writable_release(session, actor, release_id)
