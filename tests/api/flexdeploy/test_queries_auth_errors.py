@@ -131,6 +131,20 @@ def test_the_role_is_checked_before_the_body(flex: Flex) -> None:
     flex.refused(flex.patch(release_id, "{", key=""), 401)
 
 
+def test_the_executions_body_is_named_as_what_it_is(flex: Flex) -> None:
+    release_id = flex.create(releaseName="r")["releaseId"]
+    path = f"/releases/{release_id}/executions"
+    response = flex.request("PUT", path, {"releaseName": "r", "runningExecutions": 1})
+    message = flex.refused(response)
+    assert message == "'releaseName' is not an attribute of a release's executions"
+    assert response.json()["field"] == "releaseName"
+    missing = flex.request("PUT", path, {})
+    assert "'runningExecutions' is required" in flex.refused(missing)
+    # a release body still says a release
+    refused = flex.patch(release_id, {"releaseName": "r", "widgets": 1})
+    assert flex.refused(refused) == "'widgets' is not an attribute of a release"
+
+
 def _names_as(flex: Flex, key: str) -> list[str]:
     return [r["releaseName"] for r in flex.get("/releases", key=key).json()]
 

@@ -108,7 +108,7 @@ async def set_executions(
     try:
         executions = ExecutionsIn.model_validate(payload)
     except ValidationError as exc:
-        raise translate.validation_error(exc) from None
+        raise translate.validation_error(exc, "a release's executions") from None
     found = await deployments.set_running_executions(
         session, actor, number, executions.runningExecutions
     )

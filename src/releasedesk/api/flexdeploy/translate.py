@@ -52,13 +52,15 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out or "body"
 
 
-def validation_error(exc: ValidationError) -> ReleaseDeskError:
+def validation_error(exc: ValidationError, entity: str = "a release") -> ReleaseDeskError:
+    """The first error Pydantic found, in FlexDeploy's words; `entity` is what the body
+    describes ("a release", "a release's executions")."""
     first = exc.errors()[0]
     field = _loc(tuple(first["loc"]))
     if first["type"] == "missing":
         return Mandatory(field, f"'{field}' is required")
     if first["type"] == "extra_forbidden":
-        return Invalid(f"'{field}' is not an attribute of a release", field)
+        return Invalid(f"'{field}' is not an attribute of {entity}", field)
     return WrongType(f"'{field}': {first['msg']}", field)
 
 
