@@ -72,11 +72,13 @@ def parse_release(payload: dict[str, Any]) -> ReleaseIn:
 
 
 def _value(value: object) -> str | None:
+    """A property value as its text: 3 and 3.0 as "3", 0.5 as "0.5", 1e308 as "1e+308" (a
+    float is written out as a whole number only while it is exactly one, below 2**53)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     return str(value)
 
