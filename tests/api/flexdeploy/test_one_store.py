@@ -154,3 +154,11 @@ def test_deleting_the_release_in_sdp_takes_its_deployment(flex: Flex) -> None:
     assert flex.desk.count(ReleaseDeploymentProject) == 0
     assert flex.desk.count(ReleaseDeploymentProperty) == 0
     flex.refused(flex.get(f"/releases/{release_id}"), 404)
+
+
+def test_the_package_says_what_it_is() -> None:
+    import releasedesk.api.flexdeploy as package
+
+    assert package.__doc__ is not None
+    assert "not built yet" not in package.__doc__
+    assert "/flexdeploy/rest/v1" in package.__doc__
