@@ -82,6 +82,29 @@ def test_a_bad_catalog_is_refused_naming_where(
         "string id": json.dumps({"cmsInstances": [{"id": "1", "name": "c"}]}),
         "twice": json.dumps({"environments": [{"id": 1, "name": "a"}, {"id": 1, "name": "b"}]}),
         "nul": json.dumps({"environments": [{"id": 1, "name": "a\u0000b"}]}),
+        "group twice": json.dumps(
+            {
+                "projects": [{"id": 1, "name": "p"}],
+                "pipelines": [
+                    {"id": 1, "name": "x", "projectGroups": [{"name": "g", "projects": [1, 1]}]}
+                ],
+            }
+        ),
+        "stream twice": json.dumps(
+            {
+                "projects": [
+                    {"id": 1, "name": "p", "streams": [{"id": 5, "name": "a"}]},
+                    {
+                        "id": 2,
+                        "name": "q",
+                        "streams": [{"id": 6, "name": "b"}, {"id": 5, "name": "c"}],
+                    },
+                ]
+            }
+        ),
+        "pipeline name twice": json.dumps(
+            {"pipelines": [{"id": 1, "name": "Same"}, {"id": 2, "name": "sAME"}]}
+        ),
     }
     expected = {
         "not json": "not valid JSON",
@@ -91,6 +114,9 @@ def test_a_bad_catalog_is_refused_naming_where(
         "string id": "cmsInstances[0].id must be a positive whole number",
         "twice": "environments names id '1' twice",
         "nul": "environments[0].name contains a NUL character or a lone surrogate",
+        "group twice": "pipelines[0].projectGroups[0].projects names project '1' twice",
+        "stream twice": "projects[1].streams[1].id: stream id '5' is already a stream of project 1",
+        "pipeline name twice": "pipelines[1].name: pipeline 1 is already named 'sAME'",
     }
     for name, text in cases.items():
         file = tmp_path / f"{name.replace(' ', '_')}.json"
@@ -98,6 +124,28 @@ def test_a_bad_catalog_is_refused_naming_where(
         code, output = invoke(cli_env, "catalog", "load", str(file), "--portal", portal)
         assert code == 1, (name, output)
         assert expected[name] in output, (name, output)
+
+
+def test_a_pipeline_name_already_loaded_under_another_id_is_refused(
+    cli_env: dict[str, str], client: TestClient, tmp_path: Path
+) -> None:
+    portal = f"cat-{uuid.uuid4().hex[:8]}"
+    assert invoke(cli_env, "portal", "add", portal)[0] == 0
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps({"pipelines": [{"id": 1, "name": "Build"}]}))
+    assert invoke(cli_env, "catalog", "load", str(first), "--portal", portal)[0] == 0
+    clash = tmp_path / "clash.json"
+    clash.write_text(json.dumps({"pipelines": [{"id": 2, "name": "BUILD"}]}))
+    code, output = invoke(cli_env, "catalog", "load", str(clash), "--portal", portal)
+    assert code == 1, output
+    assert "pipeline 1 of the portal already is" in output
+    # the same pipeline renamed, or renamed away and its old name taken, is fine
+    renamed = tmp_path / "renamed.json"
+    renamed.write_text(
+        json.dumps({"pipelines": [{"id": 1, "name": "Other"}, {"id": 2, "name": "build"}]})
+    )
+    code, output = invoke(cli_env, "catalog", "load", str(renamed), "--portal", portal)
+    assert code == 0, output
 
 
 def test_text_no_database_keeps_is_refused_where_it_is() -> None:
