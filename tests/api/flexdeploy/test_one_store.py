@@ -67,7 +67,7 @@ def test_flexdeploy_statuses_move_the_sdp_stage_with_history(flex: Flex) -> None
     assert completed.json()["endDate"] is not None
     assert _position(flex, release_id) == ("Closure", "Completed")
     assert _sdp(flex, release_id)["completed_time"] is not None
-    assert "completed release cannot be started" in flex.refused(
+    assert "a completed release cannot be changed" in flex.refused(
         flex.patch(release_id, {"releaseName": "Moves", "releaseStatus": "STARTED"})
     )
 

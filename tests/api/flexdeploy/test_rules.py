@@ -246,3 +246,36 @@ def test_cms_details_name_catalog_entries(flex: Flex) -> None:
     assert "No environment with environmentId 4" in flex.refused(
         flex.post({"releaseName": "x", **env})
     )
+
+
+def test_a_completed_release_cannot_be_changed(flex: Flex) -> None:
+    """FlexDeploy's writes ask NOTSTARTED or STARTED and neither reopens a completed release:
+    PUT and PATCH on it are refused, whatever they ask, and nothing changes; SDP may still
+    reopen it."""
+    release = flex.create(releaseName="Done", releaseStatus="STARTED", projects=[FULL])
+    release_id = release["releaseId"]
+    ended = flex.patch(release_id, {"releaseName": "Done", "releaseStatus": "COMPLETED"})
+    assert ended.status_code == 200, ended.text
+    before = flex.get(f"/releases/{release_id}").json()
+    bodies: list[dict[str, Any]] = [
+        {"releaseName": "Done", "description": "later"},
+        {"releaseName": "Done", "pipelineId": 10004},
+        {"releaseName": "Done", "projects": [PARTIAL | {"packageName": "P"}]},
+        {"releaseName": "Done", "releaseStatus": "NOTSTARTED"},
+        {"releaseName": "Done", "releaseStatus": "STARTED"},
+        {"releaseName": "Done", "releaseStatus": "COMPLETED"},
+    ]
+    for body in bodies:
+        for write in (flex.patch, flex.put):
+            response = write(release_id, body)
+            message = flex.refused(response)
+            assert f"Release {release_id} is COMPLETED" in message
+            assert "a completed release cannot be changed" in message
+            assert response.json()["field"] == "releaseStatus"
+    assert flex.get(f"/releases/{release_id}").json() == before
+    reopened = flex.desk.put(
+        f"/releases/{release_id}", input_data={"release": {"stage": {"name": "Testing"}}}
+    )
+    assert reopened.status_code == 200, reopened.text
+    again = flex.patch(release_id, {"releaseName": "Done", "description": "later"})
+    assert again.status_code == 200, again.text

@@ -162,9 +162,16 @@ async def _write(
     require_staff(actor, WRITE)
     name = _name(changes)
     current = await writable_release(session, actor, release_id)  # locked from here on
+    now_status = status_of(current.stage.internal_name, current.status.status_type)
+    if now_status is DeploymentStatus.COMPLETED:
+        # FlexDeploy's writes ask NOTSTARTED or STARTED, neither reopens a release; an SDP
+        # move out of Closure does
+        raise Invalid(
+            f"Release {release_id} is COMPLETED: a completed release cannot be changed",
+            "status",
+        )
     before = (await repository.load(session, [release_id])).get(release_id, Stored())
     stored = await _planned(session, actor, before, changes, merge=merge)
-    now_status = status_of(current.stage.internal_name, current.status.status_type)
     asked = _check_status(changes.status) if changes.status is not None else None
     target = _target(now_status, asked)
     rules.check_start(now_status, target, before.projects, stored.projects)
@@ -184,11 +191,9 @@ async def _write(
 
 
 def _target(now: DeploymentStatus, asked: DeploymentStatus | None) -> DeploymentStatus:
-    """Where a write takes the release: a started release does not go back to NOTSTARTED (the
-    PUT and PATCH samples answer STARTED when NOTSTARTED was sent), a completed one does not
-    start again."""
-    if asked is DeploymentStatus.STARTED and now is DeploymentStatus.COMPLETED:
-        raise Invalid("A completed release cannot be started again", "status")
+    """Where a write takes the release (not a completed one, refused before): a started
+    release does not go back to NOTSTARTED (the PUT and PATCH samples answer STARTED when
+    NOTSTARTED was sent)."""
     if asked in (DeploymentStatus.STARTED, DeploymentStatus.COMPLETED):
         return asked
     return now
