@@ -141,8 +141,9 @@ def plan_projects(
     existing: Sequence[PlannedProject] = (),
 ) -> tuple[PlannedProject, ...]:
     """`existing` with the requested projects added or, for the same project and package,
-    updated (a replace passes no existing); an update keeps what it does not give. Priority follows the order when not given:
-    a new project comes after those already there; an updated one keeps its own."""
+    updated (a replace passes no existing); an update keeps what it does not give. Priority
+    follows the order when not given: a new project comes after those already there; an
+    updated one keeps its own."""
     planned = {p.key: p for p in existing}
     next_priority = max((p.priority for p in existing), default=0) + 1
     seen: set[tuple[int, str]] = set()
