@@ -81,6 +81,30 @@ def test_a_bad_catalog_is_refused_naming_where(
         ),
         "string id": json.dumps({"cmsInstances": [{"id": "1", "name": "c"}]}),
         "twice": json.dumps({"environments": [{"id": 1, "name": "a"}, {"id": 1, "name": "b"}]}),
+        "nul": json.dumps({"environments": [{"id": 1, "name": "a\u0000b"}]}),
+        "group twice": json.dumps(
+            {
+                "projects": [{"id": 1, "name": "p"}],
+                "pipelines": [
+                    {"id": 1, "name": "x", "projectGroups": [{"name": "g", "projects": [1, 1]}]}
+                ],
+            }
+        ),
+        "stream twice": json.dumps(
+            {
+                "projects": [
+                    {"id": 1, "name": "p", "streams": [{"id": 5, "name": "a"}]},
+                    {
+                        "id": 2,
+                        "name": "q",
+                        "streams": [{"id": 6, "name": "b"}, {"id": 5, "name": "c"}],
+                    },
+                ]
+            }
+        ),
+        "pipeline name twice": json.dumps(
+            {"pipelines": [{"id": 1, "name": "Same"}, {"id": 2, "name": "sAME"}]}
+        ),
     }
     expected = {
         "not json": "not valid JSON",
@@ -89,6 +113,10 @@ def test_a_bad_catalog_is_refused_naming_where(
         "unknown environment": "environment 9, which is neither in the file nor loaded",
         "string id": "cmsInstances[0].id must be a positive whole number",
         "twice": "environments names id '1' twice",
+        "nul": "environments[0].name contains a NUL character or a lone surrogate",
+        "group twice": "pipelines[0].projectGroups[0].projects names project '1' twice",
+        "stream twice": "projects[1].streams[1].id: stream id '5' is already a stream of project 1",
+        "pipeline name twice": "pipelines[1].name: pipeline 1 is already named 'sAME'",
     }
     for name, text in cases.items():
         file = tmp_path / f"{name.replace(' ', '_')}.json"
@@ -96,6 +124,50 @@ def test_a_bad_catalog_is_refused_naming_where(
         code, output = invoke(cli_env, "catalog", "load", str(file), "--portal", portal)
         assert code == 1, (name, output)
         assert expected[name] in output, (name, output)
+
+
+def test_a_pipeline_name_already_loaded_under_another_id_is_refused(
+    cli_env: dict[str, str], client: TestClient, tmp_path: Path
+) -> None:
+    portal = f"cat-{uuid.uuid4().hex[:8]}"
+    assert invoke(cli_env, "portal", "add", portal)[0] == 0
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps({"pipelines": [{"id": 1, "name": "Build"}]}))
+    assert invoke(cli_env, "catalog", "load", str(first), "--portal", portal)[0] == 0
+    clash = tmp_path / "clash.json"
+    clash.write_text(json.dumps({"pipelines": [{"id": 2, "name": "BUILD"}]}))
+    code, output = invoke(cli_env, "catalog", "load", str(clash), "--portal", portal)
+    assert code == 1, output
+    assert "pipeline 1 of the portal already is" in output
+    # the same pipeline renamed, or renamed away and its old name taken, is fine
+    renamed = tmp_path / "renamed.json"
+    renamed.write_text(
+        json.dumps({"pipelines": [{"id": 1, "name": "Other"}, {"id": 2, "name": "build"}]})
+    )
+    code, output = invoke(cli_env, "catalog", "load", str(renamed), "--portal", portal)
+    assert code == 0, output
+
+
+def test_text_no_database_keeps_is_refused_where_it_is() -> None:
+    """NUL and lone surrogates (orjson refuses the latter in a file; a document built in
+    Python may hold one) are refused naming their place, not left to the database."""
+    from releasedesk.core.catalog.file import read_catalog
+    from releasedesk.core.errors import Invalid
+
+    documents = {
+        "projects[0].applicationPath": {
+            "projects": [{"id": 1, "name": "p", "applicationPath": "x\ud800"}]
+        },
+        "pipelines[0].properties[0].name": {
+            "pipelines": [{"id": 1, "name": "p", "properties": [{"name": "a\x00"}]}]
+        },
+        "cmsInstances[0].name": {"cmsInstances": [{"id": 1, "name": "\udfff"}]},
+    }
+    for where, document in documents.items():
+        with pytest.raises(Invalid) as refused:
+            read_catalog(document)
+        assert refused.value.field == where
+        assert "NUL character or a lone surrogate" in refused.value.message
 
 
 def test_demo_loads_the_sample_catalog(cli_env: dict[str, str], client: TestClient) -> None:

@@ -82,9 +82,18 @@ def test_properties_need_a_pipeline_and_required_ones_need_values() -> None:
 
 
 def test_start_and_end_rules() -> None:
+    not_started, started = DeploymentStatus.NOT_STARTED, DeploymentStatus.STARTED
+    one = rules.plan_projects([ProjectRequest(1, 10)], CATALOG)
     with pytest.raises(Invalid, match="without at least one project"):
-        rules.check_start(DeploymentStatus.STARTED, ())
-    rules.check_start(DeploymentStatus.NOT_STARTED, ())
+        rules.check_start(not_started, started, (), ())
+    rules.check_start(not_started, not_started, (), ())
+    rules.check_start(not_started, started, (), one)
+    # already under way without projects (moved through SDP): may still be changed
+    rules.check_start(started, started, (), ())
+    rules.check_start(DeploymentStatus.SUSPENDED, DeploymentStatus.SUSPENDED, (), ())
+    with pytest.raises(Invalid, match="must keep at least one project"):
+        rules.check_start(started, started, one, ())
+    rules.check_start(started, DeploymentStatus.COMPLETED, one, ())
     with pytest.raises(Invalid, match="3 pipeline executions are running"):
         rules.check_end(3)
     rules.check_end(0)

@@ -50,6 +50,19 @@ INVALID = [
     "0 0 12 ? * 8",
     "0 0 12 ? * 6#6",
     "0 0 12 ? * MON#0",
+    "0 0 12 ? * 2#2x",  # garbage after a day of week
+    "0 0 12 ? * 2#2#2",
+    "0 0 12 ? * 5Lfoo",
+    "0 0 12 ? * 6#3foo",
+    "0 0 12 ? * 6L#2",
+    "0 0 12 ? * 6L-2",  # an offset is day-of-month only (L-2)
+    "0 0 12 ? * 6L,2",  # Quartz: no L or # in a list of days
+    "0 0 12 ? * 2#1,3",
+    "0 0 12 ? * 8L",
+    "\u0663 0 12 * * ?",  # Arabic-Indic three: Python's int() takes it, Quartz does not
+    "0 0 12 ? * MON#\u0662",
+    "0 0 12 ? * 2#\u0662",
+    "0 \uff10 12 * * ?",  # fullwidth zero
     "0 0 12 32W * ?",
     "0 0 12 L-31 * ?",
     "0 0/0 12 * * ?",

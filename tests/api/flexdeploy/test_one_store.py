@@ -67,7 +67,7 @@ def test_flexdeploy_statuses_move_the_sdp_stage_with_history(flex: Flex) -> None
     assert completed.json()["endDate"] is not None
     assert _position(flex, release_id) == ("Closure", "Completed")
     assert _sdp(flex, release_id)["completed_time"] is not None
-    assert "completed release cannot be started" in flex.refused(
+    assert "a completed release cannot be changed" in flex.refused(
         flex.patch(release_id, {"releaseName": "Moves", "releaseStatus": "STARTED"})
     )
 
@@ -154,3 +154,11 @@ def test_deleting_the_release_in_sdp_takes_its_deployment(flex: Flex) -> None:
     assert flex.desk.count(ReleaseDeploymentProject) == 0
     assert flex.desk.count(ReleaseDeploymentProperty) == 0
     flex.refused(flex.get(f"/releases/{release_id}"), 404)
+
+
+def test_the_package_says_what_it_is() -> None:
+    import releasedesk.api.flexdeploy as package
+
+    assert package.__doc__ is not None
+    assert "not built yet" not in package.__doc__
+    assert "/flexdeploy/rest/v1" in package.__doc__

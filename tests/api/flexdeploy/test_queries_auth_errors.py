@@ -51,6 +51,15 @@ def test_query_by_name_and_status(flex: Flex) -> None:
     assert "'RUNNING' is not a release status" in message
 
 
+def test_a_nul_in_the_name_query_is_a_400_naming_it(flex: Flex) -> None:
+    flex.create(releaseName="Some release")
+    for query in ("?releaseName=%00", "?releaseName=a%00b&releaseStatus=STARTED"):
+        response = flex.get(f"/releases{query}")
+        message = flex.refused(response)
+        assert "NUL" in message
+        assert response.json()["field"] == "releaseName"
+
+
 def test_a_list_pages_through_every_release(flex: Flex) -> None:
     for number in range(105):
         flex.desk.create_release(title=f"Many {number}")
@@ -105,6 +114,35 @@ def test_requesters_read_their_own_and_may_not_write(flex: Flex) -> None:
     own = flex.desk.create_release(key=requester, title="Requested")
     assert _names_as(flex, requester) == ["Requested"]
     assert flex.get(f"/releases/{own['id']}", key=requester).status_code == 200
+
+
+def test_the_role_is_checked_before_the_body(flex: Flex) -> None:
+    """A requester hears 403 even for a malformed body or path; no credentials: still 401."""
+    requester = flex.desk.requester.key
+    staff = flex.create(releaseName="Staff's")
+    release_id = staff["releaseId"]
+    for body in ("{", {"releaseName": 5}, {"widgets": 1}, ""):
+        assert "Requesters cannot" in flex.refused(flex.post(body, key=requester), 403)
+        flex.refused(flex.put(release_id, body, key=requester), 403)
+        flex.refused(flex.patch(release_id, body, key=requester), 403)
+        flex.refused(
+            flex.request("PUT", f"/releases/{release_id}/executions", body, key=requester), 403
+        )
+    flex.refused(flex.patch(release_id, "{", key=""), 401)
+
+
+def test_the_executions_body_is_named_as_what_it_is(flex: Flex) -> None:
+    release_id = flex.create(releaseName="r")["releaseId"]
+    path = f"/releases/{release_id}/executions"
+    response = flex.request("PUT", path, {"releaseName": "r", "runningExecutions": 1})
+    message = flex.refused(response)
+    assert message == "'releaseName' is not an attribute of a release's executions"
+    assert response.json()["field"] == "releaseName"
+    missing = flex.request("PUT", path, {})
+    assert "'runningExecutions' is required" in flex.refused(missing)
+    # a release body still says a release
+    refused = flex.patch(release_id, {"releaseName": "r", "widgets": 1})
+    assert flex.refused(refused) == "'widgets' is not an attribute of a release"
 
 
 def _names_as(flex: Flex, key: str) -> list[str]:

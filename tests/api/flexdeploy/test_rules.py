@@ -36,7 +36,49 @@ def test_no_start_without_a_project(flex: Flex) -> None:
         assert "Cannot start a release without at least one project" in message
     started = flex.create(releaseName="Started", releaseStatus="STARTED", projects=[FULL])
     message = flex.refused(flex.put(started["releaseId"], {"releaseName": "Started"}))
-    assert "without at least one project" in message  # PUT would remove its last project
+    assert "a started release must keep at least one project" in message.lower()
+    assert flex.get(f"/releases/{started['releaseId']}").json()["projects"] != []
+
+
+def _started_in_sdp(flex: Flex, title: str) -> int:
+    """A release moved into a work stage through SDP: STARTED with no projects."""
+    release_id = int(flex.desk.create_release(title=title)["id"])
+    moved = flex.desk.put(
+        f"/releases/{release_id}", input_data={"release": {"stage": {"name": "Testing"}}}
+    )
+    assert moved.status_code == 200, moved.text
+    seen = flex.get(f"/releases/{release_id}").json()
+    assert seen["releaseStatus"] == "STARTED" and seen["projects"] == []
+    return release_id
+
+
+def test_a_release_started_in_sdp_without_projects_can_be_changed(flex: Flex) -> None:
+    release_id = _started_in_sdp(flex, "Moved in SDP")
+    patched = flex.patch(release_id, {"releaseName": "x", "description": "d"})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["description"] == "d"
+    assert patched.json()["releaseStatus"] == "STARTED"
+    put = flex.put(release_id, {"releaseName": "y", "releaseStatus": "STARTED"})
+    assert put.status_code == 200, put.text
+    assert put.json()["releaseName"] == "y" and put.json()["projects"] == []
+
+
+def test_patch_from_the_spec_before_state_started_with_no_projects(flex: Flex) -> None:
+    """The spec's PATCH 'before' state: STARTED with projects: []."""
+    release_id = _started_in_sdp(flex, "Release Created From REST API")
+    body = {
+        "releaseName": "Release Created From REST API",
+        "releaseStatus": "NOTSTARTED",
+        "pipelineId": 12345,
+        "properties": [{"propertyValue": "3", "propertyName": "TESTPROPERTY"}],
+    }
+    response = flex.patch(release_id, body)
+    assert response.status_code == 200, response.text
+    assert response.json()["releaseStatus"] == "STARTED"
+    assert response.json()["pipelineId"] == 12345
+    added = flex.patch(release_id, {"releaseName": "r", "projects": [FULL]})
+    assert added.status_code == 200, added.text
+    assert [p["projectId"] for p in added.json()["projects"]] == [6789]
 
 
 def test_no_project_without_the_required_properties_of_its_pipeline(flex: Flex) -> None:
@@ -204,3 +246,36 @@ def test_cms_details_name_catalog_entries(flex: Flex) -> None:
     assert "No environment with environmentId 4" in flex.refused(
         flex.post({"releaseName": "x", **env})
     )
+
+
+def test_a_completed_release_cannot_be_changed(flex: Flex) -> None:
+    """FlexDeploy's writes ask NOTSTARTED or STARTED and neither reopens a completed release:
+    PUT and PATCH on it are refused, whatever they ask, and nothing changes; SDP may still
+    reopen it."""
+    release = flex.create(releaseName="Done", releaseStatus="STARTED", projects=[FULL])
+    release_id = release["releaseId"]
+    ended = flex.patch(release_id, {"releaseName": "Done", "releaseStatus": "COMPLETED"})
+    assert ended.status_code == 200, ended.text
+    before = flex.get(f"/releases/{release_id}").json()
+    bodies: list[dict[str, Any]] = [
+        {"releaseName": "Done", "description": "later"},
+        {"releaseName": "Done", "pipelineId": 10004},
+        {"releaseName": "Done", "projects": [PARTIAL | {"packageName": "P"}]},
+        {"releaseName": "Done", "releaseStatus": "NOTSTARTED"},
+        {"releaseName": "Done", "releaseStatus": "STARTED"},
+        {"releaseName": "Done", "releaseStatus": "COMPLETED"},
+    ]
+    for body in bodies:
+        for write in (flex.patch, flex.put):
+            response = write(release_id, body)
+            message = flex.refused(response)
+            assert f"Release {release_id} is COMPLETED" in message
+            assert "a completed release cannot be changed" in message
+            assert response.json()["field"] == "releaseStatus"
+    assert flex.get(f"/releases/{release_id}").json() == before
+    reopened = flex.desk.put(
+        f"/releases/{release_id}", input_data={"release": {"stage": {"name": "Testing"}}}
+    )
+    assert reopened.status_code == 200, reopened.text
+    again = flex.patch(release_id, {"releaseName": "Done", "description": "later"})
+    assert again.status_code == 200, again.text

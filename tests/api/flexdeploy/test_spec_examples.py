@@ -3,6 +3,8 @@ appending as its before/after samples show (with `01010` written as valid JSON).
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.flexdeploy.support import SPEC_POST_AS_WRITTEN, Flex, spec_post
 
 RELEASE_KEYS = {
@@ -268,3 +270,84 @@ def test_priority_follows_the_order_given(flex: Flex) -> None:
         },
     ).json()
     assert [(p["projectId"], p["priority"]) for p in given["projects"]] == [(6789, 1), (13903, 5)]
+
+
+def test_patch_update_keeps_what_it_does_not_give(flex: Flex) -> None:
+    """Updating a project already on the release keeps its build environment, stream and
+    requestAllFiles unless given; a PUT still replaces."""
+    be = {"projectId": 33442, "projectStreamId": 3502, "packageName": "P1"}
+    release = flex.create(
+        releaseName="be",
+        projects=[
+            {**be, "buildEnvironmentId": 21212},
+            {"projectId": 33442, "projectStreamId": 3502, "requestAllFiles": True},
+        ],
+    )
+    release_id = release["releaseId"]
+    patched = flex.patch(
+        release_id,
+        {
+            "releaseName": "be",
+            "projects": [
+                {"projectId": 33442, "packageName": "P1", "priority": 5},
+                {"projectId": 33442, "priority": 6},
+            ],
+        },
+    )
+    assert patched.status_code == 200, patched.text
+    projects = {p["priority"]: p for p in patched.json()["projects"]}
+    assert set(projects) == {5, 6}
+    assert projects[5]["buildEnvironmentId"] == 21212
+    assert projects[5]["projectStreamId"] == 3502
+    assert projects[5]["packageName"] == "P1" and projects[5]["requestAllFiles"] is False
+    assert projects[6]["requestAllFiles"] is True and projects[6]["packageName"] is None
+    assert projects[6]["projectStreamId"] == 3502
+    changed = flex.patch(
+        release_id,
+        {"releaseName": "be", "projects": [{**be, "buildEnvironmentId": 10956}]},
+    ).json()
+    assert [p["buildEnvironmentId"] for p in changed["projects"] if p["packageName"]] == [10956]
+    replaced = flex.put(release_id, {"releaseName": "be", "projects": [be]}).json()
+    assert [p["buildEnvironmentId"] for p in replaced["projects"]] == [None]
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("3", "3"),
+        ("3.0", "3"),
+        ("0.5", "0.5"),
+        ("-2", "-2"),
+        ("1e308", "1e+308"),
+        ("123456789012345678901234567890", "1.2345678901234568e+29"),
+        ("18446744073709551615", "18446744073709551615"),
+        ("true", "true"),
+    ],
+)
+def test_a_number_sent_as_a_property_value_is_kept_as_short_text(
+    flex: Flex, sent: str, kept: str
+) -> None:
+    body = (
+        '{"releaseName": "n", "pipelineId": 12345, "properties": '
+        f'[{{"propertyName": "TESTPROPERTY", "propertyValue": {sent}}}]}}'
+    )
+    created = flex.post(body)
+    assert created.status_code == 201, created.text
+    assert created.json()["properties"] == [{"propertyName": "TESTPROPERTY", "propertyValue": kept}]
+
+
+def test_property_values_and_lists_have_a_limit(flex: Flex) -> None:
+    long_value = [{"propertyName": "TESTPROPERTY", "propertyValue": "x" * 4001}]
+    response = flex.post({"releaseName": "n", "pipelineId": 12345, "properties": long_value})
+    flex.refused(response)
+    assert response.json()["field"] == "properties[0].propertyValue"
+    ok = [{"propertyName": "TESTPROPERTY", "propertyValue": "x" * 4000}]
+    assert flex.post({"releaseName": "n", "pipelineId": 12345, "properties": ok}).status_code == 201
+    many = [{"propertyName": f"P{i}", "propertyValue": "v"} for i in range(501)]
+    response = flex.post({"releaseName": "n", "pipelineId": 12345, "properties": many})
+    flex.refused(response)
+    assert response.json()["field"] == "properties"
+    projects = [{"projectId": 6789, "projectStreamId": 6790}] * 1001
+    response = flex.post({"releaseName": "n", "projects": projects})
+    flex.refused(response)
+    assert response.json()["field"] == "projects"

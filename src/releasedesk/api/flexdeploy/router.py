@@ -37,6 +37,10 @@ async def list_releases(
     releaseStatus: str | None = None,
 ) -> JsonResponse:
     """Releases whose name contains releaseName (any case) in releaseStatus; none: all."""
+    if releaseName is not None and not translate.storable_text(releaseName):
+        raise Invalid(
+            "releaseName cannot contain a NUL character or a lone surrogate", "releaseName"
+        )
     status = None
     if releaseStatus is not None and releaseStatus.strip():
         status = parse_status(releaseStatus)
@@ -62,6 +66,7 @@ async def get_release(release_id: str, session: Session, actor: CurrentActor) ->
 @router.post("/releases")
 async def create_release(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Create a release (releaseName required; NOTSTARTED unless STARTED is asked)."""
+    deployments.check_may_write(actor)  # a requester hears 403, whatever the body
     changes = translate.to_changes(translate.parse_release(await read_body(request)))
     created = await deployments.create_deployment(session, actor, changes)
     return JsonResponse(translate.release_json(created), status_code=HTTP_201_CREATED)
@@ -72,6 +77,7 @@ async def replace_release(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
     """Replace a release: what is null or absent goes back to its default."""
+    deployments.check_may_write(actor)
     number = release_id_of(release_id)
     changes = translate.to_changes(translate.parse_release(await read_body(request)), number)
     updated = await deployments.replace_deployment(session, actor, number, changes)
@@ -83,6 +89,7 @@ async def patch_release(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
     """Add to or update a release; nothing is removed."""
+    deployments.check_may_write(actor)
     number = release_id_of(release_id)
     changes = translate.to_changes(translate.parse_release(await read_body(request)), number)
     updated = await deployments.merge_deployment(session, actor, number, changes)
@@ -95,12 +102,13 @@ async def set_executions(
 ) -> JsonResponse:
     """releasedesk's own: how many pipeline executions of the release are running (the
     count the "no end while executions run" rule reads)."""
+    deployments.check_may_record_executions(actor)
     number = release_id_of(release_id)
     payload: dict[str, Any] = await read_body(request)
     try:
         executions = ExecutionsIn.model_validate(payload)
     except ValidationError as exc:
-        raise translate.validation_error(exc) from None
+        raise translate.validation_error(exc, "a release's executions") from None
     found = await deployments.set_running_executions(
         session, actor, number, executions.runningExecutions
     )

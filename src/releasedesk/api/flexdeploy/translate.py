@@ -35,6 +35,11 @@ def field_name(field: str | None) -> str | None:
     return None if field is None else FIELD_NAMES.get(field, field)
 
 
+def storable_text(text: str) -> bool:
+    """No NUL (PostgreSQL refuses it in text) and no lone surrogate (not UTF-8)."""
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def _loc(loc: tuple[int | str, ...]) -> str:
     """("projects", 0, "projectId") as projects[0].projectId; Pydantic's union member names
     (str, int, …) are not fields."""
@@ -47,13 +52,15 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out or "body"
 
 
-def validation_error(exc: ValidationError) -> ReleaseDeskError:
+def validation_error(exc: ValidationError, entity: str = "a release") -> ReleaseDeskError:
+    """The first error Pydantic found, in FlexDeploy's words; `entity` is what the body
+    describes ("a release", "a release's executions")."""
     first = exc.errors()[0]
     field = _loc(tuple(first["loc"]))
     if first["type"] == "missing":
         return Mandatory(field, f"'{field}' is required")
     if first["type"] == "extra_forbidden":
-        return Invalid(f"'{field}' is not an attribute of a release", field)
+        return Invalid(f"'{field}' is not an attribute of {entity}", field)
     return WrongType(f"'{field}': {first['msg']}", field)
 
 
@@ -65,11 +72,13 @@ def parse_release(payload: dict[str, Any]) -> ReleaseIn:
 
 
 def _value(value: object) -> str | None:
+    """A property value as its text: 3 and 3.0 as "3", 0.5 as "0.5", 1e308 as "1e+308" (a
+    float is written out as a whole number only while it is exactly one, below 2**53)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     return str(value)
 

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 CatalogId = Annotated[int, Field(gt=0, le=2**63 - 1, strict=True)]
 Text = Annotated[StrictStr, Field(max_length=2000)]
+MAX_PROPERTY_VALUE = 4000
+MAX_PROPERTIES = 500  # far more than any pipeline defines
+MAX_PROJECTS = 1000
 
 
 class Wire(BaseModel):
@@ -33,7 +36,9 @@ class PropertyIn(Wire):
     propertyName: Annotated[StrictStr, Field(min_length=1, max_length=250)]
     # a property value is text; numbers and booleans are taken as their text, as the spec's
     # POST sample sends 3 and gets "3" back
-    propertyValue: StrictStr | StrictBool | int | float | None = None
+    propertyValue: (
+        Annotated[StrictStr, Field(max_length=MAX_PROPERTY_VALUE)] | StrictBool | int | float | None
+    ) = None
 
 
 class DefaultConfigIn(Wire):
@@ -62,9 +67,9 @@ class ReleaseIn(Wire):
     startDate: Text | None = None
     endDate: Text | None = None
     scheduleBuildExpression: Annotated[StrictStr, Field(max_length=1000)] | None = None
-    projects: list[ProjectIn] | None = None
+    projects: Annotated[list[ProjectIn], Field(max_length=MAX_PROJECTS)] | None = None
     cmsDetails: CmsIn | None = None
-    properties: list[PropertyIn] | None = None
+    properties: Annotated[list[PropertyIn], Field(max_length=MAX_PROPERTIES)] | None = None
 
 
 class ExecutionsIn(Wire):

@@ -53,11 +53,19 @@ def _id(value: object, where: str) -> int:
     return value
 
 
+def _storable(text: str) -> bool:
+    """Text every database keeps: no NUL (PostgreSQL refuses it) and no lone surrogate
+    (not encodable as UTF-8)."""
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def _text(value: object, where: str, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value.strip():
         raise WrongType(f"{where} must be a non-empty text", where)
+    if not _storable(value):
+        raise Invalid(f"{where} contains a NUL character or a lone surrogate", where)
     if len(value) > 250 and not optional:
         raise Invalid(f"{where} is longer than 250 characters", where)
     return value.strip()
@@ -86,7 +94,9 @@ def _property(value: object, where: str) -> PropertyDefinition:
 
 def _group(value: object, where: str) -> ProjectGroup:
     entry = _object(value, where, frozenset({"name", "projects"}))
-    return ProjectGroup(_name(entry, where), _list(entry.get("projects"), f"{where}.projects", _id))
+    members = _list(entry.get("projects"), f"{where}.projects", _id)
+    _unique(list(members), f"{where}.projects", "project")
+    return ProjectGroup(_name(entry, where), members)
 
 
 def _pipeline(value: object, where: str) -> Pipeline:
@@ -156,5 +166,37 @@ def read_catalog(document: object) -> Catalog:
     _unique([e.id for e in catalog.environments], "environments", "id")
     _unique([p.id for p in catalog.projects], "projects", "id")
     _unique([c.id for c in catalog.cms_instances], "cmsInstances", "id")
-    _unique([s.id for p in catalog.projects for s in p.streams], "projects[].streams", "id")
+    _unique_streams(catalog.projects)
+    _unique_names(catalog.pipelines)
     return catalog
+
+
+def _unique_streams(projects: tuple[Project, ...]) -> None:
+    """A stream id once in the file, the second one named at its place."""
+    seen: dict[int, int] = {}
+    for index, project in enumerate(projects):
+        for position, stream in enumerate(project.streams):
+            where = f"projects[{index}].streams[{position}].id"
+            if stream.id in seen:
+                raise Invalid(
+                    f"{where}: stream id '{stream.id}' is already a stream of project "
+                    f"{seen[stream.id]}",
+                    where,
+                )
+            seen[stream.id] = project.id
+
+
+def _unique_names(pipelines: tuple[Pipeline, ...]) -> None:
+    """A release names its pipeline by name too: two pipelines of a portal cannot share one,
+    in any case."""
+    seen: dict[str, int] = {}
+    for index, pipeline in enumerate(pipelines):
+        key = pipeline.name.casefold()
+        if key in seen:
+            where = f"pipelines[{index}].name"
+            raise Invalid(
+                f"{where}: pipeline {seen[key]} is already named '{pipeline.name}' (names are "
+                "unique in a portal, in any case)",
+                where,
+            )
+        seen[key] = pipeline.id

@@ -65,6 +65,16 @@ async def _check_references(session: AsyncSession, portal_id: int, catalog: Cata
                         f"{member}, which is neither in the file nor loaded",
                         "pipelines.projectGroups",
                     )
+    names = {p.name.casefold(): p.id for p in catalog.pipelines}
+    in_file = {p.id for p in catalog.pipelines}
+    for loaded in await repository.pipelines(session, portal_id):
+        other = names.get(loaded.name.casefold())
+        if loaded.id not in in_file and other is not None:
+            raise Invalid(
+                f"Pipeline {other} cannot be named '{loaded.name}': pipeline {loaded.id} of "
+                "the portal already is (names are unique in a portal, in any case)",
+                "pipelines.name",
+            )
     streams = {s.id: p.id for p in catalog.projects for s in p.streams}
     for stream_id, owner in (await repository.stream_owners(session, portal_id, streams)).items():
         if owner != streams[stream_id] and owner not in project_ids:

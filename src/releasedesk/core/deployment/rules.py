@@ -109,18 +109,46 @@ def plan_project(
     )
 
 
+def _filled_in(
+    request: ProjectRequest, existing: Mapping[tuple[int, str], PlannedProject]
+) -> ProjectRequest:
+    """An update of a project already on the release (a merge): what the request leaves out
+    (stream, build environment, requestAllFiles) is taken from the stored project."""
+    if request.project_id is None:
+        return request
+    stored = existing.get((request.project_id, (request.package_name or "").strip()))
+    if stored is None:
+        return request
+    return replace(
+        request,
+        stream_id=request.stream_id if request.stream_id is not None else stored.stream_id,
+        build_environment_id=(
+            request.build_environment_id
+            if request.build_environment_id is not None
+            else stored.build_environment_id
+        ),
+        request_all_files=(
+            request.request_all_files
+            if request.request_all_files is not None
+            else stored.request_all_files
+        ),
+    )
+
+
 def plan_projects(
     requests: Sequence[ProjectRequest],
     catalog: Mapping[int, Project],
     existing: Sequence[PlannedProject] = (),
 ) -> tuple[PlannedProject, ...]:
     """`existing` with the requested projects added or, for the same project and package,
-    updated (a replace passes no existing). Priority follows the order when not given:
-    a new project comes after those already there; an updated one keeps its own."""
+    updated (a replace passes no existing); an update keeps what it does not give. Priority
+    follows the order when not given: a new project comes after those already there; an
+    updated one keeps its own."""
     planned = {p.key: p for p in existing}
     next_priority = max((p.priority for p in existing), default=0) + 1
     seen: set[tuple[int, str]] = set()
-    for index, request in enumerate(requests):
+    for index, asked in enumerate(requests):
+        request = _filled_in(asked, planned)
         project = plan_project(request, index, catalog, next_priority)
         if project.key in seen:
             raise Invalid(
@@ -186,11 +214,25 @@ def check_required_properties(
             )
 
 
-def check_start(status: DeploymentStatus, projects: Sequence[PlannedProject]) -> None:
-    """A release under way (started or suspended) has at least one project."""
-    if status.is_under_way and not projects:
+def check_start(
+    now: DeploymentStatus,
+    target: DeploymentStatus,
+    before: Sequence[PlannedProject],
+    after: Sequence[PlannedProject],
+) -> None:
+    """A write that starts a release (NOTSTARTED to STARTED) needs at least one project; a
+    release under way that has projects keeps at least one (a PUT cannot remove the last).
+    A release already under way without projects (moved into a work stage through SDP) may
+    still be changed."""
+    if not after and now is DeploymentStatus.NOT_STARTED and target.is_under_way:
         raise Invalid(
             "Cannot start a release without at least one project (full deployment or partial "
+            "deployment)",
+            "projects",
+        )
+    if not after and before and target.is_under_way:
+        raise Invalid(
+            "A started release must keep at least one project (full deployment or partial "
             "deployment)",
             "projects",
         )

@@ -42,6 +42,17 @@ from releasedesk.core.search.query import Condition, Group, Node, Op, Query, Sor
 
 PAGE = 100
 WRITE = "change releases through the deployment API"
+EXECUTIONS = "record pipeline executions"
+
+
+def check_may_write(actor: Actor) -> None:
+    """A requester may not change releases here (403), whatever the write asks: dialects
+    call this before reading the body."""
+    require_staff(actor, WRITE)
+
+
+def check_may_record_executions(actor: Actor) -> None:
+    require_staff(actor, EXECUTIONS)
 
 
 async def get_deployment(session: AsyncSession, actor: Actor, release_id: int) -> Deployment:
@@ -85,7 +96,7 @@ async def create_deployment(
         raise Invalid("A new release can be NOTSTARTED or STARTED", "status")
     target = changes.status or DeploymentStatus.NOT_STARTED
     stored = await _planned(session, actor, Stored(), changes, merge=False)
-    rules.check_start(_check_status(target), stored.projects)
+    rules.check_start(DeploymentStatus.NOT_STARTED, _check_status(target), (), stored.projects)
     release = await releases.add_release(
         session, actor, ReleaseChanges.of(title=name, description=changes.description)
     )
@@ -117,7 +128,7 @@ async def set_running_executions(
     session: AsyncSession, actor: Actor, release_id: int, count: int
 ) -> Deployment:
     """How many pipeline executions of the release are running (none: it may end)."""
-    require_staff(actor, "record pipeline executions")
+    require_staff(actor, EXECUTIONS)
     if count < 0:
         raise Invalid("The number of running executions cannot be negative", "count")
     await writable_release(session, actor, release_id)
@@ -151,12 +162,19 @@ async def _write(
     require_staff(actor, WRITE)
     name = _name(changes)
     current = await writable_release(session, actor, release_id)  # locked from here on
+    now_status = status_of(current.stage.internal_name, current.status.status_type)
+    if now_status is DeploymentStatus.COMPLETED:
+        # FlexDeploy's writes ask NOTSTARTED or STARTED, neither reopens a release; an SDP
+        # move out of Closure does
+        raise Invalid(
+            f"Release {release_id} is COMPLETED: a completed release cannot be changed",
+            "status",
+        )
     before = (await repository.load(session, [release_id])).get(release_id, Stored())
     stored = await _planned(session, actor, before, changes, merge=merge)
-    now_status = status_of(current.stage.internal_name, current.status.status_type)
     asked = _check_status(changes.status) if changes.status is not None else None
     target = _target(now_status, asked)
-    rules.check_start(target, stored.projects)
+    rules.check_start(now_status, target, before.projects, stored.projects)
     release_changes: dict[str, object] = {"title": name}
     if not merge or changes.description is not None:
         release_changes["description"] = changes.description
@@ -173,11 +191,9 @@ async def _write(
 
 
 def _target(now: DeploymentStatus, asked: DeploymentStatus | None) -> DeploymentStatus:
-    """Where a write takes the release: a started release does not go back to NOTSTARTED (the
-    PUT and PATCH samples answer STARTED when NOTSTARTED was sent), a completed one does not
-    start again."""
-    if asked is DeploymentStatus.STARTED and now is DeploymentStatus.COMPLETED:
-        raise Invalid("A completed release cannot be started again", "status")
+    """Where a write takes the release (not a completed one, refused before): a started
+    release does not go back to NOTSTARTED (the PUT and PATCH samples answer STARTED when
+    NOTSTARTED was sent)."""
     if asked in (DeploymentStatus.STARTED, DeploymentStatus.COMPLETED):
         return asked
     return now
