@@ -54,3 +54,11 @@ def test_sdp_refuses_a_lone_surrogate_spelled_as_a_python_literal(desk: Desk) ->
     )
     assert response.status_code == 400, response.text
     assert "release.title" in response.text and "surrogate" in response.text
+
+
+def test_a_nul_in_a_search_value_is_a_400_not_a_database_error(desk: Desk) -> None:
+    """UCR's ?name= goes to the one search; PostgreSQL refuses a NUL even as a parameter."""
+    headers = {"Authorization": f"Bearer {desk.admin.key}"}
+    response = desk.client.get(f"/app/{desk.portal}/releases/?name=a%00b", headers=headers)
+    assert response.status_code == 400, response.text
+    assert "name" in response.json()["field"]

@@ -136,7 +136,10 @@ CONVERT: dict[FieldType, tuple[type | tuple[type, ...], str]] = {
 def _to_text(value: object, field_name: str) -> str:
     if isinstance(value, Ref):
         value = value.name
-    return _expect(value, str, field_name, "a text value")
+    text: str = _expect(value, str, field_name, "a text value")
+    if "\x00" in text:  # no column holds one, and PostgreSQL refuses it even as a parameter
+        raise Invalid(f"'{field_name}' holds a NUL character, which no text contains", field_name)
+    return text
 
 
 def _folded(text: str) -> ColumnElement[str]:
