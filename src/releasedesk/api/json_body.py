@@ -13,6 +13,7 @@ from __future__ import annotations
 import orjson
 
 from releasedesk.core.errors import Invalid, Mandatory
+from releasedesk.core.releases.text import unstorable
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 
@@ -54,12 +55,5 @@ def refuse_unstorable(value: object, path: str = "") -> None:
 
 
 def _check_text(text: str, field: str) -> None:
-    if "\x00" in text:
-        raise Invalid(f"'{field}' holds a NUL character, which cannot be stored", field)
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise Invalid(
-                f"'{field}' holds an unpaired surrogate, which is not text", field
-            ) from None
+    if (what := unstorable(text)) is not None:
+        raise Invalid(f"'{field}' holds {what}, which no database stores alike", field)

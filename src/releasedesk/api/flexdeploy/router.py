@@ -18,6 +18,7 @@ from releasedesk.api.wire_values import MAX_ID_DIGITS, is_digits
 from releasedesk.core.deployment import service as deployments
 from releasedesk.core.deployment.status import parse_status
 from releasedesk.core.errors import Invalid, NotFound
+from releasedesk.core.releases.text import unstorable
 
 router = APIRouter()
 
@@ -37,7 +38,7 @@ async def list_releases(
     releaseStatus: str | None = None,
 ) -> JsonResponse:
     """Releases whose name contains releaseName (any case) in releaseStatus; none: all."""
-    if releaseName is not None and not translate.storable_text(releaseName):
+    if releaseName is not None and unstorable(releaseName) is not None:
         raise Invalid(
             "releaseName cannot contain a NUL character or a lone surrogate", "releaseName"
         )

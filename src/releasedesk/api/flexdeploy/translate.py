@@ -35,11 +35,6 @@ def field_name(field: str | None) -> str | None:
     return None if field is None else FIELD_NAMES.get(field, field)
 
 
-def storable_text(text: str) -> bool:
-    """No NUL (PostgreSQL refuses it in text) and no lone surrogate (not UTF-8)."""
-    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
-
-
 def _loc(loc: tuple[int | str, ...]) -> str:
     """("projects", 0, "projectId") as projects[0].projectId; Pydantic's union member names
     (str, int, …) are not fields."""

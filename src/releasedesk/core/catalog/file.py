@@ -22,6 +22,7 @@ from releasedesk.core.catalog.views import (
     Stream,
 )
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
+from releasedesk.core.releases.text import unstorable
 
 T = TypeVar("T")
 MAX_ID = 2**63 - 1
@@ -53,18 +54,12 @@ def _id(value: object, where: str) -> int:
     return value
 
 
-def _storable(text: str) -> bool:
-    """Text every database keeps: no NUL (PostgreSQL refuses it) and no lone surrogate
-    (not encodable as UTF-8)."""
-    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
-
-
 def _text(value: object, where: str, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value.strip():
         raise WrongType(f"{where} must be a non-empty text", where)
-    if not _storable(value):
+    if unstorable(value) is not None:
         raise Invalid(f"{where} contains a NUL character or a lone surrogate", where)
     if len(value) > 250 and not optional:
         raise Invalid(f"{where} is longer than 250 characters", where)

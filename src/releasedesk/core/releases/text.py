@@ -60,6 +60,17 @@ _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 and DEL, tab allowed
 
 
+def unstorable(text: str) -> str | None:
+    """What in `text` no database keeps alike, or None: a NUL character (PostgreSQL refuses
+    it in text, SQLite keeps it) or a lone surrogate (not text; JSON escapes and Python
+    literals can spell one). The one check every input path calls."""
+    if "\x00" in text:
+        return "a NUL character"
+    if not text.isascii() and any("\ud800" <= ch <= "\udfff" for ch in text):
+        return "a lone surrogate"
+    return None
+
+
 def plain_line(
     value: str, field: str, *, mandatory: bool = False, max_length: int = TITLE_MAX
 ) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from releasedesk.core.errors import Invalid, WrongType
 from releasedesk.core.refs import Ref
+from releasedesk.core.releases.text import unstorable
 from releasedesk.db.text_search import escape_like
 
 
@@ -137,8 +138,8 @@ def _to_text(value: object, field_name: str) -> str:
     if isinstance(value, Ref):
         value = value.name
     text: str = _expect(value, str, field_name, "a text value")
-    if "\x00" in text:  # no column holds one, and PostgreSQL refuses it even as a parameter
-        raise Invalid(f"'{field_name}' holds a NUL character, which no text contains", field_name)
+    if (what := unstorable(text)) is not None:  # PostgreSQL refuses a NUL even as a parameter
+        raise Invalid(f"'{field_name}' holds {what}, which no text contains", field_name)
     return text
 
 
