@@ -45,3 +45,18 @@ def test_the_server_applies_the_ttl_and_zero_caches_nothing(settings: Settings) 
     holder = KeyHolder(1, "ci", "rd_", None, None, 1, "ci", next(iter(Role)), True, 1, "itdesk")
     assert off.put("hash", holder, off.generation) is False
     assert off.get("hash") is None
+
+
+def test_opentelemetry_is_off_unless_the_deployer_turns_it_on(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    """Off, FastAPI never asks the OpenTelemetry providers per request; on, the outer app
+    instruments every request (the dialects' sub-apps never do it twice)."""
+    monkeypatch.delenv("RELEASEDESK_OPENTELEMETRY", raising=False)
+    assert Settings.from_env().opentelemetry is False
+    monkeypatch.setenv("RELEASEDESK_OPENTELEMETRY", "1")
+    assert Settings.from_env().opentelemetry is True
+    off = create_app(dataclasses.replace(settings, opentelemetry=False), Database("sqlite://"))
+    on = create_app(dataclasses.replace(settings, opentelemetry=True), Database("sqlite://"))
+    assert off._telemetry["tracing"] is False  # FastAPI keeps it private
+    assert on._telemetry["tracing"] is True

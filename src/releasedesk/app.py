@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Mount
 
+from releasedesk.api.dialect_app import TELEMETRY_OFF
 from releasedesk.api.flexdeploy.app import create_flexdeploy_app
 from releasedesk.api.sdp.app import create_sdp_app
 from releasedesk.api.ucr.app import create_ucr_app
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
         routes=[
             Mount("/api/v3", app=sdp),
             Mount("/app/{portal}/api/v3", app=sdp),

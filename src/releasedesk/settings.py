@@ -61,7 +61,8 @@ class Settings:
     (a test runs the sender it means to check). `auth_cache_seconds` bounds how long a
     process may trust a key it looked up (changes made through releasedesk reach every
     process at once; this bounds only a lost notification or a change behind its back;
-    0 turns the cache off)."""
+    0 turns the cache off). `opentelemetry` turns on FastAPI's OpenTelemetry spans, metrics
+    and logs for the providers the deployment configures (off: it costs every request)."""
 
     database_url: str
     var_dir: Path
@@ -71,6 +72,7 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     mail_sender: bool = False
     auth_cache_seconds: float = DEFAULT_AUTH_CACHE_SECONDS
+    opentelemetry: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -89,4 +91,5 @@ class Settings:
             auth_cache_seconds=_seconds(
                 "RELEASEDESK_AUTH_CACHE_SECONDS", DEFAULT_AUTH_CACHE_SECONDS
             ),
+            opentelemetry=_flag("RELEASEDESK_OPENTELEMETRY", default=False),
         )

@@ -6,10 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from fastapi import APIRouter, FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.responses import Response
 from starlette.types import Scope
 
 from releasedesk.api.safety import CatchAllMiddleware
+
+# FastAPI's OpenTelemetry instrumentation asks the global providers on every request (about
+# 7 % of a GET's CPU when none is configured, in the profile of docs/performance.md). A
+# dialect's sub-app never instruments: the outer app does, when the deployer turns it on.
+TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def dialect_app(
@@ -29,6 +35,7 @@ def dialect_app(
         docs_url=None,
         redoc_url=None,
         redirect_slashes=redirect_slashes,
+        telemetry=TELEMETRY_OFF,
     )
     app.state.database = database
     install_errors(app)

@@ -21,8 +21,16 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
         integrity.install(self.engine)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.is_sqlite = is_sqlite(url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Reads get their options from the engine they are bound to, so a read session
+        # takes a pooled connection only when it runs its first statement: a GET whose
+        # caller is in the auth cache and whose answer needs no query costs no checkout.
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(**self._options(writes=False)),
+            expire_on_commit=False,
+            autoflush=False,
+        )
 
     @asynccontextmanager
     async def unit_of_work(self, *, writes: bool = True) -> AsyncIterator[AsyncSession]:
@@ -31,8 +39,9 @@ class Database:
         `writes` takes SQLite's write lock when the transaction begins, so writers queue
         rather than fail; a unit of work that only reads (writes=False) runs without one.
         """
-        async with self.sessions() as session:
-            await session.connection(execution_options=self._options(writes))
+        async with (self.sessions if writes else self._read_sessions)() as session:
+            if writes:
+                await session.connection(execution_options=self._options(writes))
             try:
                 yield session
                 await session.commit()
