@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -74,4 +75,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_pre_ping", False)
-    return create_async_engine(async_url(url), **kwargs)
+    # asyncpg keeps prepared only statements under 15 KiB; the release read with its roles,
+    # services and descriptive fields is larger, and re-preparing it per call costs 4-5x
+    # (db/driver.py runs it on asyncpg's own cache).
+    connect_args = {"max_cacheable_statement_size": 256 * 1024, **kwargs.pop("connect_args", {})}
+    return create_async_engine(
+        async_url(url), connect_args=connect_args, json_deserializer=orjson.loads, **kwargs
+    )

@@ -6,7 +6,9 @@ from fastapi import FastAPI
 
 from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.sdp import approvals, errors, lifecycle, work
-from releasedesk.api.sdp.router import router
+from releasedesk.api.sdp.router import FRONT_ROUTES, router
+
+__all__ = ["FRONT_ROUTES", "create_sdp_app"]
 
 
 def create_sdp_app(database: object) -> FastAPI:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.status import HTTP_201_CREATED
 
-from releasedesk.api.deps import Session
+from releasedesk.api.deps import Session, read_unit_of_work
+from releasedesk.api.front_routes import FrontRoute
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp import translate
-from releasedesk.api.sdp.auth import CurrentActor
-from releasedesk.api.sdp.errors import answers_list, success_status
+from releasedesk.api.sdp.auth import CurrentActor, current_actor
+from releasedesk.api.sdp.errors import answers_list, internal_error, sdp_endpoint, success_status
 from releasedesk.api.sdp.fields import FILTERS, LIST_KEYS, RELEASE_KEYS
-from releasedesk.api.sdp.input import NoInput, read_input_data
+from releasedesk.api.sdp.input import read_input_data, require_no_input
 from releasedesk.api.sdp.list_info import list_info_json, parse_list_info
 from releasedesk.api.sdp.wire import ReleaseEnvelope, ReleaseIn
 from releasedesk.api.wire_values import entity_id, is_digits
@@ -61,25 +63,26 @@ async def add_release(request: Request, session: Session, actor: CurrentActor) -
     return release_response(release, HTTP_201_CREATED)
 
 
-@router.get("/releases")
 @answers_list
-async def list_releases(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
-    """List releases with list_info: paging, sorting, search and filter_by."""
-    payload = await read_input_data(request)
-    listing = parse_list_info(
-        payload,
-        searchable=SEARCHABLE,
-        sortable=SORTABLE,
-        returnable=RELEASE_KEYS,
-        default_sort=DEFAULT_SORT,
-    )
-    view = FILTERS.get(listing.view or "all_releases")
-    if view is None:
-        raise Invalid(f"'{listing.view}' is not a release filter", "filter_by")
-    keys = {*LIST_KEYS, *(listing.fields_required or ())}
-    page = await releases.list_releases(
-        session, actor, listing.query, view, translate.parts_for(keys)
-    )
+async def list_releases(request: Request, _path: dict[str, str]) -> JsonResponse:
+    """List releases with list_info: paging, sorting, search and filter_by (a front route)."""
+    async with read_unit_of_work(request) as session:
+        actor = await current_actor(request, session)
+        payload = await read_input_data(request)
+        listing = parse_list_info(
+            payload,
+            searchable=SEARCHABLE,
+            sortable=SORTABLE,
+            returnable=RELEASE_KEYS,
+            default_sort=DEFAULT_SORT,
+        )
+        view = FILTERS.get(listing.view or "all_releases")
+        if view is None:
+            raise Invalid(f"'{listing.view}' is not a release filter", "filter_by")
+        keys = {*LIST_KEYS, *(listing.fields_required or ())}
+        page = await releases.list_releases(
+            session, actor, listing.query, view, translate.parts_for(keys)
+        )
     rows = [translate.release_json(r, keys) for r in page.rows]
     return JsonResponse(
         {
@@ -90,13 +93,27 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
     )
 
 
-@router.get("/releases/{release_id}")
-async def get_release(
-    release_id: str, session: Session, actor: CurrentActor, _: NoInput
-) -> JsonResponse:
-    """One release by id."""
-    release = await releases.get_release(session, actor, release_id_of(release_id))
+async def get_release(request: Request, path: dict[str, str]) -> JsonResponse:
+    """One release by id (a front route)."""
+    async with read_unit_of_work(request) as session:
+        actor = await current_actor(request, session)
+        await require_no_input(request)
+        release = await releases.get_release(session, actor, release_id_of(path["release_id"]))
     return release_response(release)
+
+
+# GET /releases and GET /releases/{id} are what clients poll: they are answered in front of
+# the app's routing (api/front_routes.py), here and under /app/{portal}/.
+_BASE = r"(?:/app/(?P<portal>[^/]+))?/api/v3/releases"
+FRONT_ROUTES = [
+    FrontRoute("GET", re.compile(_BASE), sdp_endpoint(list_releases), internal_error),
+    FrontRoute(
+        "GET",
+        re.compile(_BASE + r"/(?P<release_id>[^/]+)"),
+        sdp_endpoint(get_release),
+        internal_error,
+    ),
+]
 
 
 @router.put("/releases/{release_id}")

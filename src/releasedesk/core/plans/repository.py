@@ -64,7 +64,7 @@ async def plans_of(session: AsyncSession, release_ids: Sequence[int]) -> dict[in
         )
         .group_by(ReleaseAssociation.release_id)
     )
-    changes: dict[int, int] = {release_id: total for release_id, total in counted.tuples()}
+    changes: dict[int, int] = {release_id: total for release_id, total in counted}
     models = await lifecycle_repository.models_by_id(
         session, {p.lifecycle_model_id for p in plan_rows.values()}
     )

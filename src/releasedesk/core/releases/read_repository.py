@@ -16,10 +16,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     ColumnElement,
-    Row,
     Select,
     and_,
+    any_,
     bindparam,
     case,
     func,
@@ -27,7 +29,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -45,6 +47,7 @@ from releasedesk.core.releases.views import (
     Template,
     Workflow,
 )
+from releasedesk.db import driver
 from releasedesk.db.models import (
     LOOKUP_MODELS,
     Department,
@@ -213,7 +216,24 @@ class _ReleaseStatement:
 
 
 _RELEASES = _ReleaseStatement()
-_IDS: Any = bindparam("ids", expanding=True)
+
+
+def _with_ids(dialect: str, one: bool) -> ColumnElement[bool]:
+    """`releases.id` equal to `ids` (one), or among the `ids` bound as one value (an array;
+    a JSON array on SQLite): the statement's text is the same for any number of ids, so
+    the driver keeps it prepared (db/driver.py).
+
+    One id gets its own `=` form because PostgreSQL keeps planning `= ANY($1)` afresh for
+    each call: it estimates a generic plan for ten elements, dearer than the custom plan for
+    one, so it never switches to it, and planning this twenty-table statement costs about
+    ten times running it. With `= $1`, or a page of ids, the generic plan is as cheap and
+    is chosen after five calls."""
+    if one:
+        return ReleaseRow.id == bindparam("ids", type_=BigInteger)
+    if dialect == "postgresql":
+        return ReleaseRow.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+    each = func.json_each(bindparam("ids", type_=JSON)).table_valued("value")
+    return ReleaseRow.id.in_(select(each.c.value))
 
 
 # --- what hangs off a release, as JSON built by the database ------------------------------
@@ -338,10 +358,11 @@ _PART_JSON = {
 
 
 @cache
-def _statement(dialect: str, parts: frozenset[Part]) -> Select[Any]:
-    """The one statement for releases by id with `parts`, built once per dialect and parts."""
+def _statement(dialect: str, parts: frozenset[Part], one: bool) -> Select[Any]:
+    """The one statement for releases by id with `parts`, built once per dialect, parts and
+    whether it loads one release or several."""
     extra = [_PART_JSON[part](dialect).label(part.value) for part in Part if part in parts]
-    return _RELEASES.statement.add_columns(*extra).where(ReleaseRow.id.in_(_IDS))
+    return _RELEASES.statement.add_columns(*extra).where(_with_ids(dialect, one))
 
 
 def _utc(value: object) -> dt.datetime | None:
@@ -417,17 +438,20 @@ def _descriptive(value: object) -> list[DescriptiveField]:
     ]
 
 
-def _build(row: Row[Any], parts: frozenset[Part]) -> Release:
-    release = _RELEASES.build(tuple(row))
-    mapping = row._mapping
+_ID = _ROW_COLUMNS.index("id")
+_PARTS_START = len(_RELEASES.statement.selected_columns)  # the parts follow, in Part order
+
+
+def _build(row: tuple[Any, ...], parts: frozenset[Part]) -> Release:
+    release = _RELEASES.build(row)
+    at = _PARTS_START
     if Part.ROLES in parts:
-        release.roles = _role_holders(mapping[Part.ROLES.value])
+        release.roles, at = _role_holders(row[at]), at + 1
     if Part.SERVICES in parts:
-        release.services = [
-            Named(id=s["id"], name=s["name"]) for s in _loaded(mapping[Part.SERVICES.value])
-        ]
+        release.services = [Named(id=s["id"], name=s["name"]) for s in _loaded(row[at])]
+        at += 1
     if Part.DESCRIPTIVE_FIELDS in parts:
-        release.descriptive_fields = _descriptive(mapping[Part.DESCRIPTIVE_FIELDS.value])
+        release.descriptive_fields = _descriptive(row[at])
     return release
 
 
@@ -438,9 +462,11 @@ async def load(
     statement."""
     if not release_ids:
         return {}
-    statement = _statement(session.get_bind().dialect.name, frozenset(parts))
-    rows = await session.execute(statement, {"ids": list(release_ids)})
-    return {row.id: _build(row, parts) for row in rows}
+    one = len(release_ids) == 1
+    statement = _statement(session.get_bind().dialect.name, frozenset(parts), one)
+    ids = release_ids[0] if one else list(release_ids)
+    rows = await driver.fetch(session, statement, {"ids": ids})
+    return {row[_ID]: _build(row, parts) for row in rows}
 
 
 async def load_one(

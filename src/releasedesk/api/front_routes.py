@@ -1,0 +1,78 @@
+"""The hottest reads, answered in front of the app's routing.
+
+A GET of one release spent about a third of its CPU in the machinery around the endpoint
+(docs/performance.md): a Mount per portal form, the sub-app's own middleware stack, its
+router trying each route in turn, FastAPI's dependency solving and its exit stack. The few
+requests every CI pipeline polls are matched here by one pattern each and answered by
+their endpoint directly; every other request goes on to the app as before. An endpoint
+here is the only one for its method and path (the dialect does not also declare it as a
+FastAPI route), opens its own unit of work and renders its own errors, and an unexpected
+failure is answered the dialect's way by the same CatchAllMiddleware as its sub-app's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from releasedesk.api.safety import CatchAllMiddleware
+
+Endpoint = Callable[[Request, dict[str, str]], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class FrontRoute:
+    """`method` and a `path` pattern (named groups become path parameters; a `portal` group
+    names the portal as /app/{portal}/… does) answered by `endpoint`; `internal_error`
+    renders an unexpected failure in the dialect's format."""
+
+    method: str
+    path: re.Pattern[str]
+    endpoint: Endpoint
+    internal_error: Callable[[Scope], Response]
+
+
+class FrontRoutes:
+    """ASGI middleware: a request matching a front route is answered by it, any other goes
+    on to `app`."""
+
+    def __init__(self, app: ASGIApp, routes: Sequence[FrontRoute]) -> None:
+        self.app = app
+        self.routes = tuple(routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = _route_path(scope)
+            for route in self.routes:
+                if scope["method"] != route.method:
+                    continue
+                match = route.path.fullmatch(path)
+                if match is not None:
+                    await self._answer(route, match, scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+    async def _answer(
+        self, route: FrontRoute, match: re.Match[str], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        parameters = {k: v for k, v in match.groupdict().items() if v is not None}
+        scope["path_params"] = parameters
+        scope["endpoint"] = route.endpoint  # what a dialect's error envelope looks at
+
+        async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+            response = await route.endpoint(Request(scope, receive), parameters)
+            await response(scope, receive, send)
+
+        await CatchAllMiddleware(answer, render=route.internal_error)(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the server's root path (as Starlette's router sees it)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
