@@ -262,8 +262,9 @@ def profile_misses(
     seconds: int,
     stem: str,
 ) -> None:
-    """Measure `run` against its targets; profile each scenario that misses one, once, with
-    py-spy on `pid` while wrk loads it again (unless BENCH_PROFILE=0)."""
+    """Measure `run` against its targets (again: each call has more rows); profile each of
+    `scenarios` that misses one, once, with py-spy on `pid` while wrk loads it again (unless
+    BENCH_PROFILE=0)."""
     report.fill_ratios(run)
     run.targets = targets.evaluate(run)
     missed = {o.scenario for o in run.targets if targets.profiled(o)}
@@ -332,9 +333,11 @@ def run_one(
         )
         run.verified = verified(key, meta)
         run.response_bytes = response_sizes(key, meta)
-        load(run, scenarios, key, meta, seconds)
-        run.rss_after_mb = rss_mb(server.pid)
-        profile_misses(run, server.pid, scenarios, key, meta, seconds, stem)
+        # Reads, then writes, each group profiled before the next changes the data it reads.
+        for group in ([s for s in scenarios if not s.writes], [s for s in scenarios if s.writes]):
+            load(run, group, key, meta, seconds)
+            run.rss_after_mb = rss_mb(server.pid)
+            profile_misses(run, server.pid, group, key, meta, seconds, stem)
     finally:
         stop_server(server)
     if two_workers:

@@ -202,7 +202,8 @@ def record(
         profile.database_ms = clock.stop() * TICK_MS / requests
         profile.backends = len(clock.start)
     if done.returncode or not out.exists():
-        profile.note = "py-spy failed: " + (done.stdout.strip().splitlines() or ["no output"])[-1]
+        said = [x for x in done.stdout.splitlines() if x.startswith("Error")] or ["no error"]
+        profile.note = f"py-spy failed ({done.returncode}): {said[0]}"
         return
     profile.stacks = str(out.relative_to(RESULTS))
     summarise(profile, out.read_text())

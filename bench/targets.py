@@ -116,11 +116,12 @@ WRITES = {s.name for s in SCENARIOS if s.writes}
 def _outcome(target: Target, run: Run) -> Outcome:
     measure = MEASURES[target.measure]
     value = measure.read(run, target.scenario)
-    shown = "not run" if value is None else f"{value:,.{measure.digits}f}{measure.unit}"
+    shown = "—" if value is None else f"{value:,.{measure.digits}f}{measure.unit}"
     return Outcome(
         target=target.text(),
         scenario=target.scenario,
         measure=target.measure,
+        op=target.op,
         bound=target.bound,
         database=run.database,
         n=run.n,
