@@ -289,7 +289,7 @@ def _profile_note(outcome: report.Outcome, profiles: list[report.Profile], on: b
     if outcome.met is not False:
         return ""
     if not targets.profiled(outcome):
-        return "not a CPU question: no profile"
+        return "not a CPU target: no profile"
     if not on:
         return "not profiled (BENCH_PROFILE=0)"
     profile = next((p for p in profiles if p.scenario == outcome.scenario), None)

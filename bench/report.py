@@ -44,7 +44,7 @@ class Outcome:
     value: float | None  # None: this run did not measure it
     shown: str  # the value as the report prints it
     met: bool | None
-    reads: bool = True  # the scenario only reads (SQLite is to meet these as PostgreSQL does)
+    reads: bool = True  # of a scenario that only reads (SQLite is to meet these as PostgreSQL)
     profile: str = ""  # a miss: its raw stacks, relative to bench/results, or why there are none
 
 

@@ -110,7 +110,7 @@ TARGETS: tuple[Target, ...] = (
 )
 
 
-WRITES = {s.name for s in SCENARIOS if s.writes}
+READS = {s.name for s in SCENARIOS if not s.writes}
 
 
 def _outcome(target: Target, run: Run) -> Outcome:
@@ -128,7 +128,7 @@ def _outcome(target: Target, run: Run) -> Outcome:
         value=value,
         shown=shown,
         met=None if value is None else target.met(value),
-        reads=target.scenario not in WRITES,
+        reads=target.scenario in READS,
     )
 
 
