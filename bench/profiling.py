@@ -168,7 +168,12 @@ def _record(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    figures = load()
+    try:
+        figures = load()
+    except BaseException:
+        spy.kill()
+        spy.wait()
+        raise
     output, _ = spy.communicate(timeout=seconds + 60)
     return subprocess.CompletedProcess(spy.args, spy.returncode, output), figures
 
