@@ -9,7 +9,10 @@ another to keep out of a database another checkout benches on),
 BENCH_RESEED=1 (seed again even when a seeded database of that size exists),
 BENCH_CONNECTIONS (wrk's concurrency, default 32), BENCH_REPORT (report name, default latest),
 BENCH_TWO_WORKERS=0 (skip the second server run: bare ASGI, ceiling, GET by id and the first
-list page again under `uvicorn --workers 2`, to show how the server scales on two cores).
+list page again under `uvicorn --workers 2`, to show how the server scales on two cores),
+BENCH_PROFILE=0 (do not profile the scenarios that miss a target of bench/targets.py: by
+default each is loaded again for BENCH_SECONDS under py-spy, its stacks saved in
+bench/results/profiles/ and summarised in the report).
 `python -m bench --scaling` runs only the list scenarios at BENCH_SCALING sizes
 (default 10000,100000,1000000), with one worker.
 """
@@ -23,13 +26,14 @@ import socket
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import explain, report, verify, wrk
+from bench import explain, profiling, report, targets, verify, wrk
 from bench.scenarios import SCENARIOS, Scenario
 from releasedesk.core.portals import service as portals
 from releasedesk.core.users import service as users
@@ -197,6 +201,27 @@ def response_sizes(key: str, meta: dict[str, Any]) -> dict[str, int]:
         }
 
 
+def scenario_lua(scenario: Scenario, key: str, meta: dict[str, Any]) -> str:
+    return wrk.lua_for(
+        scenario,
+        key=key,
+        first=meta["first"],
+        last=meta["last"],
+        history_id=meta["history_id"],
+        count=meta["main_count"],
+    )
+
+
+def load_once(scenario: Scenario, key: str, meta: dict[str, Any], seconds: int) -> wrk.Figures:
+    return wrk.run(
+        scenario,
+        scenario_lua(scenario, key, meta),
+        port=PORT,
+        seconds=seconds,
+        connections=env_int("BENCH_CONNECTIONS", 32),
+    )
+
+
 def load(
     run: report.Run,
     scenarios: list[Scenario],
@@ -207,21 +232,7 @@ def load(
 ) -> None:
     """Each scenario under wrk against the server on PORT, one row each into `run`."""
     for scenario in scenarios:
-        lua = wrk.lua_for(
-            scenario,
-            key=key,
-            first=meta["first"],
-            last=meta["last"],
-            history_id=meta["history_id"],
-            count=meta["main_count"],
-        )
-        figures = wrk.run(
-            scenario,
-            lua,
-            port=PORT,
-            seconds=seconds,
-            connections=env_int("BENCH_CONNECTIONS", 32),
-        )
+        figures = load_once(scenario, key, meta, seconds)
         print(
             f"[{run.database} N={run.n} workers={workers}] {scenario.name}: "
             f"{figures.rps:,.0f} req/s, p50 {figures.p50_ms:.1f} ms, "
@@ -242,6 +253,49 @@ def load(
         )
 
 
+def profile_misses(
+    run: report.Run,
+    pid: int,
+    scenarios: list[Scenario],
+    key: str,
+    meta: dict[str, Any],
+    seconds: int,
+    stem: str,
+) -> None:
+    """Measure `run` against its targets (again: each call has more rows); profile each of
+    `scenarios` that misses one, once, with py-spy on `pid` while wrk loads it again (unless
+    BENCH_PROFILE=0)."""
+    report.fill_ratios(run)
+    run.targets = targets.evaluate(run)
+    missed = {o.scenario for o in run.targets if targets.profiled(o)}
+    on = os.environ.get("BENCH_PROFILE", "1") != "0"
+    for scenario in (s for s in scenarios if s.name in missed and on):
+        print(f"[{run.database} N={run.n}] profiling {scenario.name}: it missed a target")
+        profile = report.Profile(scenario.name, run.database, run.n)
+        profiling.record(
+            profile,
+            f"{stem}-{scenario.name}-{run.database}.txt",
+            pid,
+            seconds,
+            partial(load_once, scenario, key, meta, seconds),
+            pg_database(run.n) if run.database == "postgresql" else None,
+        )
+        run.profiles.append(profile)
+    for outcome in run.targets:
+        outcome.profile = _profile_note(outcome, run.profiles, on)
+
+
+def _profile_note(outcome: report.Outcome, profiles: list[report.Profile], on: bool) -> str:
+    if outcome.met is not False:
+        return ""
+    if not targets.profiled(outcome):
+        return "not a CPU target: no profile"
+    if not on:
+        return "not profiled (BENCH_PROFILE=0)"
+    profile = next((p for p in profiles if p.scenario == outcome.scenario), None)
+    return (profile.stacks or profile.note) if profile else "not profiled"
+
+
 def verified(key: str, meta: dict[str, Any]) -> list[str]:
     return verify.verify(
         PORT, key, meta["first"], meta["last"], meta["history_id"], meta["main_count"]
@@ -254,9 +308,13 @@ def run_one(
     scenarios: list[Scenario],
     seconds: int,
     two_workers: list[Scenario] | None = None,
+    *,
+    kind: str = "main",
+    stem: str = "latest",
 ) -> report.Run:
-    """Seed (or reuse), serve with one worker, verify, load; then, if `two_workers` names
-    scenarios, serve again with two workers, verify again and load those."""
+    """Seed (or reuse), serve with one worker, verify, load, profile the scenarios that miss
+    a target (raw stacks named after `stem`); then, if `two_workers` names scenarios, serve
+    again with two workers, verify again and load those."""
     meta = prepare(database, n)
     url = database_url(database, n)
     key = new_key(url)
@@ -270,11 +328,16 @@ def run_one(
             rss_before_mb=rss_mb(server.pid),
             rss_after_mb=0,
             verified=[],
+            kind=kind,
+            connections=env_int("BENCH_CONNECTIONS", 32),
         )
         run.verified = verified(key, meta)
         run.response_bytes = response_sizes(key, meta)
-        load(run, scenarios, key, meta, seconds)
-        run.rss_after_mb = rss_mb(server.pid)
+        # Reads, then writes, each group profiled before the next changes the data it reads.
+        for group in ([s for s in scenarios if not s.writes], [s for s in scenarios if s.writes]):
+            load(run, group, key, meta, seconds)
+            run.rss_after_mb = rss_mb(server.pid)
+            profile_misses(run, server.pid, group, key, meta, seconds, stem)
     finally:
         stop_server(server)
     if two_workers:
@@ -314,8 +377,8 @@ def main() -> None:
         two = []
         if os.environ.get("BENCH_TWO_WORKERS", "1") != "0":
             two = [s for s in scenarios if s.name in TWO_WORKER_SCENARIOS]
-        runs = [run_one(db, n, scenarios, seconds, two) for db in databases]
         name = os.environ.get("BENCH_REPORT", "latest")
+        runs = [run_one(db, n, scenarios, seconds, two, stem=name) for db in databases]
         path = report.write(
             runs,
             facts,
@@ -329,13 +392,18 @@ def main() -> None:
     sizes = [int(x) for x in os.environ.get("BENCH_SCALING", default_sizes).split(",") if x]
     if sizes:
         ref = [s for s in SCENARIOS if s.name in ("bare_asgi", "ceiling") or s.list_scenario]
-        scaling = [run_one(db, size, ref, seconds) for db in databases for size in sizes]
+        scaling = [
+            run_one(db, size, ref, seconds, kind="scaling", stem=f"scaling-{size}")
+            for db in databases
+            for size in sizes
+        ]
         path = report.write(
             scaling,
             facts,
             seconds,
             "scaling",
             "releasedesk list scaling, N = " + ", ".join(f"{s:,}" for s in sizes),
+            env_int("BENCH_CONNECTIONS", 32),
         )
         print(f"scaling report: {path}")
 

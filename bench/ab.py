@@ -91,7 +91,7 @@ class Side:
         raise RuntimeError(f"the {self.name} server did not start")
 
 
-def _ticks(pid: int) -> int:
+def cpu_ticks(pid: int) -> int:
     """utime + stime of a process, in clock ticks (0 once it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -125,14 +125,14 @@ class Sample:
     backends: int  # database connections seen during the run (more than the pool: churn)
 
 
-class _BackendClock:
+class BackendClock:
     """CPU of the backends serving a database while it runs: the pool opens and closes
     connections under load, so backends are sampled often, each counted from its ticks when
     first seen (0 for one started meanwhile) to its last sample."""
 
     def __init__(self, database: str) -> None:
         self.database = database
-        self.start = {pid: _ticks(pid) for pid in _backends(database)}
+        self.start = {pid: cpu_ticks(pid) for pid in _backends(database)}
         self.last = dict(self.start)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -141,7 +141,7 @@ class _BackendClock:
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
             for pid in _backends(self.database):
-                ticks = _ticks(pid)
+                ticks = cpu_ticks(pid)
                 self.start.setdefault(pid, 0)
                 if ticks:
                     self.last[pid] = max(self.last.get(pid, 0), ticks)
@@ -150,7 +150,7 @@ class _BackendClock:
         self._stop.set()
         self._thread.join()
         for pid in self.start:
-            self.last[pid] = max(self.last.get(pid, 0), _ticks(pid))
+            self.last[pid] = max(self.last.get(pid, 0), cpu_ticks(pid))
         return sum(self.last[pid] - self.start[pid] for pid in self.start)
 
 
@@ -166,12 +166,12 @@ def _measure(side: Side, scenario: Scenario, seconds: int) -> Sample:
     server = side.serve()
     try:
         wrk.run(scenario, lua, port=PORT, seconds=2, connections=32)  # warm the pool
-        server_before = _ticks(server.pid)
-        clock = _BackendClock(side.database)
+        server_before = cpu_ticks(server.pid)
+        clock = BackendClock(side.database)
         figures = wrk.run(scenario, lua, port=PORT, seconds=seconds, connections=32)
         db_ticks = clock.stop()
         backends = len(clock.start)
-        server_ticks = _ticks(server.pid) - server_before
+        server_ticks = cpu_ticks(server.pid) - server_before
     finally:
         server.terminate()
         server.wait(timeout=30)

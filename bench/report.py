@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
+TARGETS_N = 100_000  # the N the performance issue states the main run's targets at
 
 
 @dataclass
@@ -30,6 +31,54 @@ class Row:
 
 
 @dataclass
+class Outcome:
+    """One target (bench/targets.py) against one run: what was measured, and whether it met."""
+
+    target: str  # as the report states it, e.g. "get_by_id ÷ bare ASGI ≥ 0.05"
+    scenario: str
+    measure: str
+    op: str  # ">=" or "<": how the value is to stand to the bound
+    bound: float
+    database: str
+    n: int
+    value: float | None  # None: this run did not measure it
+    shown: str  # the value as the report prints it
+    met: bool | None
+    reads: bool = True  # of a scenario that only reads (SQLite is to meet these as PostgreSQL)
+    profile: str = ""  # a miss: its raw stacks, relative to bench/results, or why there are none
+
+
+@dataclass
+class Share:
+    """A group of frames and the share of the profile's samples it is in, or on top of."""
+
+    group: str
+    inclusive: float
+    own: float
+
+
+@dataclass
+class Profile:
+    """py-spy on the server while wrk loaded a missed scenario again (bench/profile.py)."""
+
+    scenario: str
+    database: str
+    n: int
+    stacks: str = ""  # the raw collapsed stacks, relative to bench/results
+    note: str = ""  # why there is no profile, when there is none
+    seconds: int = 0
+    samples: int = 0  # busy: the shares below are of these
+    waiting: int = 0  # samples of threads blocked (aiosqlite's workers between statements)
+    rps: float = 0.0  # under py-spy, which pauses the server to sample it
+    server_ms: float | None = None  # CPU per request of the server process
+    database_ms: float | None = None  # of the PostgreSQL backends serving it
+    backends: int | None = None
+    top: list[Share] = field(default_factory=list)  # by inclusive share
+    top_own: list[Share] = field(default_factory=list)  # by own (leaf) share
+    top_code: list[Share] = field(default_factory=list)  # releasedesk's (and bench's) frames
+
+
+@dataclass
 class Run:
     database: str
     n: int
@@ -41,6 +90,10 @@ class Run:
     rows: list[Row] = field(default_factory=list)
     plans: dict[str, str] = field(default_factory=dict)
     response_bytes: dict[str, int] = field(default_factory=dict)
+    kind: str = "main"  # "main" (python -m bench) or "scaling"
+    connections: int = 32
+    targets: list[Outcome] = field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
 
 
 def machine_facts() -> dict[str, str]:
@@ -117,6 +170,8 @@ def markdown(
                 f"{_ratio(r.vs_ceiling)} | {_ratio(r.vs_bare, 4)} | "
                 f"{_ratio(r.vs_one_worker)} |"
             )
+    lines += targets_section(runs)
+    lines += profiles_section(runs)
     for run in runs:
         seeded = ", ".join(f"{k} {v:,}" for k, v in run.seed_rows.items())
         sizes = ", ".join(f"{k} {v:,} B" for k, v in run.response_bytes.items())
@@ -133,6 +188,123 @@ def markdown(
         for name, plan in run.plans.items():
             lines += ["", f"Plan of `{name}`:", "", "```", plan, "```"]
     return "\n".join(lines) + "\n"
+
+
+def _met(met: bool | None) -> str:
+    return "not run" if met is None else "yes" if met else "**missed**"
+
+
+def _profile_cell(profile: str) -> str:
+    return f"[stacks](profiles/{Path(profile).name})" if profile.endswith(".txt") else profile
+
+
+def _tally(outcomes: list[Outcome], database: str) -> str:
+    mine = [o for o in outcomes if o.database == database and o.met is not None]
+    reads = [o for o in mine if o.reads]
+    return (
+        f"{database}: {sum(bool(o.met) for o in mine)} of {len(mine)} met "
+        f"({sum(bool(o.met) for o in reads)} of {len(reads)} read targets)"
+    )
+
+
+def _stated_at(outcomes: list[Outcome]) -> str:
+    if all(o.n == TARGETS_N for o in outcomes if "main run" in o.target):
+        return ""
+    return f" The main run's targets are stated for N = {TARGETS_N:,}: at another N, a guide."
+
+
+def targets_section(runs: list[Run]) -> list[str]:
+    """Each target that applies to these runs, the value measured and met or missed."""
+    outcomes = [o for run in runs for o in run.targets]
+    if not outcomes:
+        return []
+    lines = [
+        "",
+        "## Targets",
+        "",
+        "The performance issue's targets that apply to these runs (`bench/targets.py`), "
+        "measured on one worker; each miss has its profile below." + _stated_at(outcomes),
+        "",
+        "| target | database | N | measured | met | profile |",
+        "|---|---|---|---|---|---|",
+    ]
+    for o in outcomes:
+        lines.append(
+            f"| {o.target} | {o.database} | {o.n:,} | {o.shown} | {_met(o.met)} | "
+            f"{_profile_cell(o.profile)} |"
+        )
+    databases = dict.fromkeys(o.database for o in outcomes)
+    tally = "; ".join(_tally(outcomes, d) for d in databases) + "."
+    return [*lines, "", tally, *_alike(outcomes)]
+
+
+def _alike(outcomes: list[Outcome]) -> list[str]:
+    """Whether SQLite meets the read targets PostgreSQL meets (the issue asks for both)."""
+
+    def met(database: str) -> set[str]:
+        return {o.target for o in outcomes if o.database == database and o.reads and o.met}
+
+    if {"sqlite", "postgresql"} - {o.database for o in outcomes}:
+        return []
+    pg_only, sqlite_only = met("postgresql") - met("sqlite"), met("sqlite") - met("postgresql")
+    if not pg_only:
+        count = len(met("postgresql"))
+        return [f"SQLite meets every read target PostgreSQL meets ({count} of them)."]
+    line = "SQLite misses read targets PostgreSQL meets: " + "; ".join(sorted(pg_only))
+    return [line + (f" (and meets {len(sqlite_only)} PostgreSQL misses)." if sqlite_only else ".")]
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f} %"
+
+
+def _waited(profile: Profile) -> str:
+    return f" ({profile.waiting:,} of threads waiting left out)" if profile.waiting else ""
+
+
+def _cpu(profile: Profile) -> str:
+    if profile.server_ms is None:
+        return ""
+    if profile.database_ms is None:
+        return f"; CPU per request: server {profile.server_ms:.2f} ms (SQLite runs inside it)"
+    return (
+        f"; CPU per request: server {profile.server_ms:.2f} ms, PostgreSQL backends "
+        f"{profile.database_ms:.2f} ms ({profile.backends} backends)"
+    )
+
+
+def _profile_lines(profile: Profile, missed: list[Outcome]) -> list[str]:
+    heading = f"### {profile.scenario}, {profile.database}, N = {profile.n:,}"
+    misses = "Missed: " + "; ".join(f"{o.target}: {o.shown}" for o in missed) + "."
+    if not profile.stacks:
+        return ["", heading, "", misses, f"No profile: {profile.note.rstrip('.')}."]
+    lines = [
+        "",
+        heading,
+        "",
+        misses,
+        f"py-spy for {profile.seconds} s on the server while wrk loaded it again: "
+        f"{profile.rps:,.0f} req/s (py-spy pauses the server to sample it), "
+        f"{profile.samples:,} samples of work{_waited(profile)}{_cpu(profile)}. "
+        f"Raw stacks: [{profile.stacks}]({profile.stacks}).",
+        "",
+        "| frames, grouped | inclusive | on top |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {s.group} | {_percent(s.inclusive)} | {_percent(s.own)} |" for s in profile.top]
+    most = ", ".join(f"{s.group} {_percent(s.own)}" for s in profile.top_own)
+    ours = ", ".join(f"{s.group} {_percent(s.inclusive)}" for s in profile.top_code)
+    return [*lines, "", f"Most samples on top: {most}.", f"releasedesk, inclusive: {ours}."]
+
+
+def profiles_section(runs: list[Run]) -> list[str]:
+    """A short summary of each missed scenario's profile."""
+    lines: list[str] = []
+    for run in runs:
+        for profile in run.profiles:
+            missed = [o for o in run.targets if o.scenario == profile.scenario and o.met is False]
+            lines += _profile_lines(profile, missed)
+    return ["", "## Profiles of the misses", *lines] if lines else []
 
 
 def write(

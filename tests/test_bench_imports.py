@@ -12,9 +12,11 @@ MODULES = [
     "bench.ab",
     "bench.auth_cost",
     "bench.explain",
+    "bench.profiling",
     "bench.report",
     "bench.seed",
     "bench.server",
+    "bench.targets",
     "bench.verify",
     "bench.wrk",
 ]

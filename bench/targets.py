@@ -1,0 +1,142 @@
+"""The performance issue's targets as data, one entry each, and how a run measures up.
+
+A target names a scenario, a measure of it (MEASURES), a bound and the runs it applies to.
+Every target holds on each database; ratios are to bare ASGI of the same run, one worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from bench.report import Outcome, Row, Run
+from bench.scenarios import SCENARIOS
+
+
+@dataclass(frozen=True)
+class Applies:
+    """The runs a target is for."""
+
+    label: str
+    kind: str | None = None  # "main" (python -m bench) or "scaling"; None: either
+    connections: int | None = None  # wrk -c; None: any
+    min_n: int = 0
+
+    def covers(self, run: Run) -> bool:
+        return (
+            (self.kind is None or run.kind == self.kind)
+            and (self.connections is None or run.connections == self.connections)
+            and run.n >= self.min_n
+        )
+
+
+# The main run at wrk -c32 (the issue states its targets at N = 100,000).
+MAIN = Applies("main run, c32", kind="main", connections=32)
+# Any run of a million releases or more: `BENCH_SCALING` or `BENCH_N=1000000`.
+AT_1M = Applies("N ≥ 1M", min_n=1_000_000)
+# The latency run: `BENCH_N=1000000 BENCH_CONNECTIONS=4`.
+LATENCY_1M = Applies("N ≥ 1M, c4", connections=4, min_n=1_000_000)
+
+
+def _one_worker(run: Run, scenario: str) -> Row | None:
+    return next((r for r in run.rows if r.scenario == scenario and r.workers == 1), None)
+
+
+def _vs_bare(run: Run, scenario: str) -> float | None:
+    row = _one_worker(run, scenario)
+    return row.vs_bare if row else None
+
+
+def _p99(run: Run, scenario: str) -> float | None:
+    row = _one_worker(run, scenario)
+    return row.p99_ms if row else None
+
+
+def _vs_list_default(run: Run, scenario: str) -> float | None:
+    row, first_page = _one_worker(run, scenario), _one_worker(run, "list_default")
+    return row.rps / first_page.rps if row and first_page and first_page.rps else None
+
+
+def _rss(run: Run, scenario: str) -> float | None:
+    return max(run.rss_before_mb, run.rss_after_mb) or None
+
+
+@dataclass(frozen=True)
+class Measure:
+    label: str
+    read: Callable[[Run, str], float | None]
+    digits: int = 2
+    unit: str = ""
+    cpu: bool = True  # a miss is explained by a CPU profile (not so for memory)
+
+
+MEASURES: dict[str, Measure] = {
+    "vs_bare": Measure("÷ bare ASGI", _vs_bare, digits=4),
+    "p99_ms": Measure("p99", _p99, digits=1, unit=" ms"),
+    "vs_list_default": Measure("req/s ÷ list_default req/s", _vs_list_default),
+    "rss_mb": Measure("RSS", _rss, digits=0, unit=" MB", cpu=False),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    scenario: str  # "server" for what belongs to the process, not a scenario
+    measure: str  # a key of MEASURES
+    op: Literal[">=", "<"]
+    bound: float
+    applies: Applies
+
+    def text(self) -> str:
+        m = MEASURES[self.measure]
+        op = "≥" if self.op == ">=" else "<"
+        return f"{self.scenario} {m.label} {op} {self.bound:g}{m.unit} ({self.applies.label})"
+
+    def met(self, value: float) -> bool:
+        return value >= self.bound if self.op == ">=" else value < self.bound
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("get_by_id", "vs_bare", ">=", 0.05, MAIN),
+    Target("list_default", "vs_bare", ">=", 0.035, MAIN),
+    Target("list_filtered", "vs_bare", ">=", 0.035, MAIN),
+    Target("list_contains", "vs_bare", ">=", 0.035, MAIN),
+    Target("history_50", "vs_bare", ">=", 0.03, MAIN),
+    Target("post_add", "vs_bare", ">=", 0.02, MAIN),
+    Target("put_update", "vs_bare", ">=", 0.02, MAIN),
+    Target("list_contains", "p99_ms", "<", 50, LATENCY_1M),
+    Target("list_deep", "vs_list_default", ">=", 0.5, AT_1M),
+    Target("server", "rss_mb", "<", 400, AT_1M),
+)
+
+
+READS = {s.name for s in SCENARIOS if not s.writes}
+
+
+def _outcome(target: Target, run: Run) -> Outcome:
+    measure = MEASURES[target.measure]
+    value = measure.read(run, target.scenario)
+    shown = "—" if value is None else f"{value:,.{measure.digits}f}{measure.unit}"
+    return Outcome(
+        target=target.text(),
+        scenario=target.scenario,
+        measure=target.measure,
+        op=target.op,
+        bound=target.bound,
+        database=run.database,
+        n=run.n,
+        value=value,
+        shown=shown,
+        met=None if value is None else target.met(value),
+        reads=target.scenario in READS,
+    )
+
+
+def evaluate(run: Run) -> list[Outcome]:
+    """The targets that apply to `run` (its ratios filled in), each measured."""
+    return [_outcome(t, run) for t in TARGETS if t.applies.covers(run)]
+
+
+def profiled(outcome: Outcome) -> bool:
+    """A miss that a CPU profile of its scenario explains."""
+    return outcome.met is False and MEASURES[outcome.measure].cpu
