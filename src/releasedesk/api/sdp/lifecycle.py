@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from releasedesk.api.deps import Session
+from releasedesk.api.deps import Session, read_unit_of_work
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp import translate, translate_history
-from releasedesk.api.sdp.auth import CurrentActor
+from releasedesk.api.sdp.auth import CurrentActor, current_actor
 from releasedesk.api.sdp.errors import answers_list, success_status
 from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import list_info_json, paging_of
@@ -136,14 +136,15 @@ async def delete_one(
     return JsonResponse({"response_status": success_status()})
 
 
-@router.get("/releases/{release_id}/history")
 @answers_list
-async def history(
-    release_id: str, request: Request, session: Session, actor: CurrentActor
-) -> JsonResponse:
-    """Every change to the release, newest first (list_info pages it)."""
-    query, echo = paging_of(await read_input_data(request))
-    release, page = await releases.release_history(session, actor, release_id_of(release_id), query)
+async def history(request: Request, path: dict[str, str]) -> JsonResponse:
+    """Every change to the release, newest first (list_info pages it; a front route)."""
+    async with read_unit_of_work(request) as session:
+        actor = await current_actor(request, session)
+        query, echo = paging_of(await read_input_data(request))
+        release, page = await releases.release_history(
+            session, actor, release_id_of(path["release_id"]), query
+        )
     rows = [translate_history.history_json(release, entry) for entry in page.rows]
     return JsonResponse(
         {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,11 +9,10 @@ from pydantic import ValidationError
 from starlette.status import HTTP_201_CREATED
 
 from releasedesk.api.deps import Session, read_unit_of_work
-from releasedesk.api.front_routes import FrontRoute
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp import translate
 from releasedesk.api.sdp.auth import CurrentActor, current_actor
-from releasedesk.api.sdp.errors import answers_list, internal_error, sdp_endpoint, success_status
+from releasedesk.api.sdp.errors import answers_list, success_status
 from releasedesk.api.sdp.fields import FILTERS, LIST_KEYS, RELEASE_KEYS
 from releasedesk.api.sdp.input import read_input_data, require_no_input
 from releasedesk.api.sdp.list_info import list_info_json, parse_list_info
@@ -102,18 +100,8 @@ async def get_release(request: Request, path: dict[str, str]) -> JsonResponse:
     return release_response(release)
 
 
-# GET /releases and GET /releases/{id} are what clients poll: they are answered in front of
-# the app's routing (api/front_routes.py), here and under /app/{portal}/.
-_BASE = r"(?:/app/(?P<portal>[^/]+))?/api/v3/releases"
-FRONT_ROUTES = [
-    FrontRoute("GET", re.compile(_BASE), sdp_endpoint(list_releases), internal_error),
-    FrontRoute(
-        "GET",
-        re.compile(_BASE + r"/(?P<release_id>[^/]+)"),
-        sdp_endpoint(get_release),
-        internal_error,
-    ),
-]
+# Where the release paths are, here and under /app/{portal}/ (the front routes' patterns).
+RELEASES_PATH = r"(?:/app/(?P<portal>[^/]+))?/api/v3/releases"
 
 
 @router.put("/releases/{release_id}")

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, insert, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.releases import read_repository
@@ -21,15 +21,15 @@ from releasedesk.core.releases.history import (
     decode_changes,
     encode_changes,
 )
-from releasedesk.core.releases.read_repository import EVERYTHING, Part
+from releasedesk.core.releases.read_repository import EVERYTHING, USER_COLUMNS, Part
 from releasedesk.core.releases.rows import person_of, stage_of, status_of
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS
-from releasedesk.core.releases.views import Release, ReleaseFilter, StatusComment
-from releasedesk.core.search.paging import Page, fetch_page
+from releasedesk.core.releases.views import Named, Person, Release, ReleaseFilter, StatusComment
+from releasedesk.core.search.paging import Page, fetch_page, fetch_row_page
 from releasedesk.core.search.query import Query, compile_query
 from releasedesk.core.workflow.names import RoleName, StageName
-from releasedesk.db.models import Release as ReleaseRow
 from releasedesk.db.models import (
+    Department,
     ReleaseDescriptiveField,
     ReleaseHistory,
     ReleaseRole,
@@ -37,7 +37,9 @@ from releasedesk.db.models import (
     ReleaseService,
     ReleaseStage,
     ReleaseStatusComment,
+    User,
 )
+from releasedesk.db.models import Release as ReleaseRow
 
 COLLECTIONS = {
     Part.ROLES: ReleaseRow.role_assignments,
@@ -267,14 +269,17 @@ async def search(
     parts: frozenset[Part] = EVERYTHING,
 ) -> Page[Release]:
     """One page of releases, whether more rows follow, and the total when asked for."""
-    page_ids = list((await session.execute(page_statement(actor, view, query))).scalars())
+    # On the session's connection, not session.execute: a Core select gains nothing from
+    # the ORM's execution layer, which was a tenth of a list's CPU in the profile.
+    connection = await session.connection()
+    page_ids = list((await connection.execute(page_statement(actor, view, query))).scalars())
     has_more = len(page_ids) > query.limit
     page_ids = page_ids[: query.limit]
 
     total = None
     if query.with_total:
         counted = _ids_statement(actor, view, query).order_by(None).subquery()
-        total = (await session.execute(select(func.count()).select_from(counted))).scalar_one()
+        total = (await connection.execute(select(func.count()).select_from(counted))).scalar_one()
     if not page_ids:
         return Page([], has_more, total)
     by_id = await read_repository.load(session, page_ids, parts)
@@ -285,18 +290,6 @@ async def delete(session: AsyncSession, release: ReleaseRow) -> None:
     """Remove the row; every table hanging off it cascades in the database."""
     await session.delete(release)
     await session.flush()
-
-
-def _history_entry(row: ReleaseHistory) -> HistoryEntry:
-    return HistoryEntry(
-        id=row.id,
-        operation=Operation(row.operation),
-        subject=row.subject,
-        actor=person_of(row.actor),
-        time=row.time,
-        description=row.description,
-        changes=decode_changes(row.diff),
-    )
 
 
 def _status_comment(row: ReleaseStatusComment) -> StatusComment:
@@ -310,11 +303,53 @@ def _status_comment(row: ReleaseStatusComment) -> StatusComment:
     )
 
 
+_HISTORY_ACTOR = aliased(User, name="history_actor")
+_HISTORY_ACTOR_DEPARTMENT = aliased(Department, name="history_actor_department")
+_HISTORY = (
+    select(
+        ReleaseHistory.id,
+        ReleaseHistory.operation,
+        ReleaseHistory.subject,
+        ReleaseHistory.time,
+        ReleaseHistory.description,
+        ReleaseHistory.diff,
+        *(getattr(_HISTORY_ACTOR, name) for name in USER_COLUMNS),
+        _HISTORY_ACTOR_DEPARTMENT.id,
+        _HISTORY_ACTOR_DEPARTMENT.name,
+    )
+    .outerjoin(_HISTORY_ACTOR, _HISTORY_ACTOR.id == ReleaseHistory.actor_id)
+    .outerjoin(
+        _HISTORY_ACTOR_DEPARTMENT, _HISTORY_ACTOR_DEPARTMENT.id == _HISTORY_ACTOR.department_id
+    )
+)
+_ACTOR_AT = 6  # where the actor's columns begin in a _HISTORY row
+
+
+def _history_row(row: tuple[Any, ...]) -> HistoryEntry:
+    entry_id, operation, subject, time, description, diff = row[:_ACTOR_AT]
+    user = row[_ACTOR_AT : _ACTOR_AT + len(USER_COLUMNS)]
+    department_id, department_name = row[_ACTOR_AT + len(USER_COLUMNS) :]
+    actor = None
+    if user[0] is not None:
+        department = None if department_id is None else Named(department_id, department_name)
+        actor = Person(**dict(zip(USER_COLUMNS, user, strict=True)), department=department)
+    return HistoryEntry(
+        id=entry_id,
+        operation=Operation(operation),
+        subject=subject,
+        actor=actor,
+        time=time,
+        description=description,
+        changes=decode_changes(diff),
+    )
+
+
 async def history_page(session: AsyncSession, release_id: int, query: Query) -> Page[HistoryEntry]:
-    """History of one release, newest first."""
-    statement = select(ReleaseHistory).where(ReleaseHistory.release_id == release_id)
+    """History of one release, newest first (columns, not ORM entities: it is read often
+    and can be long)."""
+    statement = _HISTORY.where(ReleaseHistory.release_id == release_id)
     order = [ReleaseHistory.time.desc(), ReleaseHistory.id.desc()]
-    return await fetch_page(session, statement, order, query, _history_entry)
+    return await fetch_row_page(session, statement, order, query, _history_row)
 
 
 async def status_comments_page(
