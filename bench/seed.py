@@ -176,14 +176,18 @@ async def _portal_data(session: AsyncSession, name: str, people: int) -> PortalD
     staff = list(
         (
             await session.execute(
-                select(User.id).where(User.portal_id == pid, User.role == "technician")
+                select(User.id)
+                .where(User.portal_id == pid, User.role == "technician")
+                .order_by(User.id)
             )
         ).scalars()
     )
     requesters = list(
         (
             await session.execute(
-                select(User.id).where(User.portal_id == pid, User.role == "requester")
+                select(User.id)
+                .where(User.portal_id == pid, User.role == "requester")
+                .order_by(User.id)
             )
         ).scalars()
     )

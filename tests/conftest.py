@@ -16,6 +16,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -113,14 +114,12 @@ async def _admin_execute(server_url: str, statement: str) -> None:
         await connection.close()
 
 
-@pytest.fixture(scope="session")
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    backend = request.config.stash[BACKEND]
+@contextmanager
+def own_database(backend: str, directory: Path) -> Iterator[str]:
+    """A migrated database of its own on `backend`: a SQLite file in `directory`, or a
+    PostgreSQL database made on that server and dropped afterwards. Yields its URL."""
     if backend == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "releasedesk.db"
-        url = f"sqlite:///{path}"
+        url = f"sqlite:///{directory / 'releasedesk.db'}"
         upgrade(url)
         yield url
         return
@@ -136,6 +135,14 @@ def database_url(
         yield url
     finally:
         asyncio.run(_admin_execute(backend, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with own_database(request.config.stash[BACKEND], tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
