@@ -60,6 +60,7 @@ RELEASES = 300  # 270 in itdesk, 30 in bench-other
 FIXED = dt.datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=dt.UTC)
 UNKNOWN_ID = 987654321
 UNKNOWN_UUID = "00000000-0000-4000-8000-00000000dead"
+HISTORY_PAGE = {"row_count": 2, "start_index": 2, "get_total_count": True}
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,15 @@ def samples(seeded: Seeded) -> list[Sample]:
         Sample("sdp get unknown id", f"/api/v3/releases/{UNKNOWN_ID}", sdp),
         Sample("sdp get not a number", "/api/v3/releases/abc", sdp),
         Sample("sdp get other portal's release", f"/api/v3/releases/{seeded.other_id}", sdp),
+        Sample("sdp history long", f"/api/v3/releases/{first}/history", sdp),
+        Sample("sdp history one entry", f"/api/v3/releases/{first + 20}/history", sdp),
+        Sample(
+            "sdp history paged with total",
+            f"/api/v3/releases/{first}/history?"
+            + str(httpx.QueryParams({"input_data": json.dumps({"list_info": HISTORY_PAGE})})),
+            sdp,
+        ),
+        Sample("sdp history unknown id", f"/api/v3/releases/{UNKNOWN_ID}/history", sdp),
         Sample("sdp list default", _list(), sdp),
         Sample("sdp list deep page", _list({"row_count": 25, "start_index": 201}), sdp),
         Sample(
