@@ -9,12 +9,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.scenarios import contains_paths, deep_paths, filtered_paths
-from releasedesk.api.sdp.fields import RELEASE_KEYS
-from releasedesk.api.sdp.list_info import parse_list_info
-from releasedesk.api.sdp.router import DEFAULT_SORT
+from releasedesk.api.sdp.router import release_listing
 from releasedesk.core.actors import Actor, Role
 from releasedesk.core.releases.repository import page_statement
-from releasedesk.core.releases.search_fields import SEARCHABLE, SORTABLE
 from releasedesk.core.releases.views import ReleaseFilter
 from releasedesk.db.models import Portal, User
 
@@ -50,13 +47,7 @@ async def plans(session: AsyncSession, main_count: int) -> dict[str, str]:
     dialect = (await session.connection()).dialect
     out: dict[str, str] = {}
     for name, payload in cases.items():
-        listing = parse_list_info(
-            payload,
-            searchable=SEARCHABLE,
-            sortable=SORTABLE,
-            returnable=RELEASE_KEYS,
-            default_sort=DEFAULT_SORT,
-        )
+        listing = release_listing(payload)
         statement = page_statement(actor, ReleaseFilter.ALL, listing.query)
         sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
         prefix = (

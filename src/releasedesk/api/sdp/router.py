@@ -15,7 +15,7 @@ from releasedesk.api.sdp.auth import CurrentActor, current_actor
 from releasedesk.api.sdp.errors import answers_list, success_status
 from releasedesk.api.sdp.fields import FILTERS, LIST_KEYS, RELEASE_KEYS
 from releasedesk.api.sdp.input import read_input_data, require_no_input
-from releasedesk.api.sdp.list_info import list_info_json, parse_list_info
+from releasedesk.api.sdp.list_info import ListRequest, list_info_json, parse_list_info
 from releasedesk.api.sdp.wire import ReleaseEnvelope, ReleaseIn
 from releasedesk.api.wire_values import entity_id, is_digits
 from releasedesk.core.errors import Invalid, from_validation_error
@@ -61,19 +61,23 @@ async def add_release(request: Request, session: Session, actor: CurrentActor) -
     return release_response(release, HTTP_201_CREATED)
 
 
+def release_listing(payload: dict[str, Any]) -> ListRequest:
+    """A release list's list_info: the fields it may search, sort on and return."""
+    return parse_list_info(
+        payload,
+        searchable=SEARCHABLE,
+        sortable=SORTABLE,
+        returnable=RELEASE_KEYS,
+        default_sort=DEFAULT_SORT,
+    )
+
+
 @answers_list
 async def list_releases(request: Request, _path: dict[str, str]) -> JsonResponse:
     """List releases with list_info: paging, sorting, search and filter_by (a front route)."""
     async with read_unit_of_work(request) as session:
         actor = await current_actor(request, session)
-        payload = await read_input_data(request)
-        listing = parse_list_info(
-            payload,
-            searchable=SEARCHABLE,
-            sortable=SORTABLE,
-            returnable=RELEASE_KEYS,
-            default_sort=DEFAULT_SORT,
-        )
+        listing = release_listing(await read_input_data(request))
         view = FILTERS.get(listing.view or "all_releases")
         if view is None:
             raise Invalid(f"'{listing.view}' is not a release filter", "filter_by")
