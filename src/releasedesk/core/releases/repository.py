@@ -8,7 +8,19 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, inspect, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -25,9 +37,10 @@ from releasedesk.core.releases.read_repository import EVERYTHING, USER_COLUMNS, 
 from releasedesk.core.releases.rows import person_of, stage_of, status_of
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS
 from releasedesk.core.releases.views import Named, Person, Release, ReleaseFilter, StatusComment
-from releasedesk.core.search.paging import Page, fetch_page, fetch_row_page
+from releasedesk.core.search.paging import Page, fetch_page, total_if_asked
 from releasedesk.core.search.query import Query, compile_query
 from releasedesk.core.workflow.names import RoleName, StageName
+from releasedesk.db import driver
 from releasedesk.db.models import (
     Department,
     ReleaseDescriptiveField,
@@ -344,12 +357,28 @@ def _history_row(row: tuple[Any, ...]) -> HistoryEntry:
     )
 
 
+# Built once and run on the driver (db/driver.py): the statement for a page was rebuilt and
+# its cache key computed on every request, more CPU than running it.
+_HISTORY_PAGE = (
+    _HISTORY.where(ReleaseHistory.release_id == bindparam("release_id"))
+    .order_by(ReleaseHistory.time.desc(), ReleaseHistory.id.desc())
+    .offset(bindparam("offset", type_=Integer))
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
 async def history_page(session: AsyncSession, release_id: int, query: Query) -> Page[HistoryEntry]:
     """History of one release, newest first (columns, not ORM entities: it is read often
     and can be long)."""
-    statement = _HISTORY.where(ReleaseHistory.release_id == release_id)
-    order = [ReleaseHistory.time.desc(), ReleaseHistory.id.desc()]
-    return await fetch_row_page(session, statement, order, query, _history_row)
+    rows = await driver.fetch(
+        session,
+        _HISTORY_PAGE,
+        {"release_id": release_id, "offset": query.offset, "limit": query.limit + 1},
+    )
+    counted = _HISTORY.where(ReleaseHistory.release_id == release_id)
+    total = await total_if_asked(session, counted, query)
+    entries = [_history_row(row) for row in rows[: query.limit]]
+    return Page(entries, len(rows) > query.limit, total)
 
 
 async def status_comments_page(

@@ -38,28 +38,12 @@ async def fetch_page(
     counts only when asked."""
     ordered = statement.order_by(*order).offset(query.offset).limit(query.limit + 1)
     rows = list((await session.execute(ordered)).unique().scalars())
-    total = await _total(session, statement, query)
+    total = await total_if_asked(session, statement, query)
     return Page([view(r) for r in rows[: query.limit]], len(rows) > query.limit, total)
 
 
-async def fetch_row_page(
-    session: AsyncSession,
-    statement: Select[Any],
-    order: Sequence[Any],
-    query: Query,
-    view: Callable[[tuple[Any, ...]], T],
-) -> Page[T]:
-    """`fetch_page` for a statement of columns: each row, a tuple, turned into its view.
-    It runs on the session's connection, without the ORM's loading (for long lists that
-    are read often, like a release's history)."""
-    ordered = statement.order_by(*order).offset(query.offset).limit(query.limit + 1)
-    connection = await session.connection()
-    rows = [tuple(row) for row in await connection.execute(ordered)]
-    total = await _total(session, statement, query)
-    return Page([view(r) for r in rows[: query.limit]], len(rows) > query.limit, total)
-
-
-async def _total(session: AsyncSession, statement: Select[Any], query: Query) -> int | None:
+async def total_if_asked(session: AsyncSession, statement: Select[Any], query: Query) -> int | None:
+    """How many rows `statement` gives, when the query asks for the total."""
     if not query.with_total:
         return None
     counted = select(func.count()).select_from(statement.subquery())
