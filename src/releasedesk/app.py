@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Mount
 
 from releasedesk.api.dialect_app import TELEMETRY_OFF
+from releasedesk.api.flexdeploy.app import FRONT_ROUTES as FLEXDEPLOY_FRONT_ROUTES
 from releasedesk.api.flexdeploy.app import create_flexdeploy_app
 from releasedesk.api.front_routes import FrontRoutes
 from releasedesk.api.sdp.app import FRONT_ROUTES as SDP_FRONT_ROUTES
 from releasedesk.api.sdp.app import create_sdp_app
+from releasedesk.api.ucr.app import FRONT_ROUTES as UCR_FRONT_ROUTES
 from releasedesk.api.ucr.app import create_ucr_app
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
@@ -93,8 +95,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Mount("", app=ucr),
         ],
     )
-    # SDP's GET /releases and /releases/{id}, answered before the routing (front_routes.py).
-    app.add_middleware(FrontRoutes, routes=SDP_FRONT_ROUTES)
+    # The reads clients poll, answered before the routing (api/front_routes.py).
+    app.add_middleware(
+        FrontRoutes, routes=[*SDP_FRONT_ROUTES, *FLEXDEPLOY_FRONT_ROUTES, *UCR_FRONT_ROUTES]
+    )
     app.state.database = db
     app.state.settings = settings
     app.state.mail_sender = sender

@@ -6,8 +6,9 @@ router trying each route in turn, FastAPI's dependency solving and its exit stac
 requests every CI pipeline polls are matched here by one pattern each and answered by
 their endpoint directly; every other request goes on to the app as before. An endpoint
 here is the only one for its method and path (the dialect does not also declare it as a
-FastAPI route), opens its own unit of work and renders its own errors, and an unexpected
-failure is answered the dialect's way by the same CatchAllMiddleware as its sub-app's.
+FastAPI route) and opens its own unit of work; a core error it raises is answered by the
+dialect's `core_error` (the renderer its sub-app's exception handler uses) and an
+unexpected failure the dialect's way by the same CatchAllMiddleware as its sub-app's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from releasedesk.api.safety import CatchAllMiddleware
+from releasedesk.core.errors import ReleaseDeskError
 
 Endpoint = Callable[[Request, dict[str, str]], Awaitable[Response]]
 
@@ -28,12 +30,13 @@ Endpoint = Callable[[Request, dict[str, str]], Awaitable[Response]]
 @dataclass(frozen=True)
 class FrontRoute:
     """`method` and a `path` pattern (named groups become path parameters; a `portal` group
-    names the portal as /app/{portal}/… does) answered by `endpoint`; `internal_error`
-    renders an unexpected failure in the dialect's format."""
+    names the portal as /app/{portal}/… does) answered by `endpoint`; `core_error` renders a
+    core error and `internal_error` an unexpected failure in the dialect's format."""
 
     method: str
     path: re.Pattern[str]
     endpoint: Endpoint
+    core_error: Callable[[Scope, ReleaseDeskError], Response]
     internal_error: Callable[[Scope], Response]
 
 
@@ -65,7 +68,10 @@ class FrontRoutes:
         scope["endpoint"] = route.endpoint  # what a dialect's error envelope looks at
 
         async def answer(scope: Scope, receive: Receive, send: Send) -> None:
-            response = await route.endpoint(Request(scope, receive), parameters)
+            try:
+                response = await route.endpoint(Request(scope, receive), parameters)
+            except ReleaseDeskError as exc:
+                response = route.core_error(scope, exc)
             await response(scope, receive, send)
 
         await CatchAllMiddleware(answer, render=route.internal_error)(scope, receive, send)

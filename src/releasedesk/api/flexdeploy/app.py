@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 
 from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.flexdeploy import catalog, errors
-from releasedesk.api.flexdeploy.router import router
+from releasedesk.api.flexdeploy.errors import core_error, internal_error
+from releasedesk.api.flexdeploy.router import get_release, router
+from releasedesk.api.front_routes import FrontRoute
+
+# What pipelines poll, answered in front of the app's routing (api/front_routes.py).
+FRONT_ROUTES = [
+    FrontRoute(
+        "GET",
+        re.compile(
+            r"(?:/app/(?P<portal>[^/]+))?/flexdeploy/rest/v1/releases/(?P<release_id>[^/]+)"
+        ),
+        get_release,
+        core_error,
+        internal_error,
+    )
+]
 
 
 def create_flexdeploy_app(database: object) -> FastAPI:

@@ -35,12 +35,17 @@ def error_response(status: int, message: str, field: str | None = None) -> JsonR
     return JsonResponse(body, status_code=status, headers=CHALLENGE if status == 401 else None)
 
 
+def core_error(_scope: Scope, error: ReleaseDeskError) -> JsonResponse:
+    """A core error as FlexDeploy answers it (its handler's and the front routes')."""
+    return error_response(HTTP_STATUS.get(error.kind, 400), error.message, field_name(error.field))
+
+
 def install(app: FastAPI) -> None:
     """Every failure on FlexDeploy paths answers in this format; never a stack trace."""
 
     @app.exception_handler(ReleaseDeskError)
-    async def domain_error(_request: Request, exc: ReleaseDeskError) -> JsonResponse:
-        return error_response(HTTP_STATUS.get(exc.kind, 400), exc.message, field_name(exc.field))
+    async def domain_error(request: Request, exc: ReleaseDeskError) -> JsonResponse:
+        return core_error(request.scope, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JsonResponse:

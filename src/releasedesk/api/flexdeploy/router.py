@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.status import HTTP_201_CREATED
 
-from releasedesk.api.deps import Session
+from releasedesk.api.deps import Session, read_unit_of_work
 from releasedesk.api.flexdeploy import translate
-from releasedesk.api.flexdeploy.auth import CurrentActor
+from releasedesk.api.flexdeploy.auth import CurrentActor, current_actor
 from releasedesk.api.flexdeploy.input import read_body
 from releasedesk.api.flexdeploy.wire import ExecutionsIn
 from releasedesk.api.responses import JsonResponse
@@ -57,10 +57,12 @@ async def list_releases(
     return JsonResponse([translate.release_json(d) for d in found])
 
 
-@router.get("/releases/{release_id}")
-async def get_release(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
-    """One release by its id."""
-    found = await deployments.get_deployment(session, actor, release_id_of(release_id))
+async def get_release(request: Request, path: dict[str, str]) -> JsonResponse:
+    """One release by its id (a front route: api/flexdeploy/app.py)."""
+    async with read_unit_of_work(request) as session:
+        actor = await current_actor(request, session)
+        release_id = release_id_of(path["release_id"])
+        found = await deployments.get_deployment(session, actor, release_id)
     return JsonResponse(translate.release_json(found))
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
 from starlette.types import Scope
 
 from releasedesk.api.responses import JsonResponse
@@ -73,22 +71,6 @@ def _envelope(request: Request, status: dict[str, Any]) -> dict[str, Any]:
 def error_response(scope: Scope, error: ReleaseDeskError) -> JsonResponse:
     """A core error as SDP answers it."""
     return JsonResponse(_envelope_of(scope, failure_status(error)), status_code=http_status(error))
-
-
-def sdp_endpoint(
-    endpoint: Callable[[Request, dict[str, str]], Awaitable[Response]],
-) -> Callable[[Request, dict[str, str]], Awaitable[Response]]:
-    """A front route's endpoint (api/front_routes.py) with core errors in SDP's envelope,
-    keeping the endpoint's marks (`answers_list`)."""
-
-    @functools.wraps(endpoint)
-    async def answer(request: Request, path: dict[str, str]) -> Response:
-        try:
-            return await endpoint(request, path)
-        except ReleaseDeskError as exc:
-            return error_response(request.scope, exc)
-
-    return answer
 
 
 def install(app: FastAPI) -> None:

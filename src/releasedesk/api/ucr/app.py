@@ -3,11 +3,27 @@ failure. Mounted at the server root (the default portal) and under /app/{portal}
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 
 from releasedesk.api.dialect_app import dialect_app
+from releasedesk.api.front_routes import FrontRoute
 from releasedesk.api.ucr import catalog, errors
-from releasedesk.api.ucr.router import router
+from releasedesk.api.ucr.errors import core_error, internal_error
+from releasedesk.api.ucr.router import get_release, router
+
+# What clients poll, answered in front of the app's routing (api/front_routes.py): a release
+# by its UUID, with and without the trailing slash, at the root and under /app/{portal}/.
+FRONT_ROUTES = [
+    FrontRoute(
+        "GET",
+        re.compile(r"(?:/app/(?P<portal>[^/]+))?/releases/(?P<release_id>[^/]+)/?"),
+        get_release,
+        core_error,
+        internal_error,
+    )
+]
 
 
 def create_ucr_app(database: object) -> FastAPI:

@@ -59,6 +59,11 @@ def error_response(error: ReleaseDeskError) -> JsonResponse:
     return JsonResponse(error_body(error), status_code=status, headers=headers)
 
 
+def core_error(_scope: Scope, error: ReleaseDeskError) -> JsonResponse:
+    """A core error as UCR answers it, for a front route (api/front_routes.py)."""
+    return error_response(error)
+
+
 def install(app: FastAPI) -> None:
     """Every failure on UCR paths answers in UCR's shape; never a stack trace."""
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from releasedesk.api.deps import Session
+from releasedesk.api.deps import Session, read_unit_of_work
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.ucr import translate
-from releasedesk.api.ucr.auth import CurrentActor
+from releasedesk.api.ucr.auth import CurrentActor, current_actor
 from releasedesk.api.ucr.input import read_json, read_object
 from releasedesk.api.ucr.paging import page_of
 from releasedesk.api.ucr.paths import location, path_uuid
@@ -62,12 +62,12 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
     return JsonResponse([translate.release_json(planned, form) for planned in page.rows])
 
 
-@router.get("/releases/{release_id}")
-@router.get("/releases/{release_id}/")
-async def get_release(
-    release_id: str, request: Request, session: Session, actor: CurrentActor
-) -> Response:
-    planned = await plans.get_release(session, actor, path_uuid(release_id, "release"))
+async def get_release(request: Request, path: dict[str, str]) -> Response:
+    """One release by its UUID, in the format asked (a front route: api/ucr/app.py)."""
+    async with read_unit_of_work(request) as session:
+        actor = await current_actor(request, session)
+        release_uuid = path_uuid(path["release_id"], "release")
+        planned = await plans.get_release(session, actor, release_uuid)
     return JsonResponse(translate.release_json(planned, _format(request)))
 
 
