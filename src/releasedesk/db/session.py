@@ -37,14 +37,17 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises.
 
         `writes` takes SQLite's write lock when the transaction begins, so writers queue
-        rather than fail; a unit of work that only reads (writes=False) runs without one.
+        rather than fail; a unit of work that only reads (writes=False) runs without one,
+        each statement committed as it runs, so it commits only what the ORM still holds
+        (on SQLite a COMMIT is a hop to the driver's thread, for nothing).
         """
         async with (self.sessions if writes else self._read_sessions)() as session:
             if writes:
                 await session.connection(execution_options=self._options(writes))
             try:
                 yield session
-                await session.commit()
+                if writes or session.new or session.dirty or session.deleted:
+                    await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
