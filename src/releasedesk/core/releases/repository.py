@@ -8,7 +8,19 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, inspect, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    and_,
+    case,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -32,6 +44,7 @@ from releasedesk.db.models import Release as ReleaseRow
 from releasedesk.db.models import (
     ReleaseDescriptiveField,
     ReleaseHistory,
+    ReleaseLiveCount,
     ReleaseRole,
     ReleaseRoleAssignment,
     ReleaseService,
@@ -245,8 +258,49 @@ def page_statement(actor: Actor, view: ReleaseFilter, query: Query) -> Select[in
     return _ids_statement(actor, view, query).offset(query.offset).limit(query.limit + 1)
 
 
-def _ids_statement(actor: Actor, view: ReleaseFilter, query: Query) -> Select[int]:
-    compiled = compile_query(query, RELEASE_FIELDS, tiebreak=ReleaseRow.id)
+def is_whole_portal(actor: Actor, view: ReleaseFilter, query: Query) -> bool:
+    """Whether the list holds every live release of the portal, so that its length is the
+    portal's live count (release_live_counts): the unfiltered list of a staff member."""
+    return view is ReleaseFilter.ALL and actor.is_staff and query.filter is None
+
+
+def live_count(portal_id: int) -> ScalarSelect[int]:
+    """The number of live releases of the portal, in the reading statement's snapshot."""
+    return (
+        select(func.coalesce(func.sum(ReleaseLiveCount.live), 0))
+        .where(ReleaseLiveCount.portal_id == portal_id)
+        .scalar_subquery()
+    )
+
+
+def _clamped(value: ColumnElement[int], high: int | None = None) -> ColumnElement[int]:
+    """`value` within 0 … high (SQLite reads a negative LIMIT as no limit)."""
+    if high is None:
+        return case((value > 0, value), else_=0)
+    return case((value > high, high), (value > 0, value), else_=0)
+
+
+def reverse_page_statement(actor: Actor, view: ReleaseFilter, query: Query) -> Select[int]:
+    """The rows of `page_statement` read from the other end, in reverse order.
+
+    Of n rows, forward positions offset … offset + limit are reverse positions
+    n - offset - limit - 1 … n - offset - 1. n is the live count read by this very
+    statement, so the page is exact even when releases are added or trashed meanwhile. Only
+    for lists where `is_whole_portal` holds.
+    """
+    wanted = query.limit + 1
+    remaining = live_count(actor.portal_id) - query.offset
+    return (
+        _ids_statement(actor, view, query, reverse=True)
+        .offset(_clamped(remaining - wanted))
+        .limit(_clamped(remaining, wanted))
+    )
+
+
+def _ids_statement(
+    actor: Actor, view: ReleaseFilter, query: Query, *, reverse: bool = False
+) -> Select[int]:
+    compiled = compile_query(query, RELEASE_FIELDS, tiebreak=ReleaseRow.id, reverse=reverse)
     conditions = [ReleaseRow.portal_id == actor.portal_id, filter_clause(view, actor)]
     visibility = visible_to(actor)
     if visibility is not None:
@@ -266,13 +320,27 @@ async def search(
     query: Query,
     parts: frozenset[Part] = EVERYTHING,
 ) -> Page[Release]:
-    """One page of releases, whether more rows follow, and the total when asked for."""
-    page_ids = list((await session.execute(page_statement(actor, view, query))).scalars())
+    """One page of releases, whether more rows follow, and the total when asked for.
+
+    A page of the whole portal's list past its middle is read backwards from the far end of
+    the index (a forward read would step over `offset` rows first), then put back in order.
+    """
+    whole = is_whole_portal(actor, view, query)
+    count = None
+    if whole and (query.with_total or query.offset > 0):
+        count = int((await session.execute(select(live_count(actor.portal_id)))).scalar_one())
+    if count is not None and query.offset * 2 > count:
+        statement = reverse_page_statement(actor, view, query)
+        page_ids = list((await session.execute(statement)).scalars())[::-1]
+    else:
+        page_ids = list((await session.execute(page_statement(actor, view, query))).scalars())
     has_more = len(page_ids) > query.limit
     page_ids = page_ids[: query.limit]
 
     total = None
-    if query.with_total:
+    if query.with_total and count is not None:
+        total = count
+    elif query.with_total:
         counted = _ids_statement(actor, view, query).order_by(None).subquery()
         total = (await session.execute(select(func.count()).select_from(counted))).scalar_one()
     if not page_ids:
