@@ -96,12 +96,18 @@ def _check(desk: Desk, actor: Actor, view: ReleaseFilter, query: Query) -> None:
     window = got["window"]
     if len(window) > query.limit:  # the window answered: it is the forward read
         assert (window[: query.limit], True) == got["forward"], query
-    else:  # it found fewer: the forward read has no more among the leading rows
-        assert window == got["forward"][0][: len(window)] or not window
+
+
+@pytest.fixture(params=[5, 20, 1000], ids=lambda n: f"window{n}")
+def window(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The stretch of leading rows: short (the later pages fall back), most of the list,
+    longer than the list (no bound row: the forward read answers)."""
+    monkeypatch.setattr(repository, "TEXT_WINDOW", request.param)
+    return int(request.param)
 
 
 @pytest.mark.parametrize("needle", NEEDLES)
-def test_the_window_answers_as_the_forward_read(titled: Desk, needle: str) -> None:
+def test_the_window_answers_as_the_forward_read(titled: Desk, needle: str, window: int) -> None:
     admin, requester = _actor(titled), _actor(titled, Role.REQUESTER)
     for kind in (Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.NOT_CONTAINS):
         where = Condition("title", kind, (needle,))
@@ -115,7 +121,7 @@ def test_the_window_answers_as_the_forward_read(titled: Desk, needle: str) -> No
         _check(titled, admin, ReleaseFilter.TRASH, query)
 
 
-def test_the_window_answers_within_any_filter(titled: Desk) -> None:
+def test_the_window_answers_within_any_filter(titled: Desk, window: int) -> None:
     either = Group(
         any_of=True,
         children=(
@@ -130,24 +136,15 @@ def test_the_window_answers_within_any_filter(titled: Desk) -> None:
             _check(titled, _actor(titled), ReleaseFilter.ALL, query)
 
 
-def test_a_window_too_short_for_the_page_falls_back(
+def test_a_common_text_is_answered_by_the_window(
     titled: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With a window of 12 rows the later matches lie past it: the forward read answers."""
-    monkeypatch.setattr(repository, "TEXT_WINDOW", 12)
-    for needle in ("payroll", "key", "zzz"):
-        for offset in range(0, 9):
-            query = Query(
-                filter=Condition("title", Op.CONTAINS, (needle,)),
-                sorts=(Sort("created_time", True),),
-                offset=offset,
-                limit=2,
-            )
-            _check(titled, _actor(titled), ReleaseFilter.ALL, query)
-
-
-def test_a_common_text_is_answered_by_the_window(titled: Desk) -> None:
+    monkeypatch.setattr(repository, "TEXT_WINDOW", 30)
     query = Query(filter=Condition("title", Op.CONTAINS, ("PAYROLL",)), limit=3)
     got = _read(titled, _actor(titled), ReleaseFilter.ALL, query)
     assert len(got["window"]) == 4
     assert (got["window"][:3], True) == got["forward"] == got["searched"]
+    monkeypatch.setattr(repository, "TEXT_WINDOW", 3)  # too short: fewer rows, no answer
+    got = _read(titled, _actor(titled), ReleaseFilter.ALL, query)
+    assert len(got["window"]) <= 3
+    assert got["searched"] == got["forward"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -19,7 +19,6 @@ from sqlalchemy import (
     inspect,
     or_,
     select,
-    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +43,7 @@ from releasedesk.core.search.query import (
     Group,
     Node,
     Query,
+    SearchField,
     Sort,
     compile_query,
 )
@@ -323,32 +323,47 @@ def window_page_statement(actor: Actor, view: ReleaseFilter, query: Query) -> Se
 
     SQLite answers `title contains` from the FTS5 table by listing every matching rowid
     before the ordered scan starts (60,000 for a common word at 1M releases). Here the
-    filter runs on each row of a bounded stretch of the ordered index instead, the title
-    tested on the row itself (`title_like_per_row`). When that stretch holds the whole page
-    and the row after it, the page is exact: any row past the stretch comes after them. When
-    it does not (a rare word, a deep page), the caller reads the page as before.
+    ordered index is scanned from the start with the filter tested on each row, the title
+    on the row itself (`title_like_per_row`), down to the TEXT_WINDOW-th row of the
+    unfiltered list at most (a range on the index: a rare word stops there too). When that
+    stretch holds the whole page and the row after it, the page is exact: any row past the
+    stretch comes after them. When it does not (a rare word, a deep page, a list shorter
+    than the stretch), the caller reads the page as before. Orders: INDEXED_ORDERS only.
     """
-    leading = _ids_statement(actor, view, Query(sorts=query.sorts)).limit(TEXT_WINDOW)
-    compiled = compile_query(query, RELEASE_FIELDS_PER_ROW, tiebreak=ReleaseRow.id)
-    # Portal, view and visibility are the leading rows' already; left out here, they leave
-    # the planner no index to scan in order, so it reads just those rows and sorts them.
-    ids = select(ReleaseRow.id)
-    for target, onclause in compiled.joins:
-        ids = ids.outerjoin(target, onclause)
+    last = _ids_statement(actor, view, Query(sorts=query.sorts)).offset(TEXT_WINDOW - 1).limit(1)
+    last_id = last.with_only_columns(ReleaseRow.id).scalar_subquery()
+    descending = query.sorts[0].descending if query.sorts else True
+    if not query.sorts:
+        bounds = [ReleaseRow.id >= last_id]
+    else:
+        last_time = last.with_only_columns(ReleaseRow.created_time).scalar_subquery()
+        if descending:
+            bounds = [
+                ReleaseRow.created_time >= last_time,
+                or_(ReleaseRow.created_time > last_time, ReleaseRow.id >= last_id),
+            ]
+        else:
+            bounds = [
+                ReleaseRow.created_time <= last_time,
+                or_(ReleaseRow.created_time < last_time, ReleaseRow.id <= last_id),
+            ]
     return (
-        ids.where(
-            ReleaseRow.id.in_(leading), compiled.where if compiled.where is not None else true()
-        )
-        .order_by(*compiled.order_by)
+        _ids_statement(actor, view, query, fields=RELEASE_FIELDS_PER_ROW)
+        .where(*bounds)
         .offset(query.offset)
         .limit(query.limit + 1)
     )
 
 
 def _ids_statement(
-    actor: Actor, view: ReleaseFilter, query: Query, *, reverse: bool = False
+    actor: Actor,
+    view: ReleaseFilter,
+    query: Query,
+    *,
+    reverse: bool = False,
+    fields: Mapping[str, SearchField] = RELEASE_FIELDS,
 ) -> Select[int]:
-    compiled = compile_query(query, RELEASE_FIELDS, tiebreak=ReleaseRow.id, reverse=reverse)
+    compiled = compile_query(query, fields, tiebreak=ReleaseRow.id, reverse=reverse)
     conditions = [ReleaseRow.portal_id == actor.portal_id, filter_clause(view, actor)]
     visibility = visible_to(actor)
     if visibility is not None:
