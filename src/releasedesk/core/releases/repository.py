@@ -328,7 +328,10 @@ def window_page_statement(actor: Actor, view: ReleaseFilter, query: Query) -> Se
     unfiltered list at most (a range on the index: a rare word stops there too). When that
     stretch holds the whole page and the row after it, the page is exact: any row past the
     stretch comes after them. When it does not (a rare word, a deep page, a list shorter
-    than the stretch), the caller reads the page as before. Orders: INDEXED_ORDERS only.
+    than the stretch), the caller reads the page as before. Orders: INDEXED_ORDERS only;
+    search uses it for staff's "all" view only, where the stretch's last row is the
+    TEXT_WINDOW-th entry of the index (in a view or a requester's list that holds few of the
+    portal's releases, finding it could walk the whole index).
     """
     last = _ids_statement(actor, view, Query(sorts=query.sorts)).offset(TEXT_WINDOW - 1).limit(1)
     last_id = last.with_only_columns(ReleaseRow.id).scalar_subquery()
@@ -415,6 +418,8 @@ async def _page_ids(
     if (
         query.offset + query.limit < TEXT_WINDOW_DEPTH
         and query.sorts in INDEXED_ORDERS
+        and view is ReleaseFilter.ALL  # where the leading rows are the index's first rows
+        and actor.is_staff
         and _tests_title_text(query.filter)
         and session.get_bind().dialect.name == "sqlite"
     ):
