@@ -207,7 +207,11 @@ def test_a_raw_delete_of_many_rows_is_counted(desk: Desk, run: Run) -> None:
     assert _stored_count(desk) == (2, 2)
 
 
-def test_concurrent_writers_in_one_portal_keep_the_count_exact(desk: Desk, served: Served) -> None:
+def test_concurrent_writers_in_one_portal_keep_the_count_exact(
+    desk: Desk, served: Served, backend_name: str
+) -> None:
+    """Each request on its own connection and transaction; on PostgreSQL they add to the
+    slots of their connections, so more than one slot holds the portal's count."""
     ids = _created(desk, 12)
 
     def write(client: httpx.Client, n: int) -> httpx.Response:
@@ -229,4 +233,4 @@ def test_concurrent_writers_in_one_portal_keep_the_count_exact(desk: Desk, serve
 
         return desk.client.portal.call(read)
 
-    assert slots() >= 1
+    assert slots() > 1 if backend_name == "postgresql" else slots() == 1
