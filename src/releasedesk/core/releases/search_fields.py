@@ -3,6 +3,7 @@ column expressions for core.search (expressions only; the queries run in reposit
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -23,7 +24,7 @@ from releasedesk.db.models import (
     ReleaseTemplate,
     User,
 )
-from releasedesk.db.text_search import same_text, title_like
+from releasedesk.db.text_search import same_text, title_like, title_like_per_row
 
 SEARCH_TYPE = {
     FieldKind.INT: FieldType.INT,
@@ -129,6 +130,11 @@ def build_release_fields() -> dict[str, SearchField]:
 
 
 RELEASE_FIELDS = build_release_fields()
+RELEASE_FIELDS_PER_ROW = {
+    **RELEASE_FIELDS,
+    "title": replace(RELEASE_FIELDS["title"], substring=title_like_per_row),
+}
+"""The same fields with the title's substring tests made on each row (for a bounded scan)."""
 SEARCHABLE: dict[str, FieldType] = {name: spec.type for name, spec in RELEASE_FIELDS.items()}
 """Every searchable name and the type its values must have (dialects convert to it)."""
 SORTABLE = frozenset(name for name, spec in RELEASE_FIELDS.items() if spec.sortable)

@@ -274,8 +274,14 @@ def _collect(
     return _condition(node, spec)
 
 
-def compile_query(query: Query, fields: Mapping[str, SearchField], tiebreak: Any) -> Compiled:
-    """The WHERE clause, ORDER BY and the joins both need; unknown fields are an Invalid."""
+def compile_query(
+    query: Query, fields: Mapping[str, SearchField], tiebreak: Any, *, reverse: bool = False
+) -> Compiled:
+    """The WHERE clause, ORDER BY and the joins both need; unknown fields are an Invalid.
+
+    `reverse` orders the rows exactly backwards (each direction flipped, empty values first,
+    the tiebreak flipped too): row i of n in the reverse order is row n - 1 - i forwards.
+    """
     joins: list[Any] = []
     where = _collect(query.filter, fields, joins) if query.filter is not None else None
     order_by: list[UnaryExpression[Any]] = []
@@ -287,9 +293,12 @@ def compile_query(query: Query, fields: Mapping[str, SearchField], tiebreak: Any
             if join not in joins:
                 joins.append(join)
         column = spec.name_column if spec.type is FieldType.REF else spec.column
-        ordered = column.desc() if sort.descending else column.asc()
+        descending = sort.descending != reverse
+        ordered = column.desc() if descending else column.asc()
         # Empty values sort last either way, on every database (PostgreSQL and SQLite differ).
-        order_by.append(ordered.nulls_last() if spec.nullable else ordered)
-    last_descending = query.sorts[-1].descending if query.sorts else True
+        if spec.nullable:
+            ordered = ordered.nulls_first() if reverse else ordered.nulls_last()
+        order_by.append(ordered)
+    last_descending = (query.sorts[-1].descending if query.sorts else True) != reverse
     order_by.append(tiebreak.desc() if last_descending else tiebreak.asc())
     return Compiled(where=where, order_by=order_by, joins=joins)

@@ -6,7 +6,18 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from releasedesk.db.base import (
@@ -132,6 +143,27 @@ class Release(IdMixin, PortalMixin, Base):
         passive_deletes=True,
         order_by="ReleaseDescriptiveField.id",
     )
+
+
+class ReleaseLiveCount(Base):
+    """How many live (not trashed) releases a portal has: the sum of its slots' `live`.
+
+    Kept by triggers on `releases` (migration 0012), never written by the application: an
+    insert, a trash, a restore and a delete each add their change in the same transaction,
+    so a statement that reads the sum sees the count of exactly the rows it sees. On
+    PostgreSQL a transaction adds to the slot of its connection (backend pid modulo 64), so
+    concurrent inserts in one portal do not queue on one row; SQLite has one writer and one
+    slot (0). A slot may go below zero (a release deleted from another connection than the
+    one that made it); only the sum means anything.
+    """
+
+    __tablename__ = "release_live_counts"
+
+    portal_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    live: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ReleaseRoleAssignment(IdMixin, Base):
