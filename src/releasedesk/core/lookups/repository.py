@@ -5,15 +5,44 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, ScalarSelect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from releasedesk.core.refs import Ref
 from releasedesk.db.models import LOOKUP_MODELS, LookupBase
 from releasedesk.db.text_search import same_text
+
+# The columns a lookup shows besides id and name, where its kind has them (as views.Named).
+NAMED_EXTRA = ("color", "pre_approved", "parent_id")
 
 
 def model_for(kind: str) -> type[LookupBase]:
     return LOOKUP_MODELS[kind]
+
+
+def named_columns(kind: str) -> tuple[str, ...]:
+    """The columns of `kind` a views.Named carries, in its order."""
+    model = model_for(kind)
+    return ("id", "name", *(n for n in NAMED_EXTRA if hasattr(model, n)))
+
+
+def _matches(model: type[LookupBase], portal_id: int, ref: Ref) -> ColumnElement[bool]:
+    if ref.id is not None:
+        return (model.portal_id == portal_id) & (model.id == ref.id)
+    assert ref.name is not None  # the caller resolves only references with an id or a name
+    return (model.portal_id == portal_id) & same_text(model.name, ref.name)
+
+
+def named_subqueries(kind: str, portal_id: int, ref: Ref) -> list[ScalarSelect[object]]:
+    """One scalar subquery per column of `named_columns(kind)` for the value `ref` names (by
+    id, else by name in any case: unique per portal, so at most one row), for a caller that
+    resolves several references in one statement. NULL when nothing matches."""
+    model = model_for(kind)
+    where = _matches(model, portal_id, ref)
+    return [
+        select(getattr(model, column)).where(where).scalar_subquery()
+        for column in named_columns(kind)
+    ]
 
 
 async def get(
