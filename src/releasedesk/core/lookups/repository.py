@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, select
+from sqlalchemy import BindParameter, ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.refs import Ref
 from releasedesk.db.models import LOOKUP_MODELS, LookupBase
 from releasedesk.db.text_search import same_text
 
@@ -26,19 +25,18 @@ def named_columns(kind: str) -> tuple[str, ...]:
     return ("id", "name", *(n for n in NAMED_EXTRA if hasattr(model, n)))
 
 
-def _matches(model: type[LookupBase], portal_id: int, ref: Ref) -> ColumnElement[bool]:
-    if ref.id is not None:
-        return (model.portal_id == portal_id) & (model.id == ref.id)
-    assert ref.name is not None  # the caller resolves only references with an id or a name
-    return (model.portal_id == portal_id) & same_text(model.name, ref.name)
-
-
-def named_subqueries(kind: str, portal_id: int, ref: Ref) -> list[ScalarSelect[object]]:
-    """One scalar subquery per column of `named_columns(kind)` for the value `ref` names (by
-    id, else by name in any case: unique per portal, so at most one row), for a caller that
-    resolves several references in one statement. NULL when nothing matches."""
+def named_subqueries(
+    kind: str, value: BindParameter[Any], by_id: bool, portal_id: BindParameter[int]
+) -> list[ScalarSelect[object]]:
+    """One scalar subquery per column of `named_columns(kind)` for the value of `kind` whose
+    id (`by_id`) or name (any case: unique per portal, so at most one row) is bound to
+    `value`, for a caller that resolves several references in one statement built once
+    with bind parameters. NULL when nothing matches."""
     model = model_for(kind)
-    where = _matches(model, portal_id, ref)
+    if by_id:
+        where = (model.portal_id == portal_id) & (model.id == value)
+    else:
+        where = (model.portal_id == portal_id) & (func.lower(model.name) == func.lower(value))
     return [
         select(getattr(model, column)).where(where).scalar_subquery()
         for column in named_columns(kind)

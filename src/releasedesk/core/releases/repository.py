@@ -15,11 +15,13 @@ from sqlalchemy import (
     Insert,
     ScalarSelect,
     Select,
+    String,
     Table,
+    Update,
     and_,
+    bindparam,
     func,
     insert,
-    literal,
     null,
     or_,
     select,
@@ -55,7 +57,7 @@ from releasedesk.core.search.paging import Page, fetch_page, fetch_row_page
 from releasedesk.core.search.query import Query, compile_query
 from releasedesk.core.workflow import repository as workflow_repository
 from releasedesk.core.workflow.names import RoleName, StageName
-from releasedesk.db.base import Base
+from releasedesk.db.base import Base, BigId
 from releasedesk.db.models import (
     Department,
     ReleaseDescriptiveField,
@@ -182,10 +184,20 @@ class Wanted:
     status: bool
 
 
-def _role_id(portal_id: int, internal: RoleName) -> ScalarSelect[int]:
+# A reference statement's binds: the portal, the release to lock, one per lookup named.
+_PORTAL = bindparam("portal_id", type_=ReleaseRow.portal_id.type)
+_RELEASE = bindparam("release_id", type_=ReleaseRow.id.type)
+LookupRefs = Mapping[str, tuple[str, Ref]]
+_Shape = tuple[tuple[tuple[str, str, bool], ...], Wanted | None, bool]
+# Built once per shape (which lookups, by id or name; which defaults; whether it locks):
+# building the expression cost more than running it.
+_STATEMENTS: dict[_Shape, Select[Any]] = {}
+
+
+def _role_id(internal: RoleName) -> ScalarSelect[int]:
     return (
         select(ReleaseRole.id)
-        .where(ReleaseRole.portal_id == portal_id, ReleaseRole.internal_name == internal)
+        .where(ReleaseRole.portal_id == _PORTAL, ReleaseRole.internal_name == internal)
         .order_by(ReleaseRole.id)
         .limit(1)
         .scalar_subquery()
@@ -193,29 +205,56 @@ def _role_id(portal_id: int, internal: RoleName) -> ScalarSelect[int]:
 
 
 def _reference_columns(
-    portal_id: int, lookups: Mapping[str, tuple[str, Ref]], wanted: Wanted | None
+    shape: tuple[tuple[str, str, bool], ...], wanted: Wanted | None
 ) -> list[ColumnElement[Any]]:
     columns: list[ColumnElement[Any]] = []
     if wanted is not None:  # eight columns, NULL where not wanted
         columns.append(
-            workflow_repository.default_template_subquery(portal_id) if wanted.template else null()
+            workflow_repository.default_template_subquery(_PORTAL) if wanted.template else null()
         )
         columns.extend(
-            workflow_repository.first_stage_subqueries(portal_id)
+            workflow_repository.first_stage_subqueries(_PORTAL)
             if wanted.stage
             else [null()] * len(workflow_repository.STAGE_COLUMNS)
         )
         columns.append(
-            workflow_repository.first_status_subquery(portal_id) if wanted.status else null()
+            workflow_repository.first_status_subquery(_PORTAL) if wanted.status else null()
         )
-        columns.append(_role_id(portal_id, RoleName.REQUESTER))
-    for kind, ref in lookups.values():
-        columns.extend(lookups_repository.named_subqueries(kind, portal_id, ref))
+        columns.append(_role_id(RoleName.REQUESTER))
+    for field, kind, by_id in shape:
+        value = bindparam(f"ref_{field}", type_=BigId if by_id else String)
+        columns.extend(lookups_repository.named_subqueries(kind, value, by_id, _PORTAL))
     return columns
 
 
+def _reference_statement(
+    portal_id: int, lookups: LookupRefs, wanted: Wanted | None, lock: int | None
+) -> tuple[Select[Any], dict[str, object]]:
+    """The statement resolving `lookups` (and `wanted`; locking release `lock`), and its
+    parameters."""
+    shape = tuple((field, kind, ref.id is not None) for field, (kind, ref) in lookups.items())
+    key = (shape, wanted, lock is not None)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        columns = _reference_columns(shape, wanted)
+        if lock is None:
+            statement = select(*columns)
+        else:
+            statement = (
+                select(ReleaseRow.id, *columns)
+                .where(ReleaseRow.portal_id == _PORTAL, ReleaseRow.id == _RELEASE)
+                .with_for_update(of=ReleaseRow)
+            )
+        _STATEMENTS[key] = statement
+    parameters: dict[str, object] = {"portal_id": portal_id, "release_id": lock}
+    for field, (_, ref) in lookups.items():
+        assert ref.id is not None or ref.name is not None  # callers pass only those
+        parameters[f"ref_{field}"] = ref.id if ref.id is not None else (ref.name or "").strip()
+    return statement, parameters
+
+
 def _references(
-    row: Sequence[Any], lookups: Mapping[str, tuple[str, Ref]], wanted: Wanted | None
+    row: Sequence[Any], lookups: LookupRefs, wanted: Wanted | None
 ) -> tuple[Defaults | None, dict[str, Named | None]]:
     """What `_reference_columns` selected, read back."""
     defaults = None
@@ -241,15 +280,16 @@ def _references(
 async def resolve_references(
     session: AsyncSession,
     portal_id: int,
-    lookups: Mapping[str, tuple[str, Ref]],
+    lookups: LookupRefs,
     wanted: Wanted,
 ) -> tuple[Defaults, dict[str, Named | None]]:
     """A new release's `wanted` defaults and the lookups `lookups` names (field → (kind,
     reference with an id or a name), kinds without a parent), in one statement of scalar
     subqueries: a POST resolved each in a round trip of its own."""
     connection = await session.connection()
-    statement = select(*_reference_columns(portal_id, lookups, wanted))
-    defaults, found = _references((await connection.execute(statement)).one(), lookups, wanted)
+    statement, parameters = _reference_statement(portal_id, lookups, wanted, None)
+    row = (await connection.execute(statement, parameters)).one()
+    defaults, found = _references(row, lookups, wanted)
     assert defaults is not None  # asked for with `wanted`
     return defaults, found
 
@@ -258,16 +298,12 @@ async def lock_resolving(
     session: AsyncSession,
     portal_id: int,
     release_id: int,
-    lookups: Mapping[str, tuple[str, Ref]],
+    lookups: LookupRefs,
 ) -> dict[str, Named | None] | None:
     """`lock_release` that also resolves the lookups a change names (as
     `resolve_references`) in the same statement; None when there is no such release."""
-    statement = (
-        select(ReleaseRow.id, *_reference_columns(portal_id, lookups, None))
-        .where(ReleaseRow.portal_id == portal_id, ReleaseRow.id == release_id)
-        .with_for_update(of=ReleaseRow)
-    )
-    row = (await (await session.connection()).execute(statement)).first()
+    statement, parameters = _reference_statement(portal_id, lookups, None, release_id)
+    row = (await (await session.connection()).execute(statement, parameters)).first()
     return None if row is None else _references(tuple(row)[1:], lookups, None)[1]
 
 
@@ -284,15 +320,58 @@ class NewRelease:
     history: dict[str, object]
 
 
-def _rows_of(written: CTE, table: Table, rows: Sequence[Mapping[str, object]]) -> Insert:
-    """INSERT … SELECT of `rows` (all with the same keys) under the id the `written` CTE
-    returns (the release it inserted or updated)."""
-    keys = list(rows[0])
+Rows = Sequence[Mapping[str, object]]
+_WriteShape = tuple[str, tuple[str, ...], tuple[tuple[str, int, tuple[str, ...]], ...]]
+# Built once per shape (which release columns; per child table how many rows of which
+# columns), the values bound: building the statement cost more than sending it.
+_WRITES: dict[_WriteShape, Select[Any]] = {}
+
+
+def _rows_of(written: CTE, table: Table, count: int, keys: Sequence[str]) -> Insert:
+    """INSERT … SELECT of `count` rows of `keys` (bound as `<table>_<n>_<key>`) under the id
+    the `written` CTE returns (the release it inserted or updated)."""
     selects = [
-        select(written.c.id, *(literal(row[k], table.c[k].type) for k in keys)) for row in rows
+        select(
+            written.c.id,
+            *(bindparam(f"{table.name}_{n}_{k}", type_=table.c[k].type) for k in keys),
+        )
+        for n in range(count)
     ]
     source = selects[0] if len(selects) == 1 else union_all(*selects)
     return insert(table).from_select(["release_id", *keys], source)
+
+
+def _write_statement(
+    release: Insert | Update, release_keys: Sequence[str], children: Sequence[tuple[Table, Rows]]
+) -> tuple[Select[Any], dict[str, object]]:
+    """One PostgreSQL statement: `release` (an INSERT or an UPDATE of the release, its
+    `release_keys` bound as `r_<key>`) RETURNING its id as a CTE, each child table's rows
+    inserted under that id in a data-modifying CTE of its own (each runs to completion,
+    read or not; foreign keys are checked at the statement's end). And its parameters."""
+    shape: _WriteShape = (
+        "insert" if isinstance(release, Insert) else "update",
+        tuple(release_keys),
+        tuple(
+            (table.name, len(rows), tuple(k for k in rows[0] if k != "release_id"))
+            for table, rows in children
+        ),
+    )
+    statement = _WRITES.get(shape)
+    if statement is None:
+        bound = {k: bindparam(f"r_{k}", type_=_RELEASES.c[k].type) for k in release_keys}
+        written = release.values(bound).returning(_RELEASES.c.id).cte("written_release")
+        ctes = [
+            _rows_of(written, table, count, keys).cte(f"new_{name}")
+            for (name, count, keys), (table, _) in zip(shape[2], children, strict=True)
+        ]
+        statement = select(written.c.id).add_cte(*ctes)
+        _WRITES[shape] = statement
+    parameters: dict[str, object] = {}
+    for (name, _, keys), (_, rows) in zip(shape[2], children, strict=True):
+        for n, row in enumerate(rows):
+            for k in keys:
+                parameters[f"{name}_{n}_{k}"] = row[k]
+    return statement, parameters
 
 
 async def insert_release(session: AsyncSession, new: NewRelease) -> int:
@@ -316,14 +395,11 @@ async def insert_release(session: AsyncSession, new: NewRelease) -> int:
         (_HISTORY_TABLE, [new.history]),
     ]
     children = [(table, rows) for table, rows in children if rows]
-    inserted = insert(ReleaseRow).values(**release).returning(ReleaseRow.id)
     if connection.dialect.name == "postgresql":
-        new_release = inserted.cte("new_release")
-        ctes = [
-            _rows_of(new_release, table, rows).cte(f"new_{table.name}") for table, rows in children
-        ]
-        statement = select(new_release.c.id).add_cte(*ctes)
-        return int((await connection.execute(statement)).scalar_one())
+        statement, parameters = _write_statement(insert(_RELEASES), list(release), children)
+        parameters.update({f"r_{k}": v for k, v in release.items()})
+        return int((await connection.execute(statement, parameters)).scalar_one())
+    inserted = insert(_RELEASES).values(**release).returning(_RELEASES.c.id)
     release_id = int((await connection.execute(inserted)).scalar_one())
     for table, rows in children:
         await connection.execute(insert(table), [{"release_id": release_id, **r} for r in rows])
@@ -460,24 +536,17 @@ async def update_and_record(
     status comment of the change: on PostgreSQL in one statement (the UPDATE a CTE the
     inserts are attached to), elsewhere one statement per table."""
     connection = await session.connection()
-    table = _RELEASES
-    updated = update(table).where(table.c.id == release_id).values(**values)
     written = _written(history, status_comment)
     if connection.dialect.name != "postgresql" or not written:
-        await connection.execute(updated)
+        await update_columns(session, release_id, values)
         for target, rows in written:
             await connection.execute(insert(target), rows)
         return
-    done = updated.returning(table.c.id).cte("updated_release")
-    ctes = [
-        _rows_of(done, target, [_without_release(row) for row in rows]).cte(f"new_{target.name}")
-        for target, rows in written
-    ]
-    await connection.execute(select(done.c.id).add_cte(*ctes))
-
-
-def _without_release(row: Mapping[str, object]) -> dict[str, object]:
-    return {k: v for k, v in row.items() if k != "release_id"}
+    updated = update(_RELEASES).where(_RELEASES.c.id == _RELEASE)
+    statement, parameters = _write_statement(updated, list(values), written)
+    parameters.update({f"r_{k}": v for k, v in values.items()})
+    parameters["release_id"] = release_id
+    await connection.execute(statement, parameters)
 
 
 def _holds_any_role(user_id: int) -> ColumnElement[bool]:

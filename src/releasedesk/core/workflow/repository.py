@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Row, ScalarSelect, Select, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    Row,
+    ScalarSelect,
+    Select,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.releases.views import Stage, Status
@@ -47,7 +56,7 @@ def _status(row: Row[Any] | None) -> Status | None:
     return None if row is None else Status(**row._mapping)
 
 
-def _default_template(portal_id: int) -> Select[int]:
+def _default_template(portal_id: int | BindParameter[int]) -> Select[int]:
     return (
         select(ReleaseTemplate.id)
         .where(ReleaseTemplate.portal_id == portal_id, ReleaseTemplate.is_default.is_(True))
@@ -56,7 +65,7 @@ def _default_template(portal_id: int) -> Select[int]:
     )
 
 
-def _first_stage(portal_id: int) -> Select[int, str, str, int, str | None]:
+def _first_stage(portal_id: int | BindParameter[int]) -> Select[int, str, str, int, str | None]:
     return (
         select(*STAGE_COLUMNS)
         .where(ReleaseStage.portal_id == portal_id)
@@ -76,18 +85,18 @@ def _first_status(
     )
 
 
-def default_template_subquery(portal_id: int) -> ScalarSelect[int]:
+def default_template_subquery(portal_id: BindParameter[int]) -> ScalarSelect[int]:
     """The id of the portal's default template."""
     return _default_template(portal_id).scalar_subquery()
 
 
-def first_stage_subqueries(portal_id: int) -> list[ScalarSelect[Any]]:
+def first_stage_subqueries(portal_id: BindParameter[int]) -> list[ScalarSelect[Any]]:
     """One scalar subquery per column of a Stage view: the portal's first stage."""
     first = _first_stage(portal_id)
     return [first.with_only_columns(column).scalar_subquery() for column in STAGE_COLUMNS]
 
 
-def first_status_subquery(portal_id: int) -> ScalarSelect[int]:
+def first_status_subquery(portal_id: BindParameter[int]) -> ScalarSelect[int]:
     """The id of the default status of the portal's first stage."""
     stage_id = _first_stage(portal_id).with_only_columns(ReleaseStage.id).scalar_subquery()
     return _first_status(stage_id).with_only_columns(ReleaseStatus.id).scalar_subquery()
