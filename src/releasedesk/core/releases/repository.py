@@ -184,6 +184,9 @@ class Wanted:
     status: bool
 
 
+# How many shapes of each kind are kept: the usual few, not one per count of services a
+# client may send.
+_SHAPES_KEPT = 256
 # A reference statement's binds: the portal, the release to lock, one per lookup named.
 _PORTAL = bindparam("portal_id", type_=ReleaseRow.portal_id.type)
 _RELEASE = bindparam("release_id", type_=ReleaseRow.id.type)
@@ -245,7 +248,8 @@ def _reference_statement(
                 .where(ReleaseRow.portal_id == _PORTAL, ReleaseRow.id == _RELEASE)
                 .with_for_update(of=ReleaseRow)
             )
-        _STATEMENTS[key] = statement
+        if len(_STATEMENTS) < _SHAPES_KEPT:
+            _STATEMENTS[key] = statement
     parameters: dict[str, object] = {"portal_id": portal_id, "release_id": lock}
     for field, (_, ref) in lookups.items():
         assert ref.id is not None or ref.name is not None  # callers pass only those
@@ -365,7 +369,8 @@ def _write_statement(
             for (name, count, keys), (table, _) in zip(shape[2], children, strict=True)
         ]
         statement = select(written.c.id).add_cte(*ctes)
-        _WRITES[shape] = statement
+        if len(_WRITES) < _SHAPES_KEPT:
+            _WRITES[shape] = statement
     parameters: dict[str, object] = {}
     for (name, _, keys), (_, rows) in zip(shape[2], children, strict=True):
         for n, row in enumerate(rows):
