@@ -5,15 +5,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.db.models import LOOKUP_MODELS, LookupBase
 from releasedesk.db.text_search import same_text
 
+# The columns a lookup shows besides id and name, where its kind has them (as views.Named).
+NAMED_EXTRA = ("color", "pre_approved", "parent_id")
+
 
 def model_for(kind: str) -> type[LookupBase]:
     return LOOKUP_MODELS[kind]
+
+
+def named_columns(kind: str) -> tuple[str, ...]:
+    """The columns of `kind` a views.Named carries, in its order."""
+    model = model_for(kind)
+    return ("id", "name", *(n for n in NAMED_EXTRA if hasattr(model, n)))
+
+
+def named_subqueries(
+    kind: str, value: BindParameter[Any], by_id: bool, portal_id: BindParameter[int]
+) -> list[ScalarSelect[object]]:
+    """One scalar subquery per column of `named_columns(kind)` for the value of `kind` whose
+    id (`by_id`) or name (any case: unique per portal, so at most one row) is bound to
+    `value`, for a caller that resolves several references in one statement built once
+    with bind parameters. NULL when nothing matches."""
+    model = model_for(kind)
+    if by_id:
+        where = (model.portal_id == portal_id) & (model.id == value)
+    else:
+        where = (model.portal_id == portal_id) & (func.lower(model.name) == func.lower(value))
+    return [
+        select(getattr(model, column)).where(where).scalar_subquery()
+        for column in named_columns(kind)
+    ]
 
 
 async def get(

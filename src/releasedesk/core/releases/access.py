@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, can_view_release, require_edit_release
 from releasedesk.core.errors import Conflict, Forbidden, Invalid, NotFound
+from releasedesk.core.refs import Ref
 from releasedesk.core.releases import read_repository, repository
 from releasedesk.core.releases.read_repository import EVERYTHING, NOTHING, Part
-from releasedesk.core.releases.views import Release
+from releasedesk.core.releases.views import Named, Release
 from releasedesk.db.models import Release as ReleaseRow
 
 
@@ -56,6 +57,47 @@ def require_version(current: Release, expected_version: int | None) -> None:
         )
 
 
+async def changeable_view(
+    session: AsyncSession, actor: Actor, release_id: int, *, expected_version: int | None = None
+) -> Release:
+    """How the release to change stands now, locked, after checking the caller may edit it
+    (and, when the caller says which version it changes, that it is still at it): for a
+    change of its own columns, written without loading the ORM row."""
+    current, _ = await changeable_view_resolving(
+        session, actor, release_id, {}, expected_version=expected_version
+    )
+    return current
+
+
+async def changeable_view_resolving(
+    session: AsyncSession,
+    actor: Actor,
+    release_id: int,
+    lookups: Mapping[str, tuple[str, Ref]],
+    *,
+    expected_version: int | None = None,
+) -> tuple[Release, dict[str, Named | None]]:
+    """`changeable_view`, resolving the lookups a change names in the statement that takes
+    the lock (one round trip fewer; see `repository.resolve_references`)."""
+    found = await repository.lock_resolving(session, actor.portal_id, release_id, lookups)
+    if found is None:
+        raise _not_found(release_id)
+    current = await view_release(session, actor, release_id, EVERYTHING)
+    require_edit_release(actor, current.access())
+    require_version(current, expected_version)
+    return current, found
+
+
+async def release_row(
+    session: AsyncSession, actor: Actor, release_id: int, collections: Iterable[Part]
+) -> ReleaseRow:
+    """The ORM row of a release the caller already locked, with `collections` loaded."""
+    entity = await repository.get_for_update(session, actor.portal_id, release_id, collections)
+    if entity is None:
+        raise _not_found(release_id)
+    return entity
+
+
 async def changeable_release(
     session: AsyncSession,
     actor: Actor,
@@ -67,12 +109,8 @@ async def changeable_release(
     """The release to change (the ORM row, `collections` loaded) and how it stands now,
     locked and after checking the caller may edit it (and, when the caller says which
     version it changes, that the release is still at that version)."""
-    current = await _locked_view(session, actor, release_id, EVERYTHING)
-    require_version(current, expected_version)
-    entity = await repository.get_for_update(session, actor.portal_id, release_id, collections)
-    if entity is None:
-        raise _not_found(release_id)
-    return entity, current
+    current = await changeable_view(session, actor, release_id, expected_version=expected_version)
+    return await release_row(session, actor, release_id, collections), current
 
 
 async def writable_release(session: AsyncSession, actor: Actor, release_id: int) -> Release:

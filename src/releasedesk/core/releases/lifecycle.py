@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from releasedesk.core.deployment import gate as deployment_gate
 from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import history, recording, repository, roles
-from releasedesk.core.releases.access import changeable_release
+from releasedesk.core.releases.access import changeable_release, changeable_view
 from releasedesk.core.releases.history import Operation
 from releasedesk.core.releases.read_repository import Part
 from releasedesk.core.releases.text import comment_text
@@ -66,9 +67,14 @@ async def close_release(
     status: Ref | None = None,
     comment: str | None = None,
 ) -> Release:
-    """Move to Closure with the named closure status (Completed by default)."""
+    """Move to Closure with the named closure status (Completed by default).
+
+    Like every lifecycle write of the release's own columns: lock and read it once, write
+    the columns with the history (one statement on PostgreSQL), and answer from what was
+    written rather than reading it back.
+    """
     require_staff(actor, "close releases")
-    release, current = await changeable_release(session, actor, release_id)
+    current = await changeable_view(session, actor, release_id)
     if current.in_trash:
         raise Invalid("A release in the trash cannot be closed", "id")
     if current.stage.is_closure:
@@ -82,20 +88,47 @@ async def close_release(
     await deployment_gate.require_can_end(session, current.id)
     now = dt.datetime.now(dt.UTC)
     before = history.snapshot(current)
-    release.stage_id, release.status_id = stage.id, closure_status.id
-    release.completed_time = now
-    release.last_updated_time = now
-    release.version += 1
-    after = await repository.refresh(session, release)
-    await recording.record_changes(
+    after = dataclasses.replace(
+        current,
+        stage=stage,
+        status=closure_status,
+        completed_time=now,
+        last_updated_time=now,
+        version=current.version + 1,
+    )
+    written = recording.change_record(
+        actor, after, before, now, comment_text(comment), moved=True, operation=Operation.CLOSED
+    )
+    values = {
+        "stage_id": stage.id,
+        "status_id": closure_status.id,
+        "completed_time": now,
+        "last_updated_time": now,
+        "version": after.version,
+    }
+    await repository.update_and_record(
+        session, current.id, values, written.history, written.status_comment
+    )
+    return after
+
+
+async def _set_deleted_time(
+    session: AsyncSession,
+    actor: Actor,
+    current: Release,
+    deleted_time: dt.datetime | None,
+    operation: Operation,
+) -> Release:
+    """Into the trash (a time) or out of it (None), with its history entry."""
+    now = dt.datetime.now(dt.UTC)
+    after = dataclasses.replace(current, deleted_time=deleted_time, version=current.version + 1)
+    entry = recording.history_row(current.id, actor, operation, time=now)
+    await repository.update_and_record(
         session,
-        actor,
-        after,
-        before,
-        now,
-        comment_text(comment),
-        moved=True,
-        operation=Operation.CLOSED,
+        current.id,
+        {"deleted_time": deleted_time, "version": after.version},
+        [entry],
+        None,
     )
     return after
 
@@ -103,38 +136,32 @@ async def close_release(
 async def move_to_trash(session: AsyncSession, actor: Actor, release_id: int) -> Release:
     """Set deleted_time: the release leaves the lists until restored."""
     require_staff(actor, "delete releases")
-    release, current = await changeable_release(session, actor, release_id)
+    current = await changeable_view(session, actor, release_id)
     if current.in_trash:
         raise Invalid("The release is already in the trash", "id")
     now = dt.datetime.now(dt.UTC)
-    release.deleted_time = now
-    release.version += 1
-    await recording.record(session, release.id, actor, Operation.TRASHED, time=now)
-    return await repository.refresh(session, release)
+    return await _set_deleted_time(session, actor, current, now, Operation.TRASHED)
 
 
 async def restore_from_trash(session: AsyncSession, actor: Actor, release_id: int) -> Release:
     """Bring a release back from the trash into the lists."""
     require_staff(actor, "restore releases")
-    release, current = await changeable_release(session, actor, release_id)
+    current = await changeable_view(session, actor, release_id)
     if not current.in_trash:
         raise Invalid("The release is not in the trash", "id")
-    release.deleted_time = None
-    release.version += 1
-    await recording.record(session, release.id, actor, Operation.RESTORED)
-    return await repository.refresh(session, release)
+    return await _set_deleted_time(session, actor, current, None, Operation.RESTORED)
 
 
 async def delete_release(session: AsyncSession, actor: Actor, release_id: int) -> None:
     """Delete for good, with everything hanging off it; only from the trash, only admins."""
     require_admin(actor, "delete releases permanently")
-    release, current = await changeable_release(session, actor, release_id)
+    current = await changeable_view(session, actor, release_id)
     if not current.in_trash:
         raise Invalid(
             "Only a release in the trash can be deleted permanently; move it to the trash first",
             "id",
         )
-    await repository.delete(session, release)
+    await repository.delete_by_id(session, current.id)
 
 
 ENGINEER_FIELD = "release_engineer"

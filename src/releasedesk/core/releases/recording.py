@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +64,83 @@ async def record_item(
     )
 
 
+def history_row(
+    release_id: int | None,
+    actor: Actor,
+    operation: Operation,
+    *,
+    changes: Sequence[FieldChange] = (),
+    description: str | None = None,
+    subject: str | None = None,
+    time: dt.datetime,
+) -> dict[str, object]:
+    """One history entry as the columns of its row, for a write that inserts it together
+    with other rows (`release_id` None: of a release inserted in the same statement)."""
+    return repository.history_values(
+        release_id=release_id,
+        actor_id=actor.user_id,
+        operation=operation,
+        subject=subject,
+        changes=changes,
+        description=description,
+        time=time,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    """The history rows and the status comment (if any) a change of the release's own
+    fields writes."""
+
+    history: list[dict[str, object]]
+    status_comment: dict[str, object] | None
+
+
+def change_record(
+    actor: Actor,
+    after: Release,
+    before: Mapping[str, HistoryValue],
+    now: dt.datetime,
+    comment: str | None,
+    *,
+    moved: bool,
+    operation: Operation = Operation.UPDATED,
+) -> ChangeRecord:
+    """What `record_changes` writes, as rows.
+
+    An update records the stage/status move and the other field diffs as two entries (a
+    move is what people look for in a history); another operation (close) records one.
+    """
+    changes = history.diff(before, history.snapshot(after))
+    entries: list[dict[str, object]] = []
+    if operation is not Operation.UPDATED:
+        entries.append(
+            history_row(after.id, actor, operation, changes=changes, description=comment, time=now)
+        )
+    else:
+        move = [c for c in changes if c.field in MOVE_FIELDS]
+        rest = [c for c in changes if c.field not in MOVE_FIELDS]
+        if move:
+            entries.append(
+                history_row(
+                    after.id, actor, Operation.MOVED, changes=move, description=comment, time=now
+                )
+            )
+        if rest:
+            entries.append(history_row(after.id, actor, Operation.UPDATED, changes=rest, time=now))
+    status_comment = None
+    if moved or comment:
+        status_comment = repository.status_comment_values(
+            release_id=after.id,
+            stage_id=after.stage.id,
+            status_id=after.status.id,
+            comment=comment,
+            commented_by_id=actor.user_id,
+            commented_on=now,
+        )
+    return ChangeRecord(entries, status_comment)
+
+
 async def record_changes(
     session: AsyncSession,
     actor: Actor,
@@ -74,38 +152,6 @@ async def record_changes(
     moved: bool,
     operation: Operation = Operation.UPDATED,
 ) -> None:
-    """History for a change of the release's own fields and its status comment.
-
-    An update records the stage/status move and the other field diffs as two entries (a
-    move is what people look for in a history); another operation (close) records one.
-    """
-    changes = history.diff(before, history.snapshot(after))
-    if operation is not Operation.UPDATED:
-        await record(
-            session, after.id, actor, operation, changes=changes, description=comment, time=now
-        )
-    else:
-        move = [c for c in changes if c.field in MOVE_FIELDS]
-        rest = [c for c in changes if c.field not in MOVE_FIELDS]
-        if move:
-            await record(
-                session,
-                after.id,
-                actor,
-                Operation.MOVED,
-                changes=move,
-                description=comment,
-                time=now,
-            )
-        if rest:
-            await record(session, after.id, actor, Operation.UPDATED, changes=rest, time=now)
-    if moved or comment:
-        await repository.insert_status_comment(
-            session,
-            release_id=after.id,
-            stage_id=after.stage.id,
-            status_id=after.status.id,
-            comment=comment,
-            commented_by_id=actor.user_id,
-            commented_on=now,
-        )
+    """History for a change of the release's own fields and its status comment."""
+    written = change_record(actor, after, before, now, comment, moved=moved, operation=operation)
+    await repository.insert_rows(session, written.history, written.status_comment)

@@ -6,27 +6,36 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
+    Insert,
     Integer,
     ScalarSelect,
     Select,
+    String,
+    Table,
+    Update,
     and_,
     bindparam,
     case,
     func,
     insert,
-    inspect,
+    null,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from releasedesk.core.actors import Actor
+from releasedesk.core.lookups import repository as lookups_repository
+from releasedesk.core.refs import Ref
 from releasedesk.core.releases import read_repository
 from releasedesk.core.releases.history import (
     FieldChange,
@@ -38,7 +47,14 @@ from releasedesk.core.releases.history import (
 from releasedesk.core.releases.read_repository import EVERYTHING, USER_COLUMNS, Part
 from releasedesk.core.releases.rows import person_of, stage_of, status_of
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS, RELEASE_FIELDS_PER_ROW
-from releasedesk.core.releases.views import Named, Person, Release, ReleaseFilter, StatusComment
+from releasedesk.core.releases.views import (
+    Named,
+    Person,
+    Release,
+    ReleaseFilter,
+    Stage,
+    StatusComment,
+)
 from releasedesk.core.search.paging import Page, fetch_page, total_if_asked
 from releasedesk.core.search.query import (
     SUBSTRING_KIND,
@@ -49,8 +65,10 @@ from releasedesk.core.search.query import (
     Sort,
     compile_query,
 )
+from releasedesk.core.workflow import repository as workflow_repository
 from releasedesk.core.workflow.names import RoleName, StageName
 from releasedesk.db import driver
+from releasedesk.db.base import Base, BigId
 from releasedesk.db.models import (
     Department,
     ReleaseDescriptiveField,
@@ -65,6 +83,21 @@ from releasedesk.db.models import (
 )
 from releasedesk.db.models import Release as ReleaseRow
 
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)  # every model maps one table
+    return table
+
+
+# The tables themselves, for Core statements run on the connection.
+_RELEASES = _table(ReleaseRow)
+_DESCRIPTIVE = _table(ReleaseDescriptiveField)
+_SERVICES = _table(ReleaseService)
+_HOLDERS = _table(ReleaseRoleAssignment)
+_STATUS_COMMENTS = _table(ReleaseStatusComment)
+_HISTORY_TABLE = _table(ReleaseHistory)
+
 COLLECTIONS = {
     Part.ROLES: ReleaseRow.role_assignments,
     Part.SERVICES: ReleaseRow.service_links,
@@ -75,18 +108,13 @@ COLLECTIONS = {
 async def lock_release(session: AsyncSession, portal_id: int, release_id: int) -> bool:
     """Take the release's row lock for the rest of the transaction; whether it exists.
 
-    Every write that reads a release (or a child of it) and then writes calls this first,
-    so concurrent writers of one release queue here and each reads what the previous one
-    committed. PostgreSQL: `SELECT … FOR UPDATE` (READ COMMITTED, so statements after it
-    see the latest commit). SQLite renders no FOR UPDATE: writers there already hold the
-    database's write lock from `BEGIN IMMEDIATE`.
+    Every write that reads a release (or a child of it) and then writes calls this (or
+    `lock_resolving`) first, so concurrent writers of one release queue here and each reads
+    what the previous one committed. PostgreSQL: `SELECT … FOR UPDATE` (READ COMMITTED, so
+    statements after it see the latest commit). SQLite renders no FOR UPDATE: writers there
+    already hold the database's write lock from `BEGIN IMMEDIATE`.
     """
-    statement = (
-        select(ReleaseRow.id)
-        .where(ReleaseRow.portal_id == portal_id, ReleaseRow.id == release_id)
-        .with_for_update()
-    )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    return await lock_resolving(session, portal_id, release_id, {}) is not None
 
 
 async def get_for_update(
@@ -138,42 +166,312 @@ async def refresh(session: AsyncSession, release: ReleaseRow) -> Release:
     return view
 
 
-async def insert_new(session: AsyncSession, release: ReleaseRow) -> int:
-    """INSERT a new release built (not added to the session) by the service; its id."""
-    values = {
-        key: value
-        for key, value in inspect(release).dict.items()
-        if key in ReleaseRow.__table__.columns
-    }
-    values.setdefault("uuid", uuid.uuid4())
-    result = await session.execute(insert(ReleaseRow).values(**values).returning(ReleaseRow.id))
-    return int(result.scalar_one())
+async def reread(session: AsyncSession, release_id: int, entity: ReleaseRow | None) -> Release:
+    """After a write: the release as responses show it (the ORM row, when the write loaded
+    one, flushed and expired, as `refresh` does)."""
+    if entity is not None:
+        return await refresh(session, entity)
+    view = await read_repository.load_one(session, release_id)
+    assert view is not None  # the row was just written in this transaction
+    return view
 
 
-async def insert_children(
-    session: AsyncSession,
-    release_id: int,
-    *,
-    descriptive: list[dict[str, Any]],
-    services: Sequence[int],
-    holders: Sequence[tuple[int, int]],
-) -> None:
-    """The descriptive fields, services and role holders of a new release."""
-    await session.execute(
-        insert(ReleaseDescriptiveField), [{"release_id": release_id, **row} for row in descriptive]
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """What a new release takes when its request names no template, stage or status, and
+    the role its creator gets (None where the portal lacks it)."""
+
+    template_id: int | None
+    stage: Stage | None
+    status_id: int | None
+    requester_role_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """Which defaults a new release needs resolved (those its request does not name)."""
+
+    template: bool
+    stage: bool
+    status: bool
+
+
+# How many shapes of each kind are kept: the usual few, not one per count of services a
+# client may send.
+_SHAPES_KEPT = 256
+# A reference statement's binds: the portal, the release to lock, one per lookup named.
+_PORTAL = bindparam("portal_id", type_=ReleaseRow.portal_id.type)
+_RELEASE = bindparam("release_id", type_=ReleaseRow.id.type)
+LookupRefs = Mapping[str, tuple[str, Ref]]
+_Shape = tuple[tuple[tuple[str, str, bool], ...], Wanted | None, bool]
+# Built once per shape (which lookups, by id or name; which defaults; whether it locks):
+# building the expression cost more than running it.
+_STATEMENTS: dict[_Shape, Select[Any]] = {}
+
+
+def _role_id(internal: RoleName) -> ScalarSelect[int]:
+    return (
+        select(ReleaseRole.id)
+        .where(ReleaseRole.portal_id == _PORTAL, ReleaseRole.internal_name == internal)
+        .order_by(ReleaseRole.id)
+        .limit(1)
+        .scalar_subquery()
     )
-    if services:
-        await session.execute(
-            insert(ReleaseService), [{"release_id": release_id, "service_id": s} for s in services]
+
+
+def _reference_columns(
+    shape: tuple[tuple[str, str, bool], ...], wanted: Wanted | None
+) -> list[ColumnElement[Any]]:
+    columns: list[ColumnElement[Any]] = []
+    if wanted is not None:  # eight columns, NULL where not wanted
+        columns.append(
+            workflow_repository.default_template_subquery(_PORTAL) if wanted.template else null()
         )
-    if holders:
-        await session.execute(
-            insert(ReleaseRoleAssignment),
-            [
-                {"release_id": release_id, "role_id": role_id, "user_id": user_id}
-                for role_id, user_id in holders
-            ],
+        columns.extend(
+            workflow_repository.first_stage_subqueries(_PORTAL)
+            if wanted.stage
+            else [null()] * len(workflow_repository.STAGE_COLUMNS)
         )
+        columns.append(
+            workflow_repository.first_status_subquery(_PORTAL) if wanted.status else null()
+        )
+        columns.append(_role_id(RoleName.REQUESTER))
+    for field, kind, by_id in shape:
+        value = bindparam(f"ref_{field}", type_=BigId if by_id else String)
+        columns.extend(lookups_repository.named_subqueries(kind, value, by_id, _PORTAL))
+    return columns
+
+
+def _reference_statement(
+    portal_id: int, lookups: LookupRefs, wanted: Wanted | None, lock: int | None
+) -> tuple[Select[Any], dict[str, object]]:
+    """The statement resolving `lookups` (and `wanted`; locking release `lock`), and its
+    parameters."""
+    shape = tuple((field, kind, ref.id is not None) for field, (kind, ref) in lookups.items())
+    key = (shape, wanted, lock is not None)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        columns = _reference_columns(shape, wanted)
+        if lock is None:
+            statement = select(*columns)
+        else:
+            statement = (
+                select(ReleaseRow.id, *columns)
+                .where(ReleaseRow.portal_id == _PORTAL, ReleaseRow.id == _RELEASE)
+                .with_for_update(of=ReleaseRow)
+            )
+        if len(_STATEMENTS) < _SHAPES_KEPT:
+            _STATEMENTS[key] = statement
+    parameters: dict[str, object] = {"portal_id": portal_id, "release_id": lock}
+    for field, (_, ref) in lookups.items():
+        assert ref.id is not None or ref.name is not None  # callers pass only those
+        parameters[f"ref_{field}"] = ref.id if ref.id is not None else (ref.name or "").strip()
+    return statement, parameters
+
+
+def _references(
+    row: Sequence[Any], lookups: LookupRefs, wanted: Wanted | None
+) -> tuple[Defaults | None, dict[str, Named | None]]:
+    """What `_reference_columns` selected, read back."""
+    defaults = None
+    at = 0
+    if wanted is not None:
+        template_id, *stage, status_id, role_id = row[:8]
+        defaults = Defaults(
+            template_id=template_id,
+            stage=None if stage[0] is None else Stage(*stage),
+            status_id=status_id,
+            requester_role_id=role_id,
+        )
+        at = 8
+    found: dict[str, Named | None] = {}
+    for field, (kind, _) in lookups.items():
+        names = lookups_repository.named_columns(kind)
+        values = row[at : at + len(names)]
+        at += len(names)
+        found[field] = None if values[0] is None else Named(**dict(zip(names, values, strict=True)))
+    return defaults, found
+
+
+async def resolve_references(
+    session: AsyncSession,
+    portal_id: int,
+    lookups: LookupRefs,
+    wanted: Wanted,
+) -> tuple[Defaults, dict[str, Named | None]]:
+    """A new release's `wanted` defaults and the lookups `lookups` names (field → (kind,
+    reference with an id or a name), kinds without a parent), in one statement of scalar
+    subqueries: a POST resolved each in a round trip of its own."""
+    connection = await session.connection()
+    statement, parameters = _reference_statement(portal_id, lookups, wanted, None)
+    row = (await connection.execute(statement, parameters)).one()
+    defaults, found = _references(row, lookups, wanted)
+    assert defaults is not None  # asked for with `wanted`
+    return defaults, found
+
+
+async def lock_resolving(
+    session: AsyncSession,
+    portal_id: int,
+    release_id: int,
+    lookups: LookupRefs,
+) -> dict[str, Named | None] | None:
+    """`lock_release` that also resolves the lookups a change names (as
+    `resolve_references`) in the same statement; None when there is no such release."""
+    statement, parameters = _reference_statement(portal_id, lookups, None, release_id)
+    row = (await (await session.connection()).execute(statement, parameters)).first()
+    return None if row is None else _references(tuple(row)[1:], lookups, None)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class NewRelease:
+    """Every row a new release starts with, as column values (the release's `uuid` is
+    drawn here when not given)."""
+
+    release: dict[str, object]
+    descriptive: list[dict[str, object]]
+    services: Sequence[int]
+    holders: Sequence[tuple[int, int]]
+    status_comment: dict[str, object]
+    history: dict[str, object]
+
+
+Rows = Sequence[Mapping[str, object]]
+_WriteShape = tuple[str, tuple[str, ...], tuple[tuple[str, int, tuple[str, ...]], ...]]
+# Built once per shape (which release columns; per child table how many rows of which
+# columns), the values bound: building the statement cost more than sending it.
+_WRITES: dict[_WriteShape, Select[Any]] = {}
+
+
+def _rows_of(written: CTE, table: Table, count: int, keys: Sequence[str]) -> Insert:
+    """INSERT … SELECT of `count` rows of `keys` (bound as `<table>_<n>_<key>`) under the id
+    the `written` CTE returns (the release it inserted or updated)."""
+    selects = [
+        select(
+            written.c.id,
+            *(bindparam(f"{table.name}_{n}_{k}", type_=table.c[k].type) for k in keys),
+        )
+        for n in range(count)
+    ]
+    source = selects[0] if len(selects) == 1 else union_all(*selects)
+    return insert(table).from_select(["release_id", *keys], source)
+
+
+def _write_statement(
+    release: Insert | Update, release_keys: Sequence[str], children: Sequence[tuple[Table, Rows]]
+) -> tuple[Select[Any], dict[str, object]]:
+    """One PostgreSQL statement: `release` (an INSERT or an UPDATE of the release, its
+    `release_keys` bound as `r_<key>`) RETURNING its id as a CTE, each child table's rows
+    inserted under that id in a data-modifying CTE of its own (each runs to completion,
+    read or not; foreign keys are checked at the statement's end). And its parameters."""
+    shape: _WriteShape = (
+        "insert" if isinstance(release, Insert) else "update",
+        tuple(release_keys),
+        tuple(
+            (table.name, len(rows), tuple(k for k in rows[0] if k != "release_id"))
+            for table, rows in children
+        ),
+    )
+    statement = _WRITES.get(shape)
+    if statement is None:
+        bound = {k: bindparam(f"r_{k}", type_=_RELEASES.c[k].type) for k in release_keys}
+        written = release.values(bound).returning(_RELEASES.c.id).cte("written_release")
+        ctes = [
+            _rows_of(written, table, count, keys).cte(f"new_{name}")
+            for (name, count, keys), (table, _) in zip(shape[2], children, strict=True)
+        ]
+        statement = select(written.c.id).add_cte(*ctes)
+        if len(_WRITES) < _SHAPES_KEPT:
+            _WRITES[shape] = statement
+    parameters: dict[str, object] = {}
+    for (name, _, keys), (_, rows) in zip(shape[2], children, strict=True):
+        for n, row in enumerate(rows):
+            for k in keys:
+                parameters[f"{name}_{n}_{k}"] = row[k]
+    return statement, parameters
+
+
+async def insert_release(session: AsyncSession, new: NewRelease) -> int:
+    """INSERT a new release and everything it starts with; its id.
+
+    PostgreSQL: one statement, the release's INSERT … RETURNING a CTE the others select its
+    id from (each data-modifying CTE runs to completion, read or not; the foreign keys are
+    checked at the statement's end). SQLite, which has no DML in CTEs: one INSERT per table
+    on the connection, each child table's rows in one executemany.
+    """
+    connection = await session.connection()
+    release = {"uuid": uuid.uuid4(), **new.release}
+    children: list[tuple[Table, list[dict[str, object]]]] = [
+        (_DESCRIPTIVE, new.descriptive),
+        (_SERVICES, [{"service_id": s} for s in new.services]),
+        (
+            _HOLDERS,
+            [{"role_id": r, "user_id": u} for r, u in new.holders],
+        ),
+        (_STATUS_COMMENTS, [new.status_comment]),
+        (_HISTORY_TABLE, [new.history]),
+    ]
+    children = [(table, rows) for table, rows in children if rows]
+    if connection.dialect.name == "postgresql":
+        statement, parameters = _write_statement(insert(_RELEASES), list(release), children)
+        parameters.update({f"r_{k}": v for k, v in release.items()})
+        return int((await connection.execute(statement, parameters)).scalar_one())
+    inserted = insert(_RELEASES).values(**release).returning(_RELEASES.c.id)
+    release_id = int((await connection.execute(inserted)).scalar_one())
+    for table, rows in children:
+        await connection.execute(insert(table), [{"release_id": release_id, **r} for r in rows])
+    return release_id
+
+
+async def update_columns(
+    session: AsyncSession, release_id: int, values: Mapping[str, object]
+) -> None:
+    """UPDATE the release's own columns (the caller holds its lock), on the connection: no
+    ORM row is loaded to change a few columns."""
+    connection = await session.connection()
+    await connection.execute(update(_RELEASES).where(_RELEASES.c.id == release_id).values(**values))
+
+
+def status_comment_values(
+    *,
+    release_id: int | None,
+    stage_id: int,
+    status_id: int,
+    comment: str | None,
+    commented_by_id: int,
+    commented_on: dt.datetime,
+) -> dict[str, object]:
+    """A status comment's columns (without `release_id` for a release not inserted yet)."""
+    values: dict[str, object] = {
+        "stage_id": stage_id,
+        "status_id": status_id,
+        "comment": comment,
+        "commented_by_id": commented_by_id,
+        "commented_on": commented_on,
+    }
+    return values if release_id is None else {"release_id": release_id, **values}
+
+
+def history_values(
+    *,
+    release_id: int | None,
+    actor_id: int,
+    operation: Operation,
+    subject: str | None,
+    changes: Sequence[FieldChange],
+    description: str | None,
+    time: dt.datetime,
+) -> dict[str, object]:
+    """A history entry's columns (without `release_id` for a release not inserted yet)."""
+    values: dict[str, object] = {
+        "operation": operation.value,
+        "subject": subject,
+        "actor_id": actor_id,
+        "time": time,
+        "description": description,
+        "diff": encode_changes(changes),
+    }
+    return values if release_id is None else {"release_id": release_id, **values}
 
 
 async def insert_status_comment(
@@ -186,16 +484,15 @@ async def insert_status_comment(
     commented_by_id: int,
     commented_on: dt.datetime,
 ) -> None:
-    await session.execute(
-        insert(ReleaseStatusComment).values(
-            release_id=release_id,
-            stage_id=stage_id,
-            status_id=status_id,
-            comment=comment,
-            commented_by_id=commented_by_id,
-            commented_on=commented_on,
-        )
+    values = status_comment_values(
+        release_id=release_id,
+        stage_id=stage_id,
+        status_id=status_id,
+        comment=comment,
+        commented_by_id=commented_by_id,
+        commented_on=commented_on,
     )
+    await (await session.connection()).execute(insert(_STATUS_COMMENTS), [values])
 
 
 async def insert_history(
@@ -209,17 +506,64 @@ async def insert_history(
     description: str | None,
     time: dt.datetime,
 ) -> None:
-    await session.execute(
-        insert(ReleaseHistory).values(
-            release_id=release_id,
-            operation=operation.value,
-            subject=subject,
-            actor_id=actor_id,
-            time=time,
-            description=description,
-            diff=encode_changes(changes),
-        )
+    values = history_values(
+        release_id=release_id,
+        actor_id=actor_id,
+        operation=operation,
+        subject=subject,
+        changes=changes,
+        description=description,
+        time=time,
     )
+    await (await session.connection()).execute(insert(_HISTORY_TABLE), [values])
+
+
+def _written(
+    history: Sequence[Mapping[str, object]], status_comment: Mapping[str, object] | None
+) -> list[tuple[Table, list[Mapping[str, object]]]]:
+    """History rows (in order: their ids order entries of the same time) and the status
+    comment, by table, leaving out empty ones."""
+    written: list[tuple[Table, list[Mapping[str, object]]]] = []
+    if history:
+        written.append((_HISTORY_TABLE, list(history)))
+    if status_comment is not None:
+        written.append((_STATUS_COMMENTS, [status_comment]))
+    return written
+
+
+async def insert_rows(
+    session: AsyncSession,
+    history: Sequence[Mapping[str, object]],
+    status_comment: Mapping[str, object] | None,
+) -> None:
+    """History rows and a status comment, one executemany per table."""
+    connection = await session.connection()
+    for table, rows in _written(history, status_comment):
+        await connection.execute(insert(table), rows)
+
+
+async def update_and_record(
+    session: AsyncSession,
+    release_id: int,
+    values: Mapping[str, object],
+    history: Sequence[Mapping[str, object]],
+    status_comment: Mapping[str, object] | None,
+) -> None:
+    """UPDATE the release's columns (the caller holds its lock) and insert the history and
+    status comment of the change: on PostgreSQL in one statement (the UPDATE a CTE the
+    inserts are attached to), elsewhere one statement per table."""
+    connection = await session.connection()
+    written = _written(history, status_comment)
+    if connection.dialect.name != "postgresql" or not written:
+        await update_columns(session, release_id, values)
+        for target, rows in written:
+            await connection.execute(insert(target), rows)
+        return
+    updated = update(_RELEASES).where(_RELEASES.c.id == _RELEASE)
+    statement, parameters = _write_statement(updated, list(values), written)
+    parameters.update({f"r_{k}": v for k, v in values.items()})
+    parameters["release_id"] = release_id
+    await connection.execute(statement, parameters)
 
 
 def _holds_any_role(user_id: int) -> ColumnElement[bool]:
@@ -443,10 +787,11 @@ async def _page_ids(
     return list((await connection.execute(page_statement(actor, view, query))).scalars()), count
 
 
-async def delete(session: AsyncSession, release: ReleaseRow) -> None:
-    """Remove the row; every table hanging off it cascades in the database."""
-    await session.delete(release)
-    await session.flush()
+async def delete_by_id(session: AsyncSession, release_id: int) -> None:
+    """Remove the row without loading it; every table hanging off it cascades in the
+    database."""
+    connection = await session.connection()
+    await connection.execute(_RELEASES.delete().where(_RELEASES.c.id == release_id))
 
 
 def _status_comment(row: ReleaseStatusComment) -> StatusComment:

@@ -40,13 +40,17 @@ async def resolve_user(session: AsyncSession, actor: Actor, ref: Ref, field: str
     return found
 
 
+def no_role(internal: RoleName) -> Invalid:
+    return Invalid(f"this portal has no '{internal}' role", "roles.role")
+
+
 async def role_by_internal_name(
     session: AsyncSession, actor: Actor, internal: RoleName
 ) -> ReleaseRole:
     for role in await lookups.list_lookups(session, actor.portal_id, "release_role"):
         if isinstance(role, ReleaseRole) and role.internal_name == internal:
             return role
-    raise Invalid(f"this portal has no '{internal}' role", "roles.role")
+    raise no_role(internal)
 
 
 def check_can_hold(role: ReleaseRole, user: User, field: str) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
+from collections import ChainMap
+from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,18 +25,25 @@ from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import fields, history, read_repository, recording, repository
 from releasedesk.core.releases import roles as release_roles
-from releasedesk.core.releases.access import changeable_release, view_release
+from releasedesk.core.releases.access import changeable_view_resolving, release_row, view_release
 from releasedesk.core.releases.history import HistoryEntry, Operation
 from releasedesk.core.releases.read_repository import EVERYTHING, NOTHING, Part
 from releasedesk.core.releases.schemas import ReleaseChanges
 from releasedesk.core.releases.text import comment_text, html_to_text, plain_line, sanitize_html
-from releasedesk.core.releases.views import Release, ReleaseFilter, StatusComment
+from releasedesk.core.releases.views import (
+    Named,
+    Release,
+    ReleaseFilter,
+    Stage,
+    Status,
+    StatusComment,
+)
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import RoleName, StageName
 from releasedesk.db.models import Release as ReleaseRow
-from releasedesk.db.models import ReleaseService, ReleaseStage
+from releasedesk.db.models import ReleaseService
 
 CREATION_COMMENT = "The above Stage/Status is set as part of 'Release' creation"
 STAFF_ONLY_FIELDS = ("stage", "status", "roles")
@@ -84,81 +94,128 @@ async def list_releases(
     return await repository.search(session, actor, view, query, parts)
 
 
+# A release's columns while a write builds them: what the write sets over what the release
+# has (nothing, for a new one); the first map is what gets written.
+Columns = ChainMap[str, object]
+
+
+def _lookup_refs(changes: ReleaseChanges) -> dict[str, tuple[str, Ref]]:
+    """The direct lookups the change names by id or name, to resolve in one statement (a
+    reference with neither is refused where the field is applied)."""
+    refs: dict[str, tuple[str, Ref]] = {}
+    for field in DIRECT_LOOKUPS:
+        ref: Ref | None = getattr(changes, field.name) if changes.has(field.name) else None
+        if ref is not None and (ref.id is not None or ref.name is not None):
+            refs[field.name] = (field.lookup or field.name, ref)
+    return refs
+
+
 async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChanges) -> Release:
-    """Create a release; stage and status default to the template's first stage and status."""
+    """Create a release; stage and status default to the template's first stage and status.
+
+    The defaults, the requester role and the lookups named are resolved in one statement,
+    the release and everything it starts with inserted in one more (on PostgreSQL), and
+    the view read back: a POST ran a dozen statements before.
+    """
     require_workflow_rights(actor, changes)
     if changes.title is None:
         raise Mandatory("title")
     now = dt.datetime.now(dt.UTC)
-    template = await workflow.resolve_template(session, actor.portal_id, changes.template)
-    stage = (
-        await workflow.resolve_stage(session, actor.portal_id, changes.stage)
-        if changes.stage is not None
-        else await workflow.first_stage(session, actor.portal_id)
+    wanted = repository.Wanted(
+        template=changes.template is None,
+        stage=changes.stage is None,
+        status=changes.stage is None and changes.status is None,
     )
-    status = (
-        await workflow.resolve_status(session, actor.portal_id, stage, changes.status)
-        if changes.status is not None
-        else await workflow.default_status(session, stage)
+    defaults, found = await repository.resolve_references(
+        session, actor.portal_id, _lookup_refs(changes), wanted
     )
-    release = ReleaseRow(
-        portal_id=actor.portal_id,
-        template_id=template.id,
-        stage_id=stage.id,
-        status_id=status.id,
-        created_time=now,
-        created_by_id=actor.user_id,
-        title="",
-        emergency=False,
-        notes_present=False,
-        version=1,
+    template_id = defaults.template_id
+    if changes.template is not None:
+        template_id = await workflow.resolve_template(session, actor.portal_id, changes.template)
+    elif template_id is None:
+        raise Invalid(workflow.NO_DEFAULT_TEMPLATE, "template")
+    if changes.stage is not None:
+        stage = await workflow.resolve_stage(session, actor.portal_id, changes.stage)
+    elif defaults.stage is None:
+        raise Invalid(workflow.NO_STAGES, "stage")
+    else:
+        stage = defaults.stage
+    if changes.status is not None:
+        status_id = (
+            await workflow.resolve_status(session, actor.portal_id, stage, changes.status)
+        ).id
+    elif defaults.status_id is None or changes.stage is not None:
+        status_id = (await workflow.default_status(session, stage)).id
+    else:
+        status_id = defaults.status_id
+    row: Columns = ChainMap(
+        {
+            "portal_id": actor.portal_id,
+            "template_id": template_id,
+            "stage_id": stage.id,
+            "status_id": status_id,
+            "created_time": now,
+            "created_by_id": actor.user_id,
+            "title": "",
+            "emergency": False,
+            "notes_present": False,
+            "version": 1,
+        }
     )
-    await _apply_fields(session, actor, release, changes, existing=None)
+    await _apply_fields(session, actor, row, changes, None, found)
     if stage.internal_name == StageName.CLOSE:
-        release.completed_time = now
+        row["completed_time"] = now
     service_ids = await _service_ids(session, actor, changes.services or ())
     holders = [
         (role.id, user.id)
         for role, user in await release_roles.resolve_holders(session, actor, changes.roles or ())
     ]
-    requester = await release_roles.role_by_internal_name(session, actor, RoleName.REQUESTER)
-    if not any(role_id == requester.id for role_id, _ in holders):
-        holders.append((requester.id, actor.user_id))  # the creator requests it
-    # The release never enters the ORM session: one INSERT … RETURNING, then plain inserts
-    # of what hangs off it (an ORM flush of ten new objects cost more than the SQL).
-    release_id = await repository.insert_new(session, release)
-    await repository.insert_children(
+    if defaults.requester_role_id is None:
+        raise release_roles.no_role(RoleName.REQUESTER)
+    if not any(role_id == defaults.requester_role_id for role_id, _ in holders):
+        holders.append((defaults.requester_role_id, actor.user_id))  # the creator requests it
+    release_id = await repository.insert_release(
         session,
-        release_id,
-        descriptive=[
-            {
-                "kind": kind,
-                "description": text,
-                "updated_by_id": actor.user_id if text else None,
-                "updated_on": now if text else None,
-            }
-            for kind in fields.DESCRIPTIVE_KINDS
-            for text in [_descriptive_text(changes, kind)]
-        ],
-        services=service_ids,
-        holders=holders,
-    )
-    await repository.insert_status_comment(
-        session,
-        release_id=release_id,
-        stage_id=stage.id,
-        status_id=status.id,
-        comment=comment_text(changes.comment) or CREATION_COMMENT,
-        commented_by_id=actor.user_id,
-        commented_on=now,
-    )
-    await recording.record(
-        session, release_id, actor, Operation.CREATED, description="Release created", time=now
+        repository.NewRelease(
+            release=dict(row.maps[0]),
+            descriptive=[
+                {
+                    "kind": kind,
+                    "description": text,
+                    "updated_by_id": actor.user_id if text else None,
+                    "updated_on": now if text else None,
+                }
+                for kind in fields.DESCRIPTIVE_KINDS
+                for text in [_descriptive_text(changes, kind)]
+            ],
+            services=service_ids,
+            holders=holders,
+            status_comment=repository.status_comment_values(
+                release_id=None,
+                stage_id=stage.id,
+                status_id=status_id,
+                comment=comment_text(changes.comment) or CREATION_COMMENT,
+                commented_by_id=actor.user_id,
+                commented_on=now,
+            ),
+            history=recording.history_row(
+                None, actor, Operation.CREATED, description="Release created", time=now
+            ),
+        ),
     )
     await deployment_gate.on_stage(session, release_id, stage.internal_name, now)
     view = await read_repository.load_one(session, release_id)
     assert view is not None  # inserted just above, in this transaction
     return view
+
+
+# Fields whose new value the view can be given from what the write resolved; a change of
+# any other (template, group, the category tree, collections) reads the release back.
+_ANSWERED_FROM_WRITE = frozenset(
+    {f.name for f in DIRECT_LOOKUPS if f.name != "group"}
+    | {"title", "description", "emergency", "stage", "status", "comment"}
+    | {f.name for f in fields.TIMES if f.writable}
+)
 
 
 async def update_release(
@@ -170,7 +227,14 @@ async def update_release(
     expected_version: int | None = None,
 ) -> Release:
     """Change only the fields given; each change is a history diff, a move a status comment.
-    With `expected_version`, a release changed since that version is a Conflict."""
+    With `expected_version`, a release changed since that version is a Conflict.
+
+    The lookups named are resolved in the statement that locks the release, which is read
+    once; its columns are written with one UPDATE (with the history, in one statement on
+    PostgreSQL) and, where every field changed is one the write resolved, the answer is
+    built from what was written instead of read back. The ORM row is loaded only for a
+    change of its roles, services or descriptive fields.
+    """
     collections = [
         part
         for part, given in (
@@ -180,9 +244,10 @@ async def update_release(
         )
         if given
     ]
-    release, current = await changeable_release(
-        session, actor, release_id, collections, expected_version=expected_version
+    current, found = await changeable_view_resolving(
+        session, actor, release_id, _lookup_refs(changes), expected_version=expected_version
     )
+    entity = await release_row(session, actor, release_id, collections) if collections else None
     require_workflow_rights(actor, changes)
     if current.in_trash:
         raise Invalid("A release in the trash cannot be edited; restore it first", "id")
@@ -190,34 +255,83 @@ async def update_release(
         raise Mandatory("title")
     now = dt.datetime.now(dt.UTC)
     before = history.snapshot(current)
-    old_stage, old_status = release.stage_id, release.status_id
+    row: Columns = ChainMap({}, _columns_of(current))
 
     if changes.template is not None:
-        release.template_id = (
-            await workflow.resolve_template(session, actor.portal_id, changes.template)
-        ).id
-    await _move(session, actor, release, current, changes, now)
-    await _apply_fields(session, actor, release, changes, existing=current)
-    _update_descriptive_fields(release, changes, actor, now)
-    if changes.has("services"):
+        row["template_id"] = await workflow.resolve_template(
+            session, actor.portal_id, changes.template
+        )
+    stage, status = await _move(session, actor, row, current, changes, now)
+    await _apply_fields(session, actor, row, changes, current, found)
+    if entity is not None:
+        _update_descriptive_fields(entity, changes, actor, now)
+    if entity is not None and changes.has("services"):
         service_ids = await _service_ids(session, actor, changes.services or ())
-        release.service_links = [
-            link for link in release.service_links if link.service_id in service_ids
+        entity.service_links = [
+            link for link in entity.service_links if link.service_id in service_ids
         ]
-        kept = {link.service_id for link in release.service_links}
-        release.service_links.extend(
+        kept = {link.service_id for link in entity.service_links}
+        entity.service_links.extend(
             ReleaseService(service_id=s) for s in service_ids if s not in kept
         )
-    if changes.has("roles"):
+    if entity is not None and changes.has("roles"):
         holders = await release_roles.resolve_holders(session, actor, changes.roles or ())
-        await release_roles.set_holders(session, actor, release, holders, now)
-    release.last_updated_time = now
-    release.version += 1
-    moved = (release.stage_id, release.status_id) != (old_stage, old_status)
-    after = await repository.refresh(session, release)
-    await recording.record_changes(
-        session, actor, after, before, now, comment_text(changes.comment), moved=moved
-    )
+        await release_roles.set_holders(session, actor, entity, holders, now)
+    row["last_updated_time"] = now
+    row["version"] = current.version + 1
+    moved = (row["stage_id"], row["status_id"]) != (current.stage.id, current.status.id)
+    comment = comment_text(changes.comment)
+    if entity is None and all(name in _ANSWERED_FROM_WRITE for name in changes.given):
+        after = _written_view(current, row.maps[0], found, stage, status)
+        written = recording.change_record(actor, after, before, now, comment, moved=moved)
+        await repository.update_and_record(
+            session, current.id, row.maps[0], written.history, written.status_comment
+        )
+        return after
+    await repository.update_columns(session, current.id, row.maps[0])
+    after = await repository.reread(session, current.id, entity)
+    await recording.record_changes(session, actor, after, before, now, comment, moved=moved)
+    return after
+
+
+def _columns_of(current: Release) -> dict[str, object]:
+    """The columns of `current` a write reads while it applies a change."""
+    return {
+        "template_id": current.template.id,
+        "stage_id": current.stage.id,
+        "status_id": current.status.id,
+        "category_id": None if current.category is None else current.category.id,
+        "subcategory_id": None if current.subcategory is None else current.subcategory.id,
+        "item_id": None if current.item is None else current.item.id,
+        "scheduled_start_time": current.scheduled_start_time,
+        "scheduled_end_time": current.scheduled_end_time,
+        "completed_time": current.completed_time,
+    }
+
+
+def _written_view(
+    current: Release,
+    written: Mapping[str, object],
+    found: Mapping[str, Named | None],
+    stage: Stage | None,
+    status: Status | None,
+) -> Release:
+    """The release as the write left it: `current` with the columns written, each lookup
+    the view the write resolved (only for the fields in _ANSWERED_FROM_WRITE)."""
+    after = dataclasses.replace(current)
+    for column, value in written.items():
+        if column in ("stage_id", "status_id"):
+            continue
+        name = column.removesuffix("_id") if column.endswith("_id") else column
+        if name in found:
+            setattr(after, name, found[name])
+        elif column.endswith("_id"):
+            assert value is None  # a lookup cleared: nothing was resolved for it
+            setattr(after, name, None)
+        else:
+            setattr(after, column, value)
+    after.stage = current.stage if stage is None else stage
+    after.status = current.status if status is None else status
     return after
 
 
@@ -229,113 +343,142 @@ def _descriptive_text(changes: ReleaseChanges, kind: str) -> str | None:
 async def _move(
     session: AsyncSession,
     actor: Actor,
-    release: ReleaseRow,
+    row: Columns,
     current: Release,
     changes: ReleaseChanges,
     now: dt.datetime,
-) -> None:
-    """Stage and status: a status must belong to the stage it is set with."""
+) -> tuple[Stage | None, Status | None]:
+    """Stage and status: a status must belong to the stage it is set with. The stage and
+    status moved to (None where unchanged)."""
     if changes.has("stage") and changes.stage is None:
         raise Invalid("'stage' cannot be empty", "stage")
     if changes.has("status") and changes.status is None:
         raise Invalid("'status' cannot be empty", "status")
     if changes.stage is None and changes.status is None:
-        return
-    stage: ReleaseStage | None = (
+        return None, None
+    stage: Stage | None = (
         await workflow.resolve_stage(session, actor.portal_id, changes.stage)
         if changes.stage is not None
         else None
     )
-    stage_id = current.stage.id if stage is None else stage.id
     if stage is not None:  # forward only once the stage's approval is approved
         await gating.require_approved_to_leave(session, current.id, current.stage, stage)
+    status: Status | None = None
     if changes.status is not None:
-        status_id = (
-            await workflow.resolve_status(
-                session, actor.portal_id, stage or current.stage, changes.status
-            )
-        ).id
-    elif stage is not None and stage.id != release.stage_id:
-        status_id = (await workflow.default_status(session, stage)).id
-    else:
-        status_id = current.status.id
+        status = await workflow.resolve_status(
+            session, actor.portal_id, stage or current.stage, changes.status
+        )
+    elif stage is not None and stage.id != current.stage.id:
+        status = await workflow.default_status(session, stage)
     target = (current.stage if stage is None else stage).internal_name
     closing = target == StageName.CLOSE
     if closing and not current.stage.is_closure:  # no end while pipeline executions run
         await deployment_gate.require_can_end(session, current.id)
-    release.stage_id, release.status_id = stage_id, status_id
+    row["stage_id"] = current.stage.id if stage is None else stage.id
+    row["status_id"] = current.status.id if status is None else status.id
     await deployment_gate.on_stage(session, current.id, target, now)
-    release.completed_time = (release.completed_time or now) if closing else None
+    row["completed_time"] = (row["completed_time"] or now) if closing else None
+    return stage, status
 
 
 async def _apply_fields(
     session: AsyncSession,
     actor: Actor,
-    release: ReleaseRow,
+    row: Columns,
     changes: ReleaseChanges,
     existing: Release | None,
+    found: Mapping[str, Named | None],
 ) -> None:
-    """Title, description, lookups, flags and times; validates the category tree and times."""
+    """Title, description, lookups, flags and times; validates the category tree and times.
+    `found` holds the lookups resolved ahead (`_lookup_refs`)."""
     if changes.title is not None:
-        release.title = plain_line(changes.title, "title", mandatory=True)
+        row["title"] = plain_line(changes.title, "title", mandatory=True)
     if changes.has("description"):
-        release.description = sanitize_html(changes.description) if changes.description else None
-        release.short_description = html_to_text(release.description)
+        description = sanitize_html(changes.description) if changes.description else None
+        row["description"] = description
+        row["short_description"] = html_to_text(description)
     if changes.has("emergency"):
         if changes.emergency is None:
             raise WrongType("'emergency' must be true or false", "emergency")
-        release.emergency = changes.emergency
+        row["emergency"] = changes.emergency
     for field in DIRECT_LOOKUPS:
-        if not changes.has(field.name):
-            continue
-        ref: Ref | None = getattr(changes, field.name)
-        row = (
-            None
-            if ref is None
-            else await lookups.resolve(
-                session, actor.portal_id, field.lookup or field.name, ref, field=field.name
-            )
-        )
-        setattr(release, field.column, None if row is None else row.id)
-    await _apply_category_tree(session, actor, release, changes, existing)
+        if changes.has(field.name):
+            row[field.column] = await _lookup_id(session, actor, field, changes, found)
+    await _apply_category_tree(session, actor, row, changes, existing)
     for field in fields.TIMES:
         if field.writable and changes.has(field.name):
-            setattr(release, field.name, getattr(changes, field.name))
-    start, end = release.scheduled_start_time, release.scheduled_end_time
-    if start is not None and end is not None and end < start:
+            row[field.name] = getattr(changes, field.name)
+    start, end = row.get("scheduled_start_time"), row.get("scheduled_end_time")
+    if isinstance(start, dt.datetime) and isinstance(end, dt.datetime) and end < start:
         raise TimesOutOfOrder(
             "'scheduled_end_time' is before 'scheduled_start_time'", "scheduled_end_time"
         )
 
 
+async def _lookup_id(
+    session: AsyncSession,
+    actor: Actor,
+    field: fields.ReleaseField,
+    changes: ReleaseChanges,
+    found: Mapping[str, Named | None],
+) -> int | None:
+    """The id a direct lookup field is set to, refused the way lookups.resolve refuses."""
+    ref: Ref | None = getattr(changes, field.name)
+    if ref is None:
+        return None
+    if field.name not in found:  # neither id nor name: resolve refuses it
+        resolved = await lookups.resolve(
+            session, actor.portal_id, field.lookup or field.name, ref, field=field.name
+        )
+        return resolved.id
+    named = found[field.name]
+    if named is None:
+        if ref.id is not None:
+            raise Invalid(f"No {field.name} with id '{ref.id}'", field.name)
+        raise Invalid(f"No {field.name} named '{ref.name}'", field.name)
+    return named.id
+
+
 async def _apply_category_tree(
     session: AsyncSession,
     actor: Actor,
-    release: ReleaseRow,
+    row: Columns,
     changes: ReleaseChanges,
     existing: Release | None,
 ) -> None:
     """A subcategory belongs to the category, an item to the subcategory."""
+    category_id = _id_or_none(row.get("category_id"))
     # A new category drops a subcategory and item that no longer fit under it.
     if (
         changes.has("category")
         and existing is not None
         and not changes.has("subcategory")
         and existing.subcategory is not None
-        and existing.subcategory.parent_id != release.category_id
+        and existing.subcategory.parent_id != category_id
     ):
-        release.subcategory_id = None
-        release.item_id = None
+        row["subcategory_id"] = None
+        row["item_id"] = None
     if changes.has("subcategory"):
-        release.subcategory_id = await _tree_child(
-            session, actor, "subcategory", changes.subcategory, release.category_id, "category"
+        subcategory_id = await _tree_child(
+            session, actor, "subcategory", changes.subcategory, category_id, "category"
         )
-        if release.subcategory_id is None:
-            release.item_id = None
+        row["subcategory_id"] = subcategory_id
+        if subcategory_id is None:
+            row["item_id"] = None
     if changes.has("item"):
-        release.item_id = await _tree_child(
-            session, actor, "item", changes.item, release.subcategory_id, "subcategory"
+        row["item_id"] = await _tree_child(
+            session,
+            actor,
+            "item",
+            changes.item,
+            _id_or_none(row.get("subcategory_id")),
+            "subcategory",
         )
+
+
+def _id_or_none(value: object) -> int | None:
+    assert value is None or isinstance(value, int)
+    return value
 
 
 async def _tree_child(

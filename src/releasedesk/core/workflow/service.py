@@ -7,35 +7,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.errors import Invalid, NotUnique
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases.rows import stage_of
-from releasedesk.core.releases.views import Stage
+from releasedesk.core.releases.views import Stage, Status
 from releasedesk.core.workflow import repository
-from releasedesk.db.models import ReleaseStage, ReleaseStatus, ReleaseTemplate
+
+NO_DEFAULT_TEMPLATE = "this portal has no default release template"
+NO_STAGES = "this portal has no release stages"
 
 
-async def resolve_template(
-    session: AsyncSession, portal_id: int, ref: Ref | None
-) -> ReleaseTemplate:
-    """The named template, or the portal's default one when none is given."""
+async def resolve_template(session: AsyncSession, portal_id: int, ref: Ref | None) -> int:
+    """The id of the named template, or of the portal's default one when none is given."""
     if ref is None:
-        template = await repository.default_template(session, portal_id)
-        if template is None:
-            raise Invalid("this portal has no default release template", "template")
-        return template
+        template_id = await repository.default_template(session, portal_id)
+        if template_id is None:
+            raise Invalid(NO_DEFAULT_TEMPLATE, "template")
+        return template_id
     if ref.id is not None:
         found = await repository.get_template(session, portal_id, ref.id)
         if found is None:
             raise Invalid(f"No template with id '{ref.id}'", "template")
         return found
     name = ref.name_or_fail("template")
-    rows = await repository.find_templates(session, portal_id, name)
-    if not rows:
+    ids = await repository.find_templates(session, portal_id, name)
+    if not ids:
         raise Invalid(f"No template named '{name}'", "template")
-    if len(rows) > 1:
+    if len(ids) > 1:
         raise NotUnique(f"More than one template is named '{name}'", "template")
-    return rows[0]
+    return ids[0]
 
 
-async def resolve_stage(session: AsyncSession, portal_id: int, ref: Ref) -> ReleaseStage:
+async def resolve_stage(session: AsyncSession, portal_id: int, ref: Ref) -> Stage:
     """A stage by id, display name or internal name (any case)."""
     if ref.id is not None:
         stage = await repository.get_stage(session, portal_id, ref.id)
@@ -46,9 +46,7 @@ async def resolve_stage(session: AsyncSession, portal_id: int, ref: Ref) -> Rele
     return stage
 
 
-async def resolve_status(
-    session: AsyncSession, portal_id: int, stage: ReleaseStage | Stage, ref: Ref
-) -> ReleaseStatus:
+async def resolve_status(session: AsyncSession, portal_id: int, stage: Stage, ref: Ref) -> Status:
     """A status of `stage`; a status of another stage is refused."""
     if ref.id is not None:
         status = await repository.get_status(session, portal_id, ref.id)
@@ -63,19 +61,23 @@ async def resolve_status(
     return status
 
 
-async def first_stage(session: AsyncSession, portal_id: int) -> ReleaseStage:
-    stages = await repository.stages(session, portal_id)
-    if not stages:
-        raise Invalid("this portal has no release stages", "stage")
-    return stages[0]
+async def first_stage(session: AsyncSession, portal_id: int) -> Stage:
+    stage = await repository.first_stage(session, portal_id)
+    if stage is None:
+        raise Invalid(NO_STAGES, "stage")
+    return stage
 
 
-async def default_status(session: AsyncSession, stage: ReleaseStage | Stage) -> ReleaseStatus:
+def no_statuses(stage: Stage) -> Invalid:
+    return Invalid(f"stage '{stage.name}' has no statuses", "status")
+
+
+async def default_status(session: AsyncSession, stage: Stage) -> Status:
     """The status a release takes on entering `stage`: its first one (Requested, In Progress…)."""
-    statuses = await repository.statuses_of(session, stage.id)
-    if not statuses:
-        raise Invalid(f"stage '{stage.name}' has no statuses", "status")
-    return statuses[0]
+    status = await repository.first_status(session, stage.id)
+    if status is None:
+        raise no_statuses(stage)
+    return status
 
 
 async def list_stages(session: AsyncSession, portal_id: int) -> list[Stage]:
