@@ -28,8 +28,8 @@ from starlette.types import Receive, Scope, Send
 from releasedesk.api.deps import Session, portal_name, read_unit_of_work
 from releasedesk.api.front_routes import Endpoint, FrontRoute, FrontRoutes
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.sdp.app import ERRORS as SDP_ERRORS
 from releasedesk.api.sdp.auth import CurrentActor, current_actor, read_credentials
-from releasedesk.api.sdp.errors import error_response, internal_error
 from releasedesk.app import create_app
 from releasedesk.core.actors import Actor
 from releasedesk.core.errors import Unauthenticated
@@ -162,7 +162,7 @@ async def ceiling_db_auth(request: Request, _path: dict[str, str]) -> Response:
 
 
 def _front_route(path: str, endpoint: Endpoint) -> FrontRoute:
-    return FrontRoute("GET", re.compile(re.escape(path)), endpoint, error_response, internal_error)
+    return FrontRoute("GET", re.compile(re.escape(path)), endpoint, SDP_ERRORS)
 
 
 def create_bench_app() -> FastAPI:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,14 +31,26 @@ Endpoint = Callable[[Request, dict[str, str]], Awaitable[Response]]
 @dataclass(frozen=True)
 class FrontRoute:
     """`method` and a `path` pattern (named groups become path parameters; a `portal` group
-    names the portal as /app/{portal}/… does) answered by `endpoint`; `core_error` renders a
-    core error and `internal_error` an unexpected failure in the dialect's format."""
+    names the portal as /app/{portal}/… does) answered by `endpoint`; `errors` renders its
+    failures in the dialect's format. `sole`: no other method has this path, so any other
+    is answered 405 here (the sub-app, which no longer has the path, would answer it from
+    an unrelated route)."""
 
     method: str
     path: re.Pattern[str]
     endpoint: Endpoint
-    core_error: Callable[[Scope, ReleaseDeskError], Response]
-    internal_error: Callable[[Scope], Response]
+    errors: ErrorRenderers
+    sole: bool = False
+
+
+@dataclass(frozen=True)
+class ErrorRenderers:
+    """How a dialect answers a core error, an HTTP error (a malformed form body, a method
+    not allowed) and an unexpected failure: what its sub-app's handlers answer."""
+
+    core: Callable[[Scope, ReleaseDeskError], Response]
+    http: Callable[[Scope, HTTPException], Response]
+    internal: Callable[[Scope], Response]
 
 
 class FrontRoutes:
@@ -52,7 +65,7 @@ class FrontRoutes:
         if scope["type"] == "http":
             path = _route_path(scope)
             for route in self.routes:
-                if scope["method"] != route.method:
+                if scope["method"] != route.method and not route.sole:
                     continue
                 match = route.path.fullmatch(path)
                 if match is not None:
@@ -69,12 +82,16 @@ class FrontRoutes:
 
         async def answer(scope: Scope, receive: Receive, send: Send) -> None:
             try:
+                if scope["method"] != route.method:
+                    raise HTTPException(status_code=405)
                 response = await route.endpoint(Request(scope, receive), parameters)
             except ReleaseDeskError as exc:
-                response = route.core_error(scope, exc)
+                response = route.errors.core(scope, exc)
+            except HTTPException as exc:
+                response = route.errors.http(scope, exc)
             await response(scope, receive, send)
 
-        await CatchAllMiddleware(answer, render=route.internal_error)(scope, receive, send)
+        await CatchAllMiddleware(answer, render=route.errors.internal)(scope, receive, send)
 
 
 def _route_path(scope: Scope) -> str:

@@ -74,6 +74,12 @@ async def fetch(
         value = parameters.get(name, own)
         values.append(value if bind is None or value is None else bind(value))
     if dialect.driver == "asyncpg":
+        adapter: Any = raw.dbapi_connection  # SQLAlchemy's adapter around the asyncpg one
+        if adapter._transaction is None:
+            # The adapter sends BEGIN lazily, before the first statement *it* runs; a write's
+            # unit of work must not see this read committed on its own, outside it. (A read
+            # unit of work is autocommit: this starts nothing.)
+            await adapter._start_transaction()
         rows: Sequence[Sequence[Any]] = await driver.fetch(compiled.sql, *values)
     else:
         rows = list(await driver.execute_fetchall(compiled.sql, values))

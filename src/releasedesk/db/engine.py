@@ -62,7 +62,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(async_url(url), **kwargs)
+        # orjson reads JSON columns on both databases, so they answer alike (values are
+        # 64-bit at most: the dialects refuse larger numbers).
+        engine = create_async_engine(async_url(url), json_deserializer=orjson.loads, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine

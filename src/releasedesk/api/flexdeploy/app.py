@@ -8,9 +8,9 @@ from fastapi import FastAPI
 
 from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.flexdeploy import catalog, errors
-from releasedesk.api.flexdeploy.errors import core_error, internal_error
+from releasedesk.api.flexdeploy.errors import core_error, http_error_response, internal_error
 from releasedesk.api.flexdeploy.router import get_release, router
-from releasedesk.api.front_routes import FrontRoute
+from releasedesk.api.front_routes import ErrorRenderers, FrontRoute
 
 # What pipelines poll, answered in front of the app's routing (api/front_routes.py).
 FRONT_ROUTES = [
@@ -20,8 +20,7 @@ FRONT_ROUTES = [
             r"(?:/app/(?P<portal>[^/]+))?/flexdeploy/rest/v1/releases/(?P<release_id>[^/]+)"
         ),
         get_release,
-        core_error,
-        internal_error,
+        ErrorRenderers(core_error, http_error_response, internal_error),
     )
 ]
 

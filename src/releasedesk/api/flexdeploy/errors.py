@@ -53,8 +53,13 @@ def install(app: FastAPI) -> None:
         return error_response(400, error.message, error.field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JsonResponse:
-        return error_response(exc.status_code, str(exc.detail))
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JsonResponse:
+        return http_error_response(request.scope, exc)
+
+
+def http_error_response(_scope: Scope, exc: StarletteHTTPException) -> JsonResponse:
+    """An HTTP failure (no such path, a method not allowed, a malformed form) as FlexDeploy."""
+    return error_response(exc.status_code, str(exc.detail))
 
 
 def internal_error(_scope: Scope) -> JsonResponse:

@@ -7,20 +7,21 @@ import re
 from fastapi import FastAPI
 
 from releasedesk.api.dialect_app import dialect_app
-from releasedesk.api.front_routes import FrontRoute
+from releasedesk.api.front_routes import ErrorRenderers, FrontRoute
 from releasedesk.api.sdp import approvals, errors, lifecycle, work
 from releasedesk.api.sdp import router as router_module
-from releasedesk.api.sdp.errors import error_response, internal_error
+from releasedesk.api.sdp.errors import error_response, http_error_response, internal_error
 from releasedesk.api.sdp.router import RELEASES_PATH, router
 
 # What clients poll, answered in front of the app's routing (api/front_routes.py), at
 # /api/v3 and /app/{portal}/api/v3; none of these is also a route of the sub-app.
+ERRORS = ErrorRenderers(error_response, http_error_response, internal_error)
 FRONT_ROUTES = [
-    FrontRoute("GET", re.compile(path), endpoint, error_response, internal_error)
-    for path, endpoint in (
-        (RELEASES_PATH, router_module.list_releases),
-        (RELEASES_PATH + r"/(?P<release_id>[^/]+)", router_module.get_release),
-        (RELEASES_PATH + r"/(?P<release_id>[^/]+)/history", lifecycle.history),
+    FrontRoute("GET", re.compile(path), endpoint, ERRORS, sole=sole)
+    for path, endpoint, sole in (
+        (RELEASES_PATH, router_module.list_releases, False),
+        (RELEASES_PATH + r"/(?P<release_id>[^/]+)", router_module.get_release, False),
+        (RELEASES_PATH + r"/(?P<release_id>[^/]+)/history", lifecycle.history, True),
     )
 ]
 

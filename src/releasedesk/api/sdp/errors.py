@@ -87,10 +87,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JsonResponse:
-        code = {404: 4007, 405: 4000}.get(exc.status_code, 4000)
-        message = {"status_code": code, "type": "failed", "message": str(exc.detail)}
-        status = {"status_code": 4000, "status": "failed", "messages": [message]}
-        return JsonResponse(_envelope(request, status), status_code=exc.status_code)
+        return http_error_response(request.scope, exc)
+
+
+def http_error_response(scope: Scope, exc: StarletteHTTPException) -> JsonResponse:
+    """An HTTP failure (no such path, a method not allowed, a malformed form) as SDP."""
+    code = {404: 4007, 405: 4000}.get(exc.status_code, 4000)
+    message = {"status_code": code, "type": "failed", "message": str(exc.detail)}
+    status = {"status_code": 4000, "status": "failed", "messages": [message]}
+    return JsonResponse(_envelope_of(scope, status), status_code=exc.status_code)
 
 
 def internal_error(scope: Scope) -> JsonResponse:

@@ -8,9 +8,9 @@ import re
 from fastapi import FastAPI
 
 from releasedesk.api.dialect_app import dialect_app
-from releasedesk.api.front_routes import FrontRoute
+from releasedesk.api.front_routes import ErrorRenderers, FrontRoute
 from releasedesk.api.ucr import catalog, errors
-from releasedesk.api.ucr.errors import core_error, internal_error
+from releasedesk.api.ucr.errors import core_error, http_error_response, internal_error
 from releasedesk.api.ucr.router import get_release, router
 
 # What clients poll, answered in front of the app's routing (api/front_routes.py): a release
@@ -20,8 +20,7 @@ FRONT_ROUTES = [
         "GET",
         re.compile(r"(?:/app/(?P<portal>[^/]+))?/releases/(?P<release_id>[^/]+)/?"),
         get_release,
-        core_error,
-        internal_error,
+        ErrorRenderers(core_error, http_error_response, internal_error),
     )
 ]
 

@@ -76,8 +76,13 @@ def install(app: FastAPI) -> None:
         return error_response(from_validation_error(list(exc.errors()), "query"))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JsonResponse:
-        return JsonResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JsonResponse:
+        return http_error_response(request.scope, exc)
+
+
+def http_error_response(_scope: Scope, exc: StarletteHTTPException) -> JsonResponse:
+    """An HTTP failure (no such path, a method not allowed, a malformed form) as UCR."""
+    return JsonResponse({"error": str(exc.detail)}, status_code=exc.status_code)
 
 
 def internal_error(_scope: Scope) -> JsonResponse:

@@ -8,13 +8,13 @@ fields. The release columns and lookups come from the field registry.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -395,7 +395,7 @@ def _person(raw: dict[str, Any] | None) -> Person | None:
 def _loaded(value: object) -> list[dict[str, Any]]:
     """The JSON array of a part (the driver may hand it over as text)."""
     if isinstance(value, str | bytes):
-        value = json.loads(value)
+        value = orjson.loads(value)
     return value if isinstance(value, list) else []
 
 

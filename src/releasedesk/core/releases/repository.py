@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     ColumnElement,
     Insert,
-    Integer,
     ScalarSelect,
     Select,
     String,
@@ -851,8 +851,8 @@ def _history_row(row: tuple[Any, ...]) -> HistoryEntry:
 _HISTORY_PAGE = (
     _HISTORY.where(ReleaseHistory.release_id == bindparam("release_id"))
     .order_by(ReleaseHistory.time.desc(), ReleaseHistory.id.desc())
-    .offset(bindparam("offset", type_=Integer))
-    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=BigInteger))  # start_index may be any 64-bit number
+    .limit(bindparam("limit", type_=BigInteger))
 )
 
 

@@ -69,7 +69,9 @@ def _first_stage(portal_id: int | BindParameter[int]) -> Select[int, str, str, i
     return (
         select(*STAGE_COLUMNS)
         .where(ReleaseStage.portal_id == portal_id)
-        .order_by(ReleaseStage.stage_index)
+        # The id breaks a tie of stage_index (not unique), so each column's own subquery in
+        # first_stage_subqueries reads the same row.
+        .order_by(ReleaseStage.stage_index, ReleaseStage.id)
         .limit(1)
     )
 
