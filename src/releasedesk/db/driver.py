@@ -9,7 +9,13 @@ cache, raised past 15 KiB in db/engine.py, keeps the plan) or aiosqlite's
 `execute_fetchall` (one hop to its thread instead of one per cursor call). Values come back
 through the same result processors SQLAlchemy would apply, so the rows are the ones
 `session.execute` gives. The statement runs on the session's connection, inside its
-transaction if one is open: a write that reads back what it wrote sees it.
+transaction (begun first if the adapter has not yet): a write that reads back what it wrote
+sees it.
+
+Two limits of the shortcut: result processors are taken without the driver's column type
+code, so a statement run here must not select Numeric or Float columns (asyncpg's
+processors for those need it); and asyncpg keeps named prepared statements per connection,
+so a PostgreSQL pooler in transaction mode (pgbouncer) is not supported.
 """
 
 from __future__ import annotations

@@ -46,3 +46,28 @@ def test_numbers_beyond_64_bits_are_refused(desk: Desk, list_info: dict[str, obj
     response = desk.get("/releases", input_data={"list_info": list_info})
     assert response.status_code == 400, response.text
     assert error_of(response)["status_code"] == 4001
+
+
+@pytest.mark.parametrize(
+    ("field", "many"),
+    [
+        ("services", [{"name": f"service {i}"} for i in range(501)]),
+        (
+            "roles",
+            [
+                {"role": {"name": "Release Engineer"}, "user": {"name": f"user {i}"}}
+                for i in range(501)
+            ],
+        ),
+    ],
+)
+def test_more_services_or_role_holders_than_a_release_keeps_are_refused(
+    desk: Desk, field: str, many: list[object]
+) -> None:
+    """A new release's rows go in as one statement; a list past what any release names is a
+    400 naming it, before anything is looked up or written."""
+    before = desk.get("/releases").json()["list_info"]
+    response = desk.post("/releases", input_data={"release": {"title": "many", field: many}})
+    assert response.status_code == 400, response.text
+    assert error_of(response)["field"] == field
+    assert desk.get("/releases").json()["list_info"] == before

@@ -59,10 +59,15 @@ def check_can_hold(role: ReleaseRole, user: User, field: str) -> None:
         raise Invalid(f"'{user.name}' is a requester and cannot be {role.name}", field)
 
 
+MAX_ROLE_HOLDERS = 500  # each is looked up one by one; no real release has as many
+
+
 async def resolve_holders(
     session: AsyncSession, actor: Actor, holders: tuple[RoleHolderRef, ...]
 ) -> list[tuple[ReleaseRole, User]]:
     """Each (role, user) of `holders`, checked, without duplicates."""
+    if len(holders) > MAX_ROLE_HOLDERS:
+        raise Invalid(f"A release has at most {MAX_ROLE_HOLDERS} role holders", "roles")
     resolved: list[tuple[ReleaseRole, User]] = []
     for holder in holders:
         role = await lookups.resolve(

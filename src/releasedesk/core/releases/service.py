@@ -515,7 +515,14 @@ def _update_descriptive_fields(
             row.updated_by_id, row.updated_on = actor.user_id, now
 
 
+# Each is looked up one by one, and a new release's rows go in as one statement (whose
+# parameters asyncpg bounds at 32,767): more than any real release names, far below that.
+MAX_SERVICES = 500
+
+
 async def _service_ids(session: AsyncSession, actor: Actor, refs: tuple[Ref, ...]) -> list[int]:
+    if len(refs) > MAX_SERVICES:
+        raise Invalid(f"A release names at most {MAX_SERVICES} services", "services")
     ids: list[int] = []
     for ref in refs:
         row = await lookups.resolve(session, actor.portal_id, "service", ref, field="services")
