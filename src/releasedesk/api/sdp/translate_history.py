@@ -56,11 +56,18 @@ def operation_json(entry: HistoryEntry) -> dict[str, str]:
     return {"name": f"{subject}_{verb}", "display_name": f"{words} {past}"}
 
 
+# DISPLAY_FORMAT is the date, a space and the time: formatted once, split (three strftime
+# calls per entry were a sixth of a 50-entry history's CPU in the bench's profile).
+_DATE, _TIME = "%b %d, %Y", "%I:%M %p"
+assert f"{_DATE} {_TIME}" == DISPLAY_FORMAT
+
+
 def history_time(value: dt.datetime) -> dict[str, str]:
+    date, _, time = value.strftime(f"{_DATE}\n{_TIME}").partition("\n")
     return {
-        "display_value": value.strftime(DISPLAY_FORMAT),
-        "date": value.strftime("%b %d, %Y"),
-        "time": value.strftime("%I:%M %p"),
+        "display_value": f"{date} {time}",
+        "date": date,
+        "time": time,
         "value": str(datetime_to_epoch_ms(value)),
     }
 
