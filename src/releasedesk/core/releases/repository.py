@@ -474,27 +474,6 @@ def history_values(
     return values if release_id is None else {"release_id": release_id, **values}
 
 
-async def insert_status_comment(
-    session: AsyncSession,
-    *,
-    release_id: int,
-    stage_id: int,
-    status_id: int,
-    comment: str | None,
-    commented_by_id: int,
-    commented_on: dt.datetime,
-) -> None:
-    values = status_comment_values(
-        release_id=release_id,
-        stage_id=stage_id,
-        status_id=status_id,
-        comment=comment,
-        commented_by_id=commented_by_id,
-        commented_on=commented_on,
-    )
-    await (await session.connection()).execute(insert(_STATUS_COMMENTS), [values])
-
-
 async def insert_history(
     session: AsyncSession,
     *,
@@ -864,8 +843,10 @@ async def history_page(session: AsyncSession, release_id: int, query: Query) -> 
         _HISTORY_PAGE,
         {"release_id": release_id, "offset": query.offset, "limit": query.limit + 1},
     )
-    counted = _HISTORY.where(ReleaseHistory.release_id == release_id)
-    total = await total_if_asked(session, counted, query)
+    total = None
+    if query.with_total:  # the count's statement is built only when it is asked for
+        counted = _HISTORY.where(ReleaseHistory.release_id == release_id)
+        total = await total_if_asked(session, counted, query)
     entries = [_history_row(row) for row in rows[: query.limit]]
     return Page(entries, len(rows) > query.limit, total)
 
