@@ -59,39 +59,47 @@ class FrontRoutes:
 
     def __init__(self, app: ASGIApp, routes: Sequence[FrontRoute]) -> None:
         self.app = app
-        self.routes = tuple(routes)
+        # Each route's ASGI app, behind its dialect's last-resort handler, built once.
+        self.routes = tuple(
+            (route, CatchAllMiddleware(_RouteApp(route), render=route.errors.internal))
+            for route in routes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = _route_path(scope)
-            for route in self.routes:
+            for route, answer in self.routes:
                 if scope["method"] != route.method and not route.sole:
                     continue
                 match = route.path.fullmatch(path)
                 if match is not None:
-                    await self._answer(route, match, scope, receive, send)
+                    groups = match.groupdict().items()
+                    scope["path_params"] = {k: v for k, v in groups if v is not None}
+                    scope["endpoint"] = route.endpoint  # what a dialect's error envelope reads
+                    await answer(scope, receive, send)
                     return
         await self.app(scope, receive, send)
 
-    async def _answer(
-        self, route: FrontRoute, match: re.Match[str], scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        parameters = {k: v for k, v in match.groupdict().items() if v is not None}
-        scope["path_params"] = parameters
-        scope["endpoint"] = route.endpoint  # what a dialect's error envelope looks at
 
-        async def answer(scope: Scope, receive: Receive, send: Send) -> None:
-            try:
-                if scope["method"] != route.method:
-                    raise HTTPException(status_code=405)
-                response = await route.endpoint(Request(scope, receive), parameters)
-            except ReleaseDeskError as exc:
-                response = route.errors.core(scope, exc)
-            except HTTPException as exc:
-                response = route.errors.http(scope, exc)
-            await response(scope, receive, send)
+class _RouteApp:
+    """One front route as an ASGI app: its endpoint's answer, or its failure the dialect's
+    way."""
 
-        await CatchAllMiddleware(answer, render=route.errors.internal)(scope, receive, send)
+    def __init__(self, route: FrontRoute) -> None:
+        self.route = route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self.route
+        response: Response
+        try:
+            if scope["method"] != route.method:
+                raise HTTPException(status_code=405)
+            response = await route.endpoint(Request(scope, receive), scope["path_params"])
+        except ReleaseDeskError as exc:
+            response = route.errors.core(scope, exc)
+        except HTTPException as exc:
+            response = route.errors.http(scope, exc)
+        await response(scope, receive, send)
 
 
 def _route_path(scope: Scope) -> str:
