@@ -22,10 +22,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from sqlalchemy.engine import make_url
 
 from bench import explain, profiling, report, targets, verify, wrk
 from bench.scenarios import SCENARIOS, Scenario
+from bench.serving import wait_until_serving
 from releasedesk.core.portals import service as portals
 from releasedesk.core.users import service as users
 from releasedesk.db.migrate import upgrade
@@ -170,14 +169,7 @@ def start_server(url: str, workers: int = 1) -> subprocess.Popen[bytes]:
         cwd=ROOT,
         env={**os.environ, "RELEASEDESK_DATABASE_URL": url},
     )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the bench server did not start")
+    return wait_until_serving(process, PORT, "bench server", tries=100)
 
 
 def rss_mb(pid: int) -> float:

@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
 from bench import wrk
 from bench.scenarios import SCENARIOS, Scenario
+from bench.serving import wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8399
@@ -81,14 +80,7 @@ class Side:
             cwd=self.root,
             env={**self.env, "RELEASEDESK_DATABASE_URL": self.url},
         )
-        for _ in range(150):
-            try:
-                socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
-                return process
-            except OSError:
-                time.sleep(0.2)
-        process.kill()
-        raise RuntimeError(f"the {self.name} server did not start")
+        return wait_until_serving(process, PORT, f"{self.name} server", tries=150)
 
 
 def cpu_ticks(pid: int) -> int:

@@ -16,6 +16,7 @@ MODULES = [
     "bench.report",
     "bench.seed",
     "bench.server",
+    "bench.serving",
     "bench.targets",
     "bench.verify",
     "bench.wrk",
