@@ -7,21 +7,44 @@ core's back (plain SQL from another connection) is heard from the database withi
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event, update
+import pytest
+from sqlalchemy import event, text, update
 from sqlalchemy.engine import Connection
 
 from releasedesk.core.users import keys
 from releasedesk.core.users import service as users
 from releasedesk.core.users.cache import AUTH_CACHE
 from releasedesk.core.users.secrets import hash_api_key
+from releasedesk.db.auth_notify import SqlitePoller
 from releasedesk.db.models import User
 from tests.helpers import Desk
 
 HEARD_WITHIN_SECONDS = 1.0
 AUTH_TABLES = ("api_keys", "users", "portals")
+
+
+@pytest.fixture(autouse=True)
+def _desk_heard(desk: Desk, run: Callable[[Callable[[], Awaitable[int]]], int]) -> None:
+    """Each test begins once the listener has acted on the desk's own making: on SQLite the
+    poller clears the whole cache when it sees auth_version move, and seeing the desk's
+    users and keys arrive after a test's first request would empty what it just cached."""
+    listener = desk.client.app.state.auth_listener  # type: ignore[attr-defined]
+    if not isinstance(listener, SqlitePoller):
+        return
+
+    async def current() -> int:
+        async with desk.database.unit_of_work(writes=False) as session:
+            return int(
+                (await session.execute(text("SELECT version FROM auth_version"))).scalar_one()
+            )
+
+    version = run(current)
+    deadline = time.monotonic() + 5
+    while listener.version != version and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 @contextmanager

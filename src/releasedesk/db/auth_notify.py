@@ -142,19 +142,20 @@ class SqlitePoller(_Background):
         super().__init__()
         self._path = path
         self._changes = changes
+        self.version: int | None = None  # the auth_version last acted on (tests wait for it)
 
     async def _session(self) -> None:
         async with aiosqlite.connect(self._path) as connection:
-            seen = await self._version(connection)
+            self.version = await self._version(connection)
             self._changes.clear()
             self.connects += 1
             self.connected.set()
             while True:
                 await asyncio.sleep(POLL_SECONDS)
                 version = await self._version(connection)
-                if version != seen:
-                    seen = version
+                if version != self.version:
                     self._changes.clear()
+                    self.version = version
 
     @staticmethod
     async def _version(connection: aiosqlite.Connection) -> int:
