@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 
 from releasedesk.api.dialect_app import TELEMETRY_OFF
 from releasedesk.api.flexdeploy.app import FRONT_ROUTES as FLEXDEPLOY_FRONT_ROUTES
@@ -27,6 +27,7 @@ from releasedesk.db.auth_notify import listener_for
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
 from releasedesk.web import approval_link
+from releasedesk.web.app import create_web_app, to_ui
 
 
 def mail_sender(settings: Settings, database: Database) -> Sender:
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     sdp = create_sdp_app(db)
     ucr = create_ucr_app(db)
     flexdeploy = create_flexdeploy_app(db)
+    web = create_web_app(db, settings)
     app = FastAPI(
         title="releasedesk",
         lifespan=lifespan,
@@ -89,6 +91,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Mount("/flexdeploy/rest/v1", app=flexdeploy),
             Mount("/app/{portal}/flexdeploy/rest/v1", app=flexdeploy),
             *approval_link.routes(),
+            Route("/", to_ui, methods=["GET"]),
+            Route("/app/{portal}/", to_ui, methods=["GET"]),
+            Mount("/ui", app=web),
+            Mount("/app/{portal}/ui", app=web),
             # UrbanCode Release answers at the root (/releases/, /lifecycleModels/, /teams/);
             # mounted last, so the paths above (/app/{portal}/api/v3, …/flexdeploy/…) stay theirs.
             Mount("/app/{portal}", app=ucr),

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Role
 from releasedesk.core.users.views import KeyHolder
 from releasedesk.db.base import UtcDateTime
-from releasedesk.db.models import ApiKey, Portal, User
+from releasedesk.db.models import ApiKey, Portal, User, WebSession
 from releasedesk.db.text_search import same_text
 
 
@@ -165,3 +165,43 @@ async def revoke_key(session: AsyncSession, key_id: int, now: dt.datetime) -> bo
         .execution_options(synchronize_session=False)
     )
     return result.first() is not None
+
+
+# --- web sessions ---------------------------------------------------------------------------
+
+
+async def insert_web_session(session: AsyncSession, row: WebSession) -> WebSession:
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def web_session(session: AsyncSession, token_hash: str) -> tuple[WebSession, str] | None:
+    """The session with this token hash, its user loaded, and its portal's name."""
+    row = (
+        await session.execute(
+            select(WebSession, Portal.name)
+            .join(Portal, Portal.id == WebSession.portal_id)
+            .where(WebSession.token_hash == token_hash)
+        )
+    ).first()
+    return None if row is None else (row[0], str(row[1]))
+
+
+async def extend_web_session(
+    session: AsyncSession, session_id: int, now: dt.datetime, expires: dt.datetime
+) -> None:
+    await session.execute(
+        update(WebSession)
+        .where(WebSession.id == session_id)
+        .values(last_seen_time=now, expires_time=expires)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def delete_web_session(session: AsyncSession, token_hash: str) -> None:
+    await session.execute(
+        delete(WebSession)
+        .where(WebSession.token_hash == token_hash)
+        .execution_options(synchronize_session=False)
+    )

@@ -29,6 +29,11 @@ from releasedesk.db.models import Portal, User
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# One answer for every failed password sign-in: the caller learns nothing of which part was
+# wrong.
+PASSWORD_REFUSED = "Invalid user name or password"  # noqa: S105 (a message, not a secret)
+
+
 def actor_for(user: User, portal: Portal) -> Actor:
     return Actor(
         user_id=user.id,
@@ -204,5 +209,5 @@ async def authenticate_password(
     user = users[0] if len(users) == 1 else None
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        raise Unauthenticated("Invalid user name or password")
+        raise Unauthenticated(PASSWORD_REFUSED)
     return actor_for(user, portal)

@@ -195,3 +195,16 @@ async def find_status(session: AsyncSession, stage_id: int, name: str) -> Status
         .limit(1),
     )
     return _status(rows[0] if rows else None)
+
+
+async def statuses(session: AsyncSession, portal_id: int) -> list[Status]:
+    """Every status of the portal, by stage order, then as the workflow lists them."""
+    rows = await _rows(
+        session,
+        select(*STATUS_COLUMNS)
+        .join(ReleaseStage, ReleaseStage.id == ReleaseStatus.stage_id)
+        .where(ReleaseStatus.portal_id == portal_id)
+        .order_by(ReleaseStage.stage_index, ReleaseStatus.id),
+    )
+    found = [_status(row) for row in rows]
+    return [status for status in found if status is not None]

@@ -83,3 +83,8 @@ async def default_status(session: AsyncSession, stage: Stage) -> Status:
 async def list_stages(session: AsyncSession, portal_id: int) -> list[Stage]:
     """The portal's stages in workflow order, as views."""
     return [stage_of(row) for row in await repository.stages(session, portal_id)]
+
+
+async def list_statuses(session: AsyncSession, portal_id: int) -> list[Status]:
+    """The portal's statuses, stage by stage in workflow order (each names its stage)."""
+    return await repository.statuses(session, portal_id)

@@ -63,7 +63,7 @@ from releasedesk.db.models.releases import (
     ReleaseService,
     ReleaseStatusComment,
 )
-from releasedesk.db.models.users import ApiKey, User
+from releasedesk.db.models.users import ApiKey, User, WebSession
 from releasedesk.db.models.work import (
     ReleaseAssociation,
     ReleaseNote,
@@ -135,5 +135,6 @@ __all__ = [
     "Team",
     "Urgency",
     "User",
+    "WebSession",
     "Workflow",
 ]

@@ -71,3 +71,21 @@ class ApiKey(IdMixin, PortalMixin, Base):
     last_used_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class WebSession(IdMixin, PortalMixin, Base):
+    """A browser signed in to the web UI. The cookie carries a random token; only its
+    SHA-256 is stored, so a copy of this table signs no one in. `role` is the user's role
+    when they signed in: a session whose user changed role (or was deactivated) ends."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    created_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Idle sessions end: each request seen moves this forward (at most once a minute).
+    expires_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

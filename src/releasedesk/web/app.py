@@ -1,0 +1,55 @@
+"""The web UI: a fourth front beside the three API dialects, mounted at /ui (the default
+portal) and /app/{portal}/ui, server-rendered from Jinja2 templates with its static files
+(htmx, one stylesheet, a few lines of script) served from the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from releasedesk.db.session import Database
+from releasedesk.settings import Settings
+from releasedesk.web.context import PageContext, WebState, page, prefix_of
+from releasedesk.web.pages import releases, signin
+from releasedesk.web.security import CookieSigner
+
+STATIC = Path(__file__).parent / "static"
+PAGES = (signin, releases)
+
+
+@page(public=True)
+async def home(ctx: PageContext) -> Response:
+    """The UI's front door: the releases for a signed-in user, else the sign-in page."""
+    return ctx.redirect("releases" if ctx.actor is not None else "sign-in")
+
+
+class StaticFilesWithHeaders(StaticFiles):
+    """The package's static files, cached a day and never sniffed as another type."""
+
+    async def get_response(self, path: str, scope: dict) -> Response:  # type: ignore[override]
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+def create_web_app(database: Database, settings: Settings) -> Starlette:
+    routes: list[BaseRoute] = [
+        Route("/", home, methods=["GET"]),
+        Mount("/static", app=StaticFilesWithHeaders(directory=STATIC), name="static"),
+    ]
+    for module in PAGES:
+        routes.extend(module.routes())
+    app = Starlette(routes=routes)
+    app.state.web = WebState(database=database, signer=CookieSigner(settings.secret_key))
+    return app
+
+
+async def to_ui(request: Request) -> Response:
+    """`/` (and `/app/{portal}/`): to the web UI, which sends a stranger on to sign in."""
+    return RedirectResponse(prefix_of(request) + "/", status_code=307)

@@ -1,0 +1,54 @@
+"""The values a page offers in its choices (stages, statuses, priorities, release types,
+staff), read through the core services, each as (id, name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from releasedesk.core.actors import Role
+from releasedesk.core.lookups import service as lookups
+from releasedesk.core.releases.views import Stage, Status
+from releasedesk.core.users import service as users
+from releasedesk.core.workflow import service as workflow
+from releasedesk.web.context import PageContext
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Choices:
+    stages: list[Stage]
+    statuses: list[Status]
+    priorities: list[Choice]
+    release_types: list[Choice]
+    staff: list[Choice]
+
+    def statuses_of(self, stage_id: int) -> list[Status]:
+        return [status for status in self.statuses if status.stage_id == stage_id]
+
+
+async def lookup_choices(ctx: PageContext, kind: str) -> list[Choice]:
+    return [
+        Choice(row.id, row.name)
+        for row in await lookups.list_lookups(ctx.session, ctx.me.portal_id, kind)
+    ]
+
+
+async def release_choices(ctx: PageContext) -> Choices:
+    portal_id = ctx.me.portal_id
+    staff = [
+        Choice(user.id, user.name)
+        for user in await users.list_users(ctx.session, portal_id)
+        if user.is_active and user.role in (Role.ADMIN.value, Role.TECHNICIAN.value)
+    ]
+    return Choices(
+        stages=await workflow.list_stages(ctx.session, portal_id),
+        statuses=await workflow.list_statuses(ctx.session, portal_id),
+        priorities=await lookup_choices(ctx, "priority"),
+        release_types=await lookup_choices(ctx, "release_type"),
+        staff=staff,
+    )

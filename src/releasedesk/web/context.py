@@ -1,0 +1,275 @@
+"""How a web page runs: the caller from the session cookie, one unit of work per request,
+the CSRF and cross-site checks before any write, and core errors turned into pages a person
+understands (a refused form is shown again with its message beside the field).
+
+The web front has no SQL: a page calls core services with the session and actor it is given,
+exactly as a dialect's route does, so every rule and permission is the APIs'."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from releasedesk.core.actors import Actor
+from releasedesk.core.errors import ReleaseDeskError
+from releasedesk.core.users import sessions
+from releasedesk.db.session import Database
+from releasedesk.settings import DEFAULT_PORTAL
+from releasedesk.web.security import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    PAGE_HEADERS,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    CookieSigner,
+    cross_site,
+    new_csrf_cookie,
+    set_cookie,
+)
+from releasedesk.web.templating import ENVIRONMENT
+
+log = logging.getLogger("releasedesk.web")
+FLASH_COOKIE = "releasedesk_flash"
+STATUS_OF_KIND = {"not_found": 404, "forbidden": 403, "unauthenticated": 401}
+
+
+@dataclass(frozen=True)
+class WebState:
+    """What every page needs from the server: the database and the cookie signer."""
+
+    database: Database
+    signer: CookieSigner
+
+
+@dataclass
+class PageContext:
+    """One request to a page: its session (a unit of work), the signed-in actor (None on the
+    sign-in page), the portal's URL prefix and the CSRF token its forms carry."""
+
+    request: Request
+    session: AsyncSession
+    actor: Actor | None
+    prefix: str
+    csrf: str
+    form: FormData | None = None
+    cookies_to_set: dict[str, str] = field(default_factory=dict)
+    flash: str | None = None
+
+    @property
+    def me(self) -> Actor:
+        assert self.actor is not None, "a signed-in page"
+        return self.actor
+
+    @property
+    def portal(self) -> str:
+        return str(self.request.path_params.get("portal", DEFAULT_PORTAL)).lower()
+
+    @property
+    def htmx(self) -> bool:
+        return self.request.headers.get("hx-request") == "true"
+
+    def url(self, path: str = "", **query: object) -> str:
+        shown = {k: v for k, v in query.items() if v not in (None, "", False)}
+        tail = f"?{urlencode(shown, doseq=True)}" if shown else ""
+        return f"{self.prefix}/{path}{tail}"
+
+    def field(self, name: str, default: str = "") -> str:
+        """A form field as text (stripped); `default` when absent."""
+        value = self.form.get(name) if self.form is not None else None
+        return value.strip() if isinstance(value, str) else default
+
+    def fields(self, name: str) -> list[str]:
+        if self.form is None:
+            return []
+        return [v.strip() for v in self.form.getlist(name) if isinstance(v, str) and v.strip()]
+
+    def query(self, name: str, default: str = "") -> str:
+        return self.request.query_params.get(name, default).strip()
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        body = ENVIRONMENT.get_template(template).render(
+            ctx=self, me=self.actor, url=self.url, csrf=self.csrf, flash=self.flash, **values
+        )
+        response = HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
+        self._finish(response)
+        return response
+
+    def redirect(self, path: str, flash: str | None = None) -> Response:
+        """After a write: 303 to `path` under the portal (htmx is told to load it whole)."""
+        target = path if path.startswith("/") else self.url(path)
+        response: Response
+        if self.htmx:
+            response = Response(status_code=204, headers={"HX-Redirect": target, **PAGE_HEADERS})
+        else:
+            response = RedirectResponse(target, status_code=303, headers=PAGE_HEADERS)
+        if flash:
+            state: WebState = self.request.app.state.web
+            set_cookie(self.request, response, FLASH_COOKIE, state.signer.sign(quote(flash)))
+        self._finish(response)
+        return response
+
+    def _finish(self, response: Response) -> None:
+        for name, value in self.cookies_to_set.items():
+            set_cookie(self.request, response, name, value)
+        if self.flash is not None:
+            response.delete_cookie(FLASH_COOKIE, path="/")
+
+
+class Rerender(Exception):
+    """Raised by a page whose write was refused: the unit of work rolls back, then the page
+    is rendered again by `render` on a fresh read session (the form with what was typed and
+    the message beside its field)."""
+
+    def __init__(
+        self,
+        render: Callable[[PageContext, ReleaseDeskError], Awaitable[Response]],
+        error: ReleaseDeskError,
+    ) -> None:
+        super().__init__(error.message)
+        self.render = render
+        self.error = error
+
+
+Handler = Callable[[PageContext], Awaitable[Response]]
+
+
+def page(handler: Handler | None = None, *, public: bool = False) -> Any:
+    """Make `handler(ctx)` a Starlette endpoint; `public` pages need no signed-in user."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            return await _run(request, handler, public)
+
+        endpoint.__name__ = handler.__name__
+        endpoint.__doc__ = handler.__doc__
+        return endpoint
+
+    return wrap(handler) if handler is not None else wrap
+
+
+def prefix_of(request: Request) -> str:
+    portal = request.path_params.get("portal")
+    return "/ui" if portal is None else f"/app/{str(portal).lower()}/ui"
+
+
+async def _run(request: Request, handler: Handler, public: bool) -> Response:
+    state: WebState = request.app.state.web
+    writes = request.method not in SAFE_METHODS
+    csrf_cookie = request.cookies.get(CSRF_COOKIE)
+    new_cookies: dict[str, str] = {}
+    if not csrf_cookie:
+        csrf_cookie = new_csrf_cookie()
+        new_cookies[CSRF_COOKIE] = csrf_cookie
+    form: FormData | None = None
+    if writes:
+        if cross_site(request):
+            return _refusal(request, state, "This form was sent from another site.", 403)
+        form = await request.form()
+        sent = request.headers.get(CSRF_HEADER) or _text(form, CSRF_FIELD)
+        if not state.signer.csrf_matches(request.cookies.get(CSRF_COOKIE), sent):
+            return _refusal(
+                request,
+                state,
+                "This form has expired: go back, reload the page and try again.",
+                403,
+            )
+    flash = _flash(request, state)
+    token = state.signer.unsign(request.cookies.get(SESSION_COOKIE))
+
+    def context(session: AsyncSession, actor: Actor | None) -> PageContext:
+        return PageContext(
+            request=request,
+            session=session,
+            actor=actor,
+            prefix=prefix_of(request),
+            csrf=state.signer.csrf_token(csrf_cookie),
+            form=form,
+            cookies_to_set=dict(new_cookies),
+            flash=flash,
+        )
+
+    portal = str(request.path_params.get("portal", DEFAULT_PORTAL)).lower()
+    try:
+        async with state.database.unit_of_work(writes=writes) as session:
+            actor = (
+                None if token is None else await sessions.signed_in_actor(session, token, portal)
+            )
+            ctx = context(session, actor)
+            if actor is None and not public:
+                return _to_sign_in(ctx)
+            return await handler(ctx)
+    except Rerender as refused:
+        async with state.database.unit_of_work(writes=False) as session:
+            actor = (
+                None if token is None else await sessions.signed_in_actor(session, token, portal)
+            )
+            return await refused.render(context(session, actor), refused.error)
+    except ReleaseDeskError as error:
+        status = STATUS_OF_KIND.get(error.kind, 400)
+        return _refusal(request, state, error.message, status, new_cookies)
+    except Exception:  # the last resort: a page a person understands, the cause in the log
+        log.exception("web page %s %s failed", request.method, request.url.path)
+        return _refusal(
+            request, state, "Something went wrong on our side; nothing was changed.", 500
+        )
+
+
+def _text(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _flash(request: Request, state: WebState) -> str | None:
+    from urllib.parse import unquote
+
+    signed = state.signer.unsign(request.cookies.get(FLASH_COOKIE))
+    return None if signed is None else unquote(signed)
+
+
+def _to_sign_in(ctx: PageContext) -> Response:
+    path = ctx.request.url.path
+    query = ctx.request.url.query
+    target = ctx.url("sign-in", next=path + (f"?{query}" if query else ""))
+    if ctx.htmx:  # never a sign-in page inside a fragment
+        response: Response = Response(status_code=204, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    ctx._finish(response)
+    return response
+
+
+TITLES = {
+    400: "That could not be done",
+    401: "Sign in",
+    403: "Not allowed",
+    404: "Not found",
+    500: "Something went wrong",
+}
+
+
+def _refusal(
+    request: Request,
+    state: WebState,
+    message: str,
+    status: int,
+    cookies: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    body = ENVIRONMENT.get_template("error.html").render(
+        title=TITLES.get(status, TITLES[400]),
+        message=message,
+        status=status,
+        prefix=prefix_of(request),
+    )
+    response = HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
+    for name, value in (cookies or {}).items():
+        set_cookie(request, response, name, value)
+    return response
