@@ -33,22 +33,22 @@ test-sqlite: install
 
 serve: install
 	$(BIN)/releasedesk db upgrade
-	$(BIN)/releasedesk demo
+	@$(BIN)/releasedesk demo --sign-in
 	@key=$$($(BIN)/releasedesk token create administrator | tail -n 1); \
 	echo ""; \
-	echo "releasedesk is starting on http://127.0.0.1:$(PORT) — try:"; \
+	echo "releasedesk is starting. Sign in to the web UI at:"; \
+	echo ""; \
+	echo "  http://127.0.0.1:$(PORT)/ui/"; \
+	echo ""; \
+	echo "with one of the demo accounts above. The APIs answer the same releases, e.g."; \
+	echo "with the administrator's new key:"; \
 	echo ""; \
 	echo "  curl -s -H 'authtoken: $$key' http://127.0.0.1:$(PORT)/api/v3/releases"; \
 	echo "  curl -s -u 'PasswordIsAuthToken:$$key' 'http://127.0.0.1:$(PORT)/releases/?format=name'"; \
 	echo "  curl -s -H 'Authorization: Bearer $$key' http://127.0.0.1:$(PORT)/flexdeploy/rest/v1/releases"; \
 	echo ""; \
 	echo "(ServiceDesk Plus, UrbanCode Release and FlexDeploy: the same releases.)"; \
-	echo ""; \
-	echo "To sign in as the administrator, give it a password (asked for twice)"; \
-	echo "and use HTTP Basic administrator:PASSWORD:"; \
-	echo ""; \
-	echo "  $(BIN)/releasedesk user set-password administrator"; \
-	echo "  curl -s -u administrator:PASSWORD http://127.0.0.1:$(PORT)/api/v3/releases"; \
+	echo "The commands in the README run as $(BIN)/releasedesk (or activate $(VENV))."; \
 	echo ""
 	RELEASEDESK_BASE_URL=$${RELEASEDESK_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/releasedesk serve --port $(PORT)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -123,3 +124,19 @@ async def load_demo(session: AsyncSession, portal_name: str) -> str:
         f"demo data loaded into portal '{portal_name}': {len(DEMO_USERS)} users, "
         f"{RELEASE_COUNT} releases, the sample deployment catalog"
     )
+
+
+# Who a newcomer signs in as to try every part of the web UI.
+SIGN_IN_ACCOUNTS = ("administrator", "Heather Graham", "Shawn Adams")
+
+
+async def demo_sign_ins(session: AsyncSession, portal_name: str) -> list[tuple[str, str, str]]:
+    """Fresh random passwords for the demo accounts (audited like any password change):
+    (name, role, password) each, to print once."""
+    portal = await portals.get_portal(session, portal_name)
+    accounts = []
+    for name in SIGN_IN_ACCOUNTS:
+        password = secrets.token_urlsafe(9)
+        user = await users.set_password(session, portal.id, name, password)
+        accounts.append((user.name, user.role, password))
+    return accounts

@@ -355,11 +355,27 @@ def lookup_add(
 
 
 @app.command()
-def demo(portal: PortalOption = DEFAULT_PORTAL) -> None:
+def demo(
+    portal: PortalOption = DEFAULT_PORTAL,
+    sign_in: Annotated[
+        bool,
+        typer.Option(
+            "--sign-in",
+            help="Give the demo accounts new random passwords and print them (for trying the "
+            "web UI; run again for new ones)",
+        ),
+    ] = False,
+) -> None:
     """Load a realistic demo dataset (once: a portal that has it is left alone)."""
-    from releasedesk.cli.demo import load_demo
+    from releasedesk.cli.demo import demo_sign_ins, load_demo
 
     async def action(session: AsyncSession) -> str:
-        return await load_demo(session, portal)
+        loaded = await load_demo(session, portal)
+        if not sign_in:
+            return loaded
+        accounts = await demo_sign_ins(session, portal)
+        width = max(len(name) for name, _, _ in accounts)
+        lines = [f"  {name:<{width}}  {password}  ({role})" for name, role, password in accounts]
+        return loaded + "\n\nDemo accounts (name or email, password):\n" + "\n".join(lines)
 
     typer.echo(run_in_transaction(action))
