@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 PORT = 8399
 # Served again by two workers: the references and the two reads every client makes most.
+WEB_PASSWORD = "bench-web-password"
 TWO_WORKER_SCENARIOS = ("bare_asgi", "ceiling", "get_by_id", "list_default")
 
 
@@ -141,6 +142,8 @@ def new_key(url: str) -> str:
             async with db.unit_of_work() as session:
                 portal = await portals.get_portal(session, "itdesk")
                 admin = await users.find_user(session, portal.id, "administrator")
+                # The web pages' scenarios sign in as the administrator (web_cookie).
+                await users.set_password(session, portal.id, "administrator", WEB_PASSWORD)
                 return await users.create_api_key(session, user=admin, name="bench")
         finally:
             await db.dispose()
@@ -179,6 +182,19 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def web_cookie() -> str:
+    """Sign in to the web UI as a browser does; the Cookie header the page scenarios send."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{PORT}") as browser:
+        form = browser.get("/ui/sign-in").text
+        token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        signed_in = browser.post(
+            "/ui/sign-in",
+            data={"csrf_token": token, "login": "administrator", "password": WEB_PASSWORD},
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+
+
 def stop_server(server: subprocess.Popen[bytes]) -> None:
     server.terminate()
     server.wait(timeout=30)
@@ -201,6 +217,7 @@ def scenario_lua(scenario: Scenario, key: str, meta: dict[str, Any]) -> str:
         last=meta["last"],
         history_id=meta["history_id"],
         count=meta["main_count"],
+        cookie=meta.get("web_cookie", ""),
     )
 
 
@@ -290,7 +307,13 @@ def _profile_note(outcome: report.Outcome, profiles: list[report.Profile], on: b
 
 def verified(key: str, meta: dict[str, Any]) -> list[str]:
     return verify.verify(
-        PORT, key, meta["first"], meta["last"], meta["history_id"], meta["main_count"]
+        PORT,
+        key,
+        meta["first"],
+        meta["last"],
+        meta["history_id"],
+        meta["main_count"],
+        meta.get("web_cookie", ""),
     )
 
 
@@ -323,6 +346,7 @@ def run_one(
             kind=kind,
             connections=env_int("BENCH_CONNECTIONS", 32),
         )
+        meta["web_cookie"] = web_cookie()
         run.verified = verified(key, meta)
         run.response_bytes = response_sizes(key, meta)
         # Reads, then writes, each group profiled before the next changes the data it reads.

@@ -137,6 +137,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         list_scenario=True,
     ),
     Scenario(
+        "web_list",
+        "GET /ui/releases (the web list's first page: 20 rows, the total, the filters)",
+        'return wrk.format("GET", "/ui/releases")',
+        list_scenario=True,
+    ),
+    Scenario(
+        "web_list_search",
+        "GET /ui/releases?q=word (the web list searching titles)",
+        'return wrk.format("GET", pick(paths))',
+        paths=lambda _count: ["/ui/releases?q=" + quote(word) for word in WORDS],
+        list_scenario=True,
+    ),
+    Scenario(
         "history_50",
         "GET history of a release with 50 entries (row_count 50)",
         'return wrk.format("GET", "/api/v3/releases/" .. history_id .. "/history?input_data="'

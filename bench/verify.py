@@ -18,7 +18,13 @@ def _list(client: httpx.Client, list_info: dict[str, object]) -> dict[str, objec
 
 
 def verify(
-    port: int, key: str, first: int, last: int, history_id: int, main_count: int
+    port: int,
+    key: str,
+    first: int,
+    last: int,
+    history_id: int,
+    main_count: int,
+    web_cookie: str = "",
 ) -> list[str]:
     """What was checked; raises AssertionError on the first wrong answer."""
     checked: list[str] = []
@@ -83,4 +89,19 @@ def verify(
         )
         assert created.status_code == 201 and created.json()["release"]["title"] == "Bench verify"
         checked.append("add answers 201 with the release")
+
+    if web_cookie:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"Cookie": web_cookie}, timeout=60
+        ) as browser:
+            page = browser.get("/ui/releases", params={"state": "all"})
+            caption = page.text.split("<caption", 1)[1].split("</caption>", 1)[0]
+            shown = int(caption.rsplit(" of ", 1)[1].split()[0].replace(",", ""))
+            # The add above made one more.
+            assert page.status_code == 200 and shown == total + 1, caption
+            assert page.text.count("<tr>") == 21, "20 rows and the header"
+            word = WORDS[0]
+            found = browser.get("/ui/releases", params={"q": word})
+            assert found.status_code == 200 and found.text.lower().count(word) >= 20
+        checked.append("the web list shows 20 rows with the total, and finds a title word")
     return checked

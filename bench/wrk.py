@@ -12,6 +12,7 @@ from bench.scenarios import PRIORITIES, Scenario
 
 LUA_TEMPLATE = """
 wrk.headers["authtoken"] = "{key}"
+wrk.headers["Cookie"] = "{cookie}"
 first, last, history_id = {first}, {last}, {history_id}
 priorities = {{"Low", "Medium", "Normal", "High"}}
 paths = {{{paths}}}
@@ -51,12 +52,20 @@ class Figures:
 
 
 def lua_for(
-    scenario: Scenario, *, key: str, first: int, last: int, history_id: int, count: int
+    scenario: Scenario,
+    *,
+    key: str,
+    first: int,
+    last: int,
+    history_id: int,
+    count: int,
+    cookie: str = "",
 ) -> str:
     paths = scenario.paths(count) if scenario.paths else []
     assert PRIORITIES  # the Lua table above mirrors it
     return LUA_TEMPLATE.format(
         key=key,
+        cookie=cookie,
         first=first,
         last=last,
         history_id=history_id,
