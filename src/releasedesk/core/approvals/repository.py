@@ -1,15 +1,17 @@
-"""All SQL about approval levels, approvals, their mail links, approvers away, the portal's
-approval policy and the organisational roles an approval can name."""
+"""All SQL about approval levels, approvals, a user's inbox of them, their mail links,
+approvers away, the portal's approval policy and the organisational roles an approval can
+name."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from releasedesk.core.approvals import org_roles
 from releasedesk.core.approvals.views import (
@@ -22,8 +24,10 @@ from releasedesk.core.approvals.views import (
 )
 from releasedesk.core.approvals.views import Approval as ApprovalView
 from releasedesk.core.releases.rows import person_of, stage_of
+from releasedesk.core.releases.views import Person, Stage
 from releasedesk.core.search.paging import Page, fetch_page
 from releasedesk.core.search.query import Query
+from releasedesk.core.workflow.names import StageName
 from releasedesk.db.models import (
     Approval,
     ApprovalLink,
@@ -31,6 +35,7 @@ from releasedesk.db.models import (
     ApproverAbsence,
     DepartmentHead,
     Portal,
+    Release,
     ReleaseStage,
     ReportingLine,
     User,
@@ -212,6 +217,153 @@ async def user(session: AsyncSession, portal_id: int, user_id: int) -> User | No
     return result.unique().scalar_one_or_none()
 
 
+# --- a user's inbox ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """An approval with what a "My approvals" page shows of its level and release, and how
+    many approvers the level has and how many of them approved (for its rule's arithmetic)."""
+
+    approval: ApprovalView
+    release_title: str
+    stage: Stage
+    level_name: str
+    rule_type: str
+    rule_value: str | None
+    requested_by: Person | None
+    approvers: int
+    approved: int
+
+
+_counted = aliased(Approval)
+_requester = aliased(User)
+
+
+def _inbox_statement(portal_id: int) -> Select[*tuple[Any, ...]]:
+    """Approvals of the portal's releases not in the trash, each with its level's columns,
+    stage, creator and counts, in one statement (the approvers' users come joined)."""
+    approvers = (
+        select(func.count(_counted.id))
+        .where(_counted.level_id == ApprovalLevelRow.id)
+        .scalar_subquery()
+    )
+    approved = (
+        select(func.count(_counted.id))
+        .where(
+            _counted.level_id == ApprovalLevelRow.id,
+            _counted.status == ApprovalStatus.APPROVED.value,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Approval,
+            ReleaseStage,
+            _requester,
+            Release.title,
+            ApprovalLevelRow.release_id,
+            ApprovalLevelRow.level,
+            ApprovalLevelRow.name,
+            ApprovalLevelRow.rule_type,
+            ApprovalLevelRow.rule_value,
+            ApprovalLevelRow.status,
+            ApprovalLevelRow.created_on,
+            ApprovalLevelRow.created_by_id,
+            approvers,
+            approved,
+        )
+        .select_from(Approval)
+        .join(ApprovalLevelRow, ApprovalLevelRow.id == Approval.level_id)
+        .join(ReleaseStage, ReleaseStage.id == ApprovalLevelRow.stage_id)
+        .join(Release, Release.id == ApprovalLevelRow.release_id)
+        .outerjoin(_requester, _requester.id == ApprovalLevelRow.created_by_id)
+        .where(Release.portal_id == portal_id, Release.deleted_time.is_(None))
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _inbox_rows(session: AsyncSession, statement: Select[*tuple[Any, ...]]) -> list[InboxRow]:
+    rows: list[InboxRow] = []
+    for (
+        approval,
+        stage,
+        requester,
+        title,
+        release_id,
+        number,
+        name,
+        rule_type,
+        rule_value,
+        status,
+        created_on,
+        created_by_id,
+        approvers,
+        approved,
+    ) in (await session.execute(statement)).all():
+        level = LevelRef(
+            approval.level_id, number, release_id, LevelStatus(status), created_on, created_by_id
+        )
+        rows.append(
+            InboxRow(
+                approval=approval_view(level, approval),
+                release_title=title,
+                stage=stage_of(stage),
+                level_name=name,
+                rule_type=rule_type,
+                rule_value=rule_value,
+                requested_by=person_of(requester),
+                approvers=int(approvers),
+                approved=int(approved),
+            )
+        )
+    return rows
+
+
+async def waiting_on(
+    session: AsyncSession, portal_id: int, user_id: int, now: dt.datetime
+) -> list[InboxRow]:
+    """The approvals the user can decide now, oldest sent first: sent (Pending Approval), on
+    the current level of its stage while that level is pending, of a release neither trashed
+    nor closed; asked of the user, or of someone away now who named the user their delegate
+    on a level where the user has no approval of their own (one vote each, as
+    `decisions.capacity_of` rules). One statement, the away periods a subquery of it."""
+    own = aliased(Approval)
+    release_stage = aliased(ReleaseStage)
+    stands_in = and_(
+        Approval.approver_id.in_(_delegators(user_id, now)),
+        ~select(own.id)
+        .where(own.level_id == Approval.level_id, own.approver_id == user_id)
+        .exists(),
+    )
+    statement = (
+        _inbox_statement(portal_id)
+        .join(release_stage, release_stage.id == Release.stage_id)
+        .where(
+            release_stage.internal_name != StageName.CLOSE.value,
+            ApprovalLevelRow.status == LevelStatus.PENDING.value,
+            ApprovalLevelRow.is_current.is_(True),
+            Approval.status == ApprovalStatus.PENDING.value,
+            or_(Approval.approver_id == user_id, stands_in),
+        )
+        .order_by(Approval.sent_on, Approval.id)
+    )
+    return await _inbox_rows(session, statement)
+
+
+async def decided_by(
+    session: AsyncSession, portal_id: int, user_id: int, limit: int
+) -> list[InboxRow]:
+    """The approvals the user recorded a decision on, the latest first (at most `limit`)."""
+    statement = (
+        _inbox_statement(portal_id)
+        .where(Approval.decided_by_id == user_id)
+        .order_by(Approval.decided_on.desc(), Approval.id.desc())
+        .limit(limit)
+    )
+    return await _inbox_rows(session, statement)
+
+
 # --- mail links ----------------------------------------------------------------------------
 
 
@@ -301,15 +453,19 @@ async def approves_on_level(session: AsyncSession, level_id: int, user_id: int) 
     return (await session.execute(statement)).first() is not None
 
 
+def _delegators(delegate_id: int, now: dt.datetime) -> Select[int]:
+    """The users away now who named `delegate_id` their delegate: what an away period
+    means, here only, for `delegators_of` and the inbox (as a subquery)."""
+    return select(ApproverAbsence.user_id).where(
+        ApproverAbsence.delegate_id == delegate_id,
+        ApproverAbsence.starts_on <= now,
+        ApproverAbsence.ends_on > now,
+    )
+
+
 async def delegators_of(session: AsyncSession, delegate_id: int, now: dt.datetime) -> set[int]:
     """The users away now who named `delegate_id` their delegate."""
-    result = await session.execute(
-        select(ApproverAbsence.user_id).where(
-            ApproverAbsence.delegate_id == delegate_id,
-            ApproverAbsence.starts_on <= now,
-            ApproverAbsence.ends_on > now,
-        )
-    )
+    result = await session.execute(_delegators(delegate_id, now))
     return set(result.scalars())
 
 

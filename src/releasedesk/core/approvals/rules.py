@@ -99,6 +99,20 @@ def level_outcome(rule: Rule, votes: Sequence[ApprovalStatus]) -> LevelStatus:
     return LevelStatus.PENDING
 
 
+def approvals_needed(rule: Rule, approvers: int) -> int | None:
+    """How many approvals approve a level of `approvers` under the rule, as `level_outcome`
+    counts them (every approver of the level, sent or not); None for first_response, where
+    the first decision decides either way."""
+    if rule.type is RuleType.FIRST_RESPONSE:
+        return None
+    if rule.type is RuleType.ANYONE:
+        return min(1, approvers)
+    if rule.type is RuleType.EVERYONE:
+        return approvers
+    share = rule.percent or 100
+    return -(-share * approvers // 100)  # the least n with n * 100 >= share * approvers
+
+
 def _status_of(vote: ApprovalStatus) -> LevelStatus:
     return LevelStatus.APPROVED if vote is ApprovalStatus.APPROVED else LevelStatus.REJECTED
 

@@ -104,3 +104,30 @@ class Absence:
     delegate: Person
     starts_on: dt.datetime
     ends_on: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """One approval on a user's "My approvals" page: waiting on them, or decided by them.
+
+    `rule` is the level's rule in words with where it stands ("Everyone — 1 of 3
+    approved"); `requested_by` made the level and `requested_on` is when this approval was
+    sent; `on_behalf_of` is the approver the user stands (or stood) in for: the one away
+    whose approval they may decide as delegate, the one it was sent to before it came to
+    them as delegate, or the approver an admin decided for."""
+
+    release_id: int
+    release_title: str
+    stage: Stage
+    level_id: int
+    level: int
+    level_name: str
+    approval_id: int
+    rule: str
+    requested_by: Person | None
+    requested_on: dt.datetime | None
+    on_behalf_of: Person | None
+    status: ApprovalStatus
+    comments: str | None
+    decided_on: dt.datetime | None
+    decided_by: Person | None

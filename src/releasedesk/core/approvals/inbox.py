@@ -1,0 +1,87 @@
+"""A user's approvals, for a "My approvals" page: what waits on them, and what they decided.
+
+What waits on a user is what `decisions.decide` would let them decide now as approver or as
+delegate: an approval sent to them, or to someone away now who named them their delegate
+(unless they approve on that level themselves: one vote each), on the level being decided
+of a release neither trashed nor closed. An admin's power to decide for any approver puts
+nothing in their inbox. Deciding stays `decisions.decide`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.actors import Actor
+from releasedesk.core.approvals import repository, rules
+from releasedesk.core.approvals.repository import InboxRow
+from releasedesk.core.approvals.rules import Rule, RuleType
+from releasedesk.core.approvals.views import InboxItem
+from releasedesk.core.errors import Invalid
+from releasedesk.core.releases.views import Person
+
+DECIDED_LIMIT = 20
+MAX_DECIDED_LIMIT = 100
+
+
+async def waiting_on(session: AsyncSession, actor: Actor) -> list[InboxItem]:
+    """The approvals the caller can decide now, the longest waiting first."""
+    now = dt.datetime.now(dt.UTC)
+    rows = await repository.waiting_on(session, actor.portal_id, actor.user_id, now)
+    return [_item(actor, row) for row in rows]
+
+
+async def decided_recently(
+    session: AsyncSession, actor: Actor, limit: int = DECIDED_LIMIT
+) -> list[InboxItem]:
+    """The approvals the caller decided (as approver, delegate or admin), the latest first;
+    releases in the trash left out."""
+    if not 1 <= limit <= MAX_DECIDED_LIMIT:
+        raise Invalid(f"'limit' must be from 1 to {MAX_DECIDED_LIMIT}", "limit")
+    rows = await repository.decided_by(session, actor.portal_id, actor.user_id, limit)
+    return [_item(actor, row) for row in rows]
+
+
+def _item(actor: Actor, row: InboxRow) -> InboxItem:
+    approval = row.approval
+    rule = Rule.stored(row.rule_type, row.rule_value)
+    return InboxItem(
+        release_id=approval.level.release_id,
+        release_title=row.release_title,
+        stage=row.stage,
+        level_id=approval.level.id,
+        level=approval.level.level,
+        level_name=row.level_name,
+        approval_id=approval.id,
+        rule=rule_text(rule, row.approvers, row.approved),
+        requested_by=row.requested_by,
+        requested_on=approval.sent_on,
+        on_behalf_of=_on_behalf_of(actor, approval.approver, approval.original_approver),
+        status=approval.status,
+        comments=approval.comments,
+        decided_on=approval.action_taken_on,
+        decided_by=approval.decided_by,
+    )
+
+
+def _on_behalf_of(actor: Actor, approver: Person | None, original: Person | None) -> Person | None:
+    """Whom the caller stands in for: an approver other than the caller (away, the caller
+    their delegate; or decided for by the caller as admin), else the approver the approval
+    was taken from when it was sent to the caller as delegate."""
+    if approver is not None and approver.id != actor.user_id:
+        return approver
+    return original
+
+
+def rule_text(rule: Rule, approvers: int, approved: int) -> str:
+    """The rule in words with where the level stands, counted as `rules.level_outcome`
+    counts: over every approver of the level, sent or not."""
+    if rule.type is RuleType.ANYONE:
+        return "Any one"
+    if rule.type is RuleType.FIRST_RESPONSE:
+        return "First response"
+    if rule.type is RuleType.EVERYONE:
+        return f"Everyone — {approved} of {approvers} approved"
+    needed = rules.approvals_needed(rule, approvers)
+    return f"{rule.percent} % — {needed} of {approvers} needed, {approved} approved"
