@@ -9,6 +9,11 @@ import secrets
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.cli.demo_catalog import DEMO_CATALOG
+from releasedesk.core.actors import Actor
+from releasedesk.core.approvals import sending
+from releasedesk.core.approvals import service as approvals
+from releasedesk.core.approvals.rules import Rule, RuleType
+from releasedesk.core.approvals.schemas import ApproverInput, LevelInput, NotificationInput
 from releasedesk.core.catalog import service as catalog
 from releasedesk.core.catalog.file import read_catalog
 from releasedesk.core.errors import NotFound
@@ -17,6 +22,7 @@ from releasedesk.core.portals import service as portals
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.schemas import ReleaseChanges, RoleHolderRef
+from releasedesk.core.releases.views import Stage
 from releasedesk.core.users import service as users
 
 DEMO_USERS = (
@@ -120,9 +126,11 @@ async def load_demo(session: AsyncSession, portal_name: str) -> str:
                     stage=Ref(id=stage.id), comment=f"Moved to {stage.name} by the release board"
                 ),
             )
+    await _awaiting_approval(session, admin, stages[0])
     return (
         f"demo data loaded into portal '{portal_name}': {len(DEMO_USERS)} users, "
-        f"{RELEASE_COUNT} releases, the sample deployment catalog"
+        f"{RELEASE_COUNT + 1} releases (one awaiting approval by Heather Graham and John "
+        "Roberts), the sample deployment catalog"
     )
 
 
@@ -140,3 +148,40 @@ async def demo_sign_ins(session: AsyncSession, portal_name: str) -> list[tuple[s
         user = await users.set_password(session, portal.id, name, password)
         accounts.append((user.name, user.role, password))
     return accounts
+
+
+async def _awaiting_approval(session: AsyncSession, admin: Actor, stage: Stage) -> None:
+    """One release whose approval is sent to Heather Graham and John Roberts (everyone must
+    approve), so "My approvals" has something waiting from the first sign-in."""
+    start = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    release = await releases.add_release(
+        session,
+        admin,
+        ReleaseChanges.of(
+            title="Payroll year-end tax tables",
+            description="<p>New tax tables for the year-end payroll run.</p>",
+            priority=Ref(name="High"),
+            release_type=Ref(name=RELEASE_TYPES[0]),
+            services=(Ref(name=ref.SERVICES[0]),),
+            scheduled_start_time=start + dt.timedelta(days=3),
+            scheduled_end_time=start + dt.timedelta(days=3, hours=4),
+            roles=(RoleHolderRef(role=Ref(name="Release Requester"), user=Ref(name="Jane Doe")),),
+        ),
+    )
+    level = await approvals.add_level(
+        session,
+        admin,
+        release.id,
+        LevelInput(
+            name="Change advisory board",
+            stage=Ref(id=stage.id),
+            rule=Rule(RuleType.EVERYONE),
+            approvers=(
+                ApproverInput(user=Ref(name="Heather Graham")),
+                ApproverInput(user=Ref(name="John Roberts")),
+            ),
+        ),
+    )
+    await sending.send_notifications(
+        session, admin, release.id, level.id, [a.id for a in level.approvals], NotificationInput()
+    )
