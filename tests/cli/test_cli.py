@@ -92,7 +92,7 @@ def test_demo_loads_once(cli_env: dict[str, str], client: TestClient) -> None:
     portal = f"demo-{uuid.uuid4().hex[:8]}"
     assert invoke(cli_env, "portal", "add", portal)[0] == 0
     code, output = invoke(cli_env, "demo", "--portal", portal)
-    assert code == 0 and "36 releases" in output, output
+    assert code == 0 and "37 releases (one awaiting approval" in output, output
     code, output = invoke(cli_env, "demo", "--portal", portal)
     assert code == 0 and "already present" in output
     key = invoke(cli_env, "token", "create", "Maria Lopez", "--portal", portal)[1].split()[-1]
@@ -101,7 +101,7 @@ def test_demo_loads_once(cli_env: dict[str, str], client: TestClient) -> None:
         headers={"authtoken": key},
         params={"input_data": '{"list_info": {"get_total_count": true}}'},
     ).json()
-    assert body["list_info"]["total_count"] == 36
+    assert body["list_info"]["total_count"] == 37
     stages = {
         r["stage"]["name"]
         for r in client.get(
@@ -111,6 +111,32 @@ def test_demo_loads_once(cli_env: dict[str, str], client: TestClient) -> None:
         ).json()["releases"]
     }
     assert len(stages) == 9
+    heather = invoke(cli_env, "token", "create", "Heather Graham", "--portal", portal)[1]
+    waiting = client.get(
+        f"/app/{portal}/api/v3/releases",
+        headers={"authtoken": heather.split()[-1]},
+        params={"input_data": '{"list_info": {"search_fields": {"title": "Payroll year-end"}}}'},
+    ).json()["releases"]
+    assert len(waiting) == 1
+
+
+def test_demo_sign_in_prints_fresh_passwords_that_sign_in(
+    cli_env: dict[str, str], client: TestClient
+) -> None:
+    portal = f"demo-{uuid.uuid4().hex[:8]}"
+    assert invoke(cli_env, "portal", "add", portal)[0] == 0
+    code, output = invoke(cli_env, "demo", "--portal", portal, "--sign-in")
+    assert code == 0, output
+    lines = output.split("Demo accounts (name or email, password):", 1)[1].strip().splitlines()
+    accounts = {line.strip().rsplit(None, 2)[0]: line.split()[-2] for line in lines}
+    assert set(accounts) == {"administrator", "Heather Graham", "Shawn Adams"}
+    password = accounts["Shawn Adams"]
+    assert (
+        client.get(f"/app/{portal}/api/v3/releases", auth=("Shawn Adams", password)).status_code
+        == 200
+    )
+    again = invoke(cli_env, "demo", "--portal", portal, "--sign-in")[1]
+    assert password not in again  # new ones each time
 
 
 def test_db_upgrade_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
