@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 
-.PHONY: install lint format test test-sqlite serve bench bench-scaling clean
+.PHONY: install browser lint format test test-sqlite serve bench bench-scaling clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser tests (tests/web) drive Debian's Chromium; Playwright's own download cannot be
+# fetched here, so never `playwright install`.
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -25,10 +31,10 @@ format: install
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-test: lint
+test: lint browser
 	PATH="$(abspath $(BIN)):$$PATH" bash scripts/test.sh
 
-test-sqlite: install
+test-sqlite: install browser
 	$(BIN)/pytest --db sqlite
 
 serve: install

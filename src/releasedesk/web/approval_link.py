@@ -29,9 +29,10 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
     "form-action 'self'; frame-ancestors 'none'",
 }
-STYLE = (
+STYLE = (  # overflow-wrap: a long unbroken title or name wraps, not scrolls, on a phone
     "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;"
-    "color:#222}dt{font-weight:600}dd{margin:0 0 .5rem}input[type=text]{width:100%}"
+    "color:#222;overflow-wrap:anywhere}dt{font-weight:600}dd{margin:0 0 .5rem}"
+    "input[type=text]{width:100%;box-sizing:border-box}"
     "button{font-size:1rem;padding:.4rem 1.2rem;margin-right:.5rem}"
 )
 
@@ -41,7 +42,7 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
+        f"<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
     )
     return HTMLResponse(document, status_code=status, headers=HEADERS)
 
