@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -167,6 +167,57 @@ async def level_states(session: AsyncSession, release_id: int) -> list[LevelStat
     return [
         LevelState(int(index), str(stage), int(level), str(name), LevelStatus(status))
         for index, stage, level, name, status in result.all()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentStageLevel:
+    """A level of the stage its release stands in, with its approvals counted."""
+
+    release_id: int
+    level: int
+    status: LevelStatus
+    approvals: int
+    approved: int
+
+
+async def current_stage_levels(
+    session: AsyncSession, portal_id: int, release_ids: Sequence[int]
+) -> list[CurrentStageLevel]:
+    """The levels of each release's current stage (releases of `portal_id` only), in level
+    order, each with how many approvals it has and how many of them approved: one statement
+    for any number of releases."""
+    if not release_ids:
+        return []
+    approved = func.coalesce(
+        func.sum(case((Approval.status == ApprovalStatus.APPROVED.value, 1), else_=0)), 0
+    )
+    result = await session.execute(
+        select(
+            ApprovalLevelRow.release_id,
+            ApprovalLevelRow.level,
+            ApprovalLevelRow.status,
+            func.count(Approval.id),
+            approved,
+        )
+        .join(
+            Release,
+            (Release.id == ApprovalLevelRow.release_id)
+            & (Release.stage_id == ApprovalLevelRow.stage_id),
+        )
+        .outerjoin(Approval, Approval.level_id == ApprovalLevelRow.id)
+        .where(Release.portal_id == portal_id, ApprovalLevelRow.release_id.in_(release_ids))
+        .group_by(
+            ApprovalLevelRow.id,
+            ApprovalLevelRow.release_id,
+            ApprovalLevelRow.level,
+            ApprovalLevelRow.status,
+        )
+        .order_by(ApprovalLevelRow.release_id, ApprovalLevelRow.level, ApprovalLevelRow.id)
+    )
+    return [
+        CurrentStageLevel(int(release), int(level), LevelStatus(status), int(total), int(yes))
+        for release, level, status, total, yes in result.all()
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -14,7 +15,7 @@ from releasedesk.core.approvals.views import ApprovalLevel
 from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.releases.access import view_release
 from releasedesk.core.releases.read_repository import NOTHING
-from releasedesk.core.releases.views import Stage, StatusComment
+from releasedesk.core.releases.views import Release, Stage, StatusComment
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import StatusType
 
@@ -101,3 +102,38 @@ def _decision(
 def _of_status_type(status_type: str, otherwise: Decision) -> Decision:
     """A status that ends its stage (Success / Failed) says how the stage went."""
     return DECISION_OF_STATUS_TYPE.get(status_type, otherwise)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentApproval:
+    """Where the approval of the stage a release stands in is: NONE when the stage has no
+    approval levels; else the stage's outcome and, over its levels, how many approvals
+    there are and how many approved (what "Waiting (1 of 3)" says)."""
+
+    state: StageApproval
+    approved: int = 0
+    approvals: int = 0
+
+
+NO_APPROVAL = CurrentApproval(StageApproval.NONE)
+
+
+async def current_approvals(
+    session: AsyncSession, actor: Actor, shown: Sequence[Release]
+) -> dict[int, CurrentApproval]:
+    """The current stage's approval of each release of `shown` (releases the caller was
+    given by a read that checked they may see them), read for all of them in one statement
+    rather than one summary per release; a release missing from the answer has none."""
+    levels_by_release: dict[int, list[repository.CurrentStageLevel]] = {}
+    for level in await repository.current_stage_levels(
+        session, actor.portal_id, [release.id for release in shown]
+    ):
+        levels_by_release.setdefault(level.release_id, []).append(level)
+    return {
+        release_id: CurrentApproval(
+            rules.stage_approval([level.status for level in levels]),
+            sum(level.approved for level in levels),
+            sum(level.approvals for level in levels),
+        )
+        for release_id, levels in levels_by_release.items()
+    }
