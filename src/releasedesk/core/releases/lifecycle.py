@@ -25,6 +25,12 @@ from releasedesk.core.workflow.names import ClosureStatus, RoleName, StageName
 from releasedesk.db.models import User
 
 
+class NotInTrash(Invalid):
+    """A restore or permanent delete of a release that is not in the trash (it may have been
+    restored or deleted meanwhile): an Invalid to the dialects, which answer it as before;
+    a front that shows the trash can tell it apart."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one id of a several-ids request came to: the release, or the error it met."""
@@ -148,7 +154,7 @@ async def restore_from_trash(session: AsyncSession, actor: Actor, release_id: in
     require_staff(actor, "restore releases")
     current = await changeable_view(session, actor, release_id)
     if not current.in_trash:
-        raise Invalid("The release is not in the trash", "id")
+        raise NotInTrash("The release is not in the trash", "id")
     return await _set_deleted_time(session, actor, current, None, Operation.RESTORED)
 
 
@@ -157,7 +163,7 @@ async def delete_release(session: AsyncSession, actor: Actor, release_id: int) -
     require_admin(actor, "delete releases permanently")
     current = await changeable_view(session, actor, release_id)
     if not current.in_trash:
-        raise Invalid(
+        raise NotInTrash(
             "Only a release in the trash can be deleted permanently; move it to the trash first",
             "id",
         )

@@ -851,6 +851,36 @@ async def history_page(session: AsyncSession, release_id: int, query: Query) -> 
     return Page(entries, len(rows) > query.limit, total)
 
 
+async def latest_entries(
+    session: AsyncSession, actor: Actor, release_ids: Sequence[int], operation: Operation
+) -> dict[int, HistoryEntry]:
+    """The latest `operation` entry in the history of each of these releases, by release id:
+    only releases of the actor's portal that the actor may see (a release without such an
+    entry is left out). One statement for a page of releases."""
+    if not release_ids:
+        return {}
+    conditions = [
+        ReleaseHistory.release_id.in_(list(release_ids)),
+        ReleaseHistory.operation == operation.value,
+        ReleaseRow.portal_id == actor.portal_id,
+    ]
+    visibility = visible_to(actor)
+    if visibility is not None:
+        conditions.append(visibility)
+    statement = (
+        _HISTORY.add_columns(ReleaseHistory.release_id)
+        .join(ReleaseRow, ReleaseRow.id == ReleaseHistory.release_id)
+        .where(*conditions)
+        .order_by(ReleaseHistory.release_id, ReleaseHistory.time.desc(), ReleaseHistory.id.desc())
+    )
+    latest: dict[int, HistoryEntry] = {}
+    for row in await session.execute(statement):
+        release_id = int(row[-1])
+        if release_id not in latest:  # the first row of each release is its latest
+            latest[release_id] = _history_row(tuple(row[:-1]))
+    return latest
+
+
 async def status_comments_page(
     session: AsyncSession, release_id: int, query: Query
 ) -> Page[StatusComment]:

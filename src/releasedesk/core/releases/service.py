@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -537,6 +537,14 @@ async def release_history(
     """Every change to a release, newest first, one page of it."""
     release = await view_release(session, actor, release_id, NOTHING)
     return release, await repository.history_page(session, release.id, query)
+
+
+async def trashed_entries(
+    session: AsyncSession, actor: Actor, release_ids: Sequence[int]
+) -> dict[int, HistoryEntry]:
+    """Who moved each of these releases to the trash, and when: the latest "trashed" entry
+    of each one's history, for the releases the caller may see (by release id)."""
+    return await repository.latest_entries(session, actor, release_ids, Operation.TRASHED)
 
 
 async def release_status_comments(
