@@ -251,3 +251,23 @@ def test_audit_list_shows_who_did_what_to_whom(cli_env: dict[str, str], portal: 
     everywhere = table(ok(cli_env, "audit", "list", "--since", "1h"))
     assert {r["portal"] for r in everywhere} >= {portal}
     assert "(since)" in refused(cli_env, "audit", "list", "--since", "yesterday")
+
+
+def test_the_last_active_administrator_stays_one(
+    cli_env: dict[str, str], portal: str, client: TestClient
+) -> None:
+    """A fresh portal's only administrator is `administrator`: the operator cannot demote or
+    deactivate them either, until another user is an administrator."""
+    said = refused(cli_env, "user", "set-role", "administrator", "technician", "--portal", portal)
+    assert "'administrator' is the last active administrator of this portal" in said
+    assert "before you change their role" in said
+    said = refused(cli_env, "user", "deactivate", "administrator", "--portal", portal)
+    assert "before you deactivate them" in said
+    users = table(ok(cli_env, "user", "list", "--portal", portal))
+    assert next(u for u in users if u["name"] == "administrator")["role"] == "admin"
+
+    ok(cli_env, "user", "set-role", "Dana Tech", "admin", "--portal", portal)
+    ok(cli_env, "user", "deactivate", "administrator", "--portal", portal)
+    assert "last active administrator" in refused(
+        cli_env, "user", "set-role", "Dana Tech", "requester", "--portal", portal
+    )

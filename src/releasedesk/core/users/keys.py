@@ -32,6 +32,7 @@ REFUSED = "Invalid or expired authtoken"
 # `last used` is written at most this often per key, not on every request.
 TOUCH_EVERY = dt.timedelta(minutes=1)
 PREFIX_LENGTH = 12
+LABEL_LENGTH = 200  # the column's size
 
 
 def key_view(key: ApiKey, user: User | None = None) -> KeyView:
@@ -74,6 +75,8 @@ async def issue_key(
     if expires_time is not None and expires_time <= now:
         raise Invalid("the expiry is already past", "expires")
     label = (name or "").strip() or user.name
+    if len(label) > LABEL_LENGTH:
+        raise Invalid(f"the label is longer than {LABEL_LENGTH} characters", "label")
     key = new_api_key()
     row = await repository.insert_key(
         session,
@@ -154,8 +157,19 @@ async def revoke_key(
     now: dt.datetime | None = None,
 ) -> KeyView:
     """Revoke a key (see `find_key` for `which`), audited; its next request is refused."""
+    return await revoke_found(session, await find_key(session, which, portal_id), by=by, now=now)
+
+
+async def revoke_found(
+    session: AsyncSession,
+    key: ApiKey,
+    *,
+    by: AuditActor = SYSTEM,
+    now: dt.datetime | None = None,
+) -> KeyView:
+    """Revoke a key already found (and, by the caller, allowed), audited; the auth cache
+    forgets it once the transaction commits."""
     now = now or utcnow()
-    key = await find_key(session, which, portal_id)
     view = key_view(key)
     if view.revoked_time is not None or not await repository.revoke_key(session, key.id, now):
         raise Invalid(f"key {key.id} ({key.prefix}) is already revoked", "key")

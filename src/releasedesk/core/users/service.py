@@ -27,6 +27,8 @@ from releasedesk.core.users.secrets import hash_password, verify_password
 from releasedesk.db.models import Portal, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NAME_LENGTH = 200  # the columns' sizes
+EMAIL_LENGTH = 254
 
 
 # One answer for every failed password sign-in: the caller learns nothing of which part was
@@ -66,11 +68,13 @@ async def add_user(
     name = name.strip()
     if not name:
         raise Mandatory("name")
+    if len(name) > NAME_LENGTH:
+        raise Invalid(f"the name is longer than {NAME_LENGTH} characters", "name")
     if same_name := await repository.find_by_name(session, portal_id, name):
         raise NotUnique(f"a user named '{same_name[0].name}' already exists in this portal", "name")
     role_value = _role(role)
     if email_id is not None:
-        if not EMAIL.match(email_id):
+        if len(email_id) > EMAIL_LENGTH or not EMAIL.match(email_id):
             raise Invalid(f"'{email_id}' is not an email address", "email_id")
         if await repository.find_by_email(session, portal_id, email_id):
             raise NotUnique(
@@ -124,14 +128,18 @@ def _check_password(password: str) -> None:
         raise Mandatory("password", "the password must not be empty")
 
 
+# A user as a change names them: by name or email (the CLI), or by id (the web UI).
+Who = str | int
+
+
 async def set_password(
     session: AsyncSession,
     portal_id: int,
-    login: str,
+    login: Who,
     password: str,
     by: AuditActor = SYSTEM,
 ) -> User:
-    """Replace the password of the user called `login` (name or email) with `password`,
+    """Replace the password of the user `login` (name, email or id) with `password`,
     stored as an argon2 hash; the default users have none until one is set."""
     _check_password(password)
     user = await repository.lock(session, await find_user(session, portal_id, login))
@@ -144,11 +152,15 @@ async def set_password(
 
 
 async def set_active(
-    session: AsyncSession, portal_id: int, login: str, active: bool, by: AuditActor = SYSTEM
+    session: AsyncSession, portal_id: int, login: Who, active: bool, by: AuditActor = SYSTEM
 ) -> User:
-    """Deactivate a user (their keys and password stop working on the next request; the
-    user row, and so their name in every history, stays) or reactivate one."""
-    user = await repository.lock(session, await find_user(session, portal_id, login))
+    """Deactivate a user (their keys, password and web sessions stop working on the next
+    request; the user row, and so their name in every history, stays) or reactivate one.
+    The portal's last active administrator is not deactivated."""
+    found = await find_user(session, portal_id, login)
+    if not active:
+        await _keep_an_admin(session, found, "active", "deactivate them")
+    user = await repository.lock(session, found)
     if user.is_active == active:
         state = "active" if active else "deactivated"
         raise Invalid(f"user '{user.name}' is already {state}", "user")
@@ -161,11 +173,15 @@ async def set_active(
 
 
 async def set_role(
-    session: AsyncSession, portal_id: int, login: str, role: str, by: AuditActor = SYSTEM
+    session: AsyncSession, portal_id: int, login: Who, role: str, by: AuditActor = SYSTEM
 ) -> User:
-    """Give a user another role; their next request is judged by it."""
+    """Give a user another role; their next request is judged by it (and their web sessions
+    end). The portal's last active administrator keeps the role."""
     new_role = _role(role)
-    user = await repository.lock(session, await find_user(session, portal_id, login))
+    found = await find_user(session, portal_id, login)
+    if new_role is not Role.ADMIN:
+        await _keep_an_admin(session, found, "role", "change their role")
+    user = await repository.lock(session, found)
     if user.role == new_role.value:
         raise Invalid(f"user '{user.name}' already has the role {new_role.value}", "role")
     previous, user.role = user.role, new_role.value
@@ -173,6 +189,24 @@ async def set_role(
     evict_after_commit(session, user_id=user.id)
     await _record(session, user, by, AuditKind.ROLE_CHANGED, {"from": previous, "to": user.role})
     return user
+
+
+async def _keep_an_admin(session: AsyncSession, user: User, field: str, change: str) -> None:
+    """Refuse a change that would leave the portal without an active administrator (no one
+    could then manage its users from the web UI or its API).
+
+    The portal's active administrators are locked first, in id order, before the user
+    changed: two administrators demoting each other at once then run one after the other
+    (FOR UPDATE on PostgreSQL; SQLite writers already run one at a time), and the second
+    sees the first's change and is refused, where each alone would see the other still an
+    administrator."""
+    admins = await repository.lock_active_admins(session, user.portal_id)
+    if [admin.id for admin in admins] == [user.id]:
+        raise Invalid(
+            f"'{user.name}' is the last active administrator of this portal: make another "
+            f"user an administrator before you {change}",
+            field,
+        )
 
 
 def _role(role: str) -> Role:
@@ -187,8 +221,10 @@ async def list_users(session: AsyncSession, portal_id: int) -> Sequence[User]:
     return await repository.list_in_portal(session, portal_id)
 
 
-async def find_user(session: AsyncSession, portal_id: int, name: str) -> User:
-    """The one user called `name` (or with that email) in the portal."""
+async def find_user(session: AsyncSession, portal_id: int, name: Who) -> User:
+    """The one user called `name` (or with that email, or with that id) in the portal."""
+    if isinstance(name, int):
+        return await get_user(session, portal_id, name)
     users = await repository.find_by_name(session, portal_id, name)
     if not users:
         users = await repository.find_by_email(session, portal_id, name)
@@ -197,6 +233,19 @@ async def find_user(session: AsyncSession, portal_id: int, name: str) -> User:
     if len(users) > 1:
         raise NotUnique(f"more than one user is called '{name}'", "user")
     return users[0]
+
+
+async def get_user(session: AsyncSession, portal_id: int, user_id: int) -> User:
+    """The user with this id in the portal (a user of another portal is not found)."""
+    user = None
+    if 0 < user_id <= MAX_ID:
+        user = await repository.get(session, portal_id, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}", "user")
+    return user
+
+
+MAX_ID = 2**63 - 1  # ids are 64-bit: a larger number names nothing (and binds nowhere)
 
 
 async def authenticate_password(

@@ -80,3 +80,18 @@ class IssuedKey:
 
     key: str
     view: KeyView
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """A user as the Users page lists them: never the password hash, only whether there is
+    one; `waiting_approvals` counts the approvals awaiting their decision on live releases."""
+
+    id: int
+    name: str
+    email_id: str | None
+    role: Role
+    is_active: bool
+    has_password: bool
+    created_time: dt.datetime
+    waiting_approvals: int = 0

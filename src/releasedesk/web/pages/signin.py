@@ -31,7 +31,11 @@ async def sign_in_form(ctx: PageContext) -> Response:
 
 @page(public=True)
 async def sign_in(ctx: PageContext) -> Response:
-    login, password = ctx.field("login"), ctx.field("password")
+    login = ctx.field("login")
+    # The password as typed: spaces at its ends are part of it, as they are over HTTP Basic
+    # and when an administrator sets it on the Users page.
+    sent = ctx.form.get("password") if ctx.form is not None else None
+    password = sent if isinstance(sent, str) else ""
     target = _next(ctx, ctx.field("next"))
     if not login or not password:
         return ctx.render(
