@@ -74,6 +74,7 @@ from releasedesk.db.models import (
     ReleaseDescriptiveField,
     ReleaseHistory,
     ReleaseLiveCount,
+    ReleaseNote,
     ReleaseRole,
     ReleaseRoleAssignment,
     ReleaseService,
@@ -849,6 +850,18 @@ async def history_page(session: AsyncSession, release_id: int, query: Query) -> 
         total = await total_if_asked(session, counted, query)
     entries = [_history_row(row) for row in rows[: query.limit]]
     return Page(entries, len(rows) > query.limit, total)
+
+
+async def notes_shown_to_requesters(
+    session: AsyncSession, release_id: int, note_ids: Iterable[int]
+) -> set[int]:
+    """Which of these notes of the release exist and are shown to its requesters."""
+    statement = select(ReleaseNote.id).where(
+        ReleaseNote.release_id == release_id,
+        ReleaseNote.id.in_(list(note_ids)),
+        ReleaseNote.show_to_requester.is_(True),
+    )
+    return set((await session.execute(statement)).scalars())
 
 
 async def status_comments_page(
