@@ -15,11 +15,18 @@ from starlette.staticfiles import StaticFiles
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
 from releasedesk.web.context import PageContext, WebState, page, prefix_of
-from releasedesk.web.pages import releases, signin
+from releasedesk.web.pages import (
+    release,
+    release_actions,
+    release_approvals,
+    release_edit,
+    releases,
+    signin,
+)
 from releasedesk.web.security import CookieSigner
 
 STATIC = Path(__file__).parent / "static"
-PAGES = (signin, releases)
+PAGES = (signin, releases, release, release_edit, release_actions, release_approvals)
 
 
 @page(public=True)
