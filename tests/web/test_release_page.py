@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from releasedesk.db.models import ApprovalLevel, ReleaseHistory, ReleaseNote
+from tests.api.flexdeploy.support import flex_for, spec_post
 from tests.api.sdp.approvals_support import add_level, link_paths, sent
+from tests.api.ucr.support import DEFAULT_LIFECYCLE, Ucr
 from tests.helpers import Desk
 from tests.web.release_support import Browser, Element, parse
 
@@ -431,6 +433,38 @@ def test_the_mail_link_page_uses_the_templates_and_stylesheet(desk: Desk) -> Non
     assert page.one("h1").text == "Approval requested"
     assert page.one("label", **{"for": "comments"}).text.startswith("Comments")
     assert "style=" not in response.text and "<style" not in response.text
+
+
+# --- releases made through UrbanCode Release and FlexDeploy -----------------------------------
+
+
+def test_a_ucr_release_shows_its_phases_and_milestones(desk: Desk, admin: Browser) -> None:
+    ucr = Ucr(desk)
+    ucr.create(
+        name="Planned in UCR",
+        lifecycleModel={"id": DEFAULT_LIFECYCLE},
+        milestones=[{"name": "GA", "date": 1_800_000_000_000}],
+    )
+    search = {"list_info": {"search_fields": {"title": "Planned in UCR"}}}
+    (found,) = desk.get("/releases", input_data=search).json()["releases"]
+    plan = admin.page(f"/releases/{found['id']}").section("Phases")
+    phases = texts(plan.one("ol", class_="phases").all("li"))
+    assert len(phases) >= 2 and all(phases)
+    assert "GA: 15 Jan 2027, 08:00 UTC" in plan.text
+    assert "Lifecycle model" in plan.text
+    assert "Deployment" not in texts(admin.page(f"/releases/{found['id']}").all("h2"))
+
+
+def test_a_flexdeploy_release_shows_its_deployment_projects(desk: Desk, admin: Browser) -> None:
+    made = flex_for(desk).create(**spec_post())
+    page = admin.page(f"/releases/{made['releaseId']}")
+    deployment = page.section("Deployment")
+    assert "Deployment status Started" in deployment.first("dl").text
+    projects = deployment.one("table")
+    assert projects.one("caption").text == "Deployment projects"
+    assert "Package 1" in projects.one("tbody").text
+    assert "TESTPROPERTY 3" in deployment.text
+    assert "Phases" not in texts(page.all("h2"))
 
 
 # --- a requester, forged posts, unknown ids ---------------------------------------------------
