@@ -15,11 +15,33 @@ from starlette.staticfiles import StaticFiles
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
 from releasedesk.web.context import PageContext, WebState, page, prefix_of
-from releasedesk.web.pages import board, keys, releases, signin, trash, users
+from releasedesk.web.pages import (
+    board,
+    keys,
+    release,
+    release_actions,
+    release_approvals,
+    release_edit,
+    releases,
+    signin,
+    trash,
+    users,
+)
 from releasedesk.web.security import CookieSigner
 
 STATIC = Path(__file__).parent / "static"
-PAGES = (signin, releases, board, trash, keys, users)
+PAGES = (
+    signin,
+    releases,
+    release,
+    release_edit,
+    release_actions,
+    release_approvals,
+    board,
+    trash,
+    keys,
+    users,
+)
 
 
 @page(public=True)

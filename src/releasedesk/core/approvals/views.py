@@ -27,6 +27,7 @@ class Channel(StrEnum):
 
     API = "api"
     MAIL_LINK = "mail_link"
+    WEB = "web"  # the release page of the web UI, signed in
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,7 @@ from releasedesk.db.models import (
     ReleaseDescriptiveField,
     ReleaseHistory,
     ReleaseLiveCount,
+    ReleaseNote,
     ReleaseRole,
     ReleaseRoleAssignment,
     ReleaseService,
@@ -879,6 +880,18 @@ async def latest_entries(
         if release_id not in latest:  # the first row of each release is its latest
             latest[release_id] = _history_row(tuple(row[:-1]))
     return latest
+
+
+async def notes_shown_to_requesters(
+    session: AsyncSession, release_id: int, note_ids: Iterable[int]
+) -> set[int]:
+    """Which of these notes of the release exist and are shown to its requesters."""
+    statement = select(ReleaseNote.id).where(
+        ReleaseNote.release_id == release_id,
+        ReleaseNote.id.in_(list(note_ids)),
+        ReleaseNote.show_to_requester.is_(True),
+    )
+    return set((await session.execute(statement)).scalars())
 
 
 async def status_comments_page(

@@ -534,9 +534,58 @@ async def _service_ids(session: AsyncSession, actor: Actor, refs: tuple[Ref, ...
 async def release_history(
     session: AsyncSession, actor: Actor, release_id: int, query: Query
 ) -> tuple[Release, Page[HistoryEntry]]:
-    """Every change to a release, newest first, one page of it."""
+    """Every change to a release, newest first, one page of it. A requester sees no text
+    of a note that is not shown to them (the entry stays, without its values)."""
     release = await view_release(session, actor, release_id, NOTHING)
-    return release, await repository.history_page(session, release.id, query)
+    page = await repository.history_page(session, release.id, query)
+    if actor.is_requester:
+        page = await _without_private_notes(session, release.id, page)
+    return release, page
+
+
+NOTE_SUBJECT = "note"  # the subject core/work records a note's entries under
+
+
+def _note_id(entry: HistoryEntry) -> int | None:
+    """The note an entry added or removed names in its snapshot (a change of a note's
+    fields names none)."""
+    for change in entry.changes:
+        value = change.current if change.current is not None else change.previous
+        if change.field == NOTE_SUBJECT and isinstance(value, dict):
+            note_id = value.get("id")
+            return note_id if isinstance(note_id, int) else None
+    return None
+
+
+async def _without_private_notes(
+    session: AsyncSession, release_id: int, page: Page[HistoryEntry]
+) -> Page[HistoryEntry]:
+    """The page with the values of every note entry a requester may not read emptied: a
+    note added that is shown to requesters now keeps them; a removed one only if it was
+    shown when it went; a change of a note's fields never (it names no note)."""
+    notes = [entry for entry in page.rows if entry.subject == NOTE_SUBJECT]
+    if not notes:
+        return page
+    added = {n for e in notes if e.operation is Operation.ADDED and (n := _note_id(e)) is not None}
+    shown = (
+        await repository.notes_shown_to_requesters(session, release_id, added) if added else set()
+    )
+
+    def readable(entry: HistoryEntry) -> bool:
+        if entry.operation is Operation.ADDED:
+            return _note_id(entry) in shown
+        if entry.operation is Operation.REMOVED:
+            value = entry.changes[0].previous if entry.changes else None
+            return isinstance(value, dict) and value.get("show_to_requester") is True
+        return False
+
+    rows = [
+        entry
+        if entry.subject != NOTE_SUBJECT or readable(entry)
+        else dataclasses.replace(entry, changes=())
+        for entry in page.rows
+    ]
+    return Page(rows, page.has_more, page.total)
 
 
 async def trashed_entries(

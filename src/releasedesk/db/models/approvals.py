@@ -67,7 +67,7 @@ class Approval(IdMixin, Base):
     `approver_id` is who decides: empty for an organisational role (`xpath`) until it is
     resolved when sent, and the delegate when the approver was away (`original_approver_id`
     then names them). `decided_by_id` is who recorded the decision (the approver, their
-    delegate, or an admin acting for them) and `decided_via` how (api, mail_link).
+    delegate, or an admin acting for them) and `decided_via` how (api, mail_link, web).
     """
 
     __tablename__ = "release_approvals"
