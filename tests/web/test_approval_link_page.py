@@ -43,7 +43,7 @@ def test_the_approver_sees_the_release_and_the_form(
     rid, _, _, path = pending
     response = page.goto(served.url + path)
     assert response is not None and response.status == 200
-    expect(page).to_have_title("Approval requested")
+    expect(page).to_have_title("Approval requested — releasedesk")
     expect(page.get_by_role("heading", level=1, name="Approval requested")).to_be_visible()
     expect(page.get_by_text(f"#{rid} {TITLE}", exact=True)).to_be_visible()  # text, not markup
     expect(page.get_by_text(desk.technician.name, exact=True)).to_be_visible()
