@@ -190,3 +190,13 @@ def test_pages_carry_a_strict_content_security_policy(desk: Desk) -> None:
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["cache-control"] == "no-store"
     assert WebUser(desk).client.head(f"/app/{desk.portal}/ui/sign-in").status_code == 200
+
+
+def test_an_unknown_address_under_the_ui_is_a_page_too(desk: Desk) -> None:
+    browser = signed_in(desk, desk.technician.name)
+    missing = browser.get("no-such-page")
+    assert missing.status_code == 404
+    assert "<h1>Not found</h1>" in missing.text
+    assert missing.headers["content-type"].startswith("text/html")
+    wrong_method = browser.client.delete(browser.url("releases"))
+    assert wrong_method.status_code == 405 and "<h1>" in wrong_method.text

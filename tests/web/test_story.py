@@ -215,8 +215,9 @@ def test_an_api_key_made_on_its_page_works_until_revoked(
     api = f"{served.url}/app/{desk.portal}/api/v3/releases"
     assert httpx.get(api, headers={"authtoken": key}).status_code == 200
 
-    page.get_by_role("button", name="Revoke").first.click()
-    page.locator("details.dialog[open] .dialog-body").get_by_role("button", name="Revoke").click()
-    expect(page.get_by_text("Revoked").first).to_be_visible()
+    row = page.get_by_role("row", name=re.compile("Deploy pipeline"))
+    row.get_by_role("button", name="Revoke").first.click()
+    row.locator("details.dialog[open] .dialog-body").get_by_role("button", name="Revoke").click()
+    expect(page.get_by_role("row", name=re.compile("Deploy pipeline"))).to_contain_text("Revoked")
     assert httpx.get(api, headers={"authtoken": key}).status_code == 401
     looked_at(page, "api-key-revoked")

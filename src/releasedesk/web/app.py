@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
-from releasedesk.web.context import PageContext, WebState, page, prefix_of
+from releasedesk.web.context import PageContext, WebState, page, prefix_of, refusal_page
 from releasedesk.web.pages import (
     board,
     keys,
@@ -60,6 +60,15 @@ class StaticFilesWithHeaders(StaticFiles):
         return response
 
 
+async def not_found(request: Request, _error: Exception) -> Response:
+    """An address under the UI that no page answers: a page saying so, not a bare 404."""
+    return refusal_page(request, "There is no page at this address.", 404)
+
+
+async def not_allowed(request: Request, _error: Exception) -> Response:
+    return refusal_page(request, "This page cannot be used that way.", 405)
+
+
 def create_web_app(database: Database, settings: Settings) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/", home, methods=["GET"]),
@@ -67,7 +76,7 @@ def create_web_app(database: Database, settings: Settings) -> Starlette:
     ]
     for module in PAGES:
         routes.extend(module.routes())
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
     app.state.web = WebState(database=database, signer=CookieSigner(settings.secret_key))
     return app
 

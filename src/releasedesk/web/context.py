@@ -249,11 +249,17 @@ def _to_sign_in(ctx: PageContext) -> Response:
 
 TITLES = {
     400: "That could not be done",
+    405: "That could not be done",
     401: "Sign in",
     403: "Not allowed",
     404: "Not found",
     500: "Something went wrong",
 }
+
+
+def refusal_page(request: Request, message: str, status: int) -> HTMLResponse:
+    """The error page for a request no page handled (an unknown address)."""
+    return _refusal(request, request.app.state.web, message, status)
 
 
 def _refusal(
