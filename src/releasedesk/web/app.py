@@ -17,6 +17,7 @@ from releasedesk.settings import Settings
 from releasedesk.web.context import PageContext, WebState, page, prefix_of, refusal_page
 from releasedesk.web.pages import (
     board,
+    calendar,
     keys,
     release,
     release_actions,
@@ -38,6 +39,7 @@ PAGES = (
     release_actions,
     release_approvals,
     board,
+    calendar,
     trash,
     keys,
     users,
