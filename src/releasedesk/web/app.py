@@ -15,11 +15,11 @@ from starlette.staticfiles import StaticFiles
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
 from releasedesk.web.context import PageContext, WebState, page, prefix_of
-from releasedesk.web.pages import releases, signin
+from releasedesk.web.pages import approvals, releases, signin
 from releasedesk.web.security import CookieSigner
 
 STATIC = Path(__file__).parent / "static"
-PAGES = (signin, releases)
+PAGES = (signin, releases, approvals)
 
 
 @page(public=True)
