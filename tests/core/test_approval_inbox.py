@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import pytest
@@ -23,8 +24,8 @@ from releasedesk.core.approvals.rules import (
     level_outcome,
 )
 from releasedesk.core.approvals.views import Approval as ApprovalView
-from releasedesk.core.approvals.views import ApprovalStatus, InboxItem, LevelStatus
-from releasedesk.core.errors import Invalid
+from releasedesk.core.approvals.views import ApprovalStatus, InboxEntry, InboxItem, LevelStatus
+from releasedesk.core.errors import Forbidden, Invalid, NotFound
 from releasedesk.core.portals import service as portals
 from releasedesk.core.users import repository as users_repository
 from releasedesk.core.users import service as users
@@ -418,3 +419,113 @@ def test_approvals_needed_is_what_level_outcome_approves_at(rule_type: RuleType)
                     approved,
                 )
     assert approvals_needed(Rule(RuleType.FIRST_RESPONSE), 3) is None
+
+
+# --- the count, and one approval read again ------------------------------------------------
+
+
+def waiting_count(desk: Desk, person: Person) -> int:
+    actor = actor_of(desk, person)
+    return read(desk, lambda session: inbox.waiting_count(session, actor))
+
+
+def entry_of(desk: Desk, person: Person, item: InboxItem | Any) -> InboxEntry:
+    actor = actor_of(desk, person)
+    return read(
+        desk,
+        lambda session: inbox.entry(
+            session, actor, int(item.release_id), int(item.level_id), int(item.approval_id)
+        ),
+    )
+
+
+def test_the_count_is_what_waiting_on_lists_in_one_statement(desk: Desk) -> None:
+    approver, deputy, colleague = add_people(desk, 3)
+    away(desk, approver, deputy)
+    for rule, people in (
+        ("anyone", [approver]),  # the deputy's, as delegate
+        ("everyone", [approver, deputy]),  # the deputy's own only: one vote each
+        ("anyone", [deputy, colleague]),
+    ):
+        rid = desk.create_release()["id"]
+        level = add_level(desk, rid, rule={"type": rule}, approvers=people)
+        for approval in level["approvals"]:
+            sent(desk, rid, level["id"], approval["id"])
+    closed = desk.create_release()["id"]
+    level = add_level(desk, closed, approvers=[deputy])
+    sent(desk, closed, level["id"], level["approvals"][0]["id"])
+    response = desk.put(f"/releases/{closed}/close", input_data={"status": "canceled"})
+    assert response.status_code == 200, response.text
+
+    for person in (approver, deputy, colleague, desk.admin):
+        assert waiting_count(desk, person) == len(waiting(desk, person)), person
+    assert waiting_count(desk, deputy) == 3
+    actor = actor_of(desk, deputy)
+
+    async def count(session: AsyncSession) -> list[str]:
+        with counting_statements(session) as statements:
+            await inbox.waiting_count(session, actor)
+        return statements
+
+    assert len(read(desk, count)) == 1
+    decide(desk, colleague, waiting(desk, colleague)[0])  # settles the deputy's third level
+    assert waiting_count(desk, deputy) == 2
+
+
+def test_an_entry_says_who_settled_the_approval_or_its_level_and_when(desk: Desk) -> None:
+    quick, slow = add_people(desk, 2)
+    rid = desk.create_release(title="Entry")["id"]
+    level = add_level(desk, rid, rule={"type": "anyone"}, approvers=[quick, slow])
+    for approval in level["approvals"]:
+        sent(desk, rid, level["id"], approval["id"])
+    (theirs,) = waiting(desk, quick)
+    (mine,) = waiting(desk, slow)
+    before = entry_of(desk, slow, mine)
+    assert before.item == mine and before.settled is None
+
+    decide(desk, quick, theirs, REJECTED, "no")  # anyone: one rejection of two settles nothing
+    assert entry_of(desk, slow, mine).settled is None
+    decide(desk, slow, mine, REJECTED, "no either")
+    done = entry_of(desk, slow, mine)
+    assert done.settled is not None
+    assert (done.settled.status, done.settled.of_level) == (REJECTED, False)
+    assert done.settled.by is not None and done.settled.by.id == slow.id
+    assert done.settled.on == done.item.decided_on is not None
+
+    other = desk.create_release()["id"]
+    level = add_level(desk, other, rule={"type": "first_response"}, approvers=[quick, slow])
+    for approval in level["approvals"]:
+        sent(desk, other, level["id"], approval["id"])
+    first = waiting(desk, quick)[0]
+    late = waiting(desk, slow)[0]
+    decide(desk, quick, first)
+    settled = entry_of(desk, slow, late).settled
+    assert settled is not None
+    assert (settled.status, settled.of_level) == (LevelStatus.APPROVED, True)
+    assert settled.by is not None and settled.by.id == quick.id
+    assert settled.on is not None
+    assert entry_of(desk, slow, late).item.status is ApprovalStatus.PENDING
+
+
+def test_an_entry_is_only_for_those_it_concerns(desk: Desk) -> None:
+    approver, deputy, stranger = add_people(desk, 3)
+    rid = desk.create_release()["id"]
+    level = add_level(desk, rid, approvers=[approver])
+    sent(desk, rid, level["id"], level["approvals"][0]["id"])
+    (item,) = waiting(desk, approver)
+    for person in (stranger, deputy, desk.requester):
+        with pytest.raises(Forbidden):
+            entry_of(desk, person, item)
+    assert entry_of(desk, desk.admin, item).item.approval_id == item.approval_id
+    away(desk, approver, deputy)
+    assert entry_of(desk, deputy, item).item.on_behalf_of is not None
+
+    wrong_level = SimpleNamespace(
+        release_id=item.release_id, level_id=item.level_id + 1000, approval_id=item.approval_id
+    )
+    with pytest.raises(NotFound):
+        entry_of(desk, approver, wrong_level)
+    other = make_desk(desk.client)
+    (theirs,) = add_people(other, 1)
+    with pytest.raises(NotFound):  # another portal's approval is not there at all
+        entry_of(other, theirs, item)

@@ -16,6 +16,7 @@ from releasedesk.db.session import Database
 from releasedesk.settings import Settings
 from releasedesk.web.context import PageContext, WebState, page, prefix_of, refusal_page
 from releasedesk.web.pages import (
+    approvals,
     board,
     calendar,
     keys,
@@ -38,6 +39,7 @@ PAGES = (
     release_edit,
     release_actions,
     release_approvals,
+    approvals,
     board,
     calendar,
     trash,

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from releasedesk.core.actors import Actor
+from releasedesk.core.approvals import inbox
 from releasedesk.core.errors import ReleaseDeskError
 from releasedesk.core.users import sessions
 from releasedesk.db.session import Database
@@ -63,6 +64,9 @@ class PageContext:
     form: FormData | None = None
     cookies_to_set: dict[str, str] = field(default_factory=dict)
     flash: str | None = None
+    # How many approvals wait on the user: the count beside "My approvals" in the nav, read
+    # (one count) for whole pages only, never for htmx fragments or redirected writes.
+    waiting: int | None = None
 
     @property
     def me(self) -> Actor:
@@ -206,13 +210,17 @@ async def _run(request: Request, handler: Handler, public: bool) -> Response:
             ctx = context(session, actor)
             if actor is None and not public:
                 return _to_sign_in(ctx)
+            if not writes:
+                await _count_waiting(ctx)
             return await handler(ctx)
     except Rerender as refused:
         async with state.database.unit_of_work(writes=False) as session:
             actor = (
                 None if token is None else await sessions.signed_in_actor(session, token, portal)
             )
-            return await refused.render(context(session, actor), refused.error)
+            ctx = context(session, actor)
+            await _count_waiting(ctx)
+            return await refused.render(ctx, refused.error)
     except ReleaseDeskError as error:
         status = STATUS_OF_KIND.get(error.kind, 400)
         return _refusal(request, state, error.message, status, new_cookies)
@@ -221,6 +229,12 @@ async def _run(request: Request, handler: Handler, public: bool) -> Response:
         return _refusal(
             request, state, "Something went wrong on our side; nothing was changed.", 500
         )
+
+
+async def _count_waiting(ctx: PageContext) -> None:
+    """The nav's count of approvals waiting on the user, for a page shown whole."""
+    if ctx.actor is not None and not ctx.htmx:
+        ctx.waiting = await inbox.waiting_count(ctx.session, ctx.actor)
 
 
 def _text(form: FormData, name: str) -> str | None:

@@ -4,7 +4,8 @@ What waits on a user is what `decisions.decide` would let them decide now as app
 delegate: an approval sent to them, or to someone away now who named them their delegate
 (unless they approve on that level themselves: one vote each), on the level being decided
 of a release neither trashed nor closed. An admin's power to decide for any approver puts
-nothing in their inbox. Deciding stays `decisions.decide`.
+nothing in their inbox. Deciding stays `decisions.decide`; `entry` reads one approval of
+the caller's again (after a refused decision: who settled it, and when).
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.approvals import repository, rules
-from releasedesk.core.approvals.repository import InboxRow
+from releasedesk.core.approvals.repository import InboxEntryRow, InboxRow
 from releasedesk.core.approvals.rules import Rule, RuleType
-from releasedesk.core.approvals.views import InboxItem
-from releasedesk.core.errors import Invalid
+from releasedesk.core.approvals.views import (
+    Approval,
+    ApprovalStatus,
+    InboxEntry,
+    InboxItem,
+    LevelStatus,
+    Settled,
+)
+from releasedesk.core.errors import Forbidden, Invalid, NotFound
 from releasedesk.core.releases.views import Person
 
 DECIDED_LIMIT = 20
@@ -41,6 +49,58 @@ async def decided_recently(
         raise Invalid(f"'limit' must be from 1 to {MAX_DECIDED_LIMIT}", "limit")
     rows = await repository.decided_by(session, actor.portal_id, actor.user_id, limit)
     return [_item(actor, row) for row in rows]
+
+
+async def waiting_count(session: AsyncSession, actor: Actor) -> int:
+    """How many approvals `waiting_on` would list: one count (for a badge on every page)."""
+    now = dt.datetime.now(dt.UTC)
+    return await repository.count_waiting(session, actor.portal_id, actor.user_id, now)
+
+
+async def entry(
+    session: AsyncSession, actor: Actor, release_id: int, level_id: int, approval_id: int
+) -> InboxEntry:
+    """One approval of the caller's as it stands now: asked of them (or given to them as a
+    delegate), of someone away now who named them their delegate, decided by them, or any
+    approval of the portal for an admin; with who settled it once nothing is left to decide
+    on it. 404 when the release (not in the trash), level and approval do not go together;
+    403 for someone else's approval, as `decisions.decide` refuses it."""
+    found = await repository.inbox_entry(
+        session, actor.portal_id, release_id, level_id, approval_id
+    )
+    if found is None:
+        raise NotFound(
+            f"No approval with id '{approval_id}' in approval level '{level_id}' of release "
+            f"'{release_id}'",
+            "id",
+        )
+    approval = found.row.approval
+    if not await _concerns(session, actor, approval):
+        raise Forbidden("This approval was asked of someone else; you cannot see or decide it")
+    return InboxEntry(item=_item(actor, found.row), settled=_settled(found))
+
+
+async def _concerns(session: AsyncSession, actor: Actor, approval: Approval) -> bool:
+    if actor.is_admin:
+        return True
+    people = (approval.approver, approval.original_approver, approval.decided_by)
+    if actor.user_id in {p.id for p in people if p is not None}:
+        return True
+    if approval.approver is None:
+        return False
+    now = dt.datetime.now(dt.UTC)
+    return approval.approver.id in await repository.delegators_of(session, actor.user_id, now)
+
+
+def _settled(found: InboxEntryRow) -> Settled | None:
+    approval = found.row.approval
+    if approval.status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
+        return Settled(approval.status, approval.decided_by, approval.action_taken_on, False)
+    if approval.status is ApprovalStatus.PENDING and approval.level.status is not (
+        LevelStatus.PENDING
+    ):
+        return Settled(approval.level.status, found.level_decided_by, found.level_decided_on, True)
+    return None
 
 
 def _item(actor: Actor, row: InboxRow) -> InboxItem:

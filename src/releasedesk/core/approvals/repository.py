@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, or_, select, update
+from sqlalchemy import FromClause, Select, and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -28,6 +28,7 @@ from releasedesk.core.releases.views import Person, Stage
 from releasedesk.core.search.paging import Page, fetch_page
 from releasedesk.core.search.query import Query
 from releasedesk.core.workflow.names import StageName
+from releasedesk.db.base import BigId
 from releasedesk.db.models import (
     Approval,
     ApprovalLink,
@@ -291,7 +292,9 @@ _counted = aliased(Approval)
 _requester = aliased(User)
 
 
-def _inbox_statement(portal_id: int) -> Select[*tuple[Any, ...]]:
+def _inbox_statement(
+    portal_id: int, approvals: FromClause | None = None
+) -> Select[*tuple[Any, ...]]:
     """Approvals of the portal's releases not in the trash, each with its level's columns,
     stage, creator and counts, in one statement (the approvers' users come joined)."""
     approvers = (
@@ -324,7 +327,7 @@ def _inbox_statement(portal_id: int) -> Select[*tuple[Any, ...]]:
             approvers,
             approved,
         )
-        .select_from(Approval)
+        .select_from(Approval if approvals is None else approvals)
         .join(ApprovalLevelRow, ApprovalLevelRow.id == Approval.level_id)
         .join(ReleaseStage, ReleaseStage.id == ApprovalLevelRow.stage_id)
         .join(Release, Release.id == ApprovalLevelRow.release_id)
@@ -334,9 +337,11 @@ def _inbox_statement(portal_id: int) -> Select[*tuple[Any, ...]]:
     )
 
 
-async def _inbox_rows(session: AsyncSession, statement: Select[*tuple[Any, ...]]) -> list[InboxRow]:
-    rows: list[InboxRow] = []
-    for (
+INBOX_COLUMNS = 14  # the columns of `_inbox_statement`, before any a caller adds
+
+
+def _inbox_row(columns: Sequence[Any]) -> InboxRow:
+    (
         approval,
         stage,
         requester,
@@ -351,68 +356,154 @@ async def _inbox_rows(session: AsyncSession, statement: Select[*tuple[Any, ...]]
         created_by_id,
         approvers,
         approved,
-    ) in (await session.execute(statement)).all():
-        level = LevelRef(
-            approval.level_id, number, release_id, LevelStatus(status), created_on, created_by_id
+    ) = columns[:INBOX_COLUMNS]
+    level = LevelRef(
+        approval.level_id, number, release_id, LevelStatus(status), created_on, created_by_id
+    )
+    return InboxRow(
+        approval=approval_view(level, approval),
+        release_title=title,
+        stage=stage_of(stage),
+        level_name=name,
+        rule_type=rule_type,
+        rule_value=rule_value,
+        requested_by=person_of(requester),
+        approvers=int(approvers),
+        approved=int(approved),
+    )
+
+
+async def _inbox_rows(session: AsyncSession, statement: Select[*tuple[Any, ...]]) -> list[InboxRow]:
+    return [_inbox_row(row) for row in (await session.execute(statement)).all()]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntryRow:
+    """One approval as an inbox shows it, with the latest decision taken on its level (by
+    whom and when): once the level has an outcome, the decision that gave it."""
+
+    row: InboxRow
+    level_decided_by: Person | None
+    level_decided_on: dt.datetime | None
+
+
+_level_decider = aliased(User)
+
+
+async def inbox_entry(
+    session: AsyncSession, portal_id: int, release_id: int, level_id: int, approval_id: int
+) -> InboxEntryRow | None:
+    """The approval `approval_id` of level `level_id` of release `release_id`, in the
+    portal and not in the trash, as `waiting_on` and `decided_by` show theirs; in one
+    statement."""
+    statement = (
+        _inbox_statement(portal_id)
+        .add_columns(_level_decider, ApprovalLevelRow.action_taken_on)
+        .outerjoin(_level_decider, _level_decider.id == ApprovalLevelRow.action_taken_by_id)
+        .where(
+            Approval.id == approval_id,
+            ApprovalLevelRow.id == level_id,
+            ApprovalLevelRow.release_id == release_id,
         )
-        rows.append(
-            InboxRow(
-                approval=approval_view(level, approval),
-                release_title=title,
-                stage=stage_of(stage),
-                level_name=name,
-                rule_type=rule_type,
-                rule_value=rule_value,
-                requested_by=person_of(requester),
-                approvers=int(approvers),
-                approved=int(approved),
-            )
-        )
-    return rows
+    )
+    found = (await session.execute(statement)).first()
+    if found is None:
+        return None
+    decider, decided_on = found[INBOX_COLUMNS:]
+    return InboxEntryRow(_inbox_row(found), person_of(decider), decided_on)
+
+
+def waiting_statement(portal_id: int, user_id: int, now: dt.datetime) -> Select[Any]:
+    """The approvals the user can decide now, oldest sent first (see `waiting_on`)."""
+    statement = _inbox_statement(portal_id, _pending_asked_of(user_id, now))
+    return _waiting(statement, user_id).order_by(Approval.sent_on, Approval.id)
+
+
+def waiting_count_statement(portal_id: int, user_id: int, now: dt.datetime) -> Select[Any]:
+    """How many approvals the user can decide now: `waiting_statement`'s rows, counted."""
+    counted = (
+        select(func.count(Approval.id))
+        .select_from(_pending_asked_of(user_id, now))
+        .join(ApprovalLevelRow, ApprovalLevelRow.id == Approval.level_id)
+        .join(Release, Release.id == ApprovalLevelRow.release_id)
+        .where(Release.portal_id == portal_id, Release.deleted_time.is_(None))
+    )
+    return _waiting(counted, user_id)
+
+
+def _pending_asked_of(user_id: int, now: dt.datetime) -> FromClause:
+    """The approvals awaiting a decision whose approver is the user or someone away now who
+    named the user their delegate: those few people first (the user, and a union the away
+    periods add a row or two to), then their approvals through
+    ix_release_approvals_approver_status. Written as the first join of the statement (not
+    an OR, nor an IN on the approver), PostgreSQL starts from it however many joins the
+    eager loads add after it; with an OR it read every pending approval, and every release
+    of the portal to join them."""
+    asked_of = (
+        select(literal(user_id, BigId).label("user_id"))
+        .union(_delegators(user_id, now))
+        .subquery("asked_of")
+    )
+    return asked_of.join(
+        Approval,
+        and_(
+            Approval.approver_id == asked_of.c.user_id,
+            Approval.status == ApprovalStatus.PENDING.value,
+        ),
+    )
+
+
+def _waiting(statement: Select[Any], user_id: int) -> Select[Any]:
+    """`statement` (from `_pending_asked_of`, joined to the level and its release, of the
+    portal and not in the trash) narrowed to what waits on the user now: on the current
+    level of its stage while that level is pending, of a release not closed; the approval
+    of someone away only on a level where the user has no approval of their own (one vote
+    each, as `decisions.capacity_of` rules)."""
+    own = aliased(Approval)
+    release_stage = aliased(ReleaseStage)
+    return statement.join(release_stage, release_stage.id == Release.stage_id).where(
+        release_stage.internal_name != StageName.CLOSE.value,
+        ApprovalLevelRow.status == LevelStatus.PENDING.value,
+        ApprovalLevelRow.is_current.is_(True),
+        or_(
+            Approval.approver_id == user_id,
+            ~select(own.id)
+            .where(own.level_id == Approval.level_id, own.approver_id == user_id)
+            .exists(),
+        ),
+    )
 
 
 async def waiting_on(
     session: AsyncSession, portal_id: int, user_id: int, now: dt.datetime
 ) -> list[InboxRow]:
-    """The approvals the user can decide now, oldest sent first: sent (Pending Approval), on
-    the current level of its stage while that level is pending, of a release neither trashed
-    nor closed; asked of the user, or of someone away now who named the user their delegate
-    on a level where the user has no approval of their own (one vote each, as
-    `decisions.capacity_of` rules). One statement, the away periods a subquery of it."""
-    own = aliased(Approval)
-    release_stage = aliased(ReleaseStage)
-    stands_in = and_(
-        Approval.approver_id.in_(_delegators(user_id, now)),
-        ~select(own.id)
-        .where(own.level_id == Approval.level_id, own.approver_id == user_id)
-        .exists(),
-    )
-    statement = (
+    """The approvals the user can decide now, oldest sent first, in one statement (the away
+    periods a subquery of it)."""
+    return await _inbox_rows(session, waiting_statement(portal_id, user_id, now))
+
+
+async def count_waiting(
+    session: AsyncSession, portal_id: int, user_id: int, now: dt.datetime
+) -> int:
+    result = await session.execute(waiting_count_statement(portal_id, user_id, now))
+    return int(result.scalar_one())
+
+
+def decided_statement(portal_id: int, user_id: int, limit: int) -> Select[Any]:
+    """The approvals the user recorded a decision on, the latest first (at most `limit`)."""
+    return (
         _inbox_statement(portal_id)
-        .join(release_stage, release_stage.id == Release.stage_id)
-        .where(
-            release_stage.internal_name != StageName.CLOSE.value,
-            ApprovalLevelRow.status == LevelStatus.PENDING.value,
-            ApprovalLevelRow.is_current.is_(True),
-            Approval.status == ApprovalStatus.PENDING.value,
-            or_(Approval.approver_id == user_id, stands_in),
-        )
-        .order_by(Approval.sent_on, Approval.id)
+        .where(Approval.decided_by_id == user_id)
+        .order_by(Approval.decided_on.desc(), Approval.id.desc())
+        .limit(limit)
     )
-    return await _inbox_rows(session, statement)
 
 
 async def decided_by(
     session: AsyncSession, portal_id: int, user_id: int, limit: int
 ) -> list[InboxRow]:
     """The approvals the user recorded a decision on, the latest first (at most `limit`)."""
-    statement = (
-        _inbox_statement(portal_id)
-        .where(Approval.decided_by_id == user_id)
-        .order_by(Approval.decided_on.desc(), Approval.id.desc())
-        .limit(limit)
-    )
-    return await _inbox_rows(session, statement)
+    return await _inbox_rows(session, decided_statement(portal_id, user_id, limit))
 
 
 # --- mail links ----------------------------------------------------------------------------

@@ -132,3 +132,25 @@ class InboxItem:
     comments: str | None
     decided_on: dt.datetime | None
     decided_by: Person | None
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """Who took the decision that leaves nothing to decide on an approval, and when: the
+    approval's own decision, or (`of_level`) the one that gave its level its outcome while
+    the approval still waited."""
+
+    status: ApprovalStatus | LevelStatus
+    by: Person | None
+    on: dt.datetime | None
+    of_level: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    """One approval of a user's, as their "My approvals" shows it, and `settled` once
+    nothing is left to decide on it (None while it can be decided, or when it cannot be for
+    another reason: not sent yet, the release closed)."""
+
+    item: InboxItem
+    settled: Settled | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, UtcDateTime, unique_index, utcnow
@@ -86,6 +86,10 @@ class Approval(IdMixin, Base):
             field="xpath",
             says="that organisational role is already an approver of this level",
         ),
+        # A user's "My approvals" (core/approvals/inbox.py): what waits on them, found by
+        # approver and status, and what they decided, latest first with the id tiebreak.
+        Index("ix_release_approvals_approver_status", "approver_id", "status"),
+        Index("ix_release_approvals_decided_by", "decided_by_id", "decided_on", "id"),
     )
 
     level_id: Mapped[int] = mapped_column(
@@ -149,6 +153,9 @@ class ApproverAbsence(IdMixin, PortalMixin, Base):
             field="user",
             says="that user already has an away period",
         ),
+        # Whom a user stands in for now (approvals/repository._delegators): a few rows, but
+        # without it SQLite cannot tell and plans the inbox as if there were a million.
+        Index("ix_approver_absences_delegate", "delegate_id"),
     )
 
     user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
