@@ -133,7 +133,7 @@ def test_the_story_from_sign_in_to_close(
     # The decision is in the history.
     page.goto(f"{ui}/releases/{release_id}")
     expect(page.get_by_role("heading", name="History")).to_be_visible()
-    history = page.locator("#history")
+    history = page.get_by_role("region", name="History")
     expect(history).to_contain_text("Tables checked")
     looked_at(page, "release-approved")
 
