@@ -76,6 +76,23 @@ class Release(IdMixin, PortalMixin, Base):
             sqlite_where=text("deleted_time IS NULL"),
         ),
         Index("ix_releases_portal_lower_title", "portal_id", text("lower(title)")),
+        # The calendar (migration 0013): live releases' windows by start, and by where they
+        # end (an instant ends where it starts). A range read scans one of them, whichever
+        # reads less: the past before the range, or everything after it.
+        Index(
+            "ix_releases_live_scheduled_start",
+            "portal_id",
+            "scheduled_start_time",
+            postgresql_where=text("deleted_time IS NULL"),
+            sqlite_where=text("deleted_time IS NULL"),
+        ),
+        Index(
+            "ix_releases_live_scheduled_end",
+            "portal_id",
+            text("coalesce(scheduled_end_time, scheduled_start_time)"),
+            postgresql_where=text("deleted_time IS NULL"),
+            sqlite_where=text("deleted_time IS NULL"),
+        ),
     )
 
     uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
