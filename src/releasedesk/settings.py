@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,7 @@ DEFAULT_PORTAL = "itdesk"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 DEFAULT_MAIL_FROM = "releasedesk@localhost"
 DEFAULT_AUTH_CACHE_SECONDS = 30.0
+MIN_SECRET_LENGTH = 32
 
 
 def _var_dir() -> Path:
@@ -23,13 +25,25 @@ def _secret_key(var_dir: Path) -> str:
     if configured:
         return configured
     path = var_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    try:  # made once, readable by its owner only; of workers starting together one wins
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _written_key(path)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(48))
+    return _written_key(path)
+
+
+def _written_key(path: Path) -> str:
+    """The key in `path`, once its writer has finished (a worker that lost the race to make
+    it may read it while the winner writes)."""
+    for _ in range(100):
+        key = path.read_text().strip()
+        if len(key) >= MIN_SECRET_LENGTH:
+            return key
+        time.sleep(0.05)
+    raise ValueError(f"{path} holds no usable secret key: delete it to make a new one")
 
 
 def _seconds(name: str, default: float) -> float:

@@ -66,3 +66,19 @@ def test_a_requester_sees_only_their_own_releases_on_the_calendar(desk: Desk) ->
     )
     page = signed_in(desk, desk.requester.name).get("calendar?month=2027-05")
     assert "My window" in page.text and "Staff window" not in page.text
+
+
+def test_the_ends_of_time_are_pages_not_errors(desk: Desk) -> None:
+    far = {"value": str(int(dt.datetime(9999, 12, 20, tzinfo=dt.UTC).timestamp() * 1000))}
+    for title in ("Last release ever", "Its twin"):
+        desk.create_release(title=title, scheduled_start_time=far, services=[{"name": "Email"}])
+    browser = signed_in(desk, desk.technician.name)
+    for query in (
+        "month=0001-01",
+        "month=9999-12",
+        "view=week&week=0001-01-01",
+        "view=week&week=9999-12-31",
+        "month=9000-12",
+    ):
+        page = browser.get(f"calendar?{query}")
+        assert page.status_code == 200, query

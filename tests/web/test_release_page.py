@@ -566,3 +566,18 @@ def test_a_release_of_another_portal_is_not_found(desk: Desk, admin: Browser) ->
     assert forged.status_code == 404
     assert parse(forged.text).one("h1").text == f"Release {rid} not found"
     assert api_release(other, rid)["deleted_time"] is None
+
+
+def test_a_decision_forged_on_another_release_is_an_error_page_not_a_crash(desk: Desk) -> None:
+    from tests.web.web_client import signed_in
+
+    staff_release = desk.create_release(title="Staff only")
+    browser = signed_in(desk, desk.requester.name)
+    own = desk.create_release(key=desk.requester.key, title="Mine")
+    forged = browser.post(
+        f"releases/{staff_release['id']}/approval-levels/999/approvals/999",
+        {"decision": "approve"},
+        via=f"releases/{own['id']}",
+    )
+    assert forged.status_code in (403, 404)
+    assert "<h1>" in forged.text

@@ -200,3 +200,37 @@ def test_an_unknown_address_under_the_ui_is_a_page_too(desk: Desk) -> None:
     assert missing.headers["content-type"].startswith("text/html")
     wrong_method = browser.client.delete(browser.url("releases"))
     assert wrong_method.status_code == 405 and "<h1>" in wrong_method.text
+
+
+def test_a_new_password_or_a_role_round_trip_ends_every_session_at_once(desk: Desk) -> None:
+    async def change(action: str) -> None:
+        async with desk.database.unit_of_work() as session:
+            if action == "password":
+                await users.set_password(
+                    session, desk.portal_id, desk.technician.name, "new-pass-2"
+                )
+            elif action == "requester":
+                await users.set_role(session, desk.portal_id, desk.technician.name, "requester")
+            elif action == "technician":
+                await users.set_role(session, desk.portal_id, desk.technician.name, "technician")
+            elif action == "off":
+                await users.set_active(session, desk.portal_id, desk.technician.name, False)
+            else:
+                await users.set_active(session, desk.portal_id, desk.technician.name, True)
+
+    for undone in (("password",), ("requester", "technician"), ("off", "on")):
+        browser = signed_in(desk, desk.technician.name)
+        assert browser.get("releases").status_code == 200
+        for action in undone:  # the change, then (but for the password) its undoing
+            desk.client.portal.call(change, action)
+        assert browser.get("releases").status_code == 303, undone
+
+
+def test_dates_out_of_range_are_refused_beside_their_field(desk: Desk) -> None:
+    browser = signed_in(desk, desk.technician.name)
+    for moment in ("0001-01-01T00:00+01:00", "9999-12-31T23:59-01:00", "12026-01-01T00:00"):
+        refused = browser.post(
+            "releases", {"title": "Far", "scheduled_start_time": moment}, via="releases/new"
+        )
+        assert refused.status_code == 422, moment
+        assert 'href="#scheduled_start_time"' in refused.text

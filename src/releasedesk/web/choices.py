@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from releasedesk.core.actors import Role
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.releases.views import Stage, Status
 from releasedesk.core.users import service as users
@@ -41,9 +40,8 @@ async def lookup_choices(ctx: PageContext, kind: str) -> list[Choice]:
 async def release_choices(ctx: PageContext) -> Choices:
     portal_id = ctx.me.portal_id
     staff = [
-        Choice(user.id, user.name)
-        for user in await users.list_users(ctx.session, portal_id)
-        if user.is_active and user.role in (Role.ADMIN.value, Role.TECHNICIAN.value)
+        Choice(user_id, name)
+        for user_id, name in await users.active_people(ctx.session, portal_id, staff_only=True)
     ]
     return Choices(
         stages=await workflow.list_stages(ctx.session, portal_id),

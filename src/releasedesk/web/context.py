@@ -112,12 +112,14 @@ class PageContext:
         target = path if path.startswith("/") else self.url(path)
         response: Response
         if self.htmx:
-            response = Response(status_code=204, headers={"HX-Redirect": target, **PAGE_HEADERS})
+            location = quote(target, safe="/?&=%#:+,;@")
+            response = Response(status_code=204, headers={"HX-Redirect": location, **PAGE_HEADERS})
         else:
             response = RedirectResponse(target, status_code=303, headers=PAGE_HEADERS)
         if flash:
             state: WebState = self.request.app.state.web
-            set_cookie(self.request, response, FLASH_COOKIE, state.signer.sign(quote(flash)))
+            # A cookie holds about 4 KB: a long title makes a long flash.
+            set_cookie(self.request, response, FLASH_COOKIE, state.signer.sign(quote(flash[:300])))
         self._finish(response)
         return response
 
@@ -214,13 +216,7 @@ async def _run(request: Request, handler: Handler, public: bool) -> Response:
                 await _count_waiting(ctx)
             return await handler(ctx)
     except Rerender as refused:
-        async with state.database.unit_of_work(writes=False) as session:
-            actor = (
-                None if token is None else await sessions.signed_in_actor(session, token, portal)
-            )
-            ctx = context(session, actor)
-            await _count_waiting(ctx)
-            return await refused.render(ctx, refused.error)
+        return await _rerender(request, state, refused, token, portal, context, new_cookies)
     except ReleaseDeskError as error:
         status = STATUS_OF_KIND.get(error.kind, 400)
         return _refusal(request, state, error.message, status, new_cookies)
@@ -235,6 +231,37 @@ async def _count_waiting(ctx: PageContext) -> None:
     """The nav's count of approvals waiting on the user, for a page shown whole."""
     if ctx.actor is not None and not ctx.htmx:
         ctx.waiting = await inbox.waiting_count(ctx.session, ctx.actor)
+
+
+async def _rerender(
+    request: Request,
+    state: WebState,
+    refused: Rerender,
+    token: str | None,
+    portal: str,
+    context: Callable[[AsyncSession, Actor | None], PageContext],
+    cookies: Mapping[str, str],
+) -> Response:
+    """The refused form again, on a fresh read session; if showing it fails too (the
+    release is gone, the session ended meanwhile) the refusal itself is the page."""
+    try:
+        async with state.database.unit_of_work(writes=False) as session:
+            actor = (
+                None if token is None else await sessions.signed_in_actor(session, token, portal)
+            )
+            ctx = context(session, actor)
+            if actor is None:
+                return _to_sign_in(ctx)
+            await _count_waiting(ctx)
+            return await refused.render(ctx, refused.error)
+    except ReleaseDeskError:
+        error = refused.error
+        return _refusal(request, state, error.message, STATUS_OF_KIND.get(error.kind, 400), cookies)
+    except Exception:
+        log.exception("web page %s %s failed", request.method, request.url.path)
+        return _refusal(
+            request, state, "Something went wrong on our side; nothing was changed.", 500
+        )
 
 
 def _text(form: FormData, name: str) -> str | None:

@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from releasedesk.core.errors import ReleaseDeskError
 from releasedesk.web.context import PageContext
 
+# The years a scheduled time may fall in: what people plan, with room for every date
+# computation after it (a calendar's next free window looks 90 days further).
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+
 # Field names the core names in its errors, as the web form calls them.
 FORM_FIELD = {"scheduled_start_time": "scheduled_start_time", "email_id": "email"}
 
@@ -59,9 +63,13 @@ def datetime_field(ctx: PageContext, name: str, errors: FormErrors) -> dt.dateti
         return None
     try:
         moment = dt.datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        moment = moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         errors.add(name, "Enter a date and time like 2026-12-24T09:30")
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        errors.add(name, f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}")
+        return None
+    return moment

@@ -43,6 +43,18 @@ from releasedesk.core.releases.views import Named
 
 # How far a colliding release's start may move forward to find a free window.
 HORIZON = dt.timedelta(days=90)
+END_OF_TIME = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def later(moment: dt.datetime, *deltas: dt.timedelta) -> dt.datetime:
+    """`moment` plus `deltas`, or the last representable instant: a release scheduled in
+    year 9999 (the APIs take any date) must not make every calendar that shows it fail."""
+    try:
+        return moment + sum(deltas, dt.timedelta())
+    except OverflowError:
+        return END_OF_TIME
+
+
 # The longest range one calendar covers (a year view, with a day to spare for a leap year).
 MAX_RANGE = dt.timedelta(days=366)
 # A window blocked by an instant moves this far past it: the finest step a calendar shows.
@@ -60,7 +72,7 @@ def overlaps(start: dt.datetime, end: dt.datetime, other: Window) -> bool:
 def _past(window: Window) -> dt.datetime:
     """The earliest start after `window` that it does not block."""
     start, end = window
-    return end if end > start else start + PAST_AN_INSTANT
+    return end if end > start else later(start, PAST_AN_INSTANT)
 
 
 def _sweep(
@@ -74,16 +86,16 @@ def _sweep(
     later still), so the pass stops there. Windows passed stay passed, since the candidate
     only moves forward.
     """
-    latest = start + HORIZON
+    latest = later(start, HORIZON)
     candidate = start
     blocked = 0
     for window in ordered:
-        if overlaps(candidate, candidate + duration, window):
+        if overlaps(candidate, later(candidate, duration), window):
             blocked += 1
             candidate = max(candidate, _past(window))
             if candidate > latest:
                 return None, blocked
-        elif window[0] >= candidate + duration:
+        elif window[0] >= later(candidate, duration):
             break
     return candidate, blocked
 
@@ -112,7 +124,7 @@ class _Subject:
     @property
     def horizon_end(self) -> dt.datetime:
         """No window starting after this can block any start the search may suggest."""
-        return self.start + self.duration + HORIZON
+        return later(self.start, self.duration, HORIZON)
 
 
 def _keys(group: Named | None, services: Iterable[Named], items: Iterable[Named]) -> frozenset[Key]:
@@ -177,7 +189,7 @@ async def _next_free(
 
 
 def _no_free_reason(start: dt.datetime, blocked: int) -> str:
-    latest = start + HORIZON
+    latest = later(start, HORIZON)
     releases = "1 open release" if blocked == 1 else f"{blocked} open releases"
     return (
         f"No start from {start:%Y-%m-%d %H:%M} to {latest:%Y-%m-%d %H:%M} UTC "
@@ -232,7 +244,7 @@ async def calendar(
             session,
             actor,
             min(row.start for row in occupying),
-            max(row.start + _duration(row.start, row.end) for row in occupying),
+            max(later(row.start, _duration(row.start, row.end)) for row in occupying),
         )
         collisions = await repository.collisions(
             session, actor.portal_id, [row.id for row in occupying], near

@@ -246,3 +246,25 @@ async def delete_web_session(session: AsyncSession, token_hash: str) -> None:
         .where(WebSession.token_hash == token_hash)
         .execution_options(synchronize_session=False)
     )
+
+
+async def end_web_sessions(session: AsyncSession, user_id: int) -> None:
+    """Every web session of the user ends, in the transaction of the account change that
+    ends them (a new password, a deactivation, another role)."""
+    await session.execute(
+        delete(WebSession)
+        .where(WebSession.user_id == user_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def active_names(
+    session: AsyncSession, portal_id: int, roles: Sequence[str] | None = None
+) -> list[tuple[int, str]]:
+    """(id, name) of the portal's active users (of these roles), by name: two columns, not
+    every user row with its department, for the choices a page offers."""
+    statement = select(User.id, User.name).where(User.portal_id == portal_id, User.is_active)
+    if roles is not None:
+        statement = statement.where(User.role.in_(list(roles)))
+    rows = await session.execute(statement.order_by(User.name, User.id))
+    return [(int(user_id), str(name)) for user_id, name in rows]

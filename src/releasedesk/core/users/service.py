@@ -147,6 +147,7 @@ async def set_password(
     user.password_hash = hash_password(password)
     await session.flush()
     evict_after_commit(session, user_id=user.id)  # as every account change does
+    await repository.end_web_sessions(session, user.id)  # a new password signs everyone out
     await _record(session, user, by, AuditKind.PASSWORD_SET, {"replaced": had_one})
     return user
 
@@ -167,6 +168,7 @@ async def set_active(
     user.is_active = active
     await session.flush()
     evict_after_commit(session, user_id=user.id)
+    await repository.end_web_sessions(session, user.id)
     kind = AuditKind.USER_ACTIVATED if active else AuditKind.USER_DEACTIVATED
     await _record(session, user, by, kind, {})
     return user
@@ -187,6 +189,7 @@ async def set_role(
     previous, user.role = user.role, new_role.value
     await session.flush()
     evict_after_commit(session, user_id=user.id)
+    await repository.end_web_sessions(session, user.id)
     await _record(session, user, by, AuditKind.ROLE_CHANGED, {"from": previous, "to": user.role})
     return user
 
@@ -260,3 +263,12 @@ async def authenticate_password(
     if user is None or not ok or not user.is_active:
         raise Unauthenticated(PASSWORD_REFUSED)
     return actor_for(user, portal)
+
+
+async def active_people(
+    session: AsyncSession, portal_id: int, *, staff_only: bool = False
+) -> list[tuple[int, str]]:
+    """(id, name) of the portal's active users, by name; staff only: admins and technicians
+    (who may hold the engineer role)."""
+    roles = (Role.ADMIN.value, Role.TECHNICIAN.value) if staff_only else None
+    return await repository.active_names(session, portal_id, roles)

@@ -1,6 +1,8 @@
 """Sign-in sessions of the web UI: started by the same password check as HTTP Basic, held by
 a random token whose SHA-256 alone is stored, ended at sign-out, after an idle period, and
-when the user is deactivated or given another role (checked on every request)."""
+when the user gets a new password, is deactivated or is given another role (service.py
+deletes their sessions in that change's transaction; each request checks role and active
+again as a backstop)."""
 
 from __future__ import annotations
 

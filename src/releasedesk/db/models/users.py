@@ -81,7 +81,9 @@ class WebSession(IdMixin, PortalMixin, Base):
     __tablename__ = "web_sessions"
 
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(String(20))
     created_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_seen_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -22,7 +22,13 @@ from starlette.routing import BaseRoute, Route
 
 from releasedesk.core.approvals import decisions, inbox
 from releasedesk.core.approvals.rules import MAX_COMMENTS
-from releasedesk.core.approvals.views import ApprovalStatus, InboxEntry, InboxItem, Settled
+from releasedesk.core.approvals.views import (
+    ApprovalStatus,
+    Channel,
+    InboxEntry,
+    InboxItem,
+    Settled,
+)
 from releasedesk.core.errors import Forbidden, Invalid, NotFound, ReleaseDeskError
 from releasedesk.web.context import PageContext, Rerender, page
 from releasedesk.web.forms import FormErrors
@@ -182,6 +188,7 @@ async def decide(ctx: PageContext) -> Response:
             sent.approval_id,
             sent.verdict,
             sent.comment or None,
+            channel=Channel.WEB,
         )
     except (Forbidden, NotFound):
         raise  # not the caller's, or not there: the error page; nothing was changed

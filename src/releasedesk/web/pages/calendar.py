@@ -34,16 +34,21 @@ class Day:
         return f"{self.date:%A} {self.date.day} {self.date:%B}"
 
 
+# The calendar shows 1970 to 9000: the years a scheduled time may hold (web/forms.py).
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 5), dt.date(9000, 12, 1)
+
+
 def _month_of(text: str, today: dt.date) -> dt.date:
     try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
+        month = dt.datetime.strptime(text, "%Y-%m").date()
     except ValueError:
         return today.replace(day=1)
+    return min(max(month, FIRST_DAY.replace(day=1) + dt.timedelta(days=31)), LAST_DAY)
 
 
 def _week_of(text: str, today: dt.date) -> dt.date:
     try:
-        day = dt.date.fromisoformat(text)
+        day = min(max(dt.date.fromisoformat(text), FIRST_DAY + dt.timedelta(days=7)), LAST_DAY)
     except ValueError:
         day = today
     return day - dt.timedelta(days=day.weekday())

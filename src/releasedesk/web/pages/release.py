@@ -128,11 +128,8 @@ async def closure_statuses(ctx: PageContext) -> list[Status]:
 
 async def people(ctx: PageContext, *, staff_only: bool) -> list[Choice]:
     """Active users of the portal (staff only: those who may hold the engineer role)."""
-    return [
-        Choice(user.id, user.name)
-        for user in await users.list_users(ctx.session, ctx.me.portal_id)
-        if user.is_active and (not staff_only or user.role in STAFF_ROLES)
-    ]
+    found = await users.active_people(ctx.session, ctx.me.portal_id, staff_only=staff_only)
+    return [Choice(user_id, name) for user_id, name in found]
 
 
 def shown_deployment(deployment: Deployment) -> Deployment | None:

@@ -4,8 +4,8 @@ Revision ID: 0013
 Revises: 0012
 
 A signed-in browser holds a random token in a cookie; the table keeps the token's SHA-256,
-the user, the portal and the role the user had at sign-in. Sign-out deletes the row; a
-user deactivated or given another role finds their sessions ended on the next request.
+the user, the portal and the role the user had at sign-in. Sign-out deletes the row; a new password, a
+deactivation or another role deletes all of the user's rows.
 """
 
 from collections.abc import Sequence
@@ -51,8 +51,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_web_sessions_token_hash")),
     )
     op.create_index("ix_web_sessions_portal_id", "web_sessions", ["portal_id"])
+    op.create_index("ix_web_sessions_user_id", "web_sessions", ["user_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_web_sessions_user_id", table_name="web_sessions")
     op.drop_index("ix_web_sessions_portal_id", table_name="web_sessions")
     op.drop_table("web_sessions")
