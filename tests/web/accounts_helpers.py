@@ -1,13 +1,9 @@
 """What the API keys and Users page tests share: a browser of one's own (its own cookies over
-the suite's app), signing in through the form, and a small HTML tree to look things up in
-by tag, attribute and text (the standard library's parser; no snapshot of whole pages)."""
+the suite's app), signing in through the form, and lookups in the page (tests/web/html_tree)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 
 import httpx
@@ -15,92 +11,7 @@ from starlette.testclient import TestClient
 
 from releasedesk.core.users import service as users
 from tests.helpers import Desk
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Node | str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        """The text inside, whitespace collapsed."""
-        parts: list[str] = []
-        for child in self.children:
-            parts.append(child if isinstance(child, str) else " " + child.text + " ")
-        return " ".join("".join(parts).split())
-
-    def iter(self) -> Iterator[Node]:
-        for child in self.children:
-            if isinstance(child, Node):
-                yield child
-                yield from child.iter()
-
-    def all(self, tag: str | None = None, text: str | None = None, **attrs: str) -> list[Node]:
-        """Descendants with this tag, containing `text`, with these attribute values
-        (`class_` for class, matched as one of its words)."""
-        found = []
-        for node in self.iter():
-            if tag is not None and node.tag != tag:
-                continue
-            if text is not None and text not in node.text:
-                continue
-            if all(_attr_matches(node, name, value) for name, value in attrs.items()):
-                found.append(node)
-        return found
-
-    def one(self, tag: str | None = None, text: str | None = None, **attrs: str) -> Node:
-        found = self.all(tag, text, **attrs)
-        assert len(found) == 1, f"{len(found)} <{tag}> with {text!r} {attrs}"
-        return found[0]
-
-    def by_id(self, id_: str) -> Node:
-        return self.one(id=id_)
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        return self.attrs.get(name, default)
-
-
-def _attr_matches(node: Node, name: str, value: str) -> bool:
-    name = name.rstrip("_").replace("_", "-")
-    if name == "class":
-        return value in node.attrs.get("class", "").split()
-    return node.attrs.get(name) == value
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {name: value if value is not None else "" for name, value in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Node(tag, {n: v or "" for n, v in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
-def parse(html: str) -> Node:
-    builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
+from tests.web.html_tree import Node, parse
 
 
 def labelled(page: Node, label_text: str) -> Node:

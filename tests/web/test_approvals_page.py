@@ -9,8 +9,7 @@ is read back over it too (the approval, the release's history)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -30,6 +29,8 @@ from tests.api.sdp.approvals_support import (
 from tests.api.sdp.support import history_of
 from tests.api.sdp.test_approvals_delegation import away
 from tests.helpers import Desk, Person
+from tests.web.html_tree import Node
+from tests.web.html_tree import parse as dom
 from tests.web.web_client import WebUser, signed_in
 
 HTMX = {"HX-Request": "true"}
@@ -37,82 +38,6 @@ HTMX = {"HX-Request": "true"}
 # --- reading the HTML (just enough of a DOM to find things by id, role and label) ----------
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Node | str] = field(default_factory=list)
-
-    @property
-    def raw_text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.raw_text for c in self.children)
-
-    @property
-    def text(self) -> str:
-        """The text, white space collapsed (as a screen reader reads it, roughly)."""
-        return " ".join(self.raw_text.split())
-
-    def all(self, tag: str | None = None, **attrs: str) -> list[Node]:
-        found: list[Node] = []
-        for child in self.children:
-            if isinstance(child, Node):
-                if (tag is None or child.tag == tag) and all(
-                    child.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items()
-                ):
-                    found.append(child)
-                found.extend(child.all(tag, **attrs))
-        return found
-
-    def one(self, tag: str | None = None, **attrs: str) -> Node:
-        found = self.all(tag, **attrs)
-        assert len(found) == 1, f"{len(found)} <{tag} {attrs}> found"
-        return found[0]
-
-    def by_id(self, id_: str) -> Node:
-        return self.one(id=id_)
-
-    def has_id(self, id_: str) -> bool:
-        return bool(self.all(id=id_))
-
-    def field(self, label: str) -> Node:
-        """The control a <label> with exactly this text names."""
-        (found,) = [n for n in self.all("label") if n.text == label]
-        return self.by_id(found.attrs["for"])
-
-    def button(self, name: str) -> Node:
-        (found,) = [n for n in self.all("button") if n.text == name]
-        return found
-
-
-class _Builder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("root", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_endtag(self, tag: str) -> None:
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
-def dom(html: str) -> Node:
-    builder = _Builder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
 
 
 # --- the scene -------------------------------------------------------------------------------

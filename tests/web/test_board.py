@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 
 import httpx
@@ -19,6 +16,7 @@ from releasedesk.core.users import service as users
 from releasedesk.db.models import Approval, ApprovalLevel, ReleaseStage
 from releasedesk.web.pages import board as board_page
 from tests.helpers import Desk, Person
+from tests.web.html_tree import Node, parse
 
 STAGES = [
     "Submission",
@@ -35,77 +33,6 @@ PASSWORD = "board-pass-1234"
 
 
 # --- a small HTML tree, enough to find elements by id, tag and attribute --------------------
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Node | str] = field(default_factory=list)
-
-    def iter(self) -> Iterator[Node]:
-        yield self
-        for child in self.children:
-            if isinstance(child, Node):
-                yield from child.iter()
-
-    def find_all(self, tag: str | None = None, **attrs: str) -> list[Node]:
-        return [
-            node
-            for node in self.iter()
-            if (tag is None or node.tag == tag)
-            and all(node.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items())
-        ]
-
-    def find(self, tag: str | None = None, **attrs: str) -> Node | None:
-        found = self.find_all(tag, **attrs)
-        return found[0] if found else None
-
-    def by_id(self, element_id: str) -> Node:
-        found = self.find(id=element_id)
-        assert found is not None, f"no element #{element_id}"
-        return found
-
-    @property
-    def text(self) -> str:
-        parts = [c if isinstance(c, str) else c.text for c in self.children]
-        return " ".join(" ".join(parts).split())
-
-    def label_of(self, control: Node) -> str:
-        label = self.find("label", for_=control.attrs["id"])
-        assert label is not None, f"no label for #{control.attrs['id']}"
-        return label.text
-
-
-VOID = {"input", "meta", "link", "br", "img", "hr", "source", "area", "base", "col", "wbr"}
-
-
-class TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_endtag(self, tag: str) -> None:
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
-def parse(html: str) -> Node:
-    builder = TreeBuilder()
-    builder.feed(html)
-    return builder.root
 
 
 # --- signing in and the board's parts ----------------------------------------------------------
