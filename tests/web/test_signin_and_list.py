@@ -3,6 +3,7 @@ cookie's flags, CSRF and cross-site refusals, and the list's search, filters and
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from releasedesk.core.users import service as users
@@ -234,3 +235,19 @@ def test_dates_out_of_range_are_refused_beside_their_field(desk: Desk) -> None:
         )
         assert refused.status_code == 422, moment
         assert 'href="#scheduled_start_time"' in refused.text
+
+
+def test_a_long_list_counts_up_to_its_cap_and_says_so(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from releasedesk.web.pages import releases
+
+    monkeypatch.setattr(releases, "PAGE_SIZE", 2)
+    monkeypatch.setattr(releases, "TOTAL_CAP", 3)
+    for number in range(5):
+        desk.create_release(title=f"Counted {number}")
+    browser = signed_in(desk, desk.technician.name)
+    first = browser.get("releases")
+    assert "Releases 1\u20132 of 3+" in first.text and "Next page" in first.text
+    last = browser.get("releases?page=3")
+    assert "5\u20135 of 5" in last.text  # a page past the cap counts as far as itself

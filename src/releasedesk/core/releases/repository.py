@@ -727,7 +727,10 @@ async def search(
     if query.with_total and count is not None:
         total = count
     elif query.with_total:
-        counted = _ids_statement(actor, view, query).order_by(None).subquery()
+        ids = _ids_statement(actor, view, query).order_by(None)
+        if query.total_cap is not None:
+            ids = ids.limit(query.total_cap + 1)
+        counted = ids.subquery()
         total = (await connection.execute(select(func.count()).select_from(counted))).scalar_one()
     if not page_ids:
         return Page([], has_more, total)

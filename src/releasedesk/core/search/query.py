@@ -89,6 +89,9 @@ class Query:
     offset: int = 0
     limit: int = 10
     with_total: bool = False
+    # Count at most this many rows (None: all). A page that says "of 1,000+" past it costs
+    # a bounded scan, where an exact count of a filtered 100,000-row list reads every row.
+    total_cap: int | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ from releasedesk.web.context import PageContext, Rerender, page
 from releasedesk.web.forms import FormErrors, datetime_field, id_field
 
 PAGE_SIZE = 20
+# The list counts its rows up to here and then says "of 1,000+": an exact count of the open
+# releases of a 100,000-release portal read them all (180 ms on SQLite, measured), ten
+# times the rest of the page.
+TOTAL_CAP = 1000
 SORTABLE = {
     "id": "ID",
     "title": "Title",
@@ -145,6 +149,7 @@ def list_query(filters: ListFilters) -> tuple[Query, ReleaseFilter]:
         offset=(filters.page - 1) * PAGE_SIZE,
         limit=PAGE_SIZE,
         with_total=True,
+        total_cap=max(TOTAL_CAP, filters.page * PAGE_SIZE),
     )
     return query, view
 
@@ -156,6 +161,7 @@ async def release_list(ctx: PageContext) -> Response:
     query, view = list_query(filters)
     found = await releases.list_releases(ctx.session, ctx.me, query, view, frozenset({Part.ROLES}))
     total = found.total or 0
+    cap = query.total_cap or total
     first = query.offset + 1 if found.rows else 0
     values: dict[str, Any] = {
         "releases": found.rows,
@@ -165,7 +171,7 @@ async def release_list(ctx: PageContext) -> Response:
         "states": STATES,
         "first": first,
         "last": query.offset + len(found.rows),
-        "total": total,
+        "total": f"{cap:,}+" if total > cap else f"{total:,}",
         "has_more": found.has_more,
         "manager": RoleName.MANAGER,
         "engineer": RoleName.ENGINEER,
