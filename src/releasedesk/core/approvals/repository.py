@@ -7,9 +7,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import FromClause, Select, and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    FromClause,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -28,7 +42,7 @@ from releasedesk.core.releases.views import Person, Stage
 from releasedesk.core.search.paging import Page, fetch_page
 from releasedesk.core.search.query import Query
 from releasedesk.core.workflow.names import StageName
-from releasedesk.db.base import BigId
+from releasedesk.db.base import BigId, UtcDateTime
 from releasedesk.db.models import (
     Approval,
     ApprovalLink,
@@ -419,7 +433,12 @@ def waiting_statement(portal_id: int, user_id: int, now: dt.datetime) -> Select[
     return _waiting(statement, user_id).order_by(Approval.sent_on, Approval.id)
 
 
-def waiting_count_statement(portal_id: int, user_id: int, now: dt.datetime) -> Select[Any]:
+# A value, or the bind parameter a statement built once takes it through.
+Id = int | BindParameter[int]
+Moment = dt.datetime | BindParameter[dt.datetime]
+
+
+def waiting_count_statement(portal_id: Id, user_id: Id, now: Moment) -> Select[Any]:
     """How many approvals the user can decide now: `waiting_statement`'s rows, counted."""
     counted = (
         select(func.count(Approval.id))
@@ -431,7 +450,7 @@ def waiting_count_statement(portal_id: int, user_id: int, now: dt.datetime) -> S
     return _waiting(counted, user_id)
 
 
-def _pending_asked_of(user_id: int, now: dt.datetime) -> FromClause:
+def _pending_asked_of(user_id: Id, now: Moment) -> FromClause:
     """The approvals awaiting a decision whose approver is the user or someone away now who
     named the user their delegate: those few people first (the user, and a union the away
     periods add a row or two to), then their approvals through
@@ -439,11 +458,8 @@ def _pending_asked_of(user_id: int, now: dt.datetime) -> FromClause:
     an OR, nor an IN on the approver), PostgreSQL starts from it however many joins the
     eager loads add after it; with an OR it read every pending approval, and every release
     of the portal to join them."""
-    asked_of = (
-        select(literal(user_id, BigId).label("user_id"))
-        .union(_delegators(user_id, now))
-        .subquery("asked_of")
-    )
+    user = user_id if isinstance(user_id, BindParameter) else literal(user_id, BigId)
+    asked_of = select(user.label("user_id")).union(_delegators(user_id, now)).subquery("asked_of")
     return asked_of.join(
         Approval,
         and_(
@@ -453,7 +469,7 @@ def _pending_asked_of(user_id: int, now: dt.datetime) -> FromClause:
     )
 
 
-def _waiting(statement: Select[Any], user_id: int) -> Select[Any]:
+def _waiting(statement: Select[Any], user_id: Id) -> Select[Any]:
     """`statement` (from `_pending_asked_of`, joined to the level and its release, of the
     portal and not in the trash) narrowed to what waits on the user now: on the current
     level of its stage while that level is pending, of a release not closed; the approval
@@ -482,10 +498,23 @@ async def waiting_on(
     return await _inbox_rows(session, waiting_statement(portal_id, user_id, now))
 
 
+# Built once: the nav counts what waits on every page, and building this statement (its
+# union, its correlated EXISTS) cost 6 ms of CPU a page, measured, more than running it.
+@cache
+def _count_waiting() -> Select[Any]:
+    return waiting_count_statement(
+        bindparam("portal_id", type_=BigId),
+        bindparam("user_id", type_=BigId),
+        bindparam("now", type_=UtcDateTime()),
+    )
+
+
 async def count_waiting(
     session: AsyncSession, portal_id: int, user_id: int, now: dt.datetime
 ) -> int:
-    result = await session.execute(waiting_count_statement(portal_id, user_id, now))
+    result = await session.execute(
+        _count_waiting(), {"portal_id": portal_id, "user_id": user_id, "now": now}
+    )
     return int(result.scalar_one())
 
 
@@ -595,7 +624,7 @@ async def approves_on_level(session: AsyncSession, level_id: int, user_id: int) 
     return (await session.execute(statement)).first() is not None
 
 
-def _delegators(delegate_id: int, now: dt.datetime) -> Select[int]:
+def _delegators(delegate_id: Id, now: Moment) -> Select[int]:
     """The users away now who named `delegate_id` their delegate: what an away period
     means, here only, for `delegators_of` and the inbox (as a subquery)."""
     return select(ApproverAbsence.user_id).where(
