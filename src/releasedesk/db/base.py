@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Table,
     TextClause,
     TypeDecorator,
 )
@@ -79,3 +80,10 @@ class PortalMixin:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table a model maps, for statements run on the connection itself."""
+    table = model.__table__
+    assert isinstance(table, Table)  # every model maps one table
+    return table

@@ -14,7 +14,7 @@ from releasedesk.web.context import PageContext
 FIRST_YEAR, LAST_YEAR = 1970, 9000
 
 # Field names the core names in its errors, as the web form calls them.
-FORM_FIELD = {"scheduled_start_time": "scheduled_start_time", "email_id": "email"}
+FORM_FIELD = {"email_id": "email"}
 
 
 @dataclass

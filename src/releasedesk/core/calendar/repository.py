@@ -56,7 +56,7 @@ from releasedesk.core.calendar.views import Collision, Shared, SharedKind
 from releasedesk.core.releases.repository import visible_to
 from releasedesk.core.releases.views import Named
 from releasedesk.core.workflow.names import StageName
-from releasedesk.db.base import Base, UtcDateTime
+from releasedesk.db.base import UtcDateTime, table_of
 from releasedesk.db.models import (
     CatalogProject,
     Priority,
@@ -70,15 +70,8 @@ from releasedesk.db.models import (
 )
 from releasedesk.db.models import Release as ReleaseRow
 
-
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)  # every model maps one table
-    return table
-
-
-_LINKED_SERVICES = _table(ReleaseService)
-_PROJECTS = _table(ReleaseDeploymentProject)
+_LINKED_SERVICES = table_of(ReleaseService)
+_PROJECTS = table_of(ReleaseDeploymentProject)
 
 window_start = ReleaseRow.scheduled_start_time
 # Where a release's window ends: its end, or its start when it is an instant.

@@ -68,7 +68,7 @@ from releasedesk.core.search.query import (
 from releasedesk.core.workflow import repository as workflow_repository
 from releasedesk.core.workflow.names import RoleName, StageName
 from releasedesk.db import driver
-from releasedesk.db.base import Base, BigId
+from releasedesk.db.base import BigId, table_of
 from releasedesk.db.models import (
     Department,
     ReleaseDescriptiveField,
@@ -84,20 +84,13 @@ from releasedesk.db.models import (
 )
 from releasedesk.db.models import Release as ReleaseRow
 
-
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)  # every model maps one table
-    return table
-
-
 # The tables themselves, for Core statements run on the connection.
-_RELEASES = _table(ReleaseRow)
-_DESCRIPTIVE = _table(ReleaseDescriptiveField)
-_SERVICES = _table(ReleaseService)
-_HOLDERS = _table(ReleaseRoleAssignment)
-_STATUS_COMMENTS = _table(ReleaseStatusComment)
-_HISTORY_TABLE = _table(ReleaseHistory)
+_RELEASES = table_of(ReleaseRow)
+_DESCRIPTIVE = table_of(ReleaseDescriptiveField)
+_SERVICES = table_of(ReleaseService)
+_HOLDERS = table_of(ReleaseRoleAssignment)
+_STATUS_COMMENTS = table_of(ReleaseStatusComment)
+_HISTORY_TABLE = table_of(ReleaseHistory)
 
 COLLECTIONS = {
     Part.ROLES: ReleaseRow.role_assignments,

@@ -16,7 +16,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from releasedesk.core.actors import Actor, Role, can_edit_release
+from releasedesk.core.actors import Actor, can_edit_release
 from releasedesk.core.approvals.summary import StageSummary, approval_summary
 from releasedesk.core.approvals.views import Approval, ApprovalLevel
 from releasedesk.core.deployment import service as deployments
@@ -40,7 +40,6 @@ from releasedesk.web.forms import FormErrors
 HISTORY_SIZE = 30
 CHILDREN = 100  # tasks, worklogs and notes shown on the page
 COMMENTS = 20
-STAFF_ROLES = (Role.ADMIN.value, Role.TECHNICIAN.value)
 
 
 @dataclass(frozen=True, slots=True)

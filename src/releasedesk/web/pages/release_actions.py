@@ -4,9 +4,13 @@ caller: a requester's forged POST is refused with 403 and changes nothing)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from releasedesk.core.actors import Actor
 from releasedesk.core.errors import ReleaseDeskError
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import lifecycle
@@ -59,36 +63,43 @@ async def close_release(ctx: PageContext, release_id: int) -> Response:
     return ctx.redirect(back(release_id), flash=f"Release {release_id} was closed.")
 
 
+async def _act(
+    ctx: PageContext,
+    release_id: int,
+    operation: Callable[[AsyncSession, Actor, int], Awaitable[object]],
+    flash: str,
+) -> Response:
+    """One lifecycle operation on the release, then back to its page; a refusal is shown
+    at the top of the page."""
+    try:
+        await operation(ctx.session, ctx.me, release_id)
+    except ReleaseDeskError as error:
+        raise refused(error, lambda fresh, e: _general(fresh, release_id, e)) from error
+    return ctx.redirect(back(release_id), flash=flash)
+
+
 @release_page
 async def move_to_trash(ctx: PageContext, release_id: int) -> Response:
     """Into the trash (lifecycle.move_to_trash); the page then shows the trash banner."""
-    try:
-        await lifecycle.move_to_trash(ctx.session, ctx.me, release_id)
-    except ReleaseDeskError as error:
-        raise refused(error, lambda fresh, e: _general(fresh, release_id, e)) from error
-    return ctx.redirect(
-        back(release_id),
-        flash=f"Release {release_id} was moved to the trash. Restore it to bring it back.",
+    return await _act(
+        ctx,
+        release_id,
+        lifecycle.move_to_trash,
+        f"Release {release_id} was moved to the trash. Restore it to bring it back.",
     )
 
 
 @release_page
 async def restore(ctx: PageContext, release_id: int) -> Response:
-    try:
-        await lifecycle.restore_from_trash(ctx.session, ctx.me, release_id)
-    except ReleaseDeskError as error:
-        raise refused(error, lambda fresh, e: _general(fresh, release_id, e)) from error
-    return ctx.redirect(back(release_id), flash=f"Release {release_id} was restored.")
+    return await _act(
+        ctx, release_id, lifecycle.restore_from_trash, f"Release {release_id} was restored."
+    )
 
 
 @release_page
 async def pickup(ctx: PageContext, release_id: int) -> Response:
     """The signed-in technician becomes the release engineer (lifecycle.pickup)."""
-    try:
-        await lifecycle.pickup(ctx.session, ctx.me, release_id)
-    except ReleaseDeskError as error:
-        raise refused(error, lambda fresh, e: _general(fresh, release_id, e)) from error
-    return ctx.redirect(back(release_id), flash="You are the release engineer now.")
+    return await _act(ctx, release_id, lifecycle.pickup, "You are the release engineer now.")
 
 
 @release_page
