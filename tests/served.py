@@ -24,6 +24,9 @@ from releasedesk.app import create_app
 from releasedesk.settings import Settings
 
 STARTUP_LIMIT_SECONDS = 30.0
+# The auth listeners of the served apps running now: they share the process's auth cache
+# with the tests' own app, so a test that checks the cache waits for them too.
+LISTENERS: list[object] = []
 
 
 @dataclass(frozen=True)
@@ -74,16 +77,17 @@ def served_fixture(settings: Settings) -> Iterator[Served]:
     """The app served by uvicorn on a thread of its own, for the whole session."""
     sock = _bound_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings), log_level="warning", access_log=False, lifespan="on"
-    )
+    app = create_app(settings)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
         _wait_started(server, thread)
+        LISTENERS.append(app.state.auth_listener)
         yield Served(f"http://127.0.0.1:{port}")
     finally:
+        LISTENERS.remove(app.state.auth_listener)
         server.should_exit = True
         thread.join(timeout=STARTUP_LIMIT_SECONDS)
         sock.close()

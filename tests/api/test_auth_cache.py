@@ -20,6 +20,7 @@ from releasedesk.core.users.cache import AUTH_CACHE
 from releasedesk.core.users.secrets import hash_api_key
 from releasedesk.db.auth_notify import SqlitePoller
 from releasedesk.db.models import User
+from tests import served
 from tests.helpers import Desk
 
 HEARD_WITHIN_SECONDS = 1.0
@@ -30,9 +31,14 @@ AUTH_TABLES = ("api_keys", "users", "portals")
 def _desk_heard(desk: Desk, run: Callable[[Callable[[], Awaitable[int]]], int]) -> None:
     """Each test begins once the listener has acted on the desk's own making: on SQLite the
     poller clears the whole cache when it sees auth_version move, and seeing the desk's
-    users and keys arrive after a test's first request would empty what it just cached."""
-    listener = desk.client.app.state.auth_listener  # type: ignore[attr-defined]
-    if not isinstance(listener, SqlitePoller):
+    users and keys arrive after a test's first request would empty what it just cached.
+    Every poller in the process counts: a served app (tests/served.py) shares the cache."""
+    pollers = [
+        listener
+        for listener in (desk.client.app.state.auth_listener, *served.LISTENERS)  # type: ignore[attr-defined]
+        if isinstance(listener, SqlitePoller)
+    ]
+    if not pollers:
         return
 
     async def current() -> int:
@@ -43,7 +49,7 @@ def _desk_heard(desk: Desk, run: Callable[[Callable[[], Awaitable[int]]], int]) 
 
     version = run(current)
     deadline = time.monotonic() + 5
-    while listener.version != version and time.monotonic() < deadline:
+    while any(p.version != version for p in pollers) and time.monotonic() < deadline:
         time.sleep(0.01)
 
 
