@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from releasedesk.db import integrity
 from releasedesk.db.engine import IMMEDIATE, READ_ONLY, create_engine, is_sqlite
@@ -62,3 +62,36 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def autocommits(session: AsyncSession) -> bool:
+    """Whether `session` is a read unit of work, each statement committed as it runs (so a
+    write needing several statements to hold together needs a transaction of its own)."""
+    options = session.get_bind().get_execution_options()
+    return bool(options.get(READ_ONLY)) or options.get("isolation_level") == "AUTOCOMMIT"
+
+
+@asynccontextmanager
+async def transaction_apart(
+    session: AsyncSession, *, snapshot: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """A transaction of its own on `session`'s database, committed when the block ends.
+
+    For a write that must hold together when the caller has no transaction to put it in (a
+    read unit of work), or must outlive the caller's (which rolls back); `snapshot`: a read
+    seeing one moment of the database throughout (REPEATABLE READ on PostgreSQL, a deferred
+    transaction on SQLite, whose WAL reads keep their snapshot), writing nothing.
+    Not for a caller that holds SQLite's write lock: this would wait for it.
+    """
+    bind = session.bind
+    assert bind is not None and not isinstance(bind, AsyncConnection)
+    options: dict[str, object]
+    if bind.dialect.name == "sqlite":
+        options = {READ_ONLY: False, IMMEDIATE: not snapshot}
+    else:
+        options = {"isolation_level": "REPEATABLE READ" if snapshot else "READ COMMITTED"}
+    async with AsyncSession(
+        bind.execution_options(**options), expire_on_commit=False, autoflush=False
+    ) as own:
+        async with own.begin():
+            yield own

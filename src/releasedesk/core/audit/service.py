@@ -1,13 +1,20 @@
-"""Record account and key events in the transaction of the change, and read them back."""
+"""Record security and decision events in the transaction of the change, each appended to its
+portal's hash chain; read them back, page them, check the chains.
+
+Every append locks the portal's chain head (repository.lock_head) until its transaction
+ends, so a portal's events are chained one after another. A caller without a transaction of
+its own (a read unit of work, whose statements each commit as they run) gets one for the
+append alone: its change, if any, was committed already, statement by statement.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.audit import repository
+from releasedesk.core.audit import chain, repository
 from releasedesk.core.audit.views import (
     AuditActor,
     AuditEntry,
@@ -17,6 +24,9 @@ from releasedesk.core.audit.views import (
     canonical_json,
 )
 from releasedesk.db.base import utcnow
+from releasedesk.db.session import autocommits, transaction_apart
+
+EVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def _values(
@@ -41,6 +51,15 @@ def _values(
     }
 
 
+async def _append(
+    session: AsyncSession, values: dict[str, object], unless_recorded_since: dt.datetime | None
+) -> bool:
+    if autocommits(session):
+        async with transaction_apart(session) as own:
+            return await repository.append(own, values, unless_recorded_since)
+    return await repository.append(session, values, unless_recorded_since)
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -52,7 +71,7 @@ async def record(
     now: dt.datetime | None = None,
 ) -> None:
     """Append one event; it commits or rolls back with the change it records."""
-    await repository.append(session, _values(portal_id, by, kind, subject, detail or {}, now))
+    await _append(session, _values(portal_id, by, kind, subject, detail or {}, now), None)
 
 
 async def record_once(
@@ -64,18 +83,24 @@ async def record_once(
     subject: Subject,
     detail: Detail | None = None,
     now: dt.datetime | None = None,
+    every: dt.timedelta | None = None,
 ) -> bool:
-    """Append an event of a kind the database keeps once per key; whether this was the first.
+    """Append an event about a key unless one of its kind about that key is in the trail
+    (within `every` before `now`, or ever); whether this one went in.
 
-    A read first, so that a refused key sent again and again costs a lookup, not a write;
-    the unique index settles the race between two first ones.
+    For refusals, which an attacker can repeat at will: a read first, so a refused key sent
+    again and again costs a lookup, not a write; under the chain head's lock the read is
+    made again (and for the kinds the database keeps once per key, a unique index settles
+    it too), so two requests racing record one event, and one that records nothing leaves
+    the chain as it was.
     """
     if subject.key_id is None:
         raise ValueError("record_once is for events about a key")
-    if await repository.recorded_for_key(session, kind.value, subject.key_id):
+    now = now or utcnow()
+    since = EVER if every is None else now - every
+    if await repository.recorded_for_key(session, kind.value, subject.key_id, since):
         return False
-    values = _values(portal_id, by, kind, subject, detail or {}, now)
-    return await repository.append_unless_recorded(session, values)
+    return await _append(session, _values(portal_id, by, kind, subject, detail or {}, now), since)
 
 
 async def list_entries(
@@ -83,3 +108,41 @@ async def list_entries(
 ) -> Sequence[AuditEntry]:
     """The trail, oldest first: one portal's or every portal's, from `since` on."""
     return await repository.entries(session, portal_id=portal_id, since=since)
+
+
+async def page(
+    session: AsyncSession,
+    portal_id: int,
+    *,
+    kinds: frozenset[AuditKind] = frozenset(),
+    since: dt.datetime | None = None,
+    before_seq: int | None = None,
+    size: int = 50,
+) -> Sequence[AuditEntry]:
+    """One page of a portal's trail, newest first (keyset: after the place `before_seq`)."""
+    return await repository.page(
+        session, portal_id, kinds=kinds, since=since, before_seq=before_seq, size=size
+    )
+
+
+async def chain_portals(session: AsyncSession, portal_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the portals with a trail, or of the one given if it has one."""
+    found = await repository.chain_portals(session)
+    return [p for p in found if portal_id is None or p[0] == portal_id]
+
+
+async def verify(session: AsyncSession, portal_id: int, portal_name: str) -> chain.Verdict:
+    """Check the portal's chain from its first entry to its head, on one snapshot of the
+    database (so appends committed meanwhile neither show half nor hold it up)."""
+    async with transaction_apart(session, snapshot=True) as snapshot:
+        head = await repository.head(snapshot, portal_id)
+        entries = [e async for e in repository.chain(snapshot, portal_id, portal_name)]
+    return chain.check(entries, head)
+
+
+async def export(
+    session: AsyncSession, portal_id: int, portal_name: str, since: dt.datetime | None = None
+) -> AsyncIterator[AuditEntry]:
+    """The portal's entries in chain order, from `since` on, streamed."""
+    async for entry in repository.chain(session, portal_id, portal_name, since):
+        yield entry

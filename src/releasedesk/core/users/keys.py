@@ -218,13 +218,18 @@ async def authenticate_key(
 ) -> Actor:
     """The actor behind an API key, if the key is valid on this portal now.
 
-    An expired key's refusal is audited once per key and committed before the refusal is
-    raised: the request's transaction rolls back on the 401, and authentication is the
-    first thing a request does, so nothing else of it is committed with the audit row.
+    An expired key's refusal is audited once per key, a revoked key's once per key and
+    hour, and committed before the refusal is raised: the request's transaction rolls back
+    on the 401, and authentication is the first thing a request does, so nothing else of it
+    is committed with the audit row. (A read request has no transaction: the audit service
+    appends in one of its own.)
     """
     key_hash = hash_api_key(key.strip())
     holder = await caller_of(session, key_hash, cache)
-    if holder is None or holder.portal_name != portal:
+    if holder is None:
+        await _record_revoked_refusal(session, key_hash, now or utcnow())
+        raise Unauthenticated(REFUSED)
+    if holder.portal_name != portal:
         raise Unauthenticated(REFUSED)
     now = now or utcnow()
     if holder.expired(now):
@@ -237,6 +242,33 @@ async def authenticate_key(
             cache.touched(key_hash, now)
         await repository.touch_key(session, holder.key_id, now, now - TOUCH_EVERY)
     return holder.actor()
+
+
+# A revoked key's refusals are recorded once per key in this period: the first try after
+# the revocation and, if someone keeps trying, one entry an hour, not one per request.
+REVOKED_REFUSAL_EVERY = dt.timedelta(hours=1)
+
+
+async def _record_revoked_refusal(session: AsyncSession, key_hash: str, now: dt.datetime) -> None:
+    """If `key_hash` is a revoked key's, audit its refusal (at most once per key and
+    period), committed before the refusal is raised, as for an expired key. A key that
+    never existed costs this one indexed lookup and records nothing here (a failed sign-in,
+    the throttling's to count)."""
+    revoked = await repository.revoked_key(session, key_hash)
+    if revoked is None:
+        return
+    first = await audit.record_once(
+        session,
+        portal_id=revoked.portal_id,
+        by=SYSTEM,
+        kind=AuditKind.KEY_REVOKED_REFUSED,
+        subject=Subject(revoked.user_id, revoked.user_name, revoked.key_id, revoked.key_name),
+        detail={"prefix": revoked.prefix, "revoked": iso(revoked.revoked_time)},
+        now=now,
+        every=REVOKED_REFUSAL_EVERY,
+    )
+    if first:
+        await session.commit()
 
 
 async def _record_expired_refusal(
