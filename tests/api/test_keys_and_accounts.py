@@ -349,7 +349,7 @@ def test_an_expired_keys_refusal_is_kept_once_by_the_database(desk: Desk) -> Non
                 "subject_key_name": row.name,
                 "detail": "{}",
             }
-            return await audit_rows.append(session, values, audit.EVER)
+            return await audit_rows.append_unless_recorded(session, values, audit.EVER)
 
     head_before = desk.client.portal.call(chain_head, desk)
     assert desk.client.portal.call(insert_again) is False

@@ -108,4 +108,3 @@ def audit_export(portal: PortalOption = None, since: SinceOption = None) -> None
                     typer.echo(json.dumps(line, sort_keys=True, ensure_ascii=False))
 
     run_in_transaction(action, writes=False)
-

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from releasedesk.db import integrity
 from releasedesk.db.engine import IMMEDIATE, READ_ONLY, create_engine, is_sqlite
@@ -47,7 +49,7 @@ class Database:
             try:
                 yield session
                 if writes or session.new or session.dirty or session.deleted:
-                    await session.commit()
+                    await commit(session)
             except BaseException:
                 await session.rollback()
                 raise
@@ -90,8 +92,45 @@ async def transaction_apart(
         options = {READ_ONLY: False, IMMEDIATE: not snapshot}
     else:
         options = {"isolation_level": "REPEATABLE READ" if snapshot else "READ COMMITTED"}
-    async with AsyncSession(
-        bind.execution_options(**options), expire_on_commit=False, autoflush=False
-    ) as own:
-        async with own.begin():
+    async with AsyncSession(bind, expire_on_commit=False, autoflush=False) as own:
+        # On the connection, as unit_of_work does: they override the read engine's options.
+        await own.connection(execution_options=options)
+        try:
             yield own
+            await commit(own)
+        except BaseException:
+            await own.rollback()
+            raise
+
+
+# Work a transaction leaves to its end: async callables run (in the order registered, once
+# per key) just before it commits, so that what they lock is the last thing it locks (the
+# audit trail's chain head, core/audit/service.py).
+BEFORE_COMMIT = "releasedesk_before_commit"
+Hook = Callable[[AsyncSession], Awaitable[None]]
+
+
+def before_commit(session: AsyncSession, key: str, hook: Hook) -> None:
+    """Run `hook` when `session`'s transaction commits, before the COMMIT (once per key)."""
+    session.info.setdefault(BEFORE_COMMIT, {}).setdefault(key, hook)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit, running the before-commit hooks first; the one way this code commits."""
+    while hooks := session.info.pop(BEFORE_COMMIT, None):
+        for hook in hooks.values():
+            await hook(session)
+    await session.commit()
+
+
+@event.listens_for(Session, "before_commit")
+def _hooks_ran(session: Session) -> None:
+    """A commit that skipped `commit()` would drop what the hooks had to write: refuse it."""
+    if not session.in_nested_transaction() and session.info.get(BEFORE_COMMIT):
+        raise RuntimeError("commit through releasedesk.db.session.commit: hooks are waiting")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_hooks(session: Session, previous: object) -> None:
+    if not session.in_transaction():  # the whole transaction rolled back
+        session.info.pop(BEFORE_COMMIT, None)

@@ -77,7 +77,7 @@ def check(entries: Iterable[AuditEntry], head: Head | None) -> Verdict:
     previous: AuditEntry | None = None  # the last entry found sound
     for entry, following in window:
         count += 1
-        finding = _check_one(previous, entry, following) or _past_head(entry, head)
+        finding = _past_head(entry, head) or _check_one(previous, entry, following)
         if finding is not None:
             break
         previous = last = entry

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select, update
@@ -42,37 +42,57 @@ async def lock_head(session: AsyncSession, portal_id: int) -> Head:
     return Head(row.chain_seq, row.entry_hash)
 
 
-async def append(
-    session: AsyncSession, values: Values, unless_recorded_since: dt.datetime | None = None
-) -> bool:
-    """Append the event `values` describe to its portal's chain; whether it went in.
+async def append(session: AsyncSession, portal_id: int, events: Sequence[Values]) -> None:
+    """Append `events` (column values, in order) to the portal's chain.
 
     The head is locked first, so the portal's appends queue and each is chained to the one
-    before. `unless_recorded_since`: not if an event of this kind about this key is in the
-    trail since then (looked up under the lock; for the kinds the database keeps once per
-    key, a partial unique index makes sure), and then the head stays where it was.
+    before; one INSERT per event, the head written once.
     """
+    head = await lock_head(session, portal_id)
+    for values in events:
+        head = await _insert(session, head, values, only_if_new=False) or head
+    await _move_head(session, portal_id, head)
+
+
+async def append_unless_recorded(session: AsyncSession, values: Values, since: dt.datetime) -> bool:
+    """Append an event about a key unless one of its kind about that key is in the trail
+    since `since` (looked up under the head's lock; for the kinds the database keeps once
+    per key, a partial unique index makes sure); whether it went in. Nothing written, the
+    head stays where it was."""
     portal_id = int(values["portal_id"])
     head = await lock_head(session, portal_id)
-    unless = unless_recorded_since is not None
-    if unless_recorded_since is not None and await recorded_for_key(
-        session, str(values["kind"]), int(values["subject_key_id"]), unless_recorded_since
-    ):
+    kind, key_id = str(values["kind"]), int(values["subject_key_id"])
+    if await recorded_for_key(session, kind, key_id, since):
         return False
+    moved = await _insert(session, head, values, only_if_new=True)
+    if moved is None:
+        return False
+    await _move_head(session, portal_id, moved)
+    return True
+
+
+async def _insert(
+    session: AsyncSession, head: Head, values: Values, *, only_if_new: bool
+) -> Head | None:
+    """Insert the event as the entry after `head`; the new head, or None if a unique index
+    said it is there already (`only_if_new`)."""
     row = {**values, "chain_seq": head.chain_seq + 1, "previous_hash": head.entry_hash}
     row["entry_hash"] = entry_hash(_entry(AuditEvent(**row, id=0), ""))
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(AuditEvent).values(**row)
-    if unless:
+    if only_if_new:
         statement = statement.on_conflict_do_nothing()
     if (await session.execute(statement.returning(AuditEvent.id))).first() is None:
-        return False
+        return None
+    return Head(row["chain_seq"], row["entry_hash"])
+
+
+async def _move_head(session: AsyncSession, portal_id: int, head: Head) -> None:
     await session.execute(
         update(AuditChainHead)
         .where(AuditChainHead.portal_id == portal_id)
-        .values(chain_seq=row["chain_seq"], entry_hash=row["entry_hash"])
+        .values(chain_seq=head.chain_seq, entry_hash=head.entry_hash)
     )
-    return True
 
 
 async def recorded_for_key(
@@ -185,4 +205,3 @@ def _entry(event: AuditEvent, portal_name: str) -> AuditEntry:
         previous_hash=event.previous_hash,
         entry_hash=event.entry_hash,
     )
-

@@ -2,17 +2,25 @@
 portal's hash chain; read them back, page them, check the chains.
 
 Every append locks the portal's chain head (repository.lock_head) until its transaction
-ends, so a portal's events are chained one after another. A caller without a transaction of
-its own (a read unit of work, whose statements each commit as they run) gets one for the
-append alone: its change, if any, was committed already, statement by statement.
+ends, so a portal's events are chained one after another. `record` keeps its event with the
+transaction and appends it just before the COMMIT (db.session.before_commit): the head is
+then the last lock the transaction takes, held only for the commit, and no lock a later
+step takes can wait behind it (a request closing releases 1 and 2 holds 1 when it asks for
+2; had it locked the head after 1, a request holding 2 and waiting for the head would
+deadlock with it). An event recorded in a savepoint that rolls back goes with it.
+A caller without a transaction (a read unit of work, whose statements each commit as they
+run) gets one of its own for the append: its change, if any, was committed already.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from releasedesk.core.audit import chain, repository
 from releasedesk.core.audit.views import (
@@ -24,7 +32,7 @@ from releasedesk.core.audit.views import (
     canonical_json,
 )
 from releasedesk.db.base import utcnow
-from releasedesk.db.session import autocommits, transaction_apart
+from releasedesk.db.session import autocommits, before_commit, transaction_apart
 
 EVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 
@@ -51,13 +59,38 @@ def _values(
     }
 
 
-async def _append(
-    session: AsyncSession, values: dict[str, object], unless_recorded_since: dt.datetime | None
-) -> bool:
-    if autocommits(session):
-        async with transaction_apart(session) as own:
-            return await repository.append(own, values, unless_recorded_since)
-    return await repository.append(session, values, unless_recorded_since)
+PENDING = "releasedesk_audit_pending"
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    transaction: SessionTransaction  # the innermost at the time: a savepoint's, or the root
+    values: dict[str, object]
+
+
+async def _append_pending(session: AsyncSession) -> None:
+    pending: list[_Pending] = session.info.pop(PENDING, [])
+    by_portal: dict[int, list[dict[str, object]]] = {}
+    for item in pending:
+        by_portal.setdefault(int(str(item.values["portal_id"])), []).append(item.values)
+    for portal_id in sorted(by_portal):  # heads locked in one order: no two wait on each other
+        await repository.append(session, portal_id, by_portal[portal_id])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """Events recorded in a transaction (or savepoint) that rolled back never happened."""
+    pending: list[_Pending] | None = session.info.get(PENDING)
+    if pending:
+        pending[:] = [p for p in pending if not _within(p.transaction, previous)]
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 async def record(
@@ -71,7 +104,16 @@ async def record(
     now: dt.datetime | None = None,
 ) -> None:
     """Append one event; it commits or rolls back with the change it records."""
-    await _append(session, _values(portal_id, by, kind, subject, detail or {}, now), None)
+    values = _values(portal_id, by, kind, subject, detail or {}, now)
+    if autocommits(session):
+        async with transaction_apart(session) as own:
+            await repository.append(own, portal_id, [values])
+        return
+    sync = session.sync_session
+    transaction = sync.get_nested_transaction() or sync.get_transaction()
+    assert transaction is not None  # a writing unit of work has begun
+    session.info.setdefault(PENDING, []).append(_Pending(transaction, values))
+    before_commit(session, PENDING, _append_pending)
 
 
 async def record_once(
@@ -88,7 +130,8 @@ async def record_once(
     """Append an event about a key unless one of its kind about that key is in the trail
     (within `every` before `now`, or ever); whether this one went in.
 
-    For refusals, which an attacker can repeat at will: a read first, so a refused key sent
+    Appended at once (callers commit it before they refuse). For refusals, which an
+    attacker can repeat at will: a read first, so a refused key sent
     again and again costs a lookup, not a write; under the chain head's lock the read is
     made again (and for the kinds the database keeps once per key, a unique index settles
     it too), so two requests racing record one event, and one that records nothing leaves
@@ -100,7 +143,11 @@ async def record_once(
     since = EVER if every is None else now - every
     if await repository.recorded_for_key(session, kind.value, subject.key_id, since):
         return False
-    return await _append(session, _values(portal_id, by, kind, subject, detail or {}, now), since)
+    values = _values(portal_id, by, kind, subject, detail or {}, now)
+    if autocommits(session):
+        async with transaction_apart(session) as own:
+            return await repository.append_unless_recorded(own, values, since)
+    return await repository.append_unless_recorded(session, values, since)
 
 
 async def list_entries(
@@ -125,7 +172,9 @@ async def page(
     )
 
 
-async def chain_portals(session: AsyncSession, portal_id: int | None = None) -> list[tuple[int, str]]:
+async def chain_portals(
+    session: AsyncSession, portal_id: int | None = None
+) -> list[tuple[int, str]]:
     """(id, name) of the portals with a trail, or of the one given if it has one."""
     found = await repository.chain_portals(session)
     return [p for p in found if portal_id is None or p[0] == portal_id]

@@ -93,6 +93,12 @@ class Subject:
 NO_SUBJECT = Subject(None, None)
 
 
+def release_detail(release_id: int, title: str, **more: JsonValue) -> dict[str, JsonValue]:
+    """An event about a release names it by id and by the title it had: the trail outlives
+    a release deleted for good."""
+    return {"release": {"id": release_id, "title": title}, **more}
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     id: int

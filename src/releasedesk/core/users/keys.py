@@ -25,6 +25,7 @@ from releasedesk.core.users.secrets import KEY_PREFIX, hash_api_key, new_api_key
 from releasedesk.core.users.views import IssuedKey, KeyHolder, KeyView
 from releasedesk.db.base import utcnow
 from releasedesk.db.models import ApiKey, User
+from releasedesk.db.session import commit
 
 # The same answer for a key that is unknown, revoked, expired, of another portal or of a
 # deactivated user: the caller learns nothing about which.
@@ -268,7 +269,7 @@ async def _record_revoked_refusal(session: AsyncSession, key_hash: str, now: dt.
         every=REVOKED_REFUSAL_EVERY,
     )
     if first:
-        await session.commit()
+        await commit(session)
 
 
 async def _record_expired_refusal(
@@ -285,4 +286,4 @@ async def _record_expired_refusal(
         now=now,
     )
     if first:
-        await session.commit()
+        await commit(session)

@@ -46,7 +46,15 @@ class AuditEvent(IdMixin, PortalMixin, Base):
             # the insert that could violate it does nothing on a conflict.
             info={"field": "key", "says": "that key's expiry refusal is already recorded"},
         ),
-        Index("ux_audit_events_chain", "portal_id", "chain_seq", unique=True),
+        Index(
+            "ux_audit_events_chain",
+            "portal_id",
+            "chain_seq",
+            unique=True,
+            # Never met by the application: every append takes the next place under the
+            # chain head's lock. It keeps a place in a chain from being taken twice.
+            info={"field": "chain_seq", "says": "that place in the audit chain is taken"},
+        ),
         # Whether a key's refusal was recorded lately (refusals are recorded at most once a
         # period per key: an attacker repeating one must not make every try a write).
         Index(

@@ -156,4 +156,3 @@ def downgrade() -> None:
         )
         batch_op.alter_column("subject_user_id", existing_type=ID, nullable=False)
     op.drop_table("audit_chain_heads")
-
