@@ -17,6 +17,7 @@ from releasedesk.settings import Settings
 from releasedesk.web.context import PageContext, WebState, page, prefix_of, refusal_page
 from releasedesk.web.pages import (
     approvals,
+    audit,
     board,
     calendar,
     keys,
@@ -45,6 +46,7 @@ PAGES = (
     trash,
     keys,
     users,
+    audit,
 )
 
 

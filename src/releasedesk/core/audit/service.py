@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from releasedesk.core.actors import Actor, require_admin
 from releasedesk.core.audit import chain, repository
 from releasedesk.core.audit.views import (
     AuditActor,
@@ -169,6 +170,22 @@ async def page(
     """One page of a portal's trail, newest first (keyset: after the place `before_seq`)."""
     return await repository.page(
         session, portal_id, kinds=kinds, since=since, before_seq=before_seq, size=size
+    )
+
+
+async def portal_page(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    kinds: frozenset[AuditKind] = frozenset(),
+    since: dt.datetime | None = None,
+    before_seq: int | None = None,
+    size: int = 50,
+) -> Sequence[AuditEntry]:
+    """A page of the caller's portal's trail, newest first: administrators only."""
+    require_admin(actor, "read the audit trail")
+    return await page(
+        session, actor.portal_id, kinds=kinds, since=since, before_seq=before_seq, size=size
     )
 
 
