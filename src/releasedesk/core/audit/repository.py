@@ -8,7 +8,7 @@ import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,12 +46,33 @@ async def append(session: AsyncSession, portal_id: int, events: Sequence[Values]
     """Append `events` (column values, in order) to the portal's chain.
 
     The head is locked first, so the portal's appends queue and each is chained to the one
-    before; one INSERT per event, the head written once.
+    before. Then one statement on PostgreSQL (the rows inserted in a CTE of the head's
+    UPDATE: a round trip less while the head is locked), two on SQLite.
     """
     head = await lock_head(session, portal_id)
+    rows = []
     for values in events:
-        head = await _insert(session, head, values, only_if_new=False) or head
-    await _move_head(session, portal_id, head)
+        row = _chained(head, values)
+        head = Head(row["chain_seq"], row["entry_hash"])
+        rows.append(row)
+    move = (
+        update(AuditChainHead)
+        .where(AuditChainHead.portal_id == portal_id)
+        .values(chain_seq=head.chain_seq, entry_hash=head.entry_hash)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        inserted = insert(AuditEvent).values(rows).returning(AuditEvent.id).cte("appended")
+        await session.execute(move.add_cte(inserted))
+        return
+    await session.execute(insert(AuditEvent), rows)
+    await session.execute(move)
+
+
+def _chained(head: Head, values: Values) -> dict[str, Any]:
+    """The event's row as the entry after `head`: its place, previous hash and own hash."""
+    row = {**values, "chain_seq": head.chain_seq + 1, "previous_hash": head.entry_hash}
+    row["entry_hash"] = entry_hash(_entry(AuditEvent(**row, id=0), ""))
+    return row
 
 
 async def append_unless_recorded(session: AsyncSession, values: Values, since: dt.datetime) -> bool:
@@ -76,8 +97,7 @@ async def _insert(
 ) -> Head | None:
     """Insert the event as the entry after `head`; the new head, or None if a unique index
     said it is there already (`only_if_new`)."""
-    row = {**values, "chain_seq": head.chain_seq + 1, "previous_hash": head.entry_hash}
-    row["entry_hash"] = entry_hash(_entry(AuditEvent(**row, id=0), ""))
+    row = _chained(head, values)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(AuditEvent).values(**row)
     if only_if_new:
