@@ -22,6 +22,7 @@ from releasedesk.api.ucr.app import FRONT_ROUTES as UCR_FRONT_ROUTES
 from releasedesk.api.ucr.app import create_ucr_app
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
+from releasedesk.core.throttle.service import throttle_for
 from releasedesk.core.users.cache import AUTH_CACHE
 from releasedesk.db.auth_notify import listener_for
 from releasedesk.db.session import Database
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     sender = mail_sender(settings, db) if settings.mail_sender else None
     AUTH_CACHE.ttl = settings.auth_cache_seconds
     listener = listener_for(db.url, AUTH_CACHE)
+    throttle = throttle_for(settings.throttle)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                     await task
             if listener is not None:
                 await listener.stop()
+            await throttle.close()
             await db.dispose()
 
     sdp = create_sdp_app(db)
@@ -109,4 +112,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.mail_sender = sender
     app.state.auth_listener = listener
+    # Failed sign-ins and key request limits (core/throttle), one counter store for all.
+    for each in (app, sdp, ucr, flexdeploy, web):
+        each.state.throttle = throttle
     return app

@@ -75,6 +75,17 @@ class Unauthenticated(ReleaseDeskError):
     kind = "unauthenticated"
 
 
+class RateLimited(ReleaseDeskError):
+    """Too many failed sign-ins, or requests of one key: refused for `retry_after` seconds
+    (each dialect answers 429 with a `Retry-After` header)."""
+
+    kind = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def from_validation_error(
     errors: list[dict[str, object]], prefix: str = "", *, whole: str = "body"
 ) -> ReleaseDeskError:

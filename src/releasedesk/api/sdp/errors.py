@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
 from releasedesk.core.errors import ReleaseDeskError, from_validation_error
 
@@ -70,7 +71,11 @@ def _envelope(request: Request, status: dict[str, Any]) -> dict[str, Any]:
 
 def error_response(scope: Scope, error: ReleaseDeskError) -> JsonResponse:
     """A core error as SDP answers it."""
-    return JsonResponse(_envelope_of(scope, failure_status(error)), status_code=http_status(error))
+    return JsonResponse(
+        _envelope_of(scope, failure_status(error)),
+        status_code=http_status(error),
+        headers=retry_after(error),
+    )
 
 
 def install(app: FastAPI) -> None:
