@@ -5,6 +5,7 @@ of work of its own (a write request on SQLite holds the write lock while it fail
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from starlette.testclient import TestClient
 from releasedesk.core.audit.views import AuditKind
 from releasedesk.core.throttle.counts import address_bucket, user_bucket
 from releasedesk.core.users import service as users
+from releasedesk.core.users.secrets import ARGON2_AT_ONCE
 from releasedesk.settings import Settings
 from tests.api.throttle_support import (
     ADDRESS_LIMIT,
@@ -218,21 +220,48 @@ def test_a_failure_is_recorded_after_the_request_and_never_waits_for_its_write_l
     assert counter(tdesk, user_bucket(tdesk.admin.id)) == 1
 
 
-def test_argon2_runs_off_the_event_loop(
+def test_argon2_runs_off_the_event_loop_a_few_at_once(
     base: TestClient, tdesk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[int] = []
+    active = [0, 0]  # now, most at once
+    lock = threading.Lock()
     verify = users.verify_password
 
     def spy(stored: str | None, password: str) -> bool:
-        threads.append(threading.get_ident())
-        return verify(stored, password)
+        with lock:
+            threads.append(threading.get_ident())
+            active[0] += 1
+            active[1] = max(active)
+        try:
+            time.sleep(0.05)  # long enough for the others to start, were they not held
+            return verify(stored, password)
+        finally:
+            with lock:
+                active[0] -= 1
 
     monkeypatch.setattr(users, "verify_password", spy)
     loop_thread = base.portal.call(_thread_id)
     client = from_address(base, new_address())
     assert client.get(sdp_releases(tdesk), auth=(tdesk.admin.name, RIGHT)).status_code == 200
     assert threads and loop_thread not in threads
+
+    async def many_at_once() -> None:
+        async def one() -> None:
+            async with tdesk.database.unit_of_work(writes=False) as session:
+                await users.authenticate_password(
+                    session,
+                    tdesk.portal,
+                    tdesk.admin.name,
+                    RIGHT,
+                    throttle=throttle_of(base),
+                    address=new_address(),
+                )
+
+        await asyncio.gather(*(one() for _ in range(3 * ARGON2_AT_ONCE)))
+
+    base.portal.call(many_at_once)
+    assert 1 < active[1] <= ARGON2_AT_ONCE
 
 
 async def _thread_id() -> int:

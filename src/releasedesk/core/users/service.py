@@ -28,7 +28,7 @@ from releasedesk.core.users import repository
 from releasedesk.core.users.cache import evict_after_commit
 from releasedesk.core.users.keys import authenticate_key as authenticate_key
 from releasedesk.core.users.keys import create_api_key as create_api_key
-from releasedesk.core.users.secrets import hash_password, verify_password
+from releasedesk.core.users.secrets import argon2_limiter, hash_password, verify_password
 from releasedesk.db.models import Portal, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -272,8 +272,9 @@ async def authenticate_password(
     tried) or the client address is past its limit of failures; refused with `SignInFailed`,
     carrying the failure for the caller to record once its transaction is over, for a
     wrong password, a login no user has, a deactivated user or a portal that does not
-    exist (one message for all). argon2 runs on a worker thread: a flood of guesses costs
-    CPU, not the event loop every other request waits on.
+    exist (one message for all). argon2 runs on a worker thread, a few at once
+    (secrets.ARGON2_AT_ONCE): a flood of guesses costs CPU, not the event loop every other
+    request waits on.
     """
     try:
         portal = await portals.get_portal(session, portal_name)
@@ -289,7 +290,7 @@ async def authenticate_password(
     bucket = user_bucket(user.id) if user else login_bucket(portal.id, login)
     await throttle.check_password(session, bucket, address)
     stored = user.password_hash if user else None
-    ok = await anyio.to_thread.run_sync(verify_password, stored, password)
+    ok = await anyio.to_thread.run_sync(verify_password, stored, password, limiter=argon2_limiter())
     if user is None or not ok or not user.is_active:
         subject = user_subject(user) if user else Subject(None, shown_login(login))
         failure = Failure(portal.name, portal.id, subject, bucket, address, "password")
