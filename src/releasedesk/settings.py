@@ -98,7 +98,7 @@ class ThrottleSettings:
     """Failed sign-ins (a wrong password, a key that does not exist) counted per user and
     per client address over `window_seconds`: past `user_failures` that user's password
     sign-ins are refused (429) until the window passes, past `address_failures` every
-    password sign-in from that address is. `key_requests` requests per
+    password sign-in from that address is (0: no limit). `key_requests` requests per
     `key_window_seconds` per API key, 0: no limit (the default). Counters live in the
     database, or in Redis at `redis_url` (keys under `redis_prefix`) when it is set."""
 
