@@ -41,6 +41,7 @@ def mail_sender(settings: Settings, database: Database) -> Sender:
         smtp=None if settings.smtp_url is None else SmtpServer.from_url(settings.smtp_url),
         mail_from=settings.mail_from,
         render_link=render_link,
+        timeout_seconds=settings.smtp_timeout_seconds,
     )
 
 
