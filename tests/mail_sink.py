@@ -29,6 +29,7 @@ class Inbox:
         self.logins: list[tuple[bytes, bytes]] = []
         self._lock = threading.Lock()
         self._hold = False
+        self._hold_for: set[str] = set()
         self.held = threading.Event()  # set once a held message has arrived
         self._released = threading.Event()
 
@@ -38,19 +39,20 @@ class Inbox:
         assert isinstance(message, EmailMessage)
         with self._lock:
             self.messages.append((list(envelope.rcpt_tos), message))
-            holding, self._hold = self._hold, False
+            holding = self._hold and bool(self._hold_for.intersection(envelope.rcpt_tos))
+            self._hold = self._hold and not holding
         if holding:
             self.held.set()
             # the releasing side is the test's thread, not this loop
             await asyncio.to_thread(self._released.wait, HOLD_LIMIT_SECONDS)
         return "250 OK"
 
-    def hold_next(self) -> None:
-        """Keep the reply to the next message back until release()."""
+    def hold_next(self, to: set[str]) -> None:
+        """Keep the reply to the next message to one of `to` back until release()."""
         with self._lock:
             self.held.clear()
             self._released.clear()
-            self._hold = True
+            self._hold, self._hold_for = True, set(to)
 
     def release(self) -> None:
         with self._lock:
