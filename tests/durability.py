@@ -38,8 +38,8 @@ class ServerProcess:
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
         self.kills = 0
+        self.start_seconds: list[float] = []  # how long each start took to answer
 
     @property
     def url(self) -> str:
@@ -50,12 +50,13 @@ class ServerProcess:
         assert self.process is None, "already running"
         port = self.url.rpartition(":")[2]
         command = [sys.executable, "-m", "releasedesk", "serve", "--port", port]
+        began = time.monotonic()
         with self.worker.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
-        self.starts += 1
-        _wait_answering(self.worker, self.process, time.monotonic() + STARTUP_LIMIT_SECONDS)
+        _wait_answering(self.worker, self.process, began + STARTUP_LIMIT_SECONDS)
+        self.start_seconds.append(round(time.monotonic() - began, 2))
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no lifespan, no flush; the process is gone on return."""
@@ -87,7 +88,7 @@ class Acknowledged:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seen: dict[str, list[object]] = {}
-        self.unanswered = 0  # requests whose connection died (the server was killed)
+        self.unanswered = 0  # requests cut off mid-way (the server was killed)
         self.refused: Counter[int] = Counter()  # non-2xx answers, by status
         self.server_errors: list[str] = []  # 5xx answers: never acceptable
 
@@ -126,7 +127,8 @@ def load(
     base_url: str, clients: int, work: Work, acknowledged: Acknowledged
 ) -> Iterator[threading.Event]:
     """`clients` threads, each calling `work(client, n, acknowledged)` over and over until
-    the block ends; a transport error (the server died mid-request) ends that call. Yields
+    the block ends; a transport error (the server died mid-request, or is down) ends that
+    call. Yields
     an event that is set while the block lasts; clear it to stop them early."""
     running = threading.Event()
     running.set()
@@ -137,9 +139,10 @@ def load(
             while running.is_set():
                 try:
                     work(client, n, acknowledged)
-                except httpx.TransportError:
-                    acknowledged.lost_answer()
+                except httpx.ConnectError:
                     time.sleep(0.05)  # the server is down: wait for the restart
+                except httpx.TransportError:
+                    acknowledged.lost_answer()  # cut off mid-request by the kill
                 except BaseException as failure:  # an assertion in `work`: stop and report
                     failures.append(failure)
                     running.clear()
@@ -157,9 +160,9 @@ def load(
         raise failures[0]
 
 
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+def wait_for(condition: Callable[[], bool], seconds: float, what: str, every: float = 0.05) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {seconds} s: {what}")
-        time.sleep(0.05)
+        time.sleep(every)
