@@ -12,6 +12,7 @@ DEFAULT_PORTAL = "itdesk"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 DEFAULT_MAIL_FROM = "releasedesk@localhost"
 DEFAULT_AUTH_CACHE_SECONDS = 30.0
+DEFAULT_SMTP_TIMEOUT_SECONDS = 60.0
 MIN_SECRET_LENGTH = 32
 # Failed sign-ins allowed per user and per client address in a window, before password
 # sign-ins are refused until the window passes (core/throttle).
@@ -136,11 +137,20 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _smtp_timeout() -> float:
+    name = "RELEASEDESK_SMTP_TIMEOUT_SECONDS"
+    seconds = _seconds(name, DEFAULT_SMTP_TIMEOUT_SECONDS)
+    if seconds <= 0:
+        raise ValueError(f"{name} must be more than 0 seconds")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Settings:
     """`secret_key` signs the approval mail links; `smtp_url` (smtp:// or smtps://, user and
     password in the URL) is where mail goes, none: mails are logged and marked delivered;
-    `base_url` is how links in mails reach this server. `mail_sender` runs the outbox
+    `base_url` is how links in mails reach this server; `smtp_timeout_seconds` bounds one
+    delivery (a dead sender's claimed mails go again after two). `mail_sender` runs the outbox
     sender in the server process: on for `releasedesk serve`, off for an app a test builds
     (a test runs the sender it means to check). `auth_cache_seconds` bounds how long a
     process may trust a key it looked up (changes made through releasedesk reach every
@@ -154,6 +164,7 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = DEFAULT_MAIL_FROM
     base_url: str = DEFAULT_BASE_URL
+    smtp_timeout_seconds: float = DEFAULT_SMTP_TIMEOUT_SECONDS
     mail_sender: bool = False
     auth_cache_seconds: float = DEFAULT_AUTH_CACHE_SECONDS
     opentelemetry: bool = False
@@ -172,6 +183,7 @@ class Settings:
             smtp_url=os.environ.get("RELEASEDESK_SMTP_URL") or None,
             mail_from=os.environ.get("RELEASEDESK_MAIL_FROM") or DEFAULT_MAIL_FROM,
             base_url=(os.environ.get("RELEASEDESK_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+            smtp_timeout_seconds=_smtp_timeout(),
             mail_sender=_flag("RELEASEDESK_MAIL_SENDER", default=True),
             auth_cache_seconds=_seconds(
                 "RELEASEDESK_AUTH_CACHE_SECONDS", DEFAULT_AUTH_CACHE_SECONDS

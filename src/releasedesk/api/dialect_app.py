@@ -3,7 +3,8 @@ exception handlers it installs, and a last-resort 500 rendered its way), no docs
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.telemetry import TelemetryConfig
@@ -27,10 +28,13 @@ def dialect_app(
     internal_error: Callable[[Scope], Response],
     openapi_url: str | None = "/openapi.json",
     redirect_slashes: bool = True,
+    errors: Mapping[int | str, dict[str, Any]] | None = None,
 ) -> FastAPI:
-    """The sub-app; `routers` in the order their paths must be tried."""
+    """The sub-app; `routers` in the order their paths must be tried; `errors`, the error
+    answers its OpenAPI document shows on every operation (api/documented.py)."""
     app = FastAPI(
         title=title,
+        responses=dict(errors or {}),
         openapi_url=openapi_url,
         docs_url=None,
         redoc_url=None,

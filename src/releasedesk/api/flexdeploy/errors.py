@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from releasedesk.api.documented import error_responses
 from releasedesk.api.flexdeploy.translate import field_name
 from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
@@ -26,6 +27,20 @@ HTTP_STATUS: dict[str, int] = {
     "unauthenticated": 401,
     "rate_limited": 429,
 }
+
+
+DOCUMENTED_ERRORS = error_responses(
+    {
+        "type": "object",
+        "required": ["status", "message"],
+        "properties": {
+            "status": {"type": "integer"},
+            "message": {"type": "string"},
+            "field": {"type": "string"},
+        },
+    }
+)
+"""Every operation's error answers in the OpenAPI document."""
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="FlexDeploy"'}
 
 

@@ -66,7 +66,7 @@ async def get_release(request: Request, path: dict[str, str]) -> JsonResponse:
     return JsonResponse(translate.release_json(found))
 
 
-@router.post("/releases")
+@router.post("/releases", status_code=HTTP_201_CREATED)
 async def create_release(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Create a release (releaseName required; NOTSTARTED unless STARTED is asked)."""
     deployments.check_may_write(actor)  # a requester hears 403, whatever the body

@@ -81,7 +81,7 @@ async def get_approval_summary(
 # --- levels --------------------------------------------------------------------------------
 
 
-@router.post(LEVELS)
+@router.post(LEVELS, status_code=201)
 async def add_level(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -150,7 +150,7 @@ async def delete_level(
 # --- approvals -----------------------------------------------------------------------------
 
 
-@router.post(APPROVALS)
+@router.post(APPROVALS, status_code=201)
 async def add_approvals(
     release_id: str, level_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:

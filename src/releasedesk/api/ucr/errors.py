@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from releasedesk.api.documented import error_responses
 from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
 from releasedesk.core.errors import ReleaseDeskError, from_validation_error
@@ -27,6 +28,20 @@ STATUS: dict[str, int] = {
     "unauthenticated": 401,
     "rate_limited": 429,
 }
+
+
+DOCUMENTED_ERRORS = error_responses(
+    {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string"},
+            "field": {"type": "string"},
+            "index": {"type": "integer"},
+        },
+    }
+)
+"""Every operation's error answers in the OpenAPI document."""
 
 # The core's names of the fields UCR calls otherwise (the rest are the same).
 UCR_FIELD_NAMES = {"title": "name"}

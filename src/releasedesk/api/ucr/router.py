@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from starlette.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -23,8 +25,17 @@ def _format(request: Request) -> Format:
     return Format.of(request.query_params.get("format"))
 
 
-@router.post("/releases/")
-@router.post("/releases")
+# One release: 201; an array: 201, or 200 when it was empty and nothing was made.
+CREATED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "An empty array: nothing made",
+        "content": {"application/json": {"schema": {"type": "array", "maxItems": 0}}},
+    }
+}
+
+
+@router.post("/releases/", status_code=HTTP_201_CREATED, responses=CREATED)
+@router.post("/releases", status_code=HTTP_201_CREATED, responses=CREATED)
 async def create_releases(request: Request, session: Session, actor: CurrentActor) -> Response:
     """One release (201, Location and the element) or an array of them, all or nothing
     (the elements in input order)."""
@@ -88,8 +99,8 @@ async def update_release(
     return JsonResponse(translate.release_json(planned, _format(request)))
 
 
-@router.delete("/releases/{release_id}")
-@router.delete("/releases/{release_id}/")
+@router.delete("/releases/{release_id}", status_code=HTTP_204_NO_CONTENT)
+@router.delete("/releases/{release_id}/", status_code=HTTP_204_NO_CONTENT)
 async def delete_release(release_id: str, session: Session, actor: CurrentActor) -> Response:
     """Ghost the release (the trash SDP shows too)."""
     await plans.move_to_trash(session, actor, path_uuid(release_id, "release"))
