@@ -1,7 +1,7 @@
 """Last line of defence: an unexpected exception becomes a logged 500 in the dialect's format.
 
 The log gets one record of bounded size per failure: the exception's type and message, its
-cause's, and the outermost and innermost frames of its traceback. A RecursionError's full
+cause's, and the outermost and innermost frames of their tracebacks. A RecursionError's full
 traceback was about 140 KB (a thousand frames) for every request that sent a deep search.
 """
 
@@ -24,8 +24,23 @@ MAX_RECORD = 8000  # characters of the whole record, whatever the frames hold
 
 
 def failure_summary(exc: BaseException) -> str:
-    """The exception as a few lines: type, message, cause, and a traceback cut to its
-    OUTER_FRAMES first and INNER_FRAMES last frames (the rest counted, not shown)."""
+    """The exception as a few lines, its cause (and the cause's cause) first as Python
+    prints them: type, message, and a traceback cut to its OUTER_FRAMES first and
+    INNER_FRAMES last frames (the rest counted, not shown)."""
+    chain: list[BaseException] = [exc]
+    while len(chain) < 3:
+        cause = chain[-1].__cause__ or (
+            None if chain[-1].__suppress_context__ else chain[-1].__context__
+        )
+        if cause is None or cause in chain:
+            break
+        chain.append(cause)
+    parts = [_cut_traceback(link) + _one_line(link) for link in reversed(chain)]
+    text = "\nwhich caused:\n".join(parts)
+    return text if len(text) <= MAX_RECORD else text[: MAX_RECORD - 20] + "\n... (cut)"
+
+
+def _cut_traceback(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     if len(frames) > OUTER_FRAMES + INNER_FRAMES:
         omitted = len(frames) - OUTER_FRAMES - INNER_FRAMES
@@ -36,12 +51,7 @@ def failure_summary(exc: BaseException) -> str:
         ]
     else:
         shown = traceback.format_list(frames)
-    lines = [_one_line(exc)]
-    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
-    if cause is not None:
-        lines.append(f"caused by {_one_line(cause)}")
-    text = "\n".join(lines) + "\nTraceback (most recent call last):\n" + "".join(shown)
-    return text if len(text) <= MAX_RECORD else text[: MAX_RECORD - 20] + "\n... (cut)"
+    return "Traceback (most recent call last):\n" + "".join(shown)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -76,7 +86,7 @@ class CatchAllMiddleware:
             return  # the client went away mid-request: nobody is left to answer
         except Exception as exc:
             log.error(
-                "unhandled error on %s %s: %s",
+                "unhandled error on %s %s:\n%s",
                 scope.get("method"),
                 str(scope.get("path"))[:500],
                 failure_summary(exc),
