@@ -55,6 +55,13 @@ MAX_IDS = 100
 # projects): each is looked up on its own.
 MAX_ITEMS_PER_REQUEST = 500
 
+# --- bodies ------------------------------------------------------------------------------
+
+# A web page's form: its largest, a release's edit, holds a description of MAX_LONG_TEXT
+# characters, up to 9 bytes each once percent-encoded. (The dialects' bodies are bounded
+# where each reads them: SDP and FlexDeploy 2 MB, UCR 5 MB for 500 releases at once.)
+MAX_FORM_BYTES = 2_000_000
+
 # --- text --------------------------------------------------------------------------------
 
 # A description (HTML or plain), a task's or a note's text: the columns are unbounded TEXT,

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 
 from releasedesk.api.json_body import check_parsed, refuse_unfit
 from releasedesk.api.multipart import multipart_field
+from releasedesk.api.request_body import read_body
 from releasedesk.api.request_text import check_url_text
 from releasedesk.core.errors import Invalid, WrongType
 from releasedesk.core.url_text import form_pairs
@@ -75,9 +76,7 @@ async def read_input_data(request: Request) -> dict[str, Any]:
     from_query = _query_input(request)
     if from_query is not None:
         return parse_input_data(from_query)
-    body = await request.body()
-    if len(body) > MAX_INPUT_BYTES:
-        raise Invalid("the request body is too large", "input_data")
+    body = await read_body(request, MAX_INPUT_BYTES, "input_data")
     if not body.strip():
         return {}
     content_type = request.headers.get("content-type", "").lower()
