@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.responses import Response
 from starlette.types import Scope
 
+from releasedesk.api.request_text import refuse_invalid_url_text
 from releasedesk.api.safety import CatchAllMiddleware
 
 # FastAPI's OpenTelemetry instrumentation asks the global providers on every request (about
@@ -40,6 +41,8 @@ def dialect_app(
         redoc_url=None,
         redirect_slashes=redirect_slashes,
         telemetry=TELEMETRY_OFF,
+        # A query or path that is not UTF-8 is a 400 in the dialect's format, never U+FFFD.
+        dependencies=[Depends(refuse_invalid_url_text)],
     )
     app.state.database = database
     install_errors(app)

@@ -101,6 +101,8 @@ def from_validation_error(
         return Mandatory(field or whole)
     if error_type == "extra_forbidden":
         return Invalid(f"'{field}' is not a field of this entity", field)
+    if error_type in ("string_too_long", "too_long"):  # a bound (core/limits.py), not a type
+        return Invalid(f"'{field}': {first.get('msg', 'too long')}", field)
     return WrongType(f"'{field}' has the wrong type: {first.get('msg', '')}".rstrip(": "), field)
 
 

@@ -32,7 +32,6 @@ LEVELS = "/releases/{release_id}/approval_levels"
 LEVEL = LEVELS + "/{level_id}"
 APPROVALS = LEVEL + "/approvals"
 APPROVAL = APPROVALS + "/{approval_id}"
-MAX_IDS = 100
 
 
 def _id(raw: str, what: str) -> int:

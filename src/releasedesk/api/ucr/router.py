@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from releasedesk.api.deps import Session, read_unit_of_work
+from releasedesk.api.request_text import check_url_text
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.ucr import translate
 from releasedesk.api.ucr.auth import CurrentActor, current_actor
@@ -75,6 +76,7 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
 
 async def get_release(request: Request, path: dict[str, str]) -> Response:
     """One release by its UUID, in the format asked (a front route: api/ucr/app.py)."""
+    check_url_text(request.scope)  # a front route: no FastAPI dependency runs
     async with read_unit_of_work(request) as session:
         actor = await current_actor(request, session)
         release_uuid = path_uuid(path["release_id"], "release")
