@@ -159,7 +159,6 @@ SDP_CASES = [
         "/releases",
         query=_list_query({"search_criteria": _deep_criteria(400)}),
         field="search_criteria",
-        pending="bounds",
     ),
     Hostile(
         "wide search_criteria",
@@ -168,7 +167,6 @@ SDP_CASES = [
         _list_form({"search_criteria": _wide_criteria(2_000)}),
         FORM,
         field="search_criteria",
-        pending="bounds",
     ),
     Hostile(
         "raw invalid UTF-8 in a form",
@@ -193,7 +191,6 @@ SDP_CASES = [
         _form(INVALID_UTF8_TITLE),
         FORM,
         field="input_data",
-        pending="bounds",
     ),
     Hostile(
         "percent-encoded invalid UTF-8 in the query",
@@ -206,7 +203,6 @@ SDP_CASES = [
             safe="",
         ),
         field="input_data",
-        pending="bounds",
     ),
     Hostile(
         "duplicate keys",
@@ -215,7 +211,6 @@ SDP_CASES = [
         _form('{"release": {"title": "first", "title": "second"}}'),
         FORM,
         field="title",
-        pending="bounds",
     ),
     Hostile(
         "very long title",
@@ -234,7 +229,6 @@ SDP_CASES = [
         ),
         FORM,
         field="search_criteria",
-        pending="bounds",
     ),
 ]
 
@@ -294,7 +288,6 @@ UCR_CASES = [
         "/releases/",
         query="name=caf%E9",
         field="name",
-        pending="bounds",
     ),
     Hostile(
         "duplicate keys",
@@ -303,7 +296,6 @@ UCR_CASES = [
         b'{"name": "first", "name": "second"}',
         JSON_TYPE,
         field="name",
-        pending="bounds",
     ),
     Hostile("very long name", "POST", "/releases/", _json({"name": LONG}), JSON_TYPE, field="name"),
     Hostile(
@@ -369,7 +361,6 @@ FLEX_CASES = [
         "/releases",
         query="releaseName=caf%E9",
         field="releaseName",
-        pending="bounds",
     ),
     Hostile(
         "duplicate keys",
@@ -378,7 +369,6 @@ FLEX_CASES = [
         b'{"releaseName": "first", "releaseName": "second"}',
         JSON_TYPE,
         field="releaseName",
-        pending="bounds",
     ),
     Hostile(
         "very long name",

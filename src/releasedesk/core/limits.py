@@ -41,6 +41,11 @@ MAX_SEARCH_VALUES = 1000
 MAX_FILTER_CONDITIONS = 2 * MAX_SEARCH_CRITERIA  # the criteria and SDP's search_fields
 MAX_FILTER_DEPTH = 50
 
+# Characters in one text value searched for (a criterion's value, a search_fields entry):
+# words to look for, not a document. A title holds at most a few hundred characters; a
+# 100,000-character `like` used to be sent to the database as it was.
+MAX_SEARCH_TEXT = 1000
+
 # Names in fields_required (a release has about 60 fields) and sorts in sort_fields.
 MAX_FIELDS_REQUIRED = 100
 MAX_SORT_FIELDS = 10

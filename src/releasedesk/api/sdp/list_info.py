@@ -14,6 +14,7 @@ from releasedesk.core.limits import (
     MAX_FIELDS_REQUIRED,
     MAX_SEARCH_CRITERIA,
     MAX_SEARCH_DEPTH,
+    MAX_SEARCH_TEXT,
     MAX_SEARCH_VALUES,
     MAX_SORT_FIELDS,
 )
@@ -113,6 +114,15 @@ def _text(value: Any, field: str) -> str:
     return str(value)
 
 
+def _bounded(values: Collection[Any], where: str) -> None:
+    """Refuse a text value longer than MAX_SEARCH_TEXT (core/limits.py), naming `where`."""
+    for value in values:
+        if isinstance(value, str) and len(value) > MAX_SEARCH_TEXT:
+            raise Invalid(
+                f"'{where}' holds a value longer than {MAX_SEARCH_TEXT} characters", where
+            )
+
+
 def search_value(value: Any, field: str, kind: FieldType, op: Op) -> object:
     """A JSON search value as the core type of the field it searches (None stays None)."""
     if value is None:
@@ -153,6 +163,7 @@ def _condition(item: Mapping[str, Any], known: Mapping[str, FieldType], budget: 
     if op in (Op.BETWEEN, Op.NOT_BETWEEN) and len(values) == 1 and isinstance(values[0], list):
         values = values[0]
     budget.take_values(len(values))
+    _bounded(values, "list_info.search_criteria.value")
     kind = known[field_name]
     return Condition(field_name, op, tuple(search_value(v, field_name, kind, op) for v in values))
 
@@ -317,6 +328,7 @@ def parse_list_info(
         for name, value in search_fields.items():
             if name not in searchable:
                 raise Invalid(f"'{name}' is not a field you can search on", name)
+            _bounded((value,), f"list_info.search_fields.{name}")
             op = Op.CONTAINS if isinstance(value, str) and name in TEXT_SEARCH else Op.IS
             filters.append(Condition(name, op, (search_value(value, name, searchable[name], op),)))
     criteria = _maybe_json(info.get("search_criteria"), "search_criteria")
