@@ -1,4 +1,4 @@
-"""Migration 0016 chains the audit rows written before it, so an upgraded database verifies
+"""Migration 0017 chains the audit rows written before it, so an upgraded database verifies
 (its own copy of the canonical form agrees with the application's), and goes down cleanly."""
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ def _verify(url: str, portal_id: int) -> Verdict:
     return asyncio.run(go())
 
 
-def test_0016_chains_the_rows_there_before_and_goes_down_cleanly(fresh_url: str) -> None:  # noqa: F811
-    command.upgrade(alembic_config(fresh_url), "0015")
+def test_0017_chains_the_rows_there_before_and_goes_down_cleanly(fresh_url: str) -> None:  # noqa: F811
+    command.upgrade(alembic_config(fresh_url), "0016")
     _release, user_id = _release_and_user(fresh_url)
     portal_id = int(
         _run(fresh_url, "SELECT portal_id FROM users WHERE id = :u", {"u": user_id})[0][0]
@@ -57,7 +57,7 @@ def test_0016_chains_the_rows_there_before_and_goes_down_cleanly(fresh_url: str)
     assert verdict.intact and verdict.entries == 4, verdict
     assert verdict.head is not None and verdict.head.chain_seq == 4
 
-    command.downgrade(alembic_config(fresh_url), "0015")
+    command.downgrade(alembic_config(fresh_url), "0016")
     assert _run(fresh_url, "SELECT count(*) FROM audit_events", {}) == [(4,)]
     upgrade(fresh_url)
     assert _verify(fresh_url, portal_id).intact

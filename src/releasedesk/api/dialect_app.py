@@ -3,13 +3,15 @@ exception handlers it installs, and a last-resort 500 rendered its way), no docs
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.responses import Response
 from starlette.types import Scope
 
+from releasedesk.api.request_text import refuse_invalid_url_text
 from releasedesk.api.safety import CatchAllMiddleware
 
 # FastAPI's OpenTelemetry instrumentation asks the global providers on every request (about
@@ -27,15 +29,20 @@ def dialect_app(
     internal_error: Callable[[Scope], Response],
     openapi_url: str | None = "/openapi.json",
     redirect_slashes: bool = True,
+    errors: Mapping[int | str, dict[str, Any]] | None = None,
 ) -> FastAPI:
-    """The sub-app; `routers` in the order their paths must be tried."""
+    """The sub-app; `routers` in the order their paths must be tried; `errors`, the error
+    answers its OpenAPI document shows on every operation (api/documented.py)."""
     app = FastAPI(
         title=title,
+        responses=dict(errors or {}),
         openapi_url=openapi_url,
         docs_url=None,
         redoc_url=None,
         redirect_slashes=redirect_slashes,
         telemetry=TELEMETRY_OFF,
+        # A query or path that is not UTF-8 is a 400 in the dialect's format, never U+FFFD.
+        dependencies=[Depends(refuse_invalid_url_text)],
     )
     app.state.database = database
     install_errors(app)

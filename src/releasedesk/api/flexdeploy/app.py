@@ -32,4 +32,5 @@ def create_flexdeploy_app(database: object) -> FastAPI:
         [router, catalog.router],
         install_errors=errors.install,
         internal_error=errors.internal_error,
+        errors=errors.DOCUMENTED_ERRORS,
     )

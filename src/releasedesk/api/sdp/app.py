@@ -34,4 +34,5 @@ def create_sdp_app(database: object) -> FastAPI:
         [lifecycle.router, approvals.router, router, work.router],
         install_errors=errors.install,
         internal_error=errors.internal_error,
+        errors=errors.DOCUMENTED_ERRORS,
     )

@@ -34,6 +34,7 @@ def create_ucr_app(database: object) -> FastAPI:
         [router, catalog.router],
         install_errors=errors.install,
         internal_error=errors.internal_error,
+        errors=errors.DOCUMENTED_ERRORS,
         openapi_url=None,
         redirect_slashes=False,
     )

@@ -156,8 +156,8 @@ def subject_words(entry: AuditEntry) -> str:
     release = entry.detail.get("release")
     if isinstance(release, dict) and "id" in release:
         return f"release {release['id']} '{release.get('title', '')}'"
-    if subject.user_name is not None:  # a login that names no one
-        return f"login '{subject.user_name}'"
+    if subject.user_name is not None:  # a failed sign-in: the login tried, no account
+        return f"no user '{subject.user_name}'"
     return "-"
 
 

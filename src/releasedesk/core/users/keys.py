@@ -22,7 +22,7 @@ from releasedesk.core.errors import Invalid, NotFound, NotUnique, Unauthenticate
 from releasedesk.core.users import repository
 from releasedesk.core.users.cache import AUTH_CACHE, AuthCache, evict_after_commit
 from releasedesk.core.users.secrets import KEY_PREFIX, hash_api_key, new_api_key
-from releasedesk.core.users.views import IssuedKey, KeyHolder, KeyView
+from releasedesk.core.users.views import IssuedKey, KeyHolder, KeyView, RevokedKey
 from releasedesk.db.base import utcnow
 from releasedesk.db.models import ApiKey, User
 from releasedesk.db.session import commit
@@ -34,6 +34,11 @@ REFUSED = "Invalid or expired authtoken"
 TOUCH_EVERY = dt.timedelta(minutes=1)
 PREFIX_LENGTH = 12
 LABEL_LENGTH = 200  # the column's size
+
+
+class UnknownKey(Unauthenticated):
+    """A key that matches no key at all (not a revoked, expired or another portal's one):
+    what guessing keys looks like, so it counts as a failed sign-in (core/throttle)."""
 
 
 def key_view(key: ApiKey, user: User | None = None) -> KeyView:
@@ -217,7 +222,8 @@ async def authenticate_key(
     now: dt.datetime | None = None,
     cache: AuthCache | None = AUTH_CACHE,
 ) -> Actor:
-    """The actor behind an API key, if the key is valid on this portal now.
+    """The actor behind an API key, if the key is valid on this portal now; `UnknownKey`
+    when no key has its hash (the same message as every refusal).
 
     An expired key's refusal is audited once per key, a revoked key's once per key and
     hour, and committed before the refusal is raised: the request's transaction rolls back
@@ -228,7 +234,10 @@ async def authenticate_key(
     key_hash = hash_api_key(key.strip())
     holder = await caller_of(session, key_hash, cache)
     if holder is None:
-        await _record_revoked_refusal(session, key_hash, now or utcnow())
+        revoked = await repository.revoked_key(session, key_hash)
+        if revoked is None:  # no key has this hash: a failed sign-in (core/throttle)
+            raise UnknownKey(REFUSED)
+        await _record_revoked_refusal(session, revoked, now or utcnow())
         raise Unauthenticated(REFUSED)
     if holder.portal_name != portal:
         raise Unauthenticated(REFUSED)
@@ -250,14 +259,11 @@ async def authenticate_key(
 REVOKED_REFUSAL_EVERY = dt.timedelta(hours=1)
 
 
-async def _record_revoked_refusal(session: AsyncSession, key_hash: str, now: dt.datetime) -> None:
-    """If `key_hash` is a revoked key's, audit its refusal (at most once per key and
-    period), committed before the refusal is raised, as for an expired key. A key that
-    never existed costs this one indexed lookup and records nothing here (a failed sign-in,
-    the throttling's to count)."""
-    revoked = await repository.revoked_key(session, key_hash)
-    if revoked is None:
-        return
+async def _record_revoked_refusal(
+    session: AsyncSession, revoked: RevokedKey, now: dt.datetime
+) -> None:
+    """Audit a revoked key's refusal (at most once per key and period), committed before
+    the refusal is raised, as for an expired key."""
     first = await audit.record_once(
         session,
         portal_id=revoked.portal_id,

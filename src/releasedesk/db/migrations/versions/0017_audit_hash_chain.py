@@ -1,7 +1,7 @@
 """a hash chain over each portal's audit trail; events without an account
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 
 Each audit row gets its place in its portal's chain (`chain_seq`), the hash of the entry
 before it (`previous_hash`, 64 zeros for the first) and its own (`entry_hash`: SHA-256 of
@@ -11,8 +11,8 @@ the order they were written (id), so an upgraded database verifies. The canonica
 copied below rather than imported: this migration must hash as it did when it was written,
 whatever the application's code becomes (tests/test_audit_migration.py holds the two equal).
 
-The subject's user becomes optional: a release's events, a portal setting's and a sign-in
-refused for a login that names no one have no account. A key's events are looked up by key
+The subject's user name becomes optional too (0016 made its id so): a release's events and
+a portal setting's have no account at all. A key's events are looked up by key
 and time (refusals are recorded at most once per key and period).
 """
 
@@ -27,8 +27,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -120,7 +120,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("chain_seq", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("previous_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("entry_hash", sa.String(length=64), nullable=True))
-        batch_op.alter_column("subject_user_id", existing_type=ID, nullable=True)
         batch_op.alter_column(
             "subject_user_name", existing_type=sa.String(length=200), nullable=True
         )
@@ -142,11 +141,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Back to 0015: the chain goes; events without an account cannot stay (the column
-    becomes NOT NULL again), so they are deleted — a downgrade loses them."""
+    """Back to 0016: the chain goes; events with no subject name (a release's, a setting's)
+    cannot stay (the column becomes NOT NULL again), so they are deleted: a downgrade
+    loses them."""
     op.drop_index("ix_audit_events_key_time", table_name="audit_events")
     op.drop_index("ux_audit_events_chain", table_name="audit_events")
-    op.execute("DELETE FROM audit_events WHERE subject_user_id IS NULL")
+    op.execute("DELETE FROM audit_events WHERE subject_user_name IS NULL")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_column("entry_hash")
         batch_op.drop_column("previous_hash")
@@ -154,5 +154,4 @@ def downgrade() -> None:
         batch_op.alter_column(
             "subject_user_name", existing_type=sa.String(length=200), nullable=False
         )
-        batch_op.alter_column("subject_user_id", existing_type=ID, nullable=False)
     op.drop_table("audit_chain_heads")
