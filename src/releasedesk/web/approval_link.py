@@ -18,6 +18,8 @@ from releasedesk.core.approvals.rules import MAX_COMMENTS
 from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.errors import ReleaseDeskError
 from releasedesk.db.session import Database
+from releasedesk.settings import Settings
+from releasedesk.web.security import cross_site
 from releasedesk.web.templating import ENVIRONMENT
 
 RECORDED = "Your decision has been recorded. Thank you for your cooperation!"
@@ -78,9 +80,14 @@ async def show(request: Request) -> Response:
 
 
 async def decide(request: Request) -> Response:
-    """The form's decision, as the approver, via mail link; the link is then used."""
+    """The form's decision, as the approver, via mail link; the link is then used. A form
+    another site's page sends is refused before anything is read: the link in the path is
+    the only credential, and a page that learnt it must not decide with it."""
     database: Database = request.app.state.database
-    secret: str = request.app.state.settings.secret_key
+    settings: Settings = request.app.state.settings
+    if cross_site(request, settings.base_url):
+        return _message("Approval not recorded", "This form was sent from another site.", 403)
+    secret = settings.secret_key
     token = str(request.path_params["token"])
     form = await request.form()
     verdict = VERDICTS.get(str(form.get("decision", "")))

@@ -45,10 +45,12 @@ STATUS_OF_KIND = {"not_found": 404, "forbidden": 403, "unauthenticated": 401}
 
 @dataclass(frozen=True)
 class WebState:
-    """What every page needs from the server: the database and the cookie signer."""
+    """What every page needs from the server: the database, the cookie signer and the
+    server's configured address (RELEASEDESK_BASE_URL, one of its own origins)."""
 
     database: Database
     signer: CookieSigner
+    base_url: str | None = None
 
 
 @dataclass
@@ -177,7 +179,7 @@ async def _run(request: Request, handler: Handler, public: bool) -> Response:
         new_cookies[CSRF_COOKIE] = csrf_cookie
     form: FormData | None = None
     if writes:
-        if cross_site(request):
+        if cross_site(request, state.base_url):
             return _refusal(request, state, "This form was sent from another site.", 403)
         form = await request.form()
         sent = request.headers.get(CSRF_HEADER) or _text(form, CSRF_FIELD)

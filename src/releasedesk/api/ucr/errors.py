@@ -24,6 +24,7 @@ STATUS: dict[str, int] = {
     "times_out_of_order": 400,
     "unauthenticated": 401,
     "rate_limited": 429,
+    "unsupported_media_type": 415,
 }
 
 # The core's names of the fields UCR calls otherwise (the rest are the same).
