@@ -70,7 +70,8 @@ def test_a_write_does_not_hold_the_keys_row_for_its_last_used(
             if backend_name == "postgresql":  # SQLite's writer holds the whole database
                 try:
                     async with desk.database.unit_of_work() as other:
-                        await other.execute(query.with_for_update(nowait=True))
+                        lock = select(ApiKey.id).where(ApiKey.key_hash == hash_api_key(key))
+                        await other.execute(lock.with_for_update(nowait=True))
                 except DBAPIError:
                     free = False
         return seen, free
