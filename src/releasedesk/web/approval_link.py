@@ -29,7 +29,11 @@ STATUS_OF_PROBLEM = {LinkProblem.INVALID: 404, LinkProblem.USED: 410, LinkProble
 STYLESHEET = "/ui/static/app.css"
 HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",  # the link is the credential: never pass it on
+    # The link is the credential: never pass it on to another site. Not "no-referrer":
+    # under it a browser sends the form's own POST with `Origin: null`, which the
+    # cross-site check (cross_site.py) must refuse, as a sandboxed page of another site
+    # sends it too.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     # No script at all; styles only from our own stylesheet.
