@@ -5,14 +5,16 @@ signed by the browser, no body in a content type it does not read)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.responses import Response
 from starlette.types import Scope
 
 from releasedesk.api.browser_guard import ApiResponses, BrowserWrites
+from releasedesk.api.request_text import refuse_invalid_url_text
 from releasedesk.api.safety import CatchAllMiddleware
 from releasedesk.core.errors import ReleaseDeskError
 
@@ -34,17 +36,22 @@ def dialect_app(
     base_url: str | None = None,
     openapi_url: str | None = "/openapi.json",
     redirect_slashes: bool = True,
+    errors: Mapping[int | str, dict[str, Any]] | None = None,
 ) -> FastAPI:
-    """The sub-app; `routers` in the order their paths must be tried. `core_error` renders a
-    refused write; `body_types` are the content types its writes are read in; `base_url` is
-    the server's own origin beside the request's Host (RELEASEDESK_BASE_URL)."""
+    """The sub-app; `routers` in the order their paths must be tried; `errors`, the error
+    answers its OpenAPI document shows on every operation (api/documented.py). `core_error`
+    renders a refused write; `body_types` are the content types its writes are read in;
+    `base_url` is the server's own origin beside the request's Host (RELEASEDESK_BASE_URL)."""
     app = FastAPI(
         title=title,
+        responses=dict(errors or {}),
         openapi_url=openapi_url,
         docs_url=None,
         redoc_url=None,
         redirect_slashes=redirect_slashes,
         telemetry=TELEMETRY_OFF,
+        # A query or path that is not UTF-8 is a 400 in the dialect's format, never U+FFFD.
+        dependencies=[Depends(refuse_invalid_url_text)],
     )
     app.state.database = database
     install_errors(app)

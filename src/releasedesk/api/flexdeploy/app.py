@@ -36,4 +36,5 @@ def create_flexdeploy_app(database: object, base_url: str | None = None) -> Fast
         core_error=core_error,
         body_types=JSON_BODIES,
         base_url=base_url,
+        errors=errors.DOCUMENTED_ERRORS,
     )

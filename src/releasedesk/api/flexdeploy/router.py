@@ -13,6 +13,7 @@ from releasedesk.api.flexdeploy import translate
 from releasedesk.api.flexdeploy.auth import CurrentActor, current_actor
 from releasedesk.api.flexdeploy.input import read_body
 from releasedesk.api.flexdeploy.wire import ExecutionsIn
+from releasedesk.api.request_text import check_url_text
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.wire_values import MAX_ID_DIGITS, is_digits
 from releasedesk.core.deployment import service as deployments
@@ -59,6 +60,7 @@ async def list_releases(
 
 async def get_release(request: Request, path: dict[str, str]) -> JsonResponse:
     """One release by its id (a front route: api/flexdeploy/app.py)."""
+    check_url_text(request.scope)  # a front route: no FastAPI dependency runs
     async with read_unit_of_work(request) as session:
         actor = await current_actor(request, session)
         release_id = release_id_of(path["release_id"])
@@ -66,7 +68,7 @@ async def get_release(request: Request, path: dict[str, str]) -> JsonResponse:
     return JsonResponse(translate.release_json(found))
 
 
-@router.post("/releases")
+@router.post("/releases", status_code=HTTP_201_CREATED)
 async def create_release(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Create a release (releaseName required; NOTSTARTED unless STARTED is asked)."""
     deployments.check_may_write(actor)  # a requester hears 403, whatever the body

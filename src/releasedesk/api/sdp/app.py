@@ -38,4 +38,5 @@ def create_sdp_app(database: object, base_url: str | None = None) -> FastAPI:
         core_error=error_response,
         body_types=JSON_BODIES | FORM_BODIES,  # input_data form-encoded, as clients send it
         base_url=base_url,
+        errors=errors.DOCUMENTED_ERRORS,
     )

@@ -32,7 +32,6 @@ LEVELS = "/releases/{release_id}/approval_levels"
 LEVEL = LEVELS + "/{level_id}"
 APPROVALS = LEVEL + "/approvals"
 APPROVAL = APPROVALS + "/{approval_id}"
-MAX_IDS = 100
 
 
 def _id(raw: str, what: str) -> int:
@@ -81,7 +80,7 @@ async def get_approval_summary(
 # --- levels --------------------------------------------------------------------------------
 
 
-@router.post(LEVELS)
+@router.post(LEVELS, status_code=201)
 async def add_level(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -150,7 +149,7 @@ async def delete_level(
 # --- approvals -----------------------------------------------------------------------------
 
 
-@router.post(APPROVALS)
+@router.post(APPROVALS, status_code=201)
 async def add_approvals(
     release_id: str, level_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:

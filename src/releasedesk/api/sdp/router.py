@@ -53,7 +53,7 @@ def release_response(release: Release, status_code: int = 200) -> JsonResponse:
     return JsonResponse(body, status_code=status_code)
 
 
-@router.post("/releases")
+@router.post("/releases", status_code=HTTP_201_CREATED)
 async def add_release(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Add a release (title mandatory; template, stage and status default)."""
     release_in = parse_release(await read_input_data(request))

@@ -61,7 +61,7 @@ async def summary(
 
 
 # Associations first: their paths would otherwise match the generic child routes.
-@router.post("/releases/{release_id}/{plural}")
+@router.post("/releases/{release_id}/{plural}", status_code=201)
 async def add(
     release_id: str, plural: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:

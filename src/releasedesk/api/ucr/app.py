@@ -38,6 +38,7 @@ def create_ucr_app(database: object, base_url: str | None = None) -> FastAPI:
         core_error=core_error,
         body_types=JSON_BODIES,
         base_url=base_url,
+        errors=errors.DOCUMENTED_ERRORS,
         openapi_url=None,
         redirect_slashes=False,
     )

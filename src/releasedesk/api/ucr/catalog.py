@@ -42,8 +42,8 @@ async def get_lifecycle_model(model_id: str, session: Session, actor: CurrentAct
     return JsonResponse(translate.lifecycle_model_json(model, with_phases=True))
 
 
-@router.post("/lifecycleModels/")
-@router.post("/lifecycleModels")
+@router.post("/lifecycleModels/", status_code=HTTP_201_CREATED)
+@router.post("/lifecycleModels", status_code=HTTP_201_CREATED)
 async def add_lifecycle_model(request: Request, session: Session, actor: CurrentActor) -> Response:
     """A lifecycle model with its phases in the order given (admins)."""
     given = parse(LifecycleModelIn, await read_object(request))
@@ -66,8 +66,8 @@ async def get_team(team_id: str, session: Session, actor: CurrentActor) -> Respo
     return JsonResponse(translate.team_json(team, full=True))
 
 
-@router.post("/teams/")
-@router.post("/teams")
+@router.post("/teams/", status_code=HTTP_201_CREATED)
+@router.post("/teams", status_code=HTTP_201_CREATED)
 async def add_team(request: Request, session: Session, actor: CurrentActor) -> Response:
     """A team (admins); names are unique in the portal."""
     given = parse(TeamIn, await read_object(request))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from starlette.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from releasedesk.api.deps import Session, read_unit_of_work
+from releasedesk.api.request_text import check_url_text
 from releasedesk.api.responses import JsonResponse
 from releasedesk.api.ucr import translate
 from releasedesk.api.ucr.auth import CurrentActor, current_actor
@@ -23,8 +26,17 @@ def _format(request: Request) -> Format:
     return Format.of(request.query_params.get("format"))
 
 
-@router.post("/releases/")
-@router.post("/releases")
+# One release: 201; an array: 201, or 200 when it was empty and nothing was made.
+CREATED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "An empty array: nothing made",
+        "content": {"application/json": {"schema": {"type": "array", "maxItems": 0}}},
+    }
+}
+
+
+@router.post("/releases/", status_code=HTTP_201_CREATED, responses=CREATED)
+@router.post("/releases", status_code=HTTP_201_CREATED, responses=CREATED)
 async def create_releases(request: Request, session: Session, actor: CurrentActor) -> Response:
     """One release (201, Location and the element) or an array of them, all or nothing
     (the elements in input order)."""
@@ -64,6 +76,7 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
 
 async def get_release(request: Request, path: dict[str, str]) -> Response:
     """One release by its UUID, in the format asked (a front route: api/ucr/app.py)."""
+    check_url_text(request.scope)  # a front route: no FastAPI dependency runs
     async with read_unit_of_work(request) as session:
         actor = await current_actor(request, session)
         release_uuid = path_uuid(path["release_id"], "release")
@@ -88,8 +101,8 @@ async def update_release(
     return JsonResponse(translate.release_json(planned, _format(request)))
 
 
-@router.delete("/releases/{release_id}")
-@router.delete("/releases/{release_id}/")
+@router.delete("/releases/{release_id}", status_code=HTTP_204_NO_CONTENT)
+@router.delete("/releases/{release_id}/", status_code=HTTP_204_NO_CONTENT)
 async def delete_release(release_id: str, session: Session, actor: CurrentActor) -> Response:
     """Ghost the release (the trash SDP shows too)."""
     await plans.move_to_trash(session, actor, path_uuid(release_id, "release"))
