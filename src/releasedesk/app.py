@@ -108,9 +108,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await throttle.close()
             await db.dispose()
 
-    sdp = create_sdp_app(db)
-    ucr = create_ucr_app(db)
-    flexdeploy = create_flexdeploy_app(db)
+    sdp = create_sdp_app(db, settings.base_url)
+    ucr = create_ucr_app(db, settings.base_url)
+    flexdeploy = create_flexdeploy_app(db, settings.base_url)
     web = create_web_app(db, settings)
     app = FastAPI(
         title="releasedesk",

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from releasedesk.api.browser_guard import ApiResponses
 from releasedesk.api.safety import CatchAllMiddleware
 from releasedesk.core.errors import ReleaseDeskError
 
@@ -59,9 +60,13 @@ class FrontRoutes:
 
     def __init__(self, app: ASGIApp, routes: Sequence[FrontRoute]) -> None:
         self.app = app
-        # Each route's ASGI app, behind its dialect's last-resort handler, built once.
+        # Each route's ASGI app, behind its dialect's last-resort handler and with the API's
+        # response headers (api/browser_guard.py), built once.
         self.routes = tuple(
-            (route, CatchAllMiddleware(_RouteApp(route), render=route.errors.internal))
+            (
+                route,
+                ApiResponses(CatchAllMiddleware(_RouteApp(route), render=route.errors.internal)),
+            )
             for route in routes
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,30 @@ from sqlalchemy.orm import Session
 
 from releasedesk.db import integrity
 from releasedesk.db.engine import IMMEDIATE, READ_ONLY, create_engine, is_sqlite
+
+log = logging.getLogger(__name__)
+
+AfterWork = Callable[[AsyncSession], Awaitable[None]]
+_WRITES = "releasedesk.writes"
+_AFTER = "releasedesk.after"
+
+
+def is_writing(session: AsyncSession) -> bool:
+    """Whether `session` is a writing unit of work's (True for a session no unit of work
+    made: the careful answer)."""
+    return bool(session.info.get(_WRITES, True))
+
+
+async def after_unit_of_work(session: AsyncSession, work: AfterWork) -> None:
+    """Run `work` in a transaction of its own once `session`'s unit of work has ended,
+    committed or rolled back: what must neither wait for the request's transaction nor be
+    lost with it (a key's `last used`). At once, in `session`, for a session no unit of
+    work made."""
+    after = session.info.get(_AFTER)
+    if isinstance(after, list):
+        after.append(work)
+    else:
+        await work(session)
 
 
 class Database:
@@ -43,16 +68,34 @@ class Database:
         each statement committed as it runs, so it commits only what the ORM still holds
         (on SQLite a COMMIT is a hop to the driver's thread, for nothing).
         """
-        async with (self.sessions if writes else self._read_sessions)() as session:
-            if writes:
-                await session.connection(execution_options=self._options(writes))
+        after: list[AfterWork] = []
+        try:
+            async with (self.sessions if writes else self._read_sessions)() as session:
+                session.info[_WRITES] = writes
+                session.info[_AFTER] = after
+                if writes:
+                    await session.connection(execution_options=self._options(writes))
+                try:
+                    yield session
+                    if writes or session.new or session.dirty or session.deleted:
+                        await commit(session)
+                except BaseException:
+                    await session.rollback()
+                    raise
+        except Exception:
+            await self._run_after(after)  # not when cancelled: nobody waits for it
+            raise
+        await self._run_after(after)
+
+    async def _run_after(self, after: list[AfterWork]) -> None:
+        """Each piece of `after_unit_of_work`, in its own transaction; a failure is logged
+        (one line) and never fails the request it followed."""
+        for work in after:
             try:
-                yield session
-                if writes or session.new or session.dirty or session.deleted:
-                    await commit(session)
-            except BaseException:
-                await session.rollback()
-                raise
+                async with self.unit_of_work() as session:
+                    await work(session)
+            except Exception as error:
+                log.warning("work after a unit of work failed: %s", type(error).__name__)
 
     def _options(self, writes: bool) -> dict[str, object]:
         if writes:

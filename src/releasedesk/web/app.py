@@ -83,7 +83,9 @@ def create_web_app(database: Database, settings: Settings) -> Starlette:
     for module in PAGES:
         routes.extend(module.routes())
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
-    app.state.web = WebState(database=database, signer=CookieSigner(settings.secret_key))
+    app.state.web = WebState(
+        database=database, signer=CookieSigner(settings.secret_key), base_url=settings.base_url
+    )
     return app
 
 

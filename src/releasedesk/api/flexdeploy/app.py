@@ -6,6 +6,7 @@ import re
 
 from fastapi import FastAPI
 
+from releasedesk.api.browser_guard import JSON_BODIES
 from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.flexdeploy import catalog, errors
 from releasedesk.api.flexdeploy.errors import core_error, http_error_response, internal_error
@@ -25,12 +26,15 @@ FRONT_ROUTES = [
 ]
 
 
-def create_flexdeploy_app(database: object) -> FastAPI:
+def create_flexdeploy_app(database: object, base_url: str | None = None) -> FastAPI:
     return dialect_app(
         "releasedesk — FlexDeploy releases",
         database,
         [router, catalog.router],
         install_errors=errors.install,
         internal_error=errors.internal_error,
+        core_error=core_error,
+        body_types=JSON_BODIES,
+        base_url=base_url,
         errors=errors.DOCUMENTED_ERRORS,
     )

@@ -6,6 +6,7 @@ import re
 
 from fastapi import FastAPI
 
+from releasedesk.api.browser_guard import FORM_BODIES, JSON_BODIES
 from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.front_routes import ErrorRenderers, FrontRoute
 from releasedesk.api.sdp import approvals, errors, lifecycle, work
@@ -26,7 +27,7 @@ FRONT_ROUTES = [
 ]
 
 
-def create_sdp_app(database: object) -> FastAPI:
+def create_sdp_app(database: object, base_url: str | None = None) -> FastAPI:
     # The fixed paths (/releases/close, /releases/assign, …) go before /releases/{id}.
     return dialect_app(
         "releasedesk — ServiceDesk Plus v3 releases",
@@ -34,5 +35,8 @@ def create_sdp_app(database: object) -> FastAPI:
         [lifecycle.router, approvals.router, router, work.router],
         install_errors=errors.install,
         internal_error=errors.internal_error,
+        core_error=error_response,
+        body_types=JSON_BODIES | FORM_BODIES,  # input_data form-encoded, as clients send it
+        base_url=base_url,
         errors=errors.DOCUMENTED_ERRORS,
     )

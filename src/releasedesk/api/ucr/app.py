@@ -7,6 +7,7 @@ import re
 
 from fastapi import FastAPI
 
+from releasedesk.api.browser_guard import JSON_BODIES
 from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.front_routes import ErrorRenderers, FrontRoute
 from releasedesk.api.ucr import catalog, errors
@@ -25,7 +26,7 @@ FRONT_ROUTES = [
 ]
 
 
-def create_ucr_app(database: object) -> FastAPI:
+def create_ucr_app(database: object, base_url: str | None = None) -> FastAPI:
     # /releases and /releases/ both answer, without redirects (UCR clients do not follow
     # them on POST); no OpenAPI document at the server root, which is UCR's.
     return dialect_app(
@@ -34,6 +35,9 @@ def create_ucr_app(database: object) -> FastAPI:
         [router, catalog.router],
         install_errors=errors.install,
         internal_error=errors.internal_error,
+        core_error=core_error,
+        body_types=JSON_BODIES,
+        base_url=base_url,
         errors=errors.DOCUMENTED_ERRORS,
         openapi_url=None,
         redirect_slashes=False,
