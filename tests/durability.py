@@ -5,6 +5,9 @@ writing through the kills and note every write the server acknowledged (a 2xx re
 A test then checks each acknowledged write is in the database after the restart. Writes
 that got no answer (the connection died with the server) are unknown either way and are
 not checked; a client that loses its server starts its next piece of work from scratch.
+The clients keep writing to the restarted server while the test checks, so it takes what
+was acknowledged (`snapshot`) before it reads the database: only a write acknowledged
+before the read began is sure to have committed before it.
 """
 
 from __future__ import annotations
@@ -99,6 +102,11 @@ class Acknowledged:
     def of(self, kind: str) -> list[object]:
         with self._lock:
             return list(self._seen.get(kind, []))
+
+    def snapshot(self) -> dict[str, list[object]]:
+        """Everything acknowledged so far, by kind, taken at one moment."""
+        with self._lock:
+            return {kind: list(seen) for kind, seen in self._seen.items()}
 
     def total(self) -> int:
         with self._lock:

@@ -190,21 +190,29 @@ def stored_in(desk: Desk) -> Stored:
     return desk.read(read)
 
 
-def check_acknowledged(desk: Desk, acked: Acknowledged) -> dict[str, int]:
-    """Every acknowledged write is stored as acknowledged; how many of each were checked."""
-    stored = stored_in(desk)
-    releases = acked.of("release")
+def check_acknowledged(
+    desk: Desk, acked: Acknowledged, read: Callable[[Desk], Stored] = stored_in
+) -> dict[str, int]:
+    """Every write acknowledged before the database is read is stored as acknowledged; how
+    many of each were checked.
+
+    The clients keep writing while this runs, so what was acknowledged is taken first: a
+    write acknowledged during the read may have committed after the read saw its table.
+    """
+    seen = acked.snapshot()
+    stored = read(desk)
+    releases = seen.get("release", [])
     for release_id, title in releases:  # type: ignore[misc]
         assert stored.releases.get(release_id) == title, f"release {release_id} lost"
-    approvals = acked.of("approval")
+    approvals = seen.get("approval", [])
     for approval_id in approvals:
         assert approval_id in stored.approvals, f"approval {approval_id} lost"
-    sent = acked.of("sent")
+    sent = seen.get("sent", [])
     mails_of = Counter(approval for _, approval, _, _, _ in stored.mails)
     for approval_id, times in Counter(sent).items():
         assert mails_of[str(approval_id)] >= times, f"the mail of approval {approval_id} lost"
         assert stored.approvals[str(approval_id)][0] != "to_be_sent", approval_id
-    decisions = acked.of("decision")
+    decisions = seen.get("decision", [])
     for approval_id, status, comments in decisions:  # type: ignore[misc]
         assert stored.approvals[approval_id] == (status, comments, "api"), approval_id
     return {
@@ -213,6 +221,25 @@ def check_acknowledged(desk: Desk, acked: Acknowledged) -> dict[str, int]:
         "sends": len(sent),
         "decisions": len(decisions),
     }
+
+
+def test_a_write_acknowledged_while_the_check_reads_is_not_counted_lost() -> None:
+    """A client acknowledged after the read began (its commit unseen by the read) is left
+    to the next check; the check once took the acknowledgements after reading, and called
+    such a write lost (1 run in 3 on SQLite)."""
+    desk = Desk("sqlite://", "killnine", 1, Person(1, "Ada Admin", "key"), [])
+    acked = Acknowledged()
+    acked.note("release", ("1", "Kill nine 0 before"))
+
+    def read_while_a_client_is_acknowledged(_desk: Desk) -> Stored:
+        stored = Stored(releases={"1": "Kill nine 0 before"}, approvals={}, mails=[])
+        acked.note("release", ("2", "Kill nine 1 during"))  # committed after the read
+        return stored
+
+    checked = check_acknowledged(desk, acked, read_while_a_client_is_acknowledged)
+    assert checked["releases"] == 1
+    with pytest.raises(AssertionError, match="release 2 lost"):  # the next check sees it
+        check_acknowledged(desk, acked, lambda _desk: Stored({"1": "Kill nine 0 before"}, {}, []))
 
 
 @pytest.fixture
