@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Mount, Route
 
 from releasedesk.api.dialect_app import TELEMETRY_OFF
-from releasedesk.api.flexdeploy.app import FRONT_ROUTES as FLEXDEPLOY_FRONT_ROUTES
+from releasedesk.api.flexdeploy.app import ROUTES as FLEXDEPLOY_ROUTES
 from releasedesk.api.flexdeploy.app import create_flexdeploy_app
 from releasedesk.api.front_routes import FrontRoutes
-from releasedesk.api.sdp.app import FRONT_ROUTES as SDP_FRONT_ROUTES
+from releasedesk.api.routes import BodilessHead
+from releasedesk.api.sdp.app import ROUTES as SDP_ROUTES
 from releasedesk.api.sdp.app import create_sdp_app
-from releasedesk.api.ucr.app import FRONT_ROUTES as UCR_FRONT_ROUTES
+from releasedesk.api.ucr.app import ROUTES as UCR_ROUTES
 from releasedesk.api.ucr.app import create_ucr_app
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
@@ -82,14 +83,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = FastAPI(
         title="releasedesk",
         lifespan=lifespan,
+        openapi_url=None,  # each dialect serves its own document (api/openapi.py)
         docs_url=None,
         redoc_url=None,
         telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
         routes=[
-            Mount("/api/v3", app=sdp),
-            Mount("/app/{portal}/api/v3", app=sdp),
-            Mount("/flexdeploy/rest/v1", app=flexdeploy),
-            Mount("/app/{portal}/flexdeploy/rest/v1", app=flexdeploy),
+            *SDP_ROUTES.mounts(sdp),
+            *FLEXDEPLOY_ROUTES.mounts(flexdeploy),
             *approval_link.routes(),
             Route("/", to_ui, methods=["GET"]),
             Route("/app/{portal}/", to_ui, methods=["GET"]),
@@ -97,14 +97,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Mount("/app/{portal}/ui", app=web),
             # UrbanCode Release answers at the root (/releases/, /lifecycleModels/, /teams/);
             # mounted last, so the paths above (/app/{portal}/api/v3, …/flexdeploy/…) stay theirs.
-            Mount("/app/{portal}", app=ucr),
-            Mount("", app=ucr),
+            *UCR_ROUTES.mounts(ucr),
         ],
     )
-    # The reads clients poll, answered before the routing (api/front_routes.py).
-    app.add_middleware(
-        FrontRoutes, routes=[*SDP_FRONT_ROUTES, *FLEXDEPLOY_FRONT_ROUTES, *UCR_FRONT_ROUTES]
-    )
+    # The routes the dialects' tables mark hot, answered before the routing
+    # (api/front_routes.py); a HEAD is its GET without the body, wherever it is answered.
+    app.add_middleware(FrontRoutes, tables=[SDP_ROUTES, FLEXDEPLOY_ROUTES, UCR_ROUTES])
+    app.add_middleware(BodilessHead)
     app.state.database = db
     app.state.settings = settings
     app.state.mail_sender = sender

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -18,7 +17,6 @@ from releasedesk.core.actors import Actor
 from releasedesk.core.errors import NotFound, Unauthenticated
 from releasedesk.core.portals import service as portals
 from releasedesk.core.users import service as users
-from releasedesk.db.session import Database
 from releasedesk.settings import DEFAULT_PORTAL
 
 READS = ("GET", "HEAD", "OPTIONS")
@@ -32,12 +30,6 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
-
-
-def read_unit_of_work(request: Request) -> AbstractAsyncContextManager[AsyncSession]:
-    """A read's unit of work, for an endpoint that opens its own (api/front_routes.py)."""
-    database: Database = request.app.state.database
-    return database.unit_of_work(writes=False)
 
 
 def portal_name(request: Request) -> str:

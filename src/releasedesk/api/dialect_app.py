@@ -1,15 +1,17 @@
-"""A dialect as its own ASGI sub-app: its routers, its error format on every failure (the
-exception handlers it installs, and a last-resort 500 rendered its way), no docs pages."""
+"""A dialect as its own ASGI sub-app: the routes of its table, its error format on every
+failure (the exception handlers it installs, and a last-resort 500 rendered its way), its
+OpenAPI document (built from the same table), no docs pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
-from starlette.responses import Response
-from starlette.types import Scope
 
+from releasedesk.api import openapi
+from releasedesk.api.routes import RouteTable
 from releasedesk.api.safety import CatchAllMiddleware
 
 # FastAPI's OpenTelemetry instrumentation asks the global providers on every request (about
@@ -17,29 +19,33 @@ from releasedesk.api.safety import CatchAllMiddleware
 # dialect's sub-app never instruments: the outer app does, when the deployer turns it on.
 TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
+OPENAPI_URL = "/openapi.json"  # below the dialect's prefix
+
 
 def dialect_app(
-    title: str,
+    table: RouteTable,
     database: object,
-    routers: Sequence[APIRouter],
     *,
     install_errors: Callable[[FastAPI], None],
-    internal_error: Callable[[Scope], Response],
-    openapi_url: str | None = "/openapi.json",
-    redirect_slashes: bool = True,
 ) -> FastAPI:
-    """The sub-app; `routers` in the order their paths must be tried."""
+    """The sub-app answering `table`'s routes in its order."""
     app = FastAPI(
-        title=title,
-        openapi_url=openapi_url,
+        title=table.title,
+        openapi_url=OPENAPI_URL,
         docs_url=None,
         redoc_url=None,
-        redirect_slashes=redirect_slashes,
+        # A table whose paths take a trailing slash or not answers both without redirects.
+        redirect_slashes=not table.optional_slash,
         telemetry=TELEMETRY_OFF,
     )
     app.state.database = database
     install_errors(app)
-    for router in routers:
-        app.include_router(router)
-    app.add_middleware(CatchAllMiddleware, render=internal_error)
+    app.include_router(table.api_router())
+    document = openapi.document(table)
+
+    def table_document() -> dict[str, Any]:
+        return document
+
+    app.openapi = table_document  # type: ignore[method-assign]
+    app.add_middleware(CatchAllMiddleware, render=table.errors.internal)
     return app

@@ -3,37 +3,24 @@ failure. Mounted at the server root (the default portal) and under /app/{portal}
 
 from __future__ import annotations
 
-import re
-
 from fastapi import FastAPI
 
 from releasedesk.api.dialect_app import dialect_app
-from releasedesk.api.front_routes import ErrorRenderers, FrontRoute
-from releasedesk.api.ucr import catalog, errors
+from releasedesk.api.routes import ErrorRenderers, RouteTable
+from releasedesk.api.ucr import answers, catalog, errors, router
 from releasedesk.api.ucr.errors import core_error, http_error_response, internal_error
-from releasedesk.api.ucr.router import get_release, router
 
-# What clients poll, answered in front of the app's routing (api/front_routes.py): a release
-# by its UUID, with and without the trailing slash, at the root and under /app/{portal}/.
-FRONT_ROUTES = [
-    FrontRoute(
-        "GET",
-        re.compile(r"(?:/app/(?P<portal>[^/]+))?/releases/(?P<release_id>[^/]+)/?"),
-        get_release,
-        ErrorRenderers(core_error, http_error_response, internal_error),
-    )
-]
+# UCR's routes at the root and under /app/{portal}/. /releases and /releases/ both answer,
+# without redirects (UCR clients do not follow them on POST).
+ROUTES = RouteTable.of(
+    "releasedesk — UrbanCode Release",
+    "",
+    [router.routes, catalog.routes],
+    errors=ErrorRenderers(core_error, http_error_response, internal_error),
+    doc=answers.DOC,
+    optional_slash=True,
+)
 
 
 def create_ucr_app(database: object) -> FastAPI:
-    # /releases and /releases/ both answer, without redirects (UCR clients do not follow
-    # them on POST); no OpenAPI document at the server root, which is UCR's.
-    return dialect_app(
-        "releasedesk — UrbanCode Release",
-        database,
-        [router, catalog.router],
-        install_errors=errors.install,
-        internal_error=errors.internal_error,
-        openapi_url=None,
-        redirect_slashes=False,
-    )
+    return dialect_app(ROUTES, database, install_errors=errors.install)

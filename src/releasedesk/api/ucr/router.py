@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from starlette.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from releasedesk.api.deps import Session, read_unit_of_work
+from releasedesk.api.deps import Session
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.routes import Routes
 from releasedesk.api.ucr import translate
-from releasedesk.api.ucr.auth import CurrentActor, current_actor
+from releasedesk.api.ucr.answers import (
+    FORMAT,
+    GONE,
+    LIST_FILTERS,
+    MANY,
+    ONE,
+    RELEASES_BODY,
+    RELEASES_CREATED,
+)
+from releasedesk.api.ucr.auth import CurrentActor
 from releasedesk.api.ucr.input import read_json, read_object
 from releasedesk.api.ucr.paging import page_of
 from releasedesk.api.ucr.paths import location, path_uuid
@@ -16,15 +26,14 @@ from releasedesk.api.ucr.translate import Format
 from releasedesk.api.wire_values import boolean
 from releasedesk.core.plans import service as plans
 
-router = APIRouter()
+routes = Routes()
 
 
 def _format(request: Request) -> Format:
     return Format.of(request.query_params.get("format"))
 
 
-@router.post("/releases/")
-@router.post("/releases")
+@routes.post("/releases", answers=RELEASES_CREATED, query=[FORMAT], body=RELEASES_BODY)
 async def create_releases(request: Request, session: Session, actor: CurrentActor) -> Response:
     """One release (201, Location and the element) or an array of them, all or nothing
     (the elements in input order)."""
@@ -42,8 +51,7 @@ async def create_releases(request: Request, session: Session, actor: CurrentActo
     )
 
 
-@router.get("/releases/")
-@router.get("/releases")
+@routes.get("/releases", answers=MANY, query=[*LIST_FILTERS, FORMAT])
 async def list_releases(request: Request, session: Session, actor: CurrentActor) -> Response:
     """Live releases by name (`name`, `*` a wildcard), or those ghosted (`ghosted=true`)."""
     params = request.query_params
@@ -62,17 +70,16 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
     return JsonResponse([translate.release_json(planned, form) for planned in page.rows])
 
 
-async def get_release(request: Request, path: dict[str, str]) -> Response:
-    """One release by its UUID, in the format asked (a front route: api/ucr/app.py)."""
-    async with read_unit_of_work(request) as session:
-        actor = await current_actor(request, session)
-        release_uuid = path_uuid(path["release_id"], "release")
-        planned = await plans.get_release(session, actor, release_uuid)
+@routes.get("/releases/{release_id}", hot=True, answers=ONE, query=[FORMAT])
+async def get_release(
+    release_id: str, request: Request, session: Session, actor: CurrentActor
+) -> Response:
+    """One release by its UUID, in the format asked."""
+    planned = await plans.get_release(session, actor, path_uuid(release_id, "release"))
     return JsonResponse(translate.release_json(planned, _format(request)))
 
 
-@router.put("/releases/{release_id}")
-@router.put("/releases/{release_id}/")
+@routes.put("/releases/{release_id}", answers=ONE, query=[FORMAT])
 async def update_release(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> Response:
@@ -88,8 +95,7 @@ async def update_release(
     return JsonResponse(translate.release_json(planned, _format(request)))
 
 
-@router.delete("/releases/{release_id}")
-@router.delete("/releases/{release_id}/")
+@routes.delete("/releases/{release_id}", answers=GONE)
 async def delete_release(release_id: str, session: Session, actor: CurrentActor) -> Response:
     """Ghost the release (the trash SDP shows too)."""
     await plans.move_to_trash(session, actor, path_uuid(release_id, "release"))

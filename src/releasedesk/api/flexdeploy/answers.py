@@ -1,0 +1,28 @@
+"""What FlexDeploy's OpenAPI document says of its operations: JSON objects and arrays in,
+its error shape `{status, message, field}` out (api/openapi.py builds the document)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from releasedesk.api.openapi import INTEGER, OBJECT, STRING, array_of, object_with
+from releasedesk.api.routes import ApiRoute, DocStyle, Schema
+
+Answers = Mapping[int, Schema | None]
+
+ONE: Answers = {200: OBJECT}
+CREATED: Answers = {201: OBJECT}
+MANY: Answers = {200: array_of(OBJECT)}
+EXECUTIONS: Answers = {
+    200: object_with({"releaseId": INTEGER, "runningExecutions": INTEGER}),
+}
+JSON_BODY: Schema = {"required": True, "content": {"application/json": {"schema": OBJECT}}}
+ERROR = object_with({"status": INTEGER, "message": STRING}, field=STRING)
+ERROR_STATUSES = (400, 401, 403, 404, 409, 415, 429)
+
+
+def errors(_route: ApiRoute) -> dict[int, Schema]:
+    return dict.fromkeys(ERROR_STATUSES, ERROR)
+
+
+DOC = DocStyle(parameters=(), write_body=JSON_BODY, errors=errors)
