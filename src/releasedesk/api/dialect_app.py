@@ -40,7 +40,7 @@ def dialect_app(
     )
     app.state.database = database
     install_errors(app)
-    app.include_router(table.api_router())
+    table.add_to(app)
     document = openapi.document(table)
 
     def table_document() -> dict[str, Any]:

@@ -60,8 +60,9 @@ def document(table: RouteTable) -> dict[str, Any]:
 
 
 def _operation(table: RouteTable, path: str, route: ApiRoute, method: str) -> dict[str, Any]:
+    path_schemas = table.doc.path_parameters
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": STRING}
+        {"name": name, "in": "path", "required": True, "schema": path_schemas.get(name, STRING)}
         for name in route.path_names
     ]
     parameters += [_query(p) for p in (*table.doc.parameters, *route.query)]
@@ -102,8 +103,9 @@ def _response(status: int, schema: Schema | None, method: str) -> dict[str, Any]
 
 
 def _operation_id(route: ApiRoute, path: str, method: str) -> str:
-    """Unique in the document: the endpoint, the path and the method."""
-    return re.sub(r"\W+", "_", f"{route.endpoint.__name__}{path}").strip("_") + f"_{method.lower()}"
+    """Unique in the document: the endpoint, the path and the method (as FastAPI makes them;
+    a trailing slash stays an underscore)."""
+    return re.sub(r"\W", "_", f"{route.endpoint.__name__}{path}_{method.lower()}")
 
 
 _DESCRIPTIONS = {

@@ -6,7 +6,7 @@ with its path below the dialect's prefix; its `RouteTable` gathers them in the o
 are tried, with the prefix, the dialect's error renderers and what its document says of
 every operation. From the table:
 
-- `api_router()`: the FastAPI routes of the dialect's sub-app (every route, hot ones too);
+- `add_to(app)`: the routes of the dialect's FastAPI sub-app (every route, hot ones too);
 - `mounts(app)`: the sub-app at the prefix and under /app/{portal}/;
 - `api/front_routes.FrontRoutes`: the hot routes, matched in front of the routing by
   patterns derived from the prefix and the path templates;
@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Mount
@@ -126,11 +126,13 @@ class ErrorRenderers:
 @dataclass(frozen=True)
 class DocStyle:
     """What a dialect's document says of every operation: the query parameters all take,
-    the body a write takes, and its error answers (status → schema, per route)."""
+    the body a write takes, its error answers (status → schema, per route), and the values
+    its path parameters take (by name; any other is a string)."""
 
     parameters: tuple[Parameter, ...]
     write_body: Schema
     errors: Callable[[ApiRoute], Mapping[int, Schema]]
+    path_parameters: Mapping[str, Schema] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -158,18 +160,17 @@ class RouteTable:
             if self.optional_slash and not route.path.endswith("/"):
                 yield route.path + "/", route
 
-    def api_router(self) -> APIRouter:
-        """The sub-app's routes: every route of the table, in its order; a GET answers HEAD."""
-        router = APIRouter()
+    def add_to(self, app: FastAPI) -> None:
+        """Route `app` (the dialect's sub-app) by the table: every route, in its order; a GET
+        answers HEAD."""
         for path, route in self.routes():
-            router.add_api_route(
+            app.add_api_route(
                 path,
                 route.endpoint,
                 methods=list(with_head(route.methods)),
                 name=route.endpoint.__name__,
                 include_in_schema=False,  # the document is the table's (api/openapi.py)
             )
-        return router
 
     def mounts(self, app: ASGIApp) -> list[Mount]:
         """`app` under /app/{portal}/ and at the bare prefix (in that order: UCR's bare

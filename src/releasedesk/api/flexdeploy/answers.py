@@ -25,4 +25,10 @@ def errors(_route: ApiRoute) -> dict[int, Schema]:
     return dict.fromkeys(ERROR_STATUSES, ERROR)
 
 
-DOC = DocStyle(parameters=(), write_body=JSON_BODY, errors=errors)
+ID: Schema = {"type": "string", "pattern": "^[0-9]+$"}
+DOC = DocStyle(
+    parameters=(),
+    write_body=JSON_BODY,
+    errors=errors,
+    path_parameters=dict.fromkeys(("release_id", "pipeline_id", "project_id"), ID),
+)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from releasedesk.api.openapi import INTEGER, OBJECT, STRING, array_of, nullable, object_with, one_of
 from releasedesk.api.routes import ApiRoute, DocStyle, Parameter, Schema
 from releasedesk.api.sdp.errors import LIST_MARK
+from releasedesk.core.work.kinds import ASSOCIATION_KINDS, CHILD_KINDS
 
 Answers = Mapping[int, Schema | None]
 
@@ -64,4 +65,14 @@ def errors(route: ApiRoute) -> dict[int, Schema]:
     return dict.fromkeys(ERROR_STATUSES, object_with({"response_status": status}))
 
 
-DOC = DocStyle(parameters=(INPUT_DATA,), write_body=WRITE_BODY, errors=errors)
+ID: Schema = {"type": "string", "pattern": "^[0-9]+$"}
+PATH_PARAMETERS: dict[str, Schema] = {
+    **dict.fromkeys(("release_id", "level_id", "approval_id", "user_id"), ID),
+    # What hangs off a release; an association's id is the associated change's or project's.
+    "plural": {"type": "string", "enum": sorted({*CHILD_KINDS, *ASSOCIATION_KINDS})},
+    "child_id": STRING,
+}
+
+DOC = DocStyle(
+    parameters=(INPUT_DATA,), write_body=WRITE_BODY, errors=errors, path_parameters=PATH_PARAMETERS
+)

@@ -42,4 +42,10 @@ def errors(_route: ApiRoute) -> dict[int, Schema]:
     return dict.fromkeys(ERROR_STATUSES, ERROR)
 
 
-DOC = DocStyle(parameters=(), write_body=JSON_BODY, errors=errors)
+UUID: Schema = {"type": "string", "format": "uuid"}
+DOC = DocStyle(
+    parameters=(),
+    write_body=JSON_BODY,
+    errors=errors,
+    path_parameters=dict.fromkeys(("release_id", "model_id", "team_id"), UUID),
+)
