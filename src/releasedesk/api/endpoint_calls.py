@@ -19,7 +19,7 @@ import typing
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.params import Depends
 from starlette.requests import Request
@@ -27,9 +27,15 @@ from starlette.responses import Response
 
 DirectCall = Callable[[Request, dict[str, str]], Awaitable[Response]]
 
-# Where an argument comes from: the request, a path parameter by name, or the value of an
-# earlier step by its index.
-_REQUEST = ("request", "")
+
+@dataclass(frozen=True, slots=True)
+class _Argument:
+    """Where an argument comes from: the request, a path parameter, or an earlier step."""
+
+    name: str
+    source: Literal["request", "path", "value"]
+    path_name: str = ""
+    step: int = 0
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,7 @@ class _Step:
     """One function to call: a dependency (its value kept at its index) or the endpoint."""
 
     function: Callable[..., Any]
-    arguments: tuple[tuple[str, tuple[str, str | int]], ...]
+    arguments: tuple[_Argument, ...]
     enters: bool  # an async generator: entered as a context, left after the endpoint
 
 
@@ -70,13 +76,13 @@ def _arguments(
     step: _Step, request: Request, path: dict[str, str], values: list[Any]
 ) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
-    for name, (source, key) in step.arguments:
-        if source == "request":
-            kwargs[name] = request
-        elif source == "path":
-            kwargs[name] = path[key]  # type: ignore[index]
+    for argument in step.arguments:
+        if argument.source == "value":
+            kwargs[argument.name] = values[argument.step]
+        elif argument.source == "path":
+            kwargs[argument.name] = path[argument.path_name]
         else:
-            kwargs[name] = values[key]  # type: ignore[index]
+            kwargs[argument.name] = request
     return kwargs
 
 
@@ -91,7 +97,7 @@ def _step(
     """The step calling `function`, after appending the steps of the dependencies it needs
     that are not planned yet (FastAPI's cache: one value per dependency and request)."""
     hints = typing.get_type_hints(function, include_extras=True)
-    arguments: list[tuple[str, tuple[str, str | int]]] = []
+    arguments: list[_Argument] = []
     for name, parameter in inspect.signature(function).parameters.items():
         hint = hints.get(name)
         dependency = _dependency_of(hint)
@@ -100,14 +106,14 @@ def _step(
                 generator = inspect.isasyncgenfunction(dependency)
                 wrapped = asynccontextmanager(dependency) if generator else dependency
                 step = _step(wrapped, path_names, steps, index_of, enters=generator)
-                # The wrapper's signature is the generator's; plan it under the original.
+                # Planned under the original function: FastAPI's cache key.
                 index_of[dependency] = len(steps)
                 steps.append(step)
-            arguments.append((name, ("value", index_of[dependency])))
+            arguments.append(_Argument(name, "value", step=index_of[dependency]))
         elif hint is Request or (isinstance(hint, type) and issubclass(hint, Request)):
-            arguments.append((name, _REQUEST))
+            arguments.append(_Argument(name, "request"))
         elif name in path_names and hint is str:
-            arguments.append((name, ("path", name)))
+            arguments.append(_Argument(name, "path", path_name=name))
         else:
             where = f"{function.__module__}.{function.__qualname__}"
             raise TypeError(
