@@ -7,8 +7,8 @@ routing, where FastAPI's dependency solving was a large part of a GET's CPU, so 
 endpoint is called through a plan made once at start: which dependency to run in which
 order with which arguments. Only what the dialects' endpoints use is supported: `Request`,
 path parameters (`str`), and dependencies that are async functions or async generators
-(entered like FastAPI's, each once per request, closed after the endpoint returned with its
-exception thrown in). Anything else in a hot endpoint's signature is refused at start, not
+(each once per request, run to its `yield` and finished after the endpoint, or the
+endpoint's exception thrown in, as FastAPI does). Anything else in a hot endpoint's signature is refused at start, not
 guessed at.
 """
 
@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -44,7 +43,7 @@ class _Step:
 
     function: Callable[..., Any]
     arguments: tuple[_Argument, ...]
-    enters: bool  # an async generator: entered as a context, left after the endpoint
+    enters: bool  # an async generator: run to its yield, finished after the endpoint
 
 
 def direct_call(
@@ -57,19 +56,51 @@ def direct_call(
     plan = tuple(steps)
 
     async def call(request: Request, path: dict[str, str]) -> Response:
-        async with AsyncExitStack() as stack:
-            values: list[Any] = []
+        values: list[Any] = []
+        open_generators: list[AsyncGenerator[Any]] = []
+        try:
             for step in plan:
                 kwargs = _arguments(step, request, path, values)
                 if step.enters:
-                    entered: AbstractAsyncContextManager[Any] = step.function(**kwargs)
-                    values.append(await stack.enter_async_context(entered))
+                    generator = step.function(**kwargs)
+                    values.append(await anext(generator))
+                    open_generators.append(generator)
                 else:
                     values.append(await step.function(**kwargs))
             response: Response = await endpoint(**_arguments(final, request, path, values))
-            return response
+        except BaseException as exc:
+            for generator in reversed(open_generators):
+                await _throw(generator, exc)
+            raise
+        for generator in reversed(open_generators):
+            await _finish(generator)
+        return response
 
     return call
+
+
+async def _finish(generator: AsyncGenerator[Any]) -> None:
+    """Run a dependency's code after its `yield` (a generator yields once)."""
+    try:
+        await anext(generator)
+    except StopAsyncIteration:
+        return
+    raise RuntimeError(f"{generator!r} yielded twice")
+
+
+async def _throw(generator: AsyncGenerator[Any], exc: BaseException) -> None:
+    """Throw the endpoint's exception in at the dependency's `yield` (its `except` and
+    `finally` run, a unit of work rolls back); another exception it raises propagates,
+    as from contextlib's context managers."""
+    try:
+        await generator.athrow(exc)
+    except StopAsyncIteration:
+        return  # it swallowed the exception: the caller re-raises it all the same
+    except BaseException as raised:
+        if raised is not exc:
+            raise
+    else:
+        raise RuntimeError(f"{generator!r} did not stop after an exception")
 
 
 def _arguments(
@@ -104,10 +135,8 @@ def _step(
         if dependency is not None:
             if dependency not in index_of:
                 generator = inspect.isasyncgenfunction(dependency)
-                wrapped = asynccontextmanager(dependency) if generator else dependency
-                step = _step(wrapped, path_names, steps, index_of, enters=generator)
-                # Planned under the original function: FastAPI's cache key.
-                index_of[dependency] = len(steps)
+                step = _step(dependency, path_names, steps, index_of, enters=generator)
+                index_of[dependency] = len(steps)  # FastAPI's cache: once per request
                 steps.append(step)
             arguments.append(_Argument(name, "value", step=index_of[dependency]))
         elif hint is Request or (isinstance(hint, type) and issubclass(hint, Request)):
