@@ -33,7 +33,7 @@ with warnings.catch_warnings():
 from releasedesk.app import create_app
 from releasedesk.db.migrate import upgrade
 from releasedesk.db.session import Database
-from releasedesk.settings import Settings
+from releasedesk.settings import Settings, ThrottleSettings
 from tests.helpers import Desk, make_desk
 
 T = TypeVar("T")
@@ -148,7 +148,13 @@ def database_url(
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     var_dir: Path = tmp_path_factory.mktemp("var")
-    return Settings(database_url=database_url, var_dir=var_dir, secret_key="test-secret")
+    # Every test's requests come from one client address ("testclient", or 127.0.0.1 when
+    # served), so the per-address limit of failed sign-ins is off here; the throttling
+    # tests build apps with limits of their own (tests/api/test_sign_in_throttle.py).
+    throttle = ThrottleSettings(address_failures=0)
+    return Settings(
+        database_url=database_url, var_dir=var_dir, secret_key="test-secret", throttle=throttle
+    )
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,15 @@ beside them."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from releasedesk.api.dialect_app import TELEMETRY_OFF
@@ -23,6 +27,7 @@ from releasedesk.api.ucr.app import ROUTES as UCR_ROUTES
 from releasedesk.api.ucr.app import create_ucr_app
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
+from releasedesk.core.throttle.service import throttle_for
 from releasedesk.core.users.cache import AUTH_CACHE
 from releasedesk.db.auth_notify import listener_for
 from releasedesk.db.session import Database
@@ -42,7 +47,28 @@ def mail_sender(settings: Settings, database: Database) -> Sender:
         smtp=None if settings.smtp_url is None else SmtpServer.from_url(settings.smtp_url),
         mail_from=settings.mail_from,
         render_link=render_link,
+        timeout_seconds=settings.smtp_timeout_seconds,
     )
+
+
+# Where the outer routing answers itself: a path no mount takes. Starlette's mounts match the
+# rest of a path with `.*`, which stops at a newline, so a path whose id holds an encoded one
+# (`/api/v3/releases/1%0A`) reaches no dialect. Its 404 then speaks the dialect whose prefix
+# the path is under, as the dialect's own 404s do; the web pages' paths keep the plain
+# answer; UCR, at the root, answers the rest.
+WEB_PATH = re.compile(r"(?:/app/[^/]+)?(?:/ui(?:/|$)|/?$)|/approval/")
+
+
+async def unrouted(request: Request, exc: Exception) -> Response:
+    """An HTTP failure of the outer routing, in the format of the dialect the path names."""
+    assert isinstance(exc, StarletteHTTPException)
+    path = request.url.path
+    for table in (SDP_ROUTES, FLEXDEPLOY_ROUTES):
+        if table.owns(path):
+            return table.errors.http(request.scope, exc)
+    if WEB_PATH.match(path):
+        return await http_exception_handler(request, exc)
+    return UCR_ROUTES.errors.http(request.scope, exc)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -59,6 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     sender = mail_sender(settings, db) if settings.mail_sender else None
     AUTH_CACHE.ttl = settings.auth_cache_seconds
     listener = listener_for(db.url, AUTH_CACHE)
+    throttle = throttle_for(settings.throttle)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +101,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                     await task
             if listener is not None:
                 await listener.stop()
+            await throttle.close()
             await db.dispose()
 
     sdp = create_sdp_app(db)
@@ -100,6 +128,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             *UCR_ROUTES.mounts(ucr),
         ],
     )
+    app.add_exception_handler(StarletteHTTPException, unrouted)
     # The routes the dialects' tables mark hot, answered before the routing
     # (api/front_routes.py); a HEAD is its GET without the body, wherever it is answered.
     app.add_middleware(FrontRoutes, tables=[SDP_ROUTES, FLEXDEPLOY_ROUTES, UCR_ROUTES])
@@ -108,4 +137,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.mail_sender = sender
     app.state.auth_listener = listener
+    # Failed sign-ins and key request limits (core/throttle), one counter store for all.
+    for each in (app, sdp, ucr, flexdeploy, web):
+        each.state.throttle = throttle
     return app

@@ -12,7 +12,15 @@ DEFAULT_PORTAL = "itdesk"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 DEFAULT_MAIL_FROM = "releasedesk@localhost"
 DEFAULT_AUTH_CACHE_SECONDS = 30.0
+DEFAULT_SMTP_TIMEOUT_SECONDS = 60.0
 MIN_SECRET_LENGTH = 32
+# Failed sign-ins allowed per user and per client address in a window, before password
+# sign-ins are refused until the window passes (core/throttle).
+DEFAULT_SIGN_IN_USER_LIMIT = 10
+DEFAULT_SIGN_IN_ADDRESS_LIMIT = 50
+DEFAULT_SIGN_IN_WINDOW_SECONDS = 900.0
+DEFAULT_KEY_RATE_WINDOW_SECONDS = 60.0
+DEFAULT_REDIS_PREFIX = "releasedesk:"
 
 
 def _var_dir() -> Path:
@@ -59,6 +67,69 @@ def _seconds(name: str, default: float) -> float:
     return seconds
 
 
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        count = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if count < 0:
+        raise ValueError(f"{name} must be 0 or more, not {value!r}")
+    return count
+
+
+def _window(name: str, default: float) -> float:
+    """A throttling window: a number of seconds, at least one, at most a day."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 1 <= seconds <= 86400:
+        raise ValueError(f"{name} must be from 1 to 86400 seconds, not {value!r}")
+    return seconds
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    """Failed sign-ins (a wrong password, a key that does not exist) counted per user and
+    per client address over `window_seconds`: past `user_failures` that user's password
+    sign-ins are refused (429) until the window passes, past `address_failures` every
+    password sign-in from that address is (0: no limit). `key_requests` requests per
+    `key_window_seconds` per API key, 0: no limit (the default). Counters live in the
+    database, or in Redis at `redis_url` (keys under `redis_prefix`) when it is set."""
+
+    user_failures: int = DEFAULT_SIGN_IN_USER_LIMIT
+    address_failures: int = DEFAULT_SIGN_IN_ADDRESS_LIMIT
+    window_seconds: float = DEFAULT_SIGN_IN_WINDOW_SECONDS
+    key_requests: int = 0
+    key_window_seconds: float = DEFAULT_KEY_RATE_WINDOW_SECONDS
+    redis_url: str | None = field(default=None, repr=False)
+    redis_prefix: str = DEFAULT_REDIS_PREFIX
+
+    @classmethod
+    def from_env(cls) -> ThrottleSettings:
+        return cls(
+            user_failures=_count("RELEASEDESK_SIGN_IN_USER_LIMIT", DEFAULT_SIGN_IN_USER_LIMIT),
+            address_failures=_count(
+                "RELEASEDESK_SIGN_IN_ADDRESS_LIMIT", DEFAULT_SIGN_IN_ADDRESS_LIMIT
+            ),
+            window_seconds=_window(
+                "RELEASEDESK_SIGN_IN_WINDOW_SECONDS", DEFAULT_SIGN_IN_WINDOW_SECONDS
+            ),
+            key_requests=_count("RELEASEDESK_KEY_RATE_LIMIT", 0),
+            key_window_seconds=_window(
+                "RELEASEDESK_KEY_RATE_WINDOW_SECONDS", DEFAULT_KEY_RATE_WINDOW_SECONDS
+            ),
+            redis_url=os.environ.get("RELEASEDESK_REDIS_URL") or None,
+            redis_prefix=os.environ.get("RELEASEDESK_REDIS_PREFIX") or DEFAULT_REDIS_PREFIX,
+        )
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or not value.strip():
@@ -66,11 +137,20 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _smtp_timeout() -> float:
+    name = "RELEASEDESK_SMTP_TIMEOUT_SECONDS"
+    seconds = _seconds(name, DEFAULT_SMTP_TIMEOUT_SECONDS)
+    if seconds <= 0:
+        raise ValueError(f"{name} must be more than 0 seconds")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Settings:
     """`secret_key` signs the approval mail links; `smtp_url` (smtp:// or smtps://, user and
     password in the URL) is where mail goes, none: mails are logged and marked delivered;
-    `base_url` is how links in mails reach this server. `mail_sender` runs the outbox
+    `base_url` is how links in mails reach this server; `smtp_timeout_seconds` bounds one
+    delivery (a dead sender's claimed mails go again after two). `mail_sender` runs the outbox
     sender in the server process: on for `releasedesk serve`, off for an app a test builds
     (a test runs the sender it means to check). `auth_cache_seconds` bounds how long a
     process may trust a key it looked up (changes made through releasedesk reach every
@@ -84,9 +164,11 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = DEFAULT_MAIL_FROM
     base_url: str = DEFAULT_BASE_URL
+    smtp_timeout_seconds: float = DEFAULT_SMTP_TIMEOUT_SECONDS
     mail_sender: bool = False
     auth_cache_seconds: float = DEFAULT_AUTH_CACHE_SECONDS
     opentelemetry: bool = False
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -101,9 +183,11 @@ class Settings:
             smtp_url=os.environ.get("RELEASEDESK_SMTP_URL") or None,
             mail_from=os.environ.get("RELEASEDESK_MAIL_FROM") or DEFAULT_MAIL_FROM,
             base_url=(os.environ.get("RELEASEDESK_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+            smtp_timeout_seconds=_smtp_timeout(),
             mail_sender=_flag("RELEASEDESK_MAIL_SENDER", default=True),
             auth_cache_seconds=_seconds(
                 "RELEASEDESK_AUTH_CACHE_SECONDS", DEFAULT_AUTH_CACHE_SECONDS
             ),
             opentelemetry=_flag("RELEASEDESK_OPENTELEMETRY", default=False),
+            throttle=ThrottleSettings.from_env(),
         )

@@ -173,9 +173,10 @@ def test_a_deactivated_user_is_refused_by_key_and_password_and_stays_in_history(
     assert desk.get("/releases", key=tech.key).status_code == 200
     assert desk.get("/releases", key="", auth=basic).status_code == 200
     kinds = [e.kind for e in trail(desk) if e.subject.user_id == tech.id]
-    assert kinds[-3:] == [
+    assert kinds[-4:] == [
         AuditKind.PASSWORD_SET,
         AuditKind.USER_DEACTIVATED,
+        AuditKind.SIGN_IN_FAILED,  # the password refused while deactivated
         AuditKind.USER_ACTIVATED,
     ]
 

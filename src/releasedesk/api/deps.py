@@ -1,35 +1,82 @@
 """Request plumbing every dialect shares: the session, the portal, and turning credentials
 into the caller. Each dialect reads its own header forms (api/<dialect>/auth.py) into
-`Credentials`; the key lookup and HTTP Basic are here, once."""
+`Credentials`; the key lookup and HTTP Basic are here, once, with their throttling
+(core/throttle): a failed sign-in is recorded in a unit of work of its own once the
+request's has ended (rolled back, and on SQLite no longer holding the write lock)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
-from releasedesk.core.errors import NotFound, Unauthenticated
-from releasedesk.core.portals import service as portals
+from releasedesk.core.errors import Unauthenticated
+from releasedesk.core.throttle.service import (
+    UNKNOWN_KEY,
+    AfterAction,
+    Failure,
+    SignInFailed,
+    Throttle,
+)
 from releasedesk.core.users import service as users
+from releasedesk.core.users.keys import UnknownKey
+from releasedesk.core.users.secrets import hash_api_key
+from releasedesk.db.session import Database
 from releasedesk.settings import DEFAULT_PORTAL
 
+log = logging.getLogger("releasedesk.api")
 READS = ("GET", "HEAD", "OPTIONS")
+AFTER = "releasedesk.after_unit_of_work"  # the scope's list of AfterActions
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed before the response, rolled back on any error."""
-    writes = request.method not in READS
-    async with request.app.state.database.unit_of_work(writes=writes) as session:
-        yield session
+    """One transaction per request: committed before the response, rolled back on any error;
+    then what must be written whatever became of it (a failed sign-in, a key's request
+    count) in one of its own. Hot routes run it too (api/endpoint_calls.py)."""
+    database: Database = request.app.state.database
+    try:
+        async with database.unit_of_work(writes=request.method not in READS) as session:
+            yield session
+    finally:
+        actions: list[AfterAction] | None = request.scope.pop(AFTER, None)
+        if actions:
+            await _run_after(database, actions)
 
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+def after_unit_of_work(request: Request, action: AfterAction) -> None:
+    """Run `action` in a unit of work of its own once the request's has ended."""
+    request.scope.setdefault(AFTER, []).append(action)
+
+
+async def _run_after(database: Database, actions: list[AfterAction]) -> None:
+    try:
+        async with database.unit_of_work() as session:
+            for action in actions:
+                await action(session)
+    except Exception:  # the request has its answer already: never a 500 for this
+        log.exception("recording a sign-in failure or a key's request count failed")
+
+
+def throttle_of(request: Request) -> Throttle:
+    throttle: Throttle = request.app.state.throttle
+    return throttle
+
+
+def client_address(request: Request) -> str:
+    """The address failures are counted against: the peer's (behind a proxy, run uvicorn
+    with --proxy-headers and --forwarded-allow-ips so it is the client's)."""
+    return request.client.host if request.client is not None else "unknown"
 
 
 def portal_name(request: Request) -> str:
@@ -61,16 +108,44 @@ def basic_credentials(authorization: str) -> Credentials:
 
 
 async def authenticate(request: Request, session: AsyncSession, credentials: Credentials) -> Actor:
-    """The caller, authenticated against the portal named by the path."""
+    """The caller, authenticated against the portal named by the path; failed sign-ins
+    counted and throttled (429 past a limit)."""
     portal = portal_name(request)
+    throttle = throttle_of(request)
     if credentials.key:
-        return await users.authenticate_key(session, credentials.key, portal)
+        return await _authenticate_key(request, session, throttle, credentials.key, portal)
     if credentials.login is not None and credentials.password is not None:
         try:
-            found = await portals.get_portal(session, portal)
-        except NotFound:
-            raise Unauthenticated("Invalid user name or password") from None
-        return await users.authenticate_password(
-            session, found, credentials.login, credentials.password
-        )
+            return await users.authenticate_password(
+                session,
+                portal,
+                credentials.login,
+                credentials.password,
+                throttle=throttle,
+                address=client_address(request),
+            )
+        except SignInFailed as failed:
+            after_unit_of_work(request, partial(throttle.record_failure, failure=failed.failure))
+            raise
     raise Unauthenticated("No credentials: send a key or HTTP Basic auth")
+
+
+async def _authenticate_key(
+    request: Request, session: AsyncSession, throttle: Throttle, key: str, portal: str
+) -> Actor:
+    """A key's caller. A key that does not exist counts as a failed sign-in of the client
+    address (answered 429, nothing written, once the address is past its limit); a key
+    that works is held back only by the per-key request limit, when one is set."""
+    try:
+        actor = await users.authenticate_key(session, key, portal)
+    except UnknownKey:
+        address = client_address(request)
+        await throttle.check_address(session, address)
+        failure = Failure(portal, None, UNKNOWN_KEY, None, address, "key")
+        after_unit_of_work(request, partial(throttle.record_failure, failure=failure))
+        raise
+    if throttle.limits_keys:
+        count = await throttle.key_request(session, hash_api_key(key.strip()))
+        if count is not None:
+            after_unit_of_work(request, count)
+    return actor

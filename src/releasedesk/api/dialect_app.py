@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 
 from releasedesk.api import openapi
-from releasedesk.api.routes import RouteTable
+from releasedesk.api.routes import EVERY_ROUTE, RouteTable
 from releasedesk.api.safety import CatchAllMiddleware
 
 # FastAPI's OpenTelemetry instrumentation asks the global providers on every request (about
@@ -37,6 +37,7 @@ def dialect_app(
         # A table whose paths take a trailing slash or not answers both without redirects.
         redirect_slashes=not table.optional_slash,
         telemetry=TELEMETRY_OFF,
+        dependencies=[Depends(dependency) for dependency in EVERY_ROUTE],
     )
     app.state.database = database
     install_errors(app)

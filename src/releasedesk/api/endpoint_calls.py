@@ -3,13 +3,13 @@
 Every endpoint is written one way, FastAPI's: path parameters by name, the `Request`, and
 `Annotated[T, Depends(f)]` dependencies (the session, the caller, "no input"). The mounted
 app lets FastAPI solve them. A hot route (api/front_routes.py) is answered before the
-routing, where FastAPI's dependency solving was a large part of a GET's CPU, so its
-endpoint is called through a plan made once at start: which dependency to run in which
-order with which arguments. Only what the dialects' endpoints use is supported: `Request`,
-path parameters (`str`), and dependencies that are async functions or async generators
-(each once per request, run to its `yield` and finished after the endpoint, or the
-endpoint's exception thrown in, as FastAPI does). Anything else in a hot endpoint's signature is refused at start, not
-guessed at.
+routing, where FastAPI's dependency solving was a large part of a GET's CPU, so its endpoint
+is called through a plan made once at start: which dependency to run in which order with
+which arguments. Only what the dialects' endpoints use is supported: `Request`, path
+parameters (`str`), and dependencies that are async functions or async generators (each once
+per request, run to its `yield` and finished after the endpoint, or the endpoint's exception
+thrown in, as FastAPI does). Anything else in a hot endpoint's signature is refused at
+start, not guessed at.
 """
 
 from __future__ import annotations
@@ -47,12 +47,18 @@ class _Step:
 
 
 def direct_call(
-    endpoint: Callable[..., Awaitable[Response]], path_names: Sequence[str]
+    endpoint: Callable[..., Awaitable[Response]],
+    path_names: Sequence[str],
+    first: Sequence[Callable[..., Awaitable[Any]]] = (),
 ) -> DirectCall:
-    """`endpoint` as `call(request, path_params)`, its dependencies solved by a fixed plan."""
+    """`endpoint` as `call(request, path_params)`, its dependencies solved by a fixed plan;
+    `first`, dependencies run before the endpoint's own (FastAPI's app dependencies)."""
     steps: list[_Step] = []
     index_of: dict[Callable[..., Any], int] = {}
-    final = _step(endpoint, frozenset(path_names), steps, index_of, enters=False)
+    names = frozenset(path_names)
+    for dependency in first:
+        _planned(dependency, names, steps, index_of)
+    final = _step(endpoint, names, steps, index_of, enters=False)
     plan = tuple(steps)
 
     async def call(request: Request, path: dict[str, str]) -> Response:
@@ -133,12 +139,8 @@ def _step(
         hint = hints.get(name)
         dependency = _dependency_of(hint)
         if dependency is not None:
-            if dependency not in index_of:
-                generator = inspect.isasyncgenfunction(dependency)
-                step = _step(dependency, path_names, steps, index_of, enters=generator)
-                index_of[dependency] = len(steps)  # FastAPI's cache: once per request
-                steps.append(step)
-            arguments.append(_Argument(name, "value", step=index_of[dependency]))
+            index = _planned(dependency, path_names, steps, index_of)
+            arguments.append(_Argument(name, "value", step=index))
         elif hint is Request or (isinstance(hint, type) and issubclass(hint, Request)):
             arguments.append(_Argument(name, "request"))
         elif name in path_names and hint is str:
@@ -150,6 +152,22 @@ def _step(
                 "fast path (a Request, a path parameter or an Annotated Depends only)"
             )
     return _Step(function, tuple(arguments), enters)
+
+
+def _planned(
+    dependency: Callable[..., Any],
+    path_names: frozenset[str],
+    steps: list[_Step],
+    index_of: dict[Callable[..., Any], int],
+) -> int:
+    """The index of `dependency`'s step, planned after its own dependencies if it was not
+    yet (FastAPI's cache: each dependency once per request)."""
+    if dependency not in index_of:
+        generator = inspect.isasyncgenfunction(dependency)
+        step = _step(dependency, path_names, steps, index_of, enters=generator)
+        index_of[dependency] = len(steps)
+        steps.append(step)
+    return index_of[dependency]
 
 
 def _dependency_of(hint: object) -> Callable[..., Any] | None:

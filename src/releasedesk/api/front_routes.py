@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from releasedesk.api.endpoint_calls import DirectCall, direct_call
 from releasedesk.api.routes import (
+    EVERY_ROUTE,
     ApiRoute,
     ErrorRenderers,
     RouteTable,
@@ -59,7 +60,7 @@ def front_routes(tables: Sequence[RouteTable]) -> list[FrontRoute]:
         FrontRoute(
             path_pattern(table.prefix, route.path, table.optional_slash),
             route,
-            direct_call(route.endpoint, route.path_names),
+            direct_call(route.endpoint, route.path_names, first=EVERY_ROUTE),
             frozenset(with_head(route.methods)),
             table.methods_of(route.path),
             table.errors,

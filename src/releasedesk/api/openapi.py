@@ -1,11 +1,12 @@
 """A dialect's OpenAPI document, built from its route table (api/routes.py).
 
 Every route the sub-app answers is in it, the hot ones and the trailing-slash forms
-included, with HEAD beside each GET (no body). FastAPI's own generator is not used: it
-knows only the routes' signatures, so it would document a 422 no dialect answers, no error
-shape, and no query parameter an endpoint reads from the request itself (SDP's
-`input_data`). The document is served by the sub-app at `openapi.json` below its prefix,
-and FastAPI adds the prefix the client used as `servers`.
+included, with HEAD beside each GET (no body). FastAPI's own generator is not used: it knows
+only the routes' signatures, so it would document a 422 no dialect answers, no error shape,
+and no query parameter an endpoint reads from the request itself (SDP's `input_data`). The
+error answers are each dialect's (api/documented.py). The document is served by the sub-app
+at `openapi.json` below its prefix, and FastAPI adds the prefix the client used as
+`servers`.
 """
 
 from __future__ import annotations
@@ -69,8 +70,10 @@ def _operation(table: RouteTable, path: str, route: ApiRoute, method: str) -> di
     responses: dict[str, Any] = {}
     for status, schema in route.answers.items():
         responses[str(status)] = _response(status, schema, method)
-    for status, schema in table.doc.errors(route).items():
-        responses.setdefault(str(status), _response(status, schema, method))
+    for error, response in table.doc.errors(route).items():
+        if method == "HEAD":
+            response = {k: v for k, v in response.items() if k != "content"}
+        responses.setdefault(str(error), response)
     operation: dict[str, Any] = {
         "operationId": _operation_id(route, path, method),
         "summary": route.summary,
@@ -95,8 +98,8 @@ def _query(parameter: Parameter) -> dict[str, Any]:
 
 
 def _response(status: int, schema: Schema | None, method: str) -> dict[str, Any]:
-    """A response; a HEAD's and a 204's carry no body."""
-    response: dict[str, Any] = {"description": _DESCRIPTIONS.get(status, "Answer")}
+    """A success answer; a HEAD's and a 204's carry no body."""
+    response: dict[str, Any] = {"description": _DESCRIPTIONS.get(status, "Success")}
     if schema is not None and method != "HEAD" and status != 204:
         response["content"] = {"application/json": {"schema": schema}}
     return response
@@ -108,15 +111,4 @@ def _operation_id(route: ApiRoute, path: str, method: str) -> str:
     return re.sub(r"\W", "_", f"{route.endpoint.__name__}{path}_{method.lower()}")
 
 
-_DESCRIPTIONS = {
-    200: "OK",
-    201: "Created",
-    204: "No content",
-    400: "Bad input, named in the answer",
-    401: "No caller: no credentials, or wrong ones",
-    403: "Not allowed to the caller, or a cross-site write",
-    404: "Not found",
-    409: "In conflict with the current state",
-    415: "A body in a content type this operation does not take",
-    429: "Too many attempts: see Retry-After",
-}
+_DESCRIPTIONS = {200: "OK", 201: "Created", 204: "No content"}

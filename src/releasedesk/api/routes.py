@@ -17,6 +17,7 @@ A GET also answers HEAD (the same headers, no body: `BodilessHead`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,9 +29,14 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from releasedesk.api.request_text import refuse_invalid_url_text
 from releasedesk.core.errors import ReleaseDeskError
 
 PORTAL_PREFIX = "/app/{portal}"  # a portal named in the path; the bare prefix serves the default
+
+# What every route of every dialect runs first, in the sub-app and on the fast path alike: a
+# query or path that is not UTF-8 is a 400 in the dialect's format, never U+FFFD.
+EVERY_ROUTE: tuple[Callable[..., Awaitable[None]], ...] = (refuse_invalid_url_text,)
 
 Schema = dict[str, Any]
 Endpoint = Callable[..., Awaitable[Response]]
@@ -126,12 +132,13 @@ class ErrorRenderers:
 @dataclass(frozen=True)
 class DocStyle:
     """What a dialect's document says of every operation: the query parameters all take,
-    the body a write takes, its error answers (status → schema, per route), and the values
-    its path parameters take (by name; any other is a string)."""
+    the body a write takes, its error answers (status → OpenAPI response, per route:
+    api/documented.py), and the values its path parameters take (by name; any other is a
+    string)."""
 
     parameters: tuple[Parameter, ...]
     write_body: Schema
-    errors: Callable[[ApiRoute], Mapping[int, Schema]]
+    errors: Callable[[ApiRoute], Mapping[int | str, dict[str, Any]]]
     path_parameters: Mapping[str, Schema] = field(default_factory=dict)
 
 
@@ -177,6 +184,10 @@ class RouteTable:
         prefix is the root, which would take the other)."""
         return [Mount(PORTAL_PREFIX + self.prefix, app=app), Mount(self.prefix, app=app)]
 
+    def owns(self, path: str) -> bool:
+        """Whether `path` is below the table's prefix, bare or under /app/{portal}/."""
+        return _prefix_pattern(self.prefix).match(path) is not None
+
     def methods_of(self, path: str) -> frozenset[str]:
         """Every method some route of the table takes at exactly `path`."""
         return frozenset(m for p, r in self.routes() if p == path for m in with_head(r.methods))
@@ -195,6 +206,11 @@ def path_pattern(prefix: str, path: str, optional_slash: bool) -> re.Pattern[str
     if optional_slash and not path.endswith("/"):
         pattern += "/?"
     return re.compile(pattern)
+
+
+@functools.cache
+def _prefix_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(f"(?:{_template_regex(PORTAL_PREFIX)})?{re.escape(prefix)}(?:/|$)")
 
 
 def _template_regex(template: str) -> str:

@@ -20,6 +20,8 @@ audit_app = typer.Typer(help="The audit trail of accounts and keys.", no_args_is
 
 
 def subject_text(subject: Subject) -> str:
+    if subject.user_id is None:  # a failed sign-in: the login tried, no account
+        return f"no user '{subject.user_name}'"
     if subject.key_id is None:
         return f"user {subject.user_id} '{subject.user_name}'"
     return f"key {subject.key_id} '{subject.key_name}' of '{subject.user_name}'"

@@ -75,6 +75,17 @@ class Unauthenticated(ReleaseDeskError):
     kind = "unauthenticated"
 
 
+class RateLimited(ReleaseDeskError):
+    """Too many failed sign-ins, or requests of one key: refused for `retry_after` seconds
+    (each dialect answers 429 with a `Retry-After` header)."""
+
+    kind = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def from_validation_error(
     errors: list[dict[str, object]], prefix: str = "", *, whole: str = "body"
 ) -> ReleaseDeskError:
@@ -90,6 +101,8 @@ def from_validation_error(
         return Mandatory(field or whole)
     if error_type == "extra_forbidden":
         return Invalid(f"'{field}' is not a field of this entity", field)
+    if error_type in ("string_too_long", "too_long"):  # a bound (core/limits.py), not a type
+        return Invalid(f"'{field}': {first.get('msg', 'too long')}", field)
     return WrongType(f"'{field}' has the wrong type: {first.get('msg', '')}".rstrip(": "), field)
 
 

@@ -16,8 +16,9 @@ from releasedesk.core.approvals.links import PATH, LinkProblem, LinkRefused
 from releasedesk.core.approvals.mail_link import LinkPage
 from releasedesk.core.approvals.rules import MAX_COMMENTS
 from releasedesk.core.approvals.views import ApprovalStatus
-from releasedesk.core.errors import ReleaseDeskError
+from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.db.session import Database
+from releasedesk.web.form_text import read_form
 from releasedesk.web.templating import ENVIRONMENT
 
 RECORDED = "Your decision has been recorded. Thank you for your cooperation!"
@@ -82,7 +83,10 @@ async def decide(request: Request) -> Response:
     database: Database = request.app.state.database
     secret: str = request.app.state.settings.secret_key
     token = str(request.path_params["token"])
-    form = await request.form()
+    try:
+        form = await read_form(request)
+    except Invalid as error:
+        return _message("Approval not recorded", error.message, 400)
     verdict = VERDICTS.get(str(form.get("decision", "")))
     if verdict is None:
         return _message("Approval", "Choose Approve or Reject.", 400)

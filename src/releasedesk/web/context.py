@@ -20,10 +20,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.approvals import inbox
-from releasedesk.core.errors import ReleaseDeskError
+from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.users import sessions
 from releasedesk.db.session import Database
 from releasedesk.settings import DEFAULT_PORTAL
+from releasedesk.web.form_text import check_url, read_form
 from releasedesk.web.security import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -176,10 +177,17 @@ async def _run(request: Request, handler: Handler, public: bool) -> Response:
         csrf_cookie = new_csrf_cookie()
         new_cookies[CSRF_COOKIE] = csrf_cookie
     form: FormData | None = None
+    try:
+        check_url(request)
+    except Invalid as error:
+        return _refusal(request, state, error.message, 400, new_cookies)
     if writes:
         if cross_site(request):
             return _refusal(request, state, "This form was sent from another site.", 403)
-        form = await request.form()
+        try:
+            form = await read_form(request)
+        except Invalid as error:
+            return _refusal(request, state, error.message, 400, new_cookies)
         sent = request.headers.get(CSRF_HEADER) or _text(form, CSRF_FIELD)
         if not state.signer.csrf_matches(request.cookies.get(CSRF_COOKIE), sent):
             return _refusal(

@@ -1,7 +1,9 @@
 """Approval mail through a real SMTP server (aiosmtpd on 127.0.0.1): the recipient, subject,
 filled placeholders and a link that works; nothing lost while the server is down (also
-across a restart of the sender), nothing sent twice by several senders; no server
-configured means logged and marked delivered; the sender runs inside the served app."""
+across a restart of the sender), nothing sent twice by several senders; a sender that dies
+mid-delivery leaves its mails to go again within two SMTP timeouts, with the same
+Message-ID; no server configured means logged and marked delivered; the sender runs inside
+the served app."""
 
 from __future__ import annotations
 
@@ -10,19 +12,15 @@ import dataclasses
 import datetime as dt
 import logging
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,68 +40,12 @@ from tests.api.sdp.approvals_support import (
 )
 from tests.api.sdp.support import history_of
 from tests.helpers import Desk
+from tests.mail_sink import SmtpServer
 from tests.served import _bound_socket, _wait_started
 
 BASE_URL = "https://releasedesk.example.org"
 LINK = re.compile(re.escape(BASE_URL) + r"(/approval/[0-9]+\.[A-Za-z0-9_-]+)")
 DEADLINE_SECONDS = 60.0
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.logins: list[tuple[bytes, bytes]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.content if isinstance(envelope.content, bytes) else b""
-        message = message_from_bytes(content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for rcpt, m in self.messages if address in rcpt]
-
-    def authenticate(
-        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
-    ) -> AuthResult:
-        if isinstance(data, LoginPassword):
-            self.logins.append((data.login, data.password))
-            return AuthResult(success=data.password == b"p@ss w0rd")
-        return AuthResult(success=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class SmtpServer:
-    """aiosmtpd on a port of its own, started and stopped at will."""
-
-    def __init__(self, port: int | None = None, **options: Any) -> None:
-        self.port = port or free_port()
-        self.inbox = Inbox()
-        self.options = options
-        self.controller: Controller | None = None
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.controller = Controller(
-            self.inbox, hostname="127.0.0.1", port=self.port, **self.options
-        )
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture
@@ -256,6 +198,92 @@ def test_several_senders_deliver_each_mail_once(desk: Desk, smtp: SmtpServer) ->
     desk.client.portal.call(race)
     assert [len(smtp.inbox.to(a)) for a in addresses] == [1] * len(addresses)
     assert all(m.delivered_on is not None for m in outbox(desk))
+
+
+class ProcessDied(Exception):
+    """Stands for a kill -9 of the sender's process at the point it is raised."""
+
+
+def test_a_sender_that_dies_after_the_server_took_a_mail_leaves_it_to_go_again_with_its_message_id(
+    desk: Desk, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, _, address = one_sent_approval(desk)
+    settings = dataclasses.replace(settings_for(desk, smtp.url), smtp_timeout_seconds=1.0)
+    dying = mail_sender(settings, desk.database)
+    delivering = dying._deliver
+
+    async def deliver_then_die(message: EmailMessage) -> str | None:
+        assert await delivering(message) is None  # the SMTP server took it...
+        raise ProcessDied  # ...and the process died before recording the delivery
+
+    monkeypatch.setattr(dying, "_deliver", deliver_then_die)
+    died_at = dt.datetime.now(dt.UTC)
+    with pytest.raises(ProcessDied):
+        desk.client.portal.call(dying.deliver_due, died_at)
+    assert outbox(desk)[0].delivered_on is None
+
+    restarted = mail_sender(settings, desk.database)  # its claim lasts two SMTP timeouts
+    assert drain(desk, restarted, died_at + dt.timedelta(seconds=1.5)) == 0  # still claimed
+    assert drain(desk, restarted, died_at + dt.timedelta(seconds=2.5)) >= 1
+
+    first, again = smtp.inbox.to(address)
+    assert first["Message-ID"] == again["Message-ID"]  # the copy folds in a mail client
+    assert first["Date"] == again["Date"] and first["Subject"] == again["Subject"]
+    assert outbox(desk)[0].delivered_on is not None
+    assert drain(desk, restarted, died_at + dt.timedelta(hours=1)) == 0
+    assert len(smtp.inbox.to(address)) == 2
+
+
+def test_a_live_sender_keeps_its_claim_through_a_round_longer_than_the_lease(
+    desk: Desk, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = add_people(desk, 3)
+    rid = desk.create_release()["id"]
+    level = add_level(desk, rid, approvers=people)
+    for approval in level["approvals"]:
+        sent(desk, rid, level["id"], approval["id"])
+    addresses = [email_of(desk, p.id) for p in people]
+    settings = dataclasses.replace(settings_for(desk, smtp.url), smtp_timeout_seconds=1.0)
+
+    async def race() -> None:
+        databases = [Database(desk.database.url) for _ in range(2)]
+        try:
+            slow, eager = (mail_sender(settings, d) for d in databases)
+            delivering = slow._deliver
+
+            async def slowly(message: EmailMessage) -> str | None:
+                await asyncio.sleep(0.8)  # three mails: 2.4 s, past the 2 s lease
+                return await delivering(message)
+
+            monkeypatch.setattr(slow, "_deliver", slowly)
+            round_of_three = asyncio.create_task(slow.deliver_due())
+            await asyncio.sleep(0.2)  # the slow sender has claimed all three
+            while not round_of_three.done():
+                await eager.deliver_due()
+                await asyncio.sleep(0.1)
+            assert await round_of_three >= 3
+        finally:
+            for database in databases:
+                await database.dispose()
+
+    desk.client.portal.call(race)
+    assert [len(smtp.inbox.to(a)) for a in addresses] == [1, 1, 1]
+
+
+def test_the_smtp_timeout_comes_from_the_environment_and_sets_the_lease(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RELEASEDESK_SMTP_TIMEOUT_SECONDS", raising=False)
+    assert Settings.from_env().smtp_timeout_seconds == 60
+    monkeypatch.setenv("RELEASEDESK_SMTP_TIMEOUT_SECONDS", "2.5")
+    settings = Settings.from_env()
+    assert settings.smtp_timeout_seconds == 2.5
+    sender = mail_sender(settings, desk.database)
+    assert (sender.timeout_seconds, sender.lease) == (2.5, dt.timedelta(seconds=5))
+    for bad in ("0", "-1", "soon", "7200"):
+        monkeypatch.setenv("RELEASEDESK_SMTP_TIMEOUT_SECONDS", bad)
+        with pytest.raises(ValueError, match="RELEASEDESK_SMTP_TIMEOUT_SECONDS"):
+            Settings.from_env()
 
 
 def test_smtp_credentials_come_from_the_url(desk: Desk) -> None:

@@ -4,8 +4,10 @@ its error shape `{status, message, field}` out (api/openapi.py builds the docume
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from releasedesk.api.openapi import INTEGER, OBJECT, STRING, array_of, object_with
+from releasedesk.api.flexdeploy.errors import DOCUMENTED_ERRORS
+from releasedesk.api.openapi import INTEGER, OBJECT, array_of, object_with
 from releasedesk.api.routes import ApiRoute, DocStyle, Schema
 
 Answers = Mapping[int, Schema | None]
@@ -17,12 +19,10 @@ EXECUTIONS: Answers = {
     200: object_with({"releaseId": INTEGER, "runningExecutions": INTEGER}),
 }
 JSON_BODY: Schema = {"required": True, "content": {"application/json": {"schema": OBJECT}}}
-ERROR = object_with({"status": INTEGER, "message": STRING}, field=STRING)
-ERROR_STATUSES = (400, 401, 403, 404, 409, 415, 429)
 
 
-def errors(_route: ApiRoute) -> dict[int, Schema]:
-    return dict.fromkeys(ERROR_STATUSES, ERROR)
+def errors(_route: ApiRoute) -> Mapping[int | str, dict[str, Any]]:
+    return DOCUMENTED_ERRORS
 
 
 ID: Schema = {"type": "string", "pattern": "^[0-9]+$"}

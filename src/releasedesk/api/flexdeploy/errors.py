@@ -8,7 +8,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from releasedesk.api.documented import error_responses
 from releasedesk.api.flexdeploy.translate import field_name
+from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
 from releasedesk.core.errors import ReleaseDeskError, from_validation_error
 
@@ -25,19 +27,41 @@ HTTP_STATUS: dict[str, int] = {
     "unauthenticated": 401,
     "rate_limited": 429,
 }
+
+
+DOCUMENTED_ERRORS = error_responses(
+    {
+        "type": "object",
+        "required": ["status", "message"],
+        "properties": {
+            "status": {"type": "integer"},
+            "message": {"type": "string"},
+            "field": {"type": "string"},
+        },
+    }
+)
+"""Every operation's error answers in the OpenAPI document."""
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="FlexDeploy"'}
 
 
-def error_response(status: int, message: str, field: str | None = None) -> JsonResponse:
+def error_response(
+    status: int,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JsonResponse:
     body: dict[str, object] = {"status": status, "message": message}
     if field:
         body["field"] = field
-    return JsonResponse(body, status_code=status, headers=CHALLENGE if status == 401 else None)
+    if status == 401:
+        headers = CHALLENGE
+    return JsonResponse(body, status_code=status, headers=headers)
 
 
 def core_error(_scope: Scope, error: ReleaseDeskError) -> JsonResponse:
     """A core error as FlexDeploy answers it (its handler's and the front routes')."""
-    return error_response(HTTP_STATUS.get(error.kind, 400), error.message, field_name(error.field))
+    status = HTTP_STATUS.get(error.kind, 400)
+    return error_response(status, error.message, field_name(error.field), retry_after(error))
 
 
 def install(app: FastAPI) -> None:

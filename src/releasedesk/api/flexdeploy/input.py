@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 
 from releasedesk.api.json_body import parse_json
+from releasedesk.api.request_body import read_body as read_capped_body
 from releasedesk.core.errors import WrongType
 
 MAX_BODY_BYTES = 2_000_000
@@ -26,4 +27,4 @@ def parse_body(body: bytes) -> dict[str, Any]:
 
 
 async def read_body(request: Request) -> dict[str, Any]:
-    return parse_body(await request.body())
+    return parse_body(await read_capped_body(request, MAX_BODY_BYTES, "body"))

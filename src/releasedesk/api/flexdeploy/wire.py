@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
+from releasedesk.core.limits import MAX_ITEMS_PER_REQUEST, MAX_LONG_TEXT
+
 CatalogId = Annotated[int, Field(gt=0, le=2**63 - 1, strict=True)]
 Text = Annotated[StrictStr, Field(max_length=2000)]
 MAX_PROPERTY_VALUE = 4000
@@ -54,14 +56,16 @@ class CmsIn(Wire):
     cmsInstanceId: CatalogId
     overrideSettings: StrictBool | None = None
     overriddenDefaultConfigurations: DefaultConfigIn | None = None
-    overriddenEnvironmentConfigurations: list[EnvironmentConfigIn] | None = None
+    overriddenEnvironmentConfigurations: (
+        Annotated[list[EnvironmentConfigIn], Field(max_length=MAX_ITEMS_PER_REQUEST)] | None
+    ) = None
 
 
 class ReleaseIn(Wire):
     releaseId: Annotated[int, Field(strict=True)] | None = None
     releaseName: Annotated[StrictStr, Field(max_length=250)] | None = None
     releaseStatus: Annotated[StrictStr, Field(max_length=40)] | None = None
-    description: Annotated[StrictStr, Field(max_length=100_000)] | None = None
+    description: Annotated[StrictStr, Field(max_length=MAX_LONG_TEXT)] | None = None
     pipelineId: CatalogId | None = None
     pipelineName: Annotated[StrictStr, Field(max_length=250)] | None = None
     startDate: Text | None = None

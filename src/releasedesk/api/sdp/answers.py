@@ -1,14 +1,16 @@
 """What SDP's OpenAPI document says of its operations: the shapes of its answers (the
-`response_status` envelope around the entity, the list or the status alone), `input_data`
-on every operation, and its errors (api/openapi.py builds the document from the table)."""
+`response_status` envelope around the entity, the list or the status alone), `input_data` on
+every operation, and its errors (api/sdp/errors.py; api/openapi.py builds the document from
+the table)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from releasedesk.api.openapi import INTEGER, OBJECT, STRING, array_of, nullable, object_with, one_of
 from releasedesk.api.routes import ApiRoute, DocStyle, Parameter, Schema
-from releasedesk.api.sdp.errors import LIST_MARK
+from releasedesk.api.sdp.errors import DOCUMENTED_ERRORS, DOCUMENTED_LIST_ERRORS, LIST_MARK
 from releasedesk.core.work.kinds import ASSOCIATION_KINDS, CHILD_KINDS
 
 Answers = Mapping[int, Schema | None]
@@ -56,13 +58,12 @@ WRITE_BODY: Schema = {
         "application/x-www-form-urlencoded": {"schema": object_with({}, input_data=STRING)},
     },
 }
-ERROR_STATUSES = (400, 401, 403, 404, 409, 415, 429)
 
 
-def errors(route: ApiRoute) -> dict[int, Schema]:
-    """SDP's error envelope; a list answers its status in an array, errors included."""
-    status = STATUSES if getattr(route.endpoint, LIST_MARK, False) else one_of(STATUS, STATUSES)
-    return dict.fromkeys(ERROR_STATUSES, object_with({"response_status": status}))
+def errors(route: ApiRoute) -> Mapping[int | str, dict[str, Any]]:
+    """SDP's error envelope; a list route answers its status in an array, errors included."""
+    listing_route = getattr(route.endpoint, LIST_MARK, False)
+    return DOCUMENTED_LIST_ERRORS if listing_route else DOCUMENTED_ERRORS
 
 
 ID: Schema = {"type": "string", "pattern": "^[0-9]+$"}

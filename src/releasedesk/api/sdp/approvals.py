@@ -35,7 +35,6 @@ LEVELS = "/releases/{release_id}/approval_levels"
 LEVEL = LEVELS + "/{level_id}"
 APPROVALS = LEVEL + "/approvals"
 APPROVAL = APPROVALS + "/{approval_id}"
-MAX_IDS = 100
 # Several approvals sent: a status per id, the approvals sent.
 SENT_MANY = {200: object_with({"response_status": STATUSES, "approvals": array_of(OBJECT)})}
 

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from releasedesk.api.documented import error_responses
+from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
 from releasedesk.core.errors import ReleaseDeskError, from_validation_error
 
@@ -27,6 +29,49 @@ CODES: dict[str, tuple[int, int]] = {
     "unauthenticated": (4022, 401),
     "rate_limited": (4015, 429),
 }
+
+
+_MESSAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["status_code", "type", "message"],
+    "properties": {
+        "status_code": {"type": "integer"},
+        "type": {"type": "string"},
+        "message": {"type": "string"},
+        "field": {"type": "string"},
+    },
+}
+_STATUS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["status_code", "status", "messages"],
+    "properties": {
+        "status_code": {"type": "integer"},
+        "status": {"type": "string"},
+        "id": {"type": "string"},
+        "messages": {"type": "array", "items": _MESSAGE_SCHEMA},
+    },
+}
+DOCUMENTED_ERRORS = error_responses(
+    {
+        "type": "object",
+        "required": ["response_status"],
+        "properties": {
+            "response_status": {
+                "anyOf": [_STATUS_SCHEMA, {"type": "array", "items": _STATUS_SCHEMA}]
+            }
+        },
+    }
+)
+"""Every operation's error answers in the OpenAPI document: the envelope, one status or an
+array of them (a list route's, or one per id of a request on several)."""
+DOCUMENTED_LIST_ERRORS = error_responses(
+    {
+        "type": "object",
+        "required": ["response_status"],
+        "properties": {"response_status": {"type": "array", "items": _STATUS_SCHEMA}},
+    }
+)
+"""A list route's error answers (`@answers_list`): its statuses always an array."""
 
 
 def success_status(as_list: bool = False, **extra: Any) -> Any:
@@ -70,7 +115,11 @@ def _envelope(request: Request, status: dict[str, Any]) -> dict[str, Any]:
 
 def error_response(scope: Scope, error: ReleaseDeskError) -> JsonResponse:
     """A core error as SDP answers it."""
-    return JsonResponse(_envelope_of(scope, failure_status(error)), status_code=http_status(error))
+    return JsonResponse(
+        _envelope_of(scope, failure_status(error)),
+        status_code=http_status(error),
+        headers=retry_after(error),
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -6,11 +6,18 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
+from releasedesk.api.json_body import loads
 from releasedesk.api.sdp.translate import reference, sdp_time_in
 from releasedesk.api.wire_values import boolean, integer
 from releasedesk.core.errors import Invalid, WrongType
+from releasedesk.core.limits import (
+    MAX_FIELDS_REQUIRED,
+    MAX_SEARCH_CRITERIA,
+    MAX_SEARCH_DEPTH,
+    MAX_SEARCH_TEXT,
+    MAX_SEARCH_VALUES,
+    MAX_SORT_FIELDS,
+)
 from releasedesk.core.refs import Ref
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import (
@@ -22,6 +29,8 @@ from releasedesk.core.search.query import (
     Op,
     Query,
     Sort,
+    check_filter,
+    grouped,
 )
 
 DEFAULT_ROW_COUNT = 10
@@ -93,10 +102,7 @@ def _truthy(value: Any) -> bool:
 def _maybe_json(value: Any, name: str) -> Any:
     """search_fields / search_criteria may arrive as a JSON string."""
     if isinstance(value, str):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            raise Invalid(f"'list_info.{name}' is not valid JSON", f"list_info.{name}") from None
+        return loads(value, f"list_info.{name}", path=f"list_info.{name}")
     return value
 
 
@@ -106,6 +112,15 @@ def _text(value: Any, field: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise WrongType(f"'{field}' needs a text value", field)
     return str(value)
+
+
+def _bounded(values: Collection[Any], where: str) -> None:
+    """Refuse a text value longer than MAX_SEARCH_TEXT (core/limits.py), naming `where`."""
+    for value in values:
+        if isinstance(value, str) and len(value) > MAX_SEARCH_TEXT:
+            raise Invalid(
+                f"'{where}' holds a value longer than {MAX_SEARCH_TEXT} characters", where
+            )
 
 
 def search_value(value: Any, field: str, kind: FieldType, op: Op) -> object:
@@ -127,7 +142,7 @@ def search_value(value: Any, field: str, kind: FieldType, op: Op) -> object:
     return reference(value, field)
 
 
-def _condition(item: Mapping[str, Any], known: Mapping[str, FieldType]) -> Node:
+def _condition(item: Mapping[str, Any], known: Mapping[str, FieldType], budget: _Budget) -> Node:
     field_name = item.get("field")
     if not isinstance(field_name, str) or not field_name:
         raise Invalid("each search_criteria needs a 'field'", "search_criteria.field")
@@ -147,6 +162,8 @@ def _condition(item: Mapping[str, Any], known: Mapping[str, FieldType]) -> Node:
         raise Invalid(f"search on '{field_name}' needs a value", "search_criteria.value")
     if op in (Op.BETWEEN, Op.NOT_BETWEEN) and len(values) == 1 and isinstance(values[0], list):
         values = values[0]
+    budget.take_values(len(values))
+    _bounded(values, "list_info.search_criteria.value")
     kind = known[field_name]
     return Condition(field_name, op, tuple(search_value(v, field_name, kind, op) for v in values))
 
@@ -159,34 +176,66 @@ def _logic(item: Mapping[str, Any]) -> bool:
     return raw.strip().upper() == "OR"
 
 
-def _criteria(items: list[Any], known: Mapping[str, FieldType]) -> Node | None:
-    """Fold criteria left to right: each item joins the ones before it by its logical_operator."""
+@dataclass
+class _Budget:
+    """What one search_criteria may still hold (core/limits.py), spent as it is read."""
+
+    criteria: int = MAX_SEARCH_CRITERIA
+    values: int = MAX_SEARCH_VALUES
+
+    def take_criteria(self, count: int) -> None:
+        self.criteria -= count
+        if self.criteria < 0:
+            raise Invalid(
+                f"'list_info.search_criteria' holds more than {MAX_SEARCH_CRITERIA} criteria "
+                "(counting their children)",
+                "list_info.search_criteria",
+            )
+
+    def take_values(self, count: int) -> None:
+        self.values -= count
+        if self.values < 0:
+            raise Invalid(
+                f"'list_info.search_criteria' holds more than {MAX_SEARCH_VALUES} values",
+                "list_info.search_criteria.values",
+            )
+
+
+def _criteria(
+    items: list[Any], known: Mapping[str, FieldType], budget: _Budget, depth: int = 0
+) -> Node | None:
+    """Fold criteria left to right: each item joins the ones before it by its logical_operator.
+
+    Bounded before anything is built: the entries of each level are counted against the
+    budget, and `children` may nest MAX_SEARCH_DEPTH levels (so this recursion is too)."""
+    if depth > MAX_SEARCH_DEPTH:
+        raise Invalid(
+            f"'list_info.search_criteria' nests children deeper than {MAX_SEARCH_DEPTH} levels",
+            "list_info.search_criteria.children",
+        )
+    budget.take_criteria(len(items))
     result: Node | None = None
     for item in items:
         if not isinstance(item, Mapping):
             raise WrongType("search_criteria entries must be objects", "search_criteria")
         any_of = _logic(item)
-        node: Node | None = _condition(item, known) if "field" in item else None
+        node: Node | None = _condition(item, known, budget) if "field" in item else None
         children = item.get("children")
         if children is not None:
             if not isinstance(children, list):
                 raise WrongType("'children' must be an array", "search_criteria.children")
-            inner = _criteria(children, known)
+            inner = _criteria(children, known, budget, depth + 1)
             if inner is not None:
-                node = inner if node is None else _join(node, inner, _first_logic(children))
+                node = inner if node is None else grouped(_first_logic(children), node, inner)
         if node is None:
             continue
-        result = node if result is None else _join(result, node, any_of)
+        result = node if result is None else grouped(any_of, result, node)
     return result
 
 
 def _first_logic(children: list[Any]) -> bool:
     first = children[0] if children else {}
     return _logic(first) if isinstance(first, Mapping) else False
-
-
-def _join(left: Node, right: Node, any_of: bool) -> Node:
-    return Group(any_of=any_of, children=(left, right))
 
 
 def _sorts(info: Mapping[str, Any], sortable: Collection[str]) -> list[Sort]:
@@ -197,6 +246,11 @@ def _sorts(info: Mapping[str, Any], sortable: Collection[str]) -> list[Sort]:
         raise WrongType("'list_info.sort_fields' must be an array", "list_info.sort_fields")
     if info.get("sort_field") is not None:
         entries = [{"field": info["sort_field"], "order": info.get("sort_order", "asc")}, *entries]
+    if len(entries) > MAX_SORT_FIELDS:
+        raise Invalid(
+            f"'list_info.sort_fields' holds more than {MAX_SORT_FIELDS} sorts",
+            "list_info.sort_fields",
+        )
     for entry in entries:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("field"), str):
             raise WrongType("each sort needs a 'field'", "list_info.sort_fields")
@@ -274,6 +328,7 @@ def parse_list_info(
         for name, value in search_fields.items():
             if name not in searchable:
                 raise Invalid(f"'{name}' is not a field you can search on", name)
+            _bounded((value,), f"list_info.search_fields.{name}")
             op = Op.CONTAINS if isinstance(value, str) and name in TEXT_SEARCH else Op.IS
             filters.append(Condition(name, op, (search_value(value, name, searchable[name], op),)))
     criteria = _maybe_json(info.get("search_criteria"), "search_criteria")
@@ -285,7 +340,7 @@ def parse_list_info(
                 "'list_info.search_criteria' must be an object or an array",
                 "list_info.search_criteria",
             )
-        node = _criteria(criteria, searchable)
+        node = _criteria(criteria, searchable, _Budget())
         if node is not None:
             filters.append(node)
 
@@ -295,6 +350,11 @@ def parse_list_info(
             isinstance(f, str) for f in fields_required
         ):
             raise WrongType("'fields_required' must be an array of field names", "fields_required")
+        if len(fields_required) > MAX_FIELDS_REQUIRED:
+            raise Invalid(
+                f"'fields_required' names more than {MAX_FIELDS_REQUIRED} fields",
+                "fields_required",
+            )
         for name in fields_required:
             if name not in returnable:
                 raise Invalid(f"'{name}' is not a field of a release", name)
@@ -307,11 +367,13 @@ def parse_list_info(
             raise WrongType("'list_info.filter_by' needs a name", "list_info.filter_by")
 
     sorts = _sorts(info, sortable) or [default_sort]
+    search = (
+        (filters[0] if len(filters) == 1 else Group(False, tuple(filters))) if filters else None
+    )
+    check_filter(search, "list_info.search_criteria")
     with_total = _truthy(info.get("get_total_count"))
     query = Query(
-        filter=(filters[0] if len(filters) == 1 else Group(False, tuple(filters)))
-        if filters
-        else None,
+        filter=search,
         sorts=tuple(sorts),
         offset=start_index - 1,
         limit=row_count,

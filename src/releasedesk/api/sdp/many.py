@@ -11,20 +11,21 @@ from releasedesk.api.responses import JsonResponse
 from releasedesk.api.sdp.errors import failure_status, http_status, success_status
 from releasedesk.api.wire_values import entity_id, is_digits
 from releasedesk.core.errors import Invalid, Mandatory
+from releasedesk.core.limits import MAX_IDS
 from releasedesk.core.releases.lifecycle import Outcome
 from releasedesk.core.releases.views import Release
-
-MAX_IDS = 100
 
 
 def ids_of(request: Request, what: str = "release") -> list[int]:
     """`ids=1,2,3` (or repeated `ids=`); each the id of a `what`, each once."""
     raw = ",".join(request.query_params.getlist("ids"))
+    if raw.count(",") > 2 * MAX_IDS:  # counted before splitting: a megabyte of commas
+        raise Invalid(f"'ids' names at most {MAX_IDS} ids at once", "ids")
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     if not parts:
         raise Mandatory("ids", "'ids' is mandatory: ?ids=1,2,3")
     if len(parts) > MAX_IDS:
-        raise Invalid(f"at most {MAX_IDS} ids at once", "ids")
+        raise Invalid(f"'ids' names at most {MAX_IDS} ids at once", "ids")
     ids: list[int] = []
     for part in parts:
         if not is_digits(part):

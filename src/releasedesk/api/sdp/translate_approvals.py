@@ -26,6 +26,7 @@ from releasedesk.core.approvals.views import (
     Notification,
 )
 from releasedesk.core.errors import Invalid, Mandatory, ReadOnly, WrongType
+from releasedesk.core.limits import MAX_ITEMS_PER_REQUEST
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases.views import Person
 
@@ -134,6 +135,10 @@ def approver_of(item: object) -> ApproverInput:
 def approvers_of(value: object) -> tuple[ApproverInput, ...]:
     if not isinstance(value, list):
         raise WrongType("'approvals' must be an array", "approvals")
+    if len(value) > MAX_ITEMS_PER_REQUEST:
+        raise Invalid(
+            f"'approvals' names at most {MAX_ITEMS_PER_REQUEST} approvers at once", "approvals"
+        )
     return tuple(approver_of(item) for item in value)
 
 

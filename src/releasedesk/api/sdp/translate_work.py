@@ -19,6 +19,7 @@ from releasedesk.api.wire_values import boolean, datetime_to_epoch_ms, integer
 from releasedesk.core.approvals.summary import Decision, StageSummary
 from releasedesk.core.approvals.views import ApprovalLevel, LevelStatus
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
+from releasedesk.core.limits import MAX_ITEMS_PER_REQUEST
 from releasedesk.core.releases.views import Person
 from releasedesk.core.work.kinds import ChildField, ChildKind, FieldType
 from releasedesk.core.work.service import AssociationRef
@@ -115,6 +116,8 @@ def association_refs(payload: dict[str, Any], plural: str, kind: str) -> list[As
         items = payload[plural]
         if not isinstance(items, list):
             raise WrongType(f"'{plural}' must be an array", plural)
+        if len(items) > MAX_ITEMS_PER_REQUEST:
+            raise Invalid(f"'{plural}' names at most {MAX_ITEMS_PER_REQUEST} at once", plural)
     elif kind in payload:
         items = [{kind: payload[kind]}]
     else:

@@ -5,9 +5,11 @@ the document from the table)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from releasedesk.api.openapi import INTEGER, OBJECT, STRING, array_of, object_with, one_of
+from releasedesk.api.openapi import INTEGER, OBJECT, array_of, one_of
 from releasedesk.api.routes import ApiRoute, DocStyle, Parameter, Schema
+from releasedesk.api.ucr.errors import DOCUMENTED_ERRORS
 
 Answers = Mapping[int, Schema | None]
 
@@ -16,7 +18,10 @@ CREATED: Answers = {201: OBJECT}
 MANY: Answers = {200: array_of(OBJECT)}
 GONE: Answers = {204: None}
 # One release created (201, with Location), or an array of them (201; 200 when empty).
-RELEASES_CREATED: Answers = {201: one_of(OBJECT, array_of(OBJECT)), 200: array_of(OBJECT)}
+RELEASES_CREATED: Answers = {
+    201: one_of(OBJECT, array_of(OBJECT)),
+    200: {"type": "array", "maxItems": 0},
+}
 
 FORMAT = Parameter(
     "format",
@@ -34,12 +39,10 @@ RELEASES_BODY: Schema = {
     "required": True,
     "content": {"application/json": {"schema": one_of(OBJECT, array_of(OBJECT))}},
 }
-ERROR = object_with({"error": STRING}, field=STRING, index=INTEGER)
-ERROR_STATUSES = (400, 401, 403, 404, 409, 415, 429)
 
 
-def errors(_route: ApiRoute) -> dict[int, Schema]:
-    return dict.fromkeys(ERROR_STATUSES, ERROR)
+def errors(_route: ApiRoute) -> Mapping[int | str, dict[str, Any]]:
+    return DOCUMENTED_ERRORS
 
 
 UUID: Schema = {"type": "string", "format": "uuid"}

@@ -1,5 +1,6 @@
 """Core errors and HTTP failures as UrbanCode Release answers them: a JSON object whose
-`error` is the message, with the status code of its kind (400, 401, 403, 404, 409). The
+`error` is the message, with the status code of its kind (400, 401, 403, 404, 409, 429 with
+Retry-After). The
 field at fault (in UCR's names) and, for one element of an array, its index come beside it."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from releasedesk.api.documented import error_responses
+from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
 from releasedesk.core.errors import ReleaseDeskError, from_validation_error
 
@@ -25,6 +28,20 @@ STATUS: dict[str, int] = {
     "unauthenticated": 401,
     "rate_limited": 429,
 }
+
+
+DOCUMENTED_ERRORS = error_responses(
+    {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string"},
+            "field": {"type": "string"},
+            "index": {"type": "integer"},
+        },
+    }
+)
+"""Every operation's error answers in the OpenAPI document."""
 
 # The core's names of the fields UCR calls otherwise (the rest are the same).
 UCR_FIELD_NAMES = {"title": "name"}
@@ -56,6 +73,7 @@ def error_body(error: ReleaseDeskError) -> dict[str, object]:
 def error_response(error: ReleaseDeskError) -> JsonResponse:
     status = STATUS.get(error.kind, 400)
     headers = {"WWW-Authenticate": 'Basic realm="releasedesk"'} if status == 401 else None
+    headers = retry_after(error) or headers
     return JsonResponse(error_body(error), status_code=status, headers=headers)
 
 

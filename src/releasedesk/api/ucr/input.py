@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from releasedesk.api.json_body import JsonValue, parse_json
+from releasedesk.api.request_body import read_body
 from releasedesk.core.errors import WrongType
 
 MAX_BODY_BYTES = 5_000_000
@@ -13,9 +14,8 @@ MAX_BODY_BYTES = 5_000_000
 
 async def read_json(request: Request) -> JsonValue:
     """The body as JSON (any JSON value; the route says which shapes it takes)."""
-    return parse_json(
-        await request.body(), max_bytes=MAX_BODY_BYTES, missing="The request needs a JSON body"
-    )
+    body = await read_body(request, MAX_BODY_BYTES, "body")
+    return parse_json(body, max_bytes=MAX_BODY_BYTES, missing="The request needs a JSON body")
 
 
 async def read_object(request: Request) -> dict[str, JsonValue]:

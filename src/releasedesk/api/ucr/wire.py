@@ -4,7 +4,14 @@ answers are accepted (so a client may PUT back what it read) and change nothing,
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictInt, StrictStr
+
+from releasedesk.core.limits import MAX_ITEMS_PER_REQUEST, MAX_LONG_TEXT
+
+# Refused by length here, before any of it is translated or stored (core/limits.py).
+LongText = Annotated[StrictStr, Field(max_length=MAX_LONG_TEXT)]
 
 
 class IdRef(BaseModel):
@@ -31,10 +38,10 @@ class ReleaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=False)
 
     name: StrictStr | None = None
-    description: StrictStr | None = None
+    description: LongText | None = None
     team: IdRef | None = None
     lifecycle_model: IdRef | None = Field(None, alias="lifecycleModel")
-    milestones: list[MilestoneIn] | None = None
+    milestones: Annotated[list[MilestoneIn], Field(max_length=MAX_ITEMS_PER_REQUEST)] | None = None
     version: StrictInt | None = None
 
     # What a GET answers; accepted to be ignored.
@@ -54,19 +61,19 @@ class PhaseModelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: StrictStr
-    description: StrictStr | None = None
+    description: LongText | None = None
 
 
 class LifecycleModelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: StrictStr
-    description: StrictStr | None = None
-    phases: list[PhaseModelIn] = []
+    description: LongText | None = None
+    phases: Annotated[list[PhaseModelIn], Field(max_length=MAX_ITEMS_PER_REQUEST)] = []
 
 
 class TeamIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: StrictStr
-    description: StrictStr | None = None
+    description: LongText | None = None

@@ -29,6 +29,8 @@ class AuditKind(StrEnum):
     KEY_CREATED = "key_created"
     KEY_REVOKED = "key_revoked"
     KEY_EXPIRED_REFUSED = KEY_EXPIRED_REFUSED
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_THROTTLED = "sign_in_throttled"
 
 
 # After these, whatever a process remembers about a key or a user's credentials is stale:
@@ -58,9 +60,10 @@ SYSTEM = AuditActor(None, "system")
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """The account an event is about, and the key when it is about one."""
+    """The account an event is about, and the key when it is about one; `user_id` None: no
+    account (a failed sign-in with a login no user has: `user_name` is the login tried)."""
 
-    user_id: int
+    user_id: int | None
     user_name: str
     key_id: int | None = None
     key_name: str | None = None

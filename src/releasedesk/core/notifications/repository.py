@@ -47,7 +47,8 @@ async def claim_due(
     session: AsyncSession, now: dt.datetime, lease: dt.timedelta, limit: int
 ) -> Sequence[OutboxMail]:
     """Undelivered mails that are due and not held by another sender, leased to the caller
-    until now + lease (a sender that dies mid-delivery leaves them to the next one).
+    until now + lease (a sender that dies mid-delivery leaves them to the next one once the
+    lease runs out; a live one renews it as it goes, renew_claims).
 
     PostgreSQL: `FOR UPDATE SKIP LOCKED`, so senders in several processes each take other
     rows and never wait on one another. SQLite renders no FOR UPDATE; its single writer
@@ -65,6 +66,19 @@ async def claim_due(
         row.claimed_until = now + lease
     await session.flush()
     return rows
+
+
+async def renew_claims(
+    session: AsyncSession, mail_ids: Collection[int], until: dt.datetime
+) -> None:
+    """Extend the lease on mails the caller claimed and has not delivered yet."""
+    if not mail_ids:
+        return
+    await session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id.in_(mail_ids), OutboxMail.delivered_on.is_(None))
+        .values(claimed_until=until)
+    )
 
 
 async def mark_delivered(session: AsyncSession, mail_id: int, now: dt.datetime) -> None:

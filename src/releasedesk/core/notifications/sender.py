@@ -5,9 +5,12 @@ Nothing is lost: a mail stays in the outbox until an SMTP server accepted it; a 
 (server down, refused, timed out) is retried with exponential backoff (10 s doubling, at
 most an hour apart), across restarts, since the row is the queue. Several workers send each
 mail once: a claim leases rows to one sender (`FOR UPDATE SKIP LOCKED` on PostgreSQL; one
-writer at a time on SQLite). The one window left is a crash between the server accepting a
-mail and the delivery being recorded; the lease then expires and the mail goes again, with
-the same Message-ID, so the receiving side can tell.
+writer at a time on SQLite). The lease is two SMTP timeouts, renewed for the rest of the
+batch each time a mail is recorded, so a live sender keeps its mails however long its
+batch takes, and the mails of a sender that died (kill -9) go again within two timeouts.
+The one window left is a crash between the server accepting a mail and the delivery being
+recorded; the mail then goes again with the same Message-ID (made from the outbox row, so
+every attempt carries it), and mail clients fold the copy.
 
 With no SMTP server configured, each mail is written to the log, link included (the log
 is then how it reaches anyone), and marked delivered.
@@ -85,20 +88,22 @@ class Sender:
         render_link: LinkRenderer,
         backoff: Backoff | None = None,
         poll_seconds: float = 2.0,
-        lease: dt.timedelta = dt.timedelta(minutes=5),
         batch: int = 20,
         timeout_seconds: float = 60.0,
     ) -> None:
+        if timeout_seconds <= 0:
+            raise ValueError("the SMTP timeout must be more than 0 seconds")
         self.database = database
         self.smtp = smtp
         self.mail_from = mail_from
         self.render_link = render_link
         self.backoff = backoff or Backoff()
         self.poll_seconds = poll_seconds
-        # A claim must outlast the round that holds it (every mail of the batch at its full
-        # timeout), or another sender would take the later mails of a slow round and send
-        # them a second time.
-        self.lease = max(lease, dt.timedelta(seconds=batch * timeout_seconds + 60))
+        # A claim must outlast the sender's next step: one delivery (at most the timeout)
+        # and recording it (the other timeout is room for a busy database). Each record
+        # renews the rest of the batch, so a slow round keeps its mails, and a dead
+        # sender's mails are free again within two timeouts rather than a whole round's.
+        self.lease = dt.timedelta(seconds=2 * timeout_seconds)
         self.batch = batch
         self.timeout_seconds = timeout_seconds
         self._stopping = asyncio.Event()
@@ -128,15 +133,19 @@ class Sender:
             claimed = await repository.claim_due(session, now, self.lease, self.batch)
             mails = [await self._message(session, row) for row in claimed]
         delivered = 0
-        for mail_id, attempts, message in mails:
+        for index, (mail_id, attempts, message) in enumerate(mails):
             error = await self._deliver(message)
             async with self.database.unit_of_work() as session:
+                recorded = dt.datetime.now(dt.UTC)
+                rest = [later_id for later_id, _, _ in mails[index + 1 :]]
+                # the claim's clock: a round run for a later `now` keeps its leases there
+                await repository.renew_claims(session, rest, max(now, recorded) + self.lease)
                 if error is None:
-                    await repository.mark_delivered(session, mail_id, dt.datetime.now(dt.UTC))
+                    await repository.mark_delivered(session, mail_id, recorded)
                     delivered += 1
                     continue
                 tries = attempts + 1
-                retry_on = dt.datetime.now(dt.UTC) + self.backoff.after(tries)
+                retry_on = recorded + self.backoff.after(tries)
                 await repository.mark_failed(session, mail_id, error, tries, retry_on)
                 log.warning(
                     "mail %s to %s not delivered (attempt %s, next at %s): %s",

@@ -635,9 +635,16 @@ INDEXED_ORDERS = ((), (Sort("created_time"),), (Sort("created_time", descending=
 
 
 def _tests_title_text(node: Node | None) -> bool:
-    if isinstance(node, Group):
-        return any(_tests_title_text(child) for child in node.children)
-    return node is not None and node.field == "title" and node.op in SUBSTRING_KIND
+    """Whether any condition of the tree is a substring test on the title (walked without
+    recursion: a tree's depth costs no Python frames)."""
+    pending = [] if node is None else [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Group):
+            pending.extend(item.children)
+        elif item.field == "title" and item.op in SUBSTRING_KIND:
+            return True
+    return False
 
 
 def window_page_statement(actor: Actor, view: ReleaseFilter, query: Query) -> Select[int]:

@@ -337,7 +337,7 @@ def _written_view(
 
 def _descriptive_text(changes: ReleaseChanges, kind: str) -> str | None:
     text = getattr(changes, kind)
-    return sanitize_html(text) if text else None
+    return sanitize_html(text, kind) if text else None
 
 
 async def _move(

@@ -8,6 +8,7 @@ import re
 import nh3
 
 from releasedesk.core.errors import Invalid, Mandatory
+from releasedesk.core.limits import MAX_LONG_TEXT
 
 TITLE_MAX = 250
 SHORT_DESCRIPTION_MAX = 500
@@ -88,8 +89,11 @@ def plain_line(
     return value
 
 
-def sanitize_html(value: str) -> str:
-    """Keep basic formatting; drop scripts, styles' payloads and event handlers."""
+def sanitize_html(value: str, field: str = "description") -> str:
+    """Keep basic formatting; drop scripts, styles' payloads and event handlers. Longer
+    than MAX_LONG_TEXT (core/limits.py) is refused naming `field`, before it is cleaned."""
+    if len(value) > MAX_LONG_TEXT:
+        raise Invalid(f"'{field}' is longer than {MAX_LONG_TEXT:,} characters", field)
     return nh3.clean(
         value,
         tags=ALLOWED_TAGS,

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, String, and_, false, func, literal, not_, 
 from sqlalchemy.sql.elements import UnaryExpression
 
 from releasedesk.core.errors import Invalid, WrongType
+from releasedesk.core.limits import MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases.text import unstorable
 from releasedesk.db.text_search import escape_like
@@ -260,14 +261,62 @@ def _ref_equality(spec: SearchField, cond: Condition, name: str) -> ColumnElemen
     return or_(spec.column.is_(None), not_(match)) if None not in cond.values else not_(match)
 
 
+def check_filter(node: Node | None, field: str) -> None:
+    """Refuse a filter tree past the core's bounds (core/limits.py), naming `field`: more
+    conditions than MAX_FILTER_CONDITIONS, or AND/OR groups nested deeper than
+    MAX_FILTER_DEPTH (SQLAlchemy compiles a group in about 7 Python frames). Walked without
+    recursion, so any tree can be measured."""
+    conditions = 0
+    pending: list[tuple[Node, int]] = [] if node is None else [(node, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, Condition):
+            conditions += 1
+            if conditions > MAX_FILTER_CONDITIONS:
+                raise Invalid(f"'{field}' has more than {MAX_FILTER_CONDITIONS} conditions", field)
+            continue
+        if depth >= MAX_FILTER_DEPTH:
+            raise Invalid(
+                f"'{field}' nests AND/OR groups deeper than {MAX_FILTER_DEPTH} levels", field
+            )
+        pending.extend((child, depth + 1) for child in item.children)
+
+
+def grouped(any_of: bool, left: Node, right: Node) -> Group:
+    """`left` AND (or OR) `right`, a group of the same operator on the left taking `right`
+    in: (a OR b) OR c is OR(a, b, c), one level, where a left fold of n criteria would
+    nest n groups."""
+    if isinstance(left, Group) and left.any_of == any_of:
+        return Group(any_of, (*left.children, right))
+    return Group(any_of, (left, right))
+
+
 def _collect(
     node: Node, fields: Mapping[str, SearchField], joins: list[Any]
 ) -> ColumnElement[bool]:
-    if isinstance(node, Group):
-        parts = [_collect(child, fields, joins) for child in node.children]
-        if not parts:
-            return true()
-        return or_(*parts) if node.any_of else and_(*parts)
+    """The tree as one SQL condition, built bottom-up without recursion (a tree's depth
+    costs no Python frames here; `check_filter` bounds what the SQL compiler will walk)."""
+    results: list[ColumnElement[bool]] = []
+    pending: list[tuple[Node, bool]] = [(node, False)]
+    while pending:
+        item, children_built = pending.pop()
+        if isinstance(item, Condition):
+            results.append(_leaf(item, fields, joins))
+        elif not children_built:
+            pending.append((item, True))
+            pending.extend((child, False) for child in reversed(item.children))
+        elif not item.children:
+            results.append(true())
+        else:
+            parts = results[-len(item.children) :]
+            del results[-len(item.children) :]
+            results.append(or_(*parts) if item.any_of else and_(*parts))
+    return results[0]
+
+
+def _leaf(
+    node: Condition, fields: Mapping[str, SearchField], joins: list[Any]
+) -> ColumnElement[bool]:
     spec = fields.get(node.field)
     if spec is None:
         raise Invalid(f"'{node.field}' is not a field you can search on", node.field)
@@ -285,6 +334,7 @@ def compile_query(
     `reverse` orders the rows exactly backwards (each direction flipped, empty values first,
     the tiebreak flipped too): row i of n in the reverse order is row n - 1 - i forwards.
     """
+    check_filter(query.filter, "filter")
     joins: list[Any] = []
     where = _collect(query.filter, fields, joins) if query.filter is not None else None
     order_by: list[UnaryExpression[Any]] = []

@@ -35,6 +35,11 @@ PREFIX_LENGTH = 12
 LABEL_LENGTH = 200  # the column's size
 
 
+class UnknownKey(Unauthenticated):
+    """A key that matches no key at all (not a revoked, expired or another portal's one):
+    what guessing keys looks like, so it counts as a failed sign-in (core/throttle)."""
+
+
 def key_view(key: ApiKey, user: User | None = None) -> KeyView:
     """The key as listed; `user` when the key's holder is not loaded with it (a new key)."""
     user = user or key.user
@@ -216,7 +221,8 @@ async def authenticate_key(
     now: dt.datetime | None = None,
     cache: AuthCache | None = AUTH_CACHE,
 ) -> Actor:
-    """The actor behind an API key, if the key is valid on this portal now.
+    """The actor behind an API key, if the key is valid on this portal now; `UnknownKey`
+    when no key has its hash (the same message as every refusal).
 
     An expired key's refusal is audited once per key and committed before the refusal is
     raised: the request's transaction rolls back on the 401, and authentication is the
@@ -224,6 +230,8 @@ async def authenticate_key(
     """
     key_hash = hash_api_key(key.strip())
     holder = await caller_of(session, key_hash, cache)
+    if holder is None and await repository.key_by_hash(session, key_hash) is None:
+        raise UnknownKey(REFUSED)
     if holder is None or holder.portal_name != portal:
         raise Unauthenticated(REFUSED)
     now = now or utcnow()

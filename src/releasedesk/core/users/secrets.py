@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
+from weakref import WeakKeyDictionary
 
+import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -25,6 +29,23 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# Verifications run at once per process, each on a worker thread: argon2 takes 64 MiB and
+# a core's worth of time per check, so a flood of guesses queues here (the event loop free)
+# rather than taking every worker thread and a gigabyte or more at once.
+ARGON2_AT_ONCE = max(2, os.cpu_count() or 2)
+_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = WeakKeyDictionary()
+
+
+def argon2_limiter() -> anyio.CapacityLimiter:
+    """The running event loop's limit on concurrent verifications (one per loop: an
+    anyio limiter belongs to the loop it was made on)."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(ARGON2_AT_ONCE)
+    return limiter
 
 
 def new_api_key() -> str:

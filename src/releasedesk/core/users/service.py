@@ -4,26 +4,31 @@ the auth cache once it commits), and turn a password into an Actor. Keys live in
 `create_api_key` and `authenticate_key` stay importable from here.
 
 HTTP Basic is not cached: argon2's cost per attempt is the point of argon2, and a cache of
-accepted passwords would keep a fast check of each in memory."""
+accepted passwords would keep a fast check of each in memory. Failed password sign-ins are
+throttled (core/throttle)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
+import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, Role
 from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import SYSTEM, AuditActor, AuditKind, Detail, Subject
-from releasedesk.core.errors import Invalid, Mandatory, NotFound, NotUnique, Unauthenticated
+from releasedesk.core.errors import Invalid, Mandatory, NotFound, NotUnique
 from releasedesk.core.lookups import service as lookups
+from releasedesk.core.portals import service as portals
 from releasedesk.core.refs import Ref
+from releasedesk.core.throttle.counts import login_bucket, user_bucket
+from releasedesk.core.throttle.service import Failure, SignInFailed, Throttle, shown_login
 from releasedesk.core.users import repository
 from releasedesk.core.users.cache import evict_after_commit
 from releasedesk.core.users.keys import authenticate_key as authenticate_key
 from releasedesk.core.users.keys import create_api_key as create_api_key
-from releasedesk.core.users.secrets import hash_password, verify_password
+from releasedesk.core.users.secrets import argon2_limiter, hash_password, verify_password
 from releasedesk.db.models import Portal, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -252,16 +257,44 @@ MAX_ID = 2**63 - 1  # ids are 64-bit: a larger number names nothing (and binds n
 
 
 async def authenticate_password(
-    session: AsyncSession, portal: Portal, login: str, password: str
+    session: AsyncSession,
+    portal_name: str,
+    login: str,
+    password: str,
+    *,
+    throttle: Throttle,
+    address: str,
 ) -> Actor:
-    """The actor for HTTP Basic credentials (user name or email, and password)."""
+    """The actor for a user name (or email) and password on the named portal: HTTP Basic
+    in every dialect and the web sign-in.
+
+    Refused with `RateLimited` before the password is checked when the user (or the login
+    tried) or the client address is past its limit of failures; refused with `SignInFailed`,
+    carrying the failure for the caller to record once its transaction is over, for a
+    wrong password, a login no user has, a deactivated user or a portal that does not
+    exist (one message for all). argon2 runs on a worker thread, a few at once
+    (secrets.ARGON2_AT_ONCE): a flood of guesses costs CPU, not the event loop every other
+    request waits on.
+    """
+    try:
+        portal = await portals.get_portal(session, portal_name)
+    except NotFound:
+        await throttle.check_password(session, None, address)
+        nobody = Subject(None, shown_login(login))
+        failure = Failure(portal_name, None, nobody, None, address, "password")
+        raise SignInFailed(PASSWORD_REFUSED, failure) from None
     users = await repository.find_by_name(session, portal.id, login)
     if len(users) != 1:
         users = await repository.find_by_email(session, portal.id, login)
     user = users[0] if len(users) == 1 else None
-    ok = verify_password(user.password_hash if user else None, password)
+    bucket = user_bucket(user.id) if user else login_bucket(portal.id, login)
+    await throttle.check_password(session, bucket, address)
+    stored = user.password_hash if user else None
+    ok = await anyio.to_thread.run_sync(verify_password, stored, password, limiter=argon2_limiter())
     if user is None or not ok or not user.is_active:
-        raise Unauthenticated(PASSWORD_REFUSED)
+        subject = user_subject(user) if user else Subject(None, shown_login(login))
+        failure = Failure(portal.name, portal.id, subject, bucket, address, "password")
+        raise SignInFailed(PASSWORD_REFUSED, failure)
     return actor_for(user, portal)
 
 

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, Role
-from releasedesk.core.errors import NotFound, Unauthenticated
-from releasedesk.core.portals import service as portals
+from releasedesk.core.throttle.service import Throttle
 from releasedesk.core.users import repository
 from releasedesk.core.users.secrets import hash_api_key
-from releasedesk.core.users.service import PASSWORD_REFUSED as REFUSED
 from releasedesk.core.users.service import authenticate_password
 from releasedesk.db.base import utcnow
 from releasedesk.db.models import WebSession
@@ -35,14 +33,20 @@ class SignedIn:
     actor: Actor
 
 
-async def sign_in(session: AsyncSession, portal_name: str, login: str, password: str) -> SignedIn:
-    """Check the credentials as HTTP Basic does (the same refusal for every failure) and
-    begin a session for them."""
-    try:
-        portal = await portals.get_portal(session, portal_name)
-    except NotFound:
-        raise Unauthenticated(REFUSED) from None
-    actor = await authenticate_password(session, portal, login, password)
+async def sign_in(
+    session: AsyncSession,
+    portal_name: str,
+    login: str,
+    password: str,
+    *,
+    throttle: Throttle,
+    address: str,
+) -> SignedIn:
+    """Check the credentials as HTTP Basic does (the same refusal for every failure, the
+    same throttling) and begin a session for them."""
+    actor = await authenticate_password(
+        session, portal_name, login, password, throttle=throttle, address=address
+    )
     token = secrets.token_urlsafe(32)
     now = utcnow()
     await repository.insert_web_session(

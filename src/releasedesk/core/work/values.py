@@ -70,7 +70,7 @@ async def column_value(
     if spec.type is FieldType.LINE:
         return plain_line(_text(spec, value), name, mandatory=spec.mandatory)
     if spec.type is FieldType.HTML:
-        cleaned = sanitize_html(_text(spec, value))
+        cleaned = sanitize_html(_text(spec, value), name)
         if spec.mandatory and not cleaned.strip():
             raise Invalid(f"'{name}' cannot be empty", name)
         return cleaned

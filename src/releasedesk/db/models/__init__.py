@@ -63,6 +63,7 @@ from releasedesk.db.models.releases import (
     ReleaseService,
     ReleaseStatusComment,
 )
+from releasedesk.db.models.throttle import ThrottleCounter
 from releasedesk.db.models.users import ApiKey, User, WebSession
 from releasedesk.db.models.work import (
     ReleaseAssociation,
@@ -133,6 +134,7 @@ __all__ = [
     "Subcategory",
     "SupportGroup",
     "Team",
+    "ThrottleCounter",
     "Urgency",
     "User",
     "WebSession",

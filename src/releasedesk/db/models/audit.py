@@ -43,8 +43,9 @@ class AuditEvent(IdMixin, PortalMixin, Base):
     # Who: a user (an admin acting over an API, later) or the CLI (`cli:<os user>`, no id).
     actor_id: Mapped[int | None] = mapped_column(BigId)
     actor_name: Mapped[str] = mapped_column(String(200))
-    # The account concerned, and the key when the event is about one.
-    subject_user_id: Mapped[int] = mapped_column(BigId)
+    # The account concerned, and the key when the event is about one (no account: a failed
+    # sign-in with an unknown login or key).
+    subject_user_id: Mapped[int | None] = mapped_column(BigId)
     subject_user_name: Mapped[str] = mapped_column(String(200))
     subject_key_id: Mapped[int | None] = mapped_column(BigId)
     subject_key_name: Mapped[str | None] = mapped_column(String(200))

@@ -6,12 +6,30 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from releasedesk.core.errors import Unauthenticated
+from releasedesk.core.errors import RateLimited
+from releasedesk.core.throttle.service import SignInFailed, Throttle
 from releasedesk.core.users import sessions
 from releasedesk.web.context import PageContext, WebState, page
 from releasedesk.web.security import CSRF_COOKIE, SESSION_COOKIE, delete_cookie, new_csrf_cookie
 
 WRONG = "The name, email or password is not right. Check them and try again."
+THROTTLED = (
+    "Too many failed sign-ins. For your safety, signing in is paused for {wait}: "
+    "try again then, or ask an administrator."
+)
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes"
+
+
+def _client_address(ctx: PageContext) -> str:
+    """As the APIs count it (api/deps.client_address)."""
+    client = ctx.request.client
+    return client.host if client is not None else "unknown"
 
 
 def _next(ctx: PageContext, raw: str) -> str:
@@ -45,9 +63,25 @@ async def sign_in(ctx: PageContext) -> Response:
             next=target,
             error="Enter your name or email and your password.",
         )
+    throttle: Throttle = ctx.request.app.state.throttle
     try:
-        signed_in = await sessions.sign_in(ctx.session, ctx.portal, login, password)
-    except Unauthenticated:
+        signed_in = await sessions.sign_in(
+            ctx.session,
+            ctx.portal,
+            login,
+            password,
+            throttle=throttle,
+            address=_client_address(ctx),
+        )
+    except RateLimited as limited:
+        error = THROTTLED.format(wait=_wait_words(limited.retry_after))
+        response = ctx.render("signin.html", status=429, login=login, next=target, error=error)
+        response.headers["Retry-After"] = str(limited.retry_after)
+        return response
+    except SignInFailed as failed:
+        # Counted and audited in this page's own transaction, which holds nothing else and
+        # commits with the refusal page.
+        await throttle.record_failure(ctx.session, failed.failure)
         return ctx.render("signin.html", status=401, login=login, next=target, error=WRONG)
     state: WebState = ctx.request.app.state.web
     ctx.cookies_to_set[SESSION_COOKIE] = state.signer.sign(signed_in.token)
