@@ -18,7 +18,7 @@ import inspect
 import typing
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from fastapi.params import Depends
 from starlette.requests import Request
@@ -28,21 +28,14 @@ DirectCall = Callable[[Request, dict[str, str]], Awaitable[Response]]
 
 
 @dataclass(frozen=True, slots=True)
-class _Argument:
-    """Where an argument comes from: the request, a path parameter, or an earlier step."""
-
-    name: str
-    source: Literal["request", "path", "value"]
-    path_name: str = ""
-    step: int = 0
-
-
-@dataclass(frozen=True)
 class _Step:
-    """One function to call: a dependency (its value kept at its index) or the endpoint."""
+    """One function to call, a dependency (its value kept at its index) or the endpoint,
+    with where each argument comes from: the request, a path parameter, an earlier step."""
 
     function: Callable[..., Any]
-    arguments: tuple[_Argument, ...]
+    from_request: tuple[str, ...]  # argument names
+    from_path: tuple[tuple[str, str], ...]  # (argument, path parameter)
+    from_steps: tuple[tuple[str, int], ...]  # (argument, index of the step)
     enters: bool  # an async generator: run to its yield, finished after the endpoint
 
 
@@ -112,14 +105,11 @@ async def _throw(generator: AsyncGenerator[Any], exc: BaseException) -> None:
 def _arguments(
     step: _Step, request: Request, path: dict[str, str], values: list[Any]
 ) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {}
-    for argument in step.arguments:
-        if argument.source == "value":
-            kwargs[argument.name] = values[argument.step]
-        elif argument.source == "path":
-            kwargs[argument.name] = path[argument.path_name]
-        else:
-            kwargs[argument.name] = request
+    kwargs: dict[str, Any] = {name: request for name in step.from_request}
+    for name, parameter in step.from_path:
+        kwargs[name] = path[parameter]
+    for name, index in step.from_steps:
+        kwargs[name] = values[index]
     return kwargs
 
 
@@ -134,24 +124,26 @@ def _step(
     """The step calling `function`, after appending the steps of the dependencies it needs
     that are not planned yet (FastAPI's cache: one value per dependency and request)."""
     hints = typing.get_type_hints(function, include_extras=True)
-    arguments: list[_Argument] = []
+    from_request: list[str] = []
+    from_path: list[tuple[str, str]] = []
+    from_steps: list[tuple[str, int]] = []
     for name, parameter in inspect.signature(function).parameters.items():
         hint = hints.get(name)
         dependency = _dependency_of(hint)
         if dependency is not None:
             index = _planned(dependency, path_names, steps, index_of)
-            arguments.append(_Argument(name, "value", step=index))
+            from_steps.append((name, index))
         elif hint is Request or (isinstance(hint, type) and issubclass(hint, Request)):
-            arguments.append(_Argument(name, "request"))
+            from_request.append(name)
         elif name in path_names and hint is str:
-            arguments.append(_Argument(name, "path", path_name=name))
+            from_path.append((name, name))
         else:
             where = f"{function.__module__}.{function.__qualname__}"
             raise TypeError(
                 f"{where}: parameter {name!r} ({parameter.annotation}) cannot be given on the "
                 "fast path (a Request, a path parameter or an Annotated Depends only)"
             )
-    return _Step(function, tuple(arguments), enters)
+    return _Step(function, tuple(from_request), tuple(from_path), tuple(from_steps), enters)
 
 
 def _planned(
