@@ -7,6 +7,9 @@ BENCH_PG_URL (server to create bench databases on; default postgresql://postgres
 BENCH_PG_DATABASE (name of the bench databases there, before `_N`; default rd_bench: give
 another to keep out of a database another checkout benches on),
 BENCH_RESEED=1 (seed again even when a seeded database of that size exists),
+BENCH_PORT (the bench server's port, default 8399),
+BENCH_WRITE_POOL (releases made for each one-shot write scenario, close and decide,
+before its load; default 3000),
 BENCH_CONNECTIONS (wrk's concurrency, default 32), BENCH_REPORT (report name, default latest),
 BENCH_TWO_WORKERS=0 (skip the second server run: bare ASGI, ceiling, GET by id and the first
 list page again under `uvicorn --workers 2`, to show how the server scales on two cores),
@@ -41,7 +44,8 @@ from releasedesk.db.session import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
-PORT = 8399
+# BENCH_PORT: another port, when another checkout benches on this machine at the same time.
+PORT = int(os.environ.get("BENCH_PORT", "8399"))
 # Served again by two workers: the references and the two reads every client makes most.
 WEB_PASSWORD = "bench-web-password"
 TWO_WORKER_SCENARIOS = ("bare_asgi", "ceiling", "get_by_id", "list_default")
@@ -210,6 +214,9 @@ def response_sizes(key: str, meta: dict[str, Any]) -> dict[str, int]:
 
 
 def scenario_lua(scenario: Scenario, key: str, meta: dict[str, Any]) -> str:
+    pool = None
+    if scenario.pool is not None:  # one-shot writes: a fresh pool for every load
+        pool = scenario.pool(PORT, key, meta["url"])
     return wrk.lua_for(
         scenario,
         key=key,
@@ -218,6 +225,7 @@ def scenario_lua(scenario: Scenario, key: str, meta: dict[str, Any]) -> str:
         history_id=meta["history_id"],
         count=meta["main_count"],
         cookie=meta.get("web_cookie", ""),
+        pool=pool,
     )
 
 
@@ -347,6 +355,7 @@ def run_one(
             connections=env_int("BENCH_CONNECTIONS", 32),
         )
         meta["web_cookie"] = web_cookie()
+        meta["url"] = url
         run.verified = verified(key, meta)
         run.response_bytes = response_sizes(key, meta)
         # Reads, then writes, each group profiled before the next changes the data it reads.

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from bench import write_pools
 from bench.seed import WORDS
 
 PRIORITIES = ("Low", "Medium", "Normal", "High")
@@ -86,6 +87,9 @@ class Scenario:
     list_scenario: bool = False
     writes: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # A one-shot write's pool, made through the running server just before the load
+    # (port, key, database URL → paths); the Lua takes them in turn (`next_path()`).
+    pool: Callable[[int, str, str], list[str]] | None = None
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -170,5 +174,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         'form_headers, "input_data=" .. form(\'{"release":{"priority":{"name":"'
         "' .. priorities[math.random(1, 4)] .. '\"}}}'))",
         writes=True,
+    ),
+    Scenario(
+        "close",
+        "PUT /api/v3/releases/{id}/close (each an open release, once; audited)",
+        'return wrk.format("PUT", next_path(), form_headers, "input_data=" .. '
+        'form(\'{"status":"completed"}\'))',
+        writes=True,
+        pool=write_pools.close_paths,
+    ),
+    Scenario(
+        "decide",
+        "PUT …/approvals/{id}/_approve (each a waiting approval, once; audited)",
+        'return wrk.format("PUT", next_path(), form_headers, "input_data=" .. '
+        'form(\'{"approval":{"comments":"bench"}}\'))',
+        writes=True,
+        pool=write_pools.decision_paths,
     ),
 )

@@ -173,6 +173,7 @@ CEILING_ROUTES = RouteTable.of(
     [CEILINGS],
     errors=SDP_ROUTES.errors,
     doc=SDP_ROUTES.doc,
+    body_types=SDP_ROUTES.body_types,
 )
 
 

@@ -26,6 +26,19 @@ end
 
 function pick(t) return t[math.random(1, #t)] end
 
+-- Each wrk thread takes every `threads`-th path, from its own start: no path twice.
+local started = 0
+function setup(thread)
+  thread:set("thread_index", started)
+  started = started + 1
+end
+taken = 0
+function next_path()
+  local index = (thread_index or 0) + taken * {threads} + 1
+  taken = taken + 1
+  return paths[((index - 1) % #paths) + 1]
+end
+
 math.randomseed({seed})
 request = function()
   {body}
@@ -60,8 +73,10 @@ def lua_for(
     history_id: int,
     count: int,
     cookie: str = "",
+    pool: list[str] | None = None,
+    threads: int = 2,
 ) -> str:
-    paths = scenario.paths(count) if scenario.paths else []
+    paths = pool if pool is not None else scenario.paths(count) if scenario.paths else []
     assert PRIORITIES  # the Lua table above mirrors it
     return LUA_TEMPLATE.format(
         key=key,
@@ -71,6 +86,7 @@ def lua_for(
         history_id=history_id,
         seed=7,
         paths=", ".join(json.dumps(p) for p in paths),
+        threads=threads,
         body=scenario.lua,
     )
 

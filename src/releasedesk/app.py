@@ -104,9 +104,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await throttle.close()
             await db.dispose()
 
-    sdp = create_sdp_app(db)
-    ucr = create_ucr_app(db)
-    flexdeploy = create_flexdeploy_app(db)
+    sdp = create_sdp_app(db, settings.base_url)
+    ucr = create_ucr_app(db, settings.base_url)
+    flexdeploy = create_flexdeploy_app(db, settings.base_url)
     web = create_web_app(db, settings)
     app = FastAPI(
         title="releasedesk",
@@ -131,7 +131,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_exception_handler(StarletteHTTPException, unrouted)
     # The routes the dialects' tables mark hot, answered before the routing
     # (api/front_routes.py); a HEAD is its GET without the body, wherever it is answered.
-    app.add_middleware(FrontRoutes, tables=[SDP_ROUTES, FLEXDEPLOY_ROUTES, UCR_ROUTES])
+    app.add_middleware(
+        FrontRoutes, tables=[SDP_ROUTES, FLEXDEPLOY_ROUTES, UCR_ROUTES], base_url=settings.base_url
+    )
     app.add_middleware(BodilessHead)
     app.state.database = db
     app.state.settings = settings

@@ -149,13 +149,15 @@ def _smtp_timeout() -> float:
 class Settings:
     """`secret_key` signs the approval mail links; `smtp_url` (smtp:// or smtps://, user and
     password in the URL) is where mail goes, none: mails are logged and marked delivered;
-    `base_url` is how links in mails reach this server; `smtp_timeout_seconds` bounds one
-    delivery (a dead sender's claimed mails go again after two). `mail_sender` runs the outbox
+    `base_url` is how links in mails reach this server, and an origin a browser's writes
+    may come from besides the request's Host (cross_site.py); `smtp_timeout_seconds` bounds
+    one delivery (a dead sender's claimed mails go again after two). `mail_sender` runs the outbox
     sender in the server process: on for `releasedesk serve`, off for an app a test builds
     (a test runs the sender it means to check). `auth_cache_seconds` bounds how long a
-    process may trust a key it looked up (changes made through releasedesk reach every
-    process at once; this bounds only a lost notification or a change behind its back;
-    0 turns the cache off). `opentelemetry` turns on FastAPI's OpenTelemetry spans, metrics
+    process may trust a key it looked up for a read (a write always reads its key; changes
+    made through releasedesk reach every process's reads within half a second; this bounds
+    only a lost notification or a change behind its back; 0 turns the cache off).
+    `opentelemetry` turns on FastAPI's OpenTelemetry spans, metrics
     and logs for the providers the deployment configures (off: it costs every request)."""
 
     database_url: str

@@ -323,6 +323,11 @@ def test_keys_and_passwords_never_reach_the_logs(
             assert secret not in answer.text
 
 
+async def chain_head(desk: Desk) -> object:
+    async with desk.database.unit_of_work(writes=False) as session:
+        return await audit_rows.head(session, desk.portal_id)
+
+
 def test_an_expired_keys_refusal_is_kept_once_by_the_database(desk: Desk) -> None:
     """Once per key is the database's rule (a unique index; the insert does nothing on a
     conflict), so two first refusals racing past the read both end in one row."""
@@ -345,9 +350,11 @@ def test_an_expired_keys_refusal_is_kept_once_by_the_database(desk: Desk) -> Non
                 "subject_key_name": row.name,
                 "detail": "{}",
             }
-            return await audit_rows.append_unless_recorded(session, values)
+            return await audit_rows.append_unless_recorded(session, values, audit.EVER)
 
+    head_before = desk.client.portal.call(chain_head, desk)
     assert desk.client.portal.call(insert_again) is False
+    assert desk.client.portal.call(chain_head, desk) == head_before  # not advanced
 
     async def count() -> int:
         async with desk.database.unit_of_work(writes=False) as session:

@@ -87,6 +87,8 @@ def test_key_states() -> None:
 
 
 def test_canonical_serialization_is_stable_and_complete() -> None:
+    """Every stored column but the row id and its own hash, the chain's place and previous
+    hash included; the time in UTC to the microsecond."""
     entry = AuditEntry(
         id=7,
         portal_id=3,
@@ -98,13 +100,18 @@ def test_canonical_serialization_is_stable_and_complete() -> None:
         actor=AuditActor(None, "cli:root"),
         subject=Subject(5, "Zoë Admin"),
         detail={"to": "technician", "from": "admin"},
+        chain_seq=4,
+        previous_hash="ab" * 32,
+        entry_hash="not hashed",
     )
     assert (
         canonical(entry)
         == (
-            '{"actor_id":null,"actor_name":"cli:root","detail":{"from":"admin","to":"technician"},'
-            '"id":7,"kind":"role_changed","occurred_time":"2026-12-10T15:30:01.000005+00:00",'
-            '"portal_id":3,"subject_key_id":null,"subject_key_name":null,"subject_user_id":5,'
+            '{"actor_id":null,"actor_name":"cli:root","chain_seq":4,'
+            '"detail":{"from":"admin","to":"technician"},'
+            '"kind":"role_changed","occurred_time":"2026-12-10T15:30:01.000005+00:00",'
+            '"portal_id":3,"previous_hash":"' + "ab" * 32 + '",'
+            '"subject_key_id":null,"subject_key_name":null,"subject_user_id":5,'
             '"subject_user_name":"Zoë Admin"}'
         ).encode()
     )

@@ -1,6 +1,8 @@
 """A dialect as its own ASGI sub-app: the routes of its table, its error format on every
 failure (the exception handlers it installs, and a last-resort 500 rendered its way), its
-OpenAPI document (built from the same table), no docs pages."""
+OpenAPI document (built from the same table), no docs pages, and what every API answers
+browsers (api/browser_guard.py: its headers, no cross-site writes signed by the browser, no
+body in a content type it does not read)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 
 from releasedesk.api import openapi
+from releasedesk.api.browser_guard import ApiResponses, BrowserWrites
 from releasedesk.api.routes import EVERY_ROUTE, RouteTable
 from releasedesk.api.safety import CatchAllMiddleware
 
@@ -27,8 +30,11 @@ def dialect_app(
     database: object,
     *,
     install_errors: Callable[[FastAPI], None],
+    base_url: str | None = None,
 ) -> FastAPI:
-    """The sub-app answering `table`'s routes in its order."""
+    """The sub-app answering `table`'s routes in its order. `base_url` is the server's own
+    origin beside the request's Host (RELEASEDESK_BASE_URL); a refused write is rendered as
+    the table's core errors."""
     app = FastAPI(
         title=table.title,
         openapi_url=OPENAPI_URL,
@@ -49,4 +55,8 @@ def dialect_app(
 
     app.openapi = table_document  # type: ignore[method-assign]
     app.add_middleware(CatchAllMiddleware, render=table.errors.internal)
+    app.add_middleware(
+        BrowserWrites, refuse=table.errors.core, body_types=table.body_types, base_url=base_url
+    )
+    app.add_middleware(ApiResponses, base_url=base_url)  # outermost: on every answer
     return app

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from releasedesk.api.browser_guard import ApiResponses, BrowserWrites
 from releasedesk.api.endpoint_calls import DirectCall, direct_call
 from releasedesk.api.routes import (
     EVERY_ROUTE,
@@ -52,6 +53,7 @@ class FrontRoute:
     methods: frozenset[str]
     template_methods: frozenset[str]
     errors: ErrorRenderers
+    body_types: frozenset[str]
 
 
 def front_routes(tables: Sequence[RouteTable]) -> list[FrontRoute]:
@@ -64,6 +66,7 @@ def front_routes(tables: Sequence[RouteTable]) -> list[FrontRoute]:
             frozenset(with_head(route.methods)),
             table.methods_of(route.path),
             table.errors,
+            table.body_types,
         )
         for table in tables
         for route in table.declared
@@ -73,21 +76,25 @@ def front_routes(tables: Sequence[RouteTable]) -> list[FrontRoute]:
 
 class FrontRoutes:
     """ASGI middleware: a request matching a hot route is answered by it, any other goes
-    on to `app`."""
+    on to `app`. `base_url`: the server's own origin, for the browser guard."""
 
-    def __init__(self, app: ASGIApp, tables: Sequence[RouteTable]) -> None:
+    def __init__(
+        self, app: ASGIApp, tables: Sequence[RouteTable], base_url: str | None = None
+    ) -> None:
         self.app = app
-        # Each route's ASGI app, behind its dialect's last-resort handler, built once.
+        # Each route's ASGI app, behind its dialect's last-resort handler and with the API's
+        # response headers (api/browser_guard.py), built once; a method its template does
+        # not take meets the browser guard first, as in the sub-app (a cross-site write is
+        # 403 before it is 405).
         self.routes = tuple(
-            (front, CatchAllMiddleware(_RouteApp(front), render=front.errors.internal))
-            for front in front_routes(tables)
+            (front, *_route_apps(front, base_url)) for front in front_routes(tables)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = _route_path(scope)
             method = scope["method"]
-            for front, answer in self.routes:
+            for front, answer, refuse in self.routes:
                 match = front.pattern.fullmatch(path)
                 if match is None:
                     continue
@@ -95,10 +102,27 @@ class FrontRoutes:
                     groups = match.groupdict().items()
                     scope["path_params"] = {k: v for k, v in groups if v is not None}
                     scope["endpoint"] = front.route.endpoint  # what an error envelope reads
-                    await answer(scope, receive, send)
+                    await (answer if method in front.methods else refuse)(scope, receive, send)
                     return
                 break  # another route of the template takes this method: the app's
         await self.app(scope, receive, send)
+
+
+def _route_apps(front: FrontRoute, base_url: str | None) -> tuple[ASGIApp, ASGIApp]:
+    """The route's answer, and its refusal of a method its template does not take."""
+    answer = ApiResponses(
+        CatchAllMiddleware(_RouteApp(front), render=front.errors.internal), base_url=base_url
+    )
+    refuse = ApiResponses(
+        BrowserWrites(
+            CatchAllMiddleware(_RouteApp(front), render=front.errors.internal),
+            refuse=front.errors.core,
+            body_types=front.body_types,
+            base_url=base_url,
+        ),
+        base_url=base_url,
+    )
+    return answer, refuse
 
 
 class _RouteApp:

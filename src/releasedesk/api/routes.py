@@ -145,14 +145,16 @@ class DocStyle:
 @dataclass(frozen=True)
 class RouteTable:
     """A dialect's routes in the order they are tried, below `prefix` (and PORTAL_PREFIX +
-    prefix). `optional_slash`: every path also answers with a trailing slash (UCR's clients
-    send both; no redirects)."""
+    prefix). `body_types`: the content types its writes are read in (api/browser_guard.py).
+    `optional_slash`: every path also answers with a trailing slash (UCR's clients send
+    both; no redirects)."""
 
     title: str
     prefix: str
     declared: tuple[ApiRoute, ...]
     errors: ErrorRenderers
     doc: DocStyle
+    body_types: frozenset[str]
     optional_slash: bool = False
 
     @classmethod

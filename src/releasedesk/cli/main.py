@@ -136,7 +136,9 @@ def portal_set(
         found = await portals.get_portal(session, name)
         if forbid_self_approval is None:
             return found.name, await approval_policy.forbids_self_approval(session, found.id)
-        portal_name = await approval_policy.set_self_approval(session, name, forbid_self_approval)
+        portal_name = await approval_policy.set_self_approval(
+            session, name, forbid_self_approval, by=cli_actor()
+        )
         return portal_name, forbid_self_approval
 
     portal_name, forbidden = run_in_transaction(action, writes=forbid_self_approval is not None)
@@ -311,7 +313,7 @@ def user_away(
     async def action(session: AsyncSession) -> str:
         found = await portals.get_portal(session, portal)
         if clear:
-            ended = await delegation.clear_away(session, found.id, user)
+            ended = await delegation.clear_away(session, found.id, user, by=cli_actor())
             return f"'{name}' is back" if ended else f"'{name}' was not away"
         if delegate is None or until is None:
             absence = await delegation.away_period(session, found.id, user)
@@ -325,6 +327,7 @@ def user_away(
                 Ref(name=delegate),
                 moment(until, "until"),
                 None if starting is None else moment(starting, "from"),
+                by=cli_actor(),
             )
         return (
             f"'{absence.user.name}' is away from {when(absence.starts_on)} until "

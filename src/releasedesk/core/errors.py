@@ -69,6 +69,12 @@ class TimesOutOfOrder(Invalid):
     kind = "times_out_of_order"
 
 
+class UnsupportedMediaType(ReleaseDeskError):
+    """A body in a content type the endpoint does not read (text/plain sent to a JSON API)."""
+
+    kind = "unsupported_media_type"
+
+
 class Unauthenticated(ReleaseDeskError):
     """No key, an unknown key, or a key of another portal."""
 

@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from releasedesk.db import integrity
 from releasedesk.db.engine import IMMEDIATE, READ_ONLY, create_engine, is_sqlite
+
+log = logging.getLogger(__name__)
+
+AfterWork = Callable[[AsyncSession], Awaitable[None]]
+_WRITES = "releasedesk.writes"
+_AFTER = "releasedesk.after"
+
+
+def is_writing(session: AsyncSession) -> bool:
+    """Whether `session` is a writing unit of work's (True for a session no unit of work
+    made: the careful answer)."""
+    return bool(session.info.get(_WRITES, True))
+
+
+async def after_unit_of_work(session: AsyncSession, work: AfterWork) -> None:
+    """Run `work` in a transaction of its own once `session`'s unit of work has ended,
+    committed or rolled back: what must neither wait for the request's transaction nor be
+    lost with it (a key's `last used`). At once, in `session`, for a session no unit of
+    work made."""
+    after = session.info.get(_AFTER)
+    if isinstance(after, list):
+        after.append(work)
+    else:
+        await work(session)
 
 
 class Database:
@@ -41,16 +68,34 @@ class Database:
         each statement committed as it runs, so it commits only what the ORM still holds
         (on SQLite a COMMIT is a hop to the driver's thread, for nothing).
         """
-        async with (self.sessions if writes else self._read_sessions)() as session:
-            if writes:
-                await session.connection(execution_options=self._options(writes))
+        after: list[AfterWork] = []
+        try:
+            async with (self.sessions if writes else self._read_sessions)() as session:
+                session.info[_WRITES] = writes
+                session.info[_AFTER] = after
+                if writes:
+                    await session.connection(execution_options=self._options(writes))
+                try:
+                    yield session
+                    if writes or session.new or session.dirty or session.deleted:
+                        await commit(session)
+                except BaseException:
+                    await session.rollback()
+                    raise
+        except Exception:
+            await self._run_after(after)  # not when cancelled: nobody waits for it
+            raise
+        await self._run_after(after)
+
+    async def _run_after(self, after: list[AfterWork]) -> None:
+        """Each piece of `after_unit_of_work`, in its own transaction; a failure is logged
+        (one line) and never fails the request it followed."""
+        for work in after:
             try:
-                yield session
-                if writes or session.new or session.dirty or session.deleted:
-                    await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+                async with self.unit_of_work() as session:
+                    await work(session)
+            except Exception as error:
+                log.warning("work after a unit of work failed: %s", type(error).__name__)
 
     def _options(self, writes: bool) -> dict[str, object]:
         if writes:
@@ -62,3 +107,73 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def autocommits(session: AsyncSession) -> bool:
+    """Whether `session` is a read unit of work, each statement committed as it runs (so a
+    write needing several statements to hold together needs a transaction of its own)."""
+    options = session.get_bind().get_execution_options()
+    return bool(options.get(READ_ONLY)) or options.get("isolation_level") == "AUTOCOMMIT"
+
+
+@asynccontextmanager
+async def transaction_apart(
+    session: AsyncSession, *, snapshot: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """A transaction of its own on `session`'s database, committed when the block ends.
+
+    For a write that must hold together when the caller has no transaction to put it in (a
+    read unit of work), or must outlive the caller's (which rolls back); `snapshot`: a read
+    seeing one moment of the database throughout (REPEATABLE READ on PostgreSQL, a deferred
+    transaction on SQLite, whose WAL reads keep their snapshot), writing nothing.
+    Not for a caller that holds SQLite's write lock: this would wait for it.
+    """
+    bind = session.bind
+    assert bind is not None and not isinstance(bind, AsyncConnection)
+    options: dict[str, object]
+    if bind.dialect.name == "sqlite":
+        options = {READ_ONLY: False, IMMEDIATE: not snapshot}
+    else:
+        options = {"isolation_level": "REPEATABLE READ" if snapshot else "READ COMMITTED"}
+    async with AsyncSession(bind, expire_on_commit=False, autoflush=False) as own:
+        # On the connection, as unit_of_work does: they override the read engine's options.
+        await own.connection(execution_options=options)
+        try:
+            yield own
+            await commit(own)
+        except BaseException:
+            await own.rollback()
+            raise
+
+
+# Work a transaction leaves to its end: async callables run (in the order registered, once
+# per key) just before it commits, so that what they lock is the last thing it locks (the
+# audit trail's chain head, core/audit/service.py).
+BEFORE_COMMIT = "releasedesk_before_commit"
+Hook = Callable[[AsyncSession], Awaitable[None]]
+
+
+def before_commit(session: AsyncSession, key: str, hook: Hook) -> None:
+    """Run `hook` when `session`'s transaction commits, before the COMMIT (once per key)."""
+    session.info.setdefault(BEFORE_COMMIT, {}).setdefault(key, hook)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit, running the before-commit hooks first; the one way this code commits."""
+    while hooks := session.info.pop(BEFORE_COMMIT, None):
+        for hook in hooks.values():
+            await hook(session)
+    await session.commit()
+
+
+@event.listens_for(Session, "before_commit")
+def _hooks_ran(session: Session) -> None:
+    """A commit that skipped `commit()` would drop what the hooks had to write: refuse it."""
+    if not session.in_nested_transaction() and session.info.get(BEFORE_COMMIT):
+        raise RuntimeError("commit through releasedesk.db.session.commit: hooks are waiting")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_hooks(session: Session, previous: object) -> None:
+    if not session.in_transaction():  # the whole transaction rolled back
+        session.info.pop(BEFORE_COMMIT, None)

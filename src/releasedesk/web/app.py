@@ -17,6 +17,7 @@ from releasedesk.settings import Settings
 from releasedesk.web.context import PageContext, WebState, page, prefix_of, refusal_page
 from releasedesk.web.pages import (
     approvals,
+    audit,
     board,
     calendar,
     keys,
@@ -45,6 +46,7 @@ PAGES = (
     trash,
     keys,
     users,
+    audit,
 )
 
 
@@ -81,7 +83,9 @@ def create_web_app(database: Database, settings: Settings) -> Starlette:
     for module in PAGES:
         routes.extend(module.routes())
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
-    app.state.web = WebState(database=database, signer=CookieSigner(settings.secret_key))
+    app.state.web = WebState(
+        database=database, signer=CookieSigner(settings.secret_key), base_url=settings.base_url
+    )
     return app
 
 

@@ -18,7 +18,9 @@ from releasedesk.core.approvals.rules import MAX_COMMENTS
 from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.db.session import Database
+from releasedesk.settings import Settings
 from releasedesk.web.form_text import read_form
+from releasedesk.web.security import cross_site
 from releasedesk.web.templating import ENVIRONMENT
 
 RECORDED = "Your decision has been recorded. Thank you for your cooperation!"
@@ -28,7 +30,11 @@ STATUS_OF_PROBLEM = {LinkProblem.INVALID: 404, LinkProblem.USED: 410, LinkProble
 STYLESHEET = "/ui/static/app.css"
 HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",  # the link is the credential: never pass it on
+    # The link is the credential: never pass it on to another site. Not "no-referrer":
+    # under it a browser sends the form's own POST with `Origin: null`, which the
+    # cross-site check (cross_site.py) must refuse, as a sandboxed page of another site
+    # sends it too.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     # No script at all; styles only from our own stylesheet.
@@ -79,9 +85,14 @@ async def show(request: Request) -> Response:
 
 
 async def decide(request: Request) -> Response:
-    """The form's decision, as the approver, via mail link; the link is then used."""
+    """The form's decision, as the approver, via mail link; the link is then used. A form
+    another site's page sends is refused before anything is read: the link in the path is
+    the only credential, and a page that learnt it must not decide with it."""
     database: Database = request.app.state.database
-    secret: str = request.app.state.settings.secret_key
+    settings: Settings = request.app.state.settings
+    if cross_site(request, settings.base_url):
+        return _message("Approval not recorded", "This form was sent from another site.", 403)
+    secret = settings.secret_key
     token = str(request.path_params["token"])
     try:
         form = await read_form(request)

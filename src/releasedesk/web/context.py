@@ -46,10 +46,12 @@ STATUS_OF_KIND = {"not_found": 404, "forbidden": 403, "unauthenticated": 401}
 
 @dataclass(frozen=True)
 class WebState:
-    """What every page needs from the server: the database and the cookie signer."""
+    """What every page needs from the server: the database, the cookie signer and the
+    server's configured address (RELEASEDESK_BASE_URL, one of its own origins)."""
 
     database: Database
     signer: CookieSigner
+    base_url: str | None = None
 
 
 @dataclass
@@ -182,7 +184,7 @@ async def _run(request: Request, handler: Handler, public: bool) -> Response:
     except Invalid as error:
         return _refusal(request, state, error.message, 400, new_cookies)
     if writes:
-        if cross_site(request):
+        if cross_site(request, state.base_url):
             return _refusal(request, state, "This form was sent from another site.", 403)
         try:
             form = await read_form(request)

@@ -12,6 +12,8 @@ from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from releasedesk.cross_site import is_cross_site, own_origins
+
 SESSION_COOKIE = "releasedesk_session"
 CSRF_COOKIE = "releasedesk_csrf"
 CSRF_FIELD = "csrf_token"
@@ -81,13 +83,13 @@ def delete_cookie(request: Request, response: Response, name: str) -> None:
     response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=is_https(request))
 
 
-def cross_site(request: Request) -> bool:
+def cross_site(request: Request, base_url: str | None = None) -> bool:
     """Whether the browser says this request comes from another site: an `Origin` that is
-    not this server, or `Sec-Fetch-Site: cross-site`."""
-    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
-        return True
-    origin = request.headers.get("origin")
-    if origin is None:
+    not this server (as reached, or its RELEASEDESK_BASE_URL), or `Sec-Fetch-Site:
+    cross-site` (releasedesk/cross_site.py, the check every front shares)."""
+    headers = request.headers
+    origin, fetch_site = headers.get("origin"), headers.get("sec-fetch-site")
+    if origin is None and fetch_site is None:
         return False
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    return origin.rstrip("/").lower() != own.lower()
+    own = own_origins(request.url.scheme, request.url.netloc, base_url)
+    return is_cross_site(origin, fetch_site, own)

@@ -26,6 +26,7 @@ HTTP_STATUS: dict[str, int] = {
     "conflict": 409,
     "unauthenticated": 401,
     "rate_limited": 429,
+    "unsupported_media_type": 415,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from releasedesk.api.browser_guard import FORM_BODIES, JSON_BODIES
 from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.routes import ErrorRenderers, RouteTable
 from releasedesk.api.sdp import answers, approvals, errors, lifecycle, router, work
@@ -18,8 +19,14 @@ ROUTES = RouteTable.of(
     [lifecycle.routes, approvals.routes, router.routes, work.routes],
     errors=ErrorRenderers(error_response, http_error_response, internal_error),
     doc=answers.DOC,
+    body_types=JSON_BODIES | FORM_BODIES,  # input_data form-encoded, as clients send it
 )
 
 
-def create_sdp_app(database: object) -> FastAPI:
-    return dialect_app(ROUTES, database, install_errors=errors.install)
+def create_sdp_app(database: object, base_url: str | None = None) -> FastAPI:
+    return dialect_app(
+        ROUTES,
+        database,
+        install_errors=errors.install,
+        base_url=base_url,
+    )

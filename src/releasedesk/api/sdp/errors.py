@@ -28,6 +28,7 @@ CODES: dict[str, tuple[int, int]] = {
     "times_out_of_order": (4016, 400),
     "unauthenticated": (4022, 401),
     "rate_limited": (4015, 429),
+    "unsupported_media_type": (4000, 415),
 }
 
 

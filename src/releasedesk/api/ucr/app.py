@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from releasedesk.api.browser_guard import JSON_BODIES
 from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.routes import ErrorRenderers, RouteTable
 from releasedesk.api.ucr import answers, catalog, errors, router
@@ -18,9 +19,15 @@ ROUTES = RouteTable.of(
     [router.routes, catalog.routes],
     errors=ErrorRenderers(core_error, http_error_response, internal_error),
     doc=answers.DOC,
+    body_types=JSON_BODIES,
     optional_slash=True,
 )
 
 
-def create_ucr_app(database: object) -> FastAPI:
-    return dialect_app(ROUTES, database, install_errors=errors.install)
+def create_ucr_app(database: object, base_url: str | None = None) -> FastAPI:
+    return dialect_app(
+        ROUTES,
+        database,
+        install_errors=errors.install,
+        base_url=base_url,
+    )

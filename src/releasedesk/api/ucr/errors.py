@@ -27,6 +27,7 @@ STATUS: dict[str, int] = {
     "times_out_of_order": 400,
     "unauthenticated": 401,
     "rate_limited": 429,
+    "unsupported_media_type": 415,
 }
 
 

@@ -21,6 +21,8 @@ from releasedesk.core.approvals.snapshots import (
 )
 from releasedesk.core.approvals.views import Approval as ApprovalView
 from releasedesk.core.approvals.views import ApprovalStatus, Channel, LevelStatus
+from releasedesk.core.audit import service as audit
+from releasedesk.core.audit.views import NO_SUBJECT, AuditKind, Subject, actor_of, release_detail
 from releasedesk.core.errors import Forbidden, Invalid, NotFound
 from releasedesk.core.releases import history, read_repository, recording
 from releasedesk.core.releases import repository as releases_repository
@@ -129,6 +131,7 @@ async def decide(
     await session.flush()
     await session.refresh(approval, ["decided_by"])
     await _record_decision(session, actor, release, level, approval, before, capacity, channel)
+    await _audit_decision(session, actor, release, level, approval, capacity, channel)
     await _settle_level(session, actor, release, level, approval, now)
     fresh = await repository.level_row(session, release.id, level_id)
     assert fresh is not None  # locked and read above
@@ -169,6 +172,47 @@ async def _record_decision(
         subject=APPROVAL,
         description=f"{description} (approval level {level.level}, {level.stage.name})",
         changes=changes,
+    )
+
+
+async def _audit_decision(
+    session: AsyncSession,
+    actor: Actor,
+    release: Release,
+    level: ApprovalLevelRow,
+    approval: Approval,
+    capacity: Capacity,
+    channel: Channel,
+) -> None:
+    """The decision in the audit trail, about the approver whose approval it was: the
+    comment in full (at most 250 characters), since the trail outlives the release's own
+    history when the release is deleted for good and a decision's reasons are what an
+    auditor asks for."""
+    approver = approval.approver
+    capacity_name = (
+        "approver"
+        if capacity.as_approver
+        else "delegate"
+        if capacity.delegate_of is not None
+        else "administrator"
+    )
+    await audit.record(
+        session,
+        portal_id=release.portal_id,
+        by=actor_of(actor),
+        kind=AuditKind.APPROVAL_DECIDED,
+        subject=NO_SUBJECT if approver is None else Subject(approver.id, approver.name),
+        detail=release_detail(
+            release.id,
+            release.title,
+            approval=approval.id,
+            level=level.level,
+            stage=level.stage.name,
+            decision=approval.status,
+            comment=approval.comments,
+            capacity=capacity_name,
+            via=channel.value,
+        ),
     )
 
 

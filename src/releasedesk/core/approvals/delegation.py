@@ -11,6 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor, require_admin
 from releasedesk.core.approvals import repository
 from releasedesk.core.approvals.views import Absence
+from releasedesk.core.audit import service as audit
+from releasedesk.core.audit.views import (
+    SYSTEM,
+    AuditActor,
+    AuditKind,
+    JsonValue,
+    Subject,
+    actor_of,
+    iso,
+)
 from releasedesk.core.errors import Invalid, NotFound, TimesOutOfOrder
 from releasedesk.core.refs import Ref
 from releasedesk.core.users import repository as users_repository
@@ -40,9 +50,12 @@ async def set_away(
     delegate: Ref,
     until: dt.datetime,
     starts: dt.datetime | None = None,
+    *,
+    by: AuditActor = SYSTEM,
 ) -> Absence:
     """`user` is away from `starts` (now) until `until`, `delegate` deciding meanwhile;
-    replaces any period set before. One hop: a delegate's own delegate is not followed."""
+    replaces any period set before (audited, with the period it replaced). One hop: a
+    delegate's own delegate is not followed."""
     now = dt.datetime.now(dt.UTC)
     starts = starts or now
     if until <= starts:
@@ -56,6 +69,7 @@ async def set_away(
     if not other.is_active:
         raise Invalid(f"'{other.name}' is not an active user", "delegate")
     row = await repository.absence_row(session, away.id)
+    replaced = await repository.absence_view(session, away.id) if row is not None else None
     if row is None:
         row = ApproverAbsence(portal_id=portal_id, user_id=away.id)
         session.add(row)
@@ -63,13 +77,51 @@ async def set_away(
     await session.flush()
     absence = await repository.absence_view(session, away.id)
     assert absence is not None  # written just above
+    detail = _period(absence)
+    if replaced is not None and replaced.ends_on > now:
+        detail["replaced"] = _period(replaced)
+    await _record(session, portal_id, by, AuditKind.AWAY_SET, away, detail)
     return absence
 
 
-async def clear_away(session: AsyncSession, portal_id: int, user: Ref) -> bool:
-    """Back early: approvals go to the user again; whether a period was set."""
+def _period(absence: Absence) -> dict[str, JsonValue]:
+    return {
+        "delegate": {"id": absence.delegate.id, "name": absence.delegate.name},
+        "from": iso(absence.starts_on),
+        "until": iso(absence.ends_on),
+    }
+
+
+async def _record(
+    session: AsyncSession,
+    portal_id: int,
+    by: AuditActor,
+    kind: AuditKind,
+    away: User,
+    detail: dict[str, JsonValue],
+) -> None:
+    await audit.record(
+        session,
+        portal_id=portal_id,
+        by=by,
+        kind=kind,
+        subject=Subject(away.id, away.name),
+        detail=detail,
+    )
+
+
+async def clear_away(
+    session: AsyncSession, portal_id: int, user: Ref, *, by: AuditActor = SYSTEM
+) -> bool:
+    """Back early: approvals go to the user again; whether a period was set (audited if
+    one was, with the period that ended)."""
     away = await _user(session, portal_id, user, "user")
-    return await repository.clear_absence(session, away.id)
+    ended = await repository.absence_view(session, away.id)
+    cleared = await repository.clear_absence(session, away.id)
+    if cleared:
+        detail = {} if ended is None else _period(ended)
+        await _record(session, portal_id, by, AuditKind.AWAY_CLEARED, away, detail)
+    return cleared
 
 
 async def away_period(session: AsyncSession, portal_id: int, user: Ref) -> Absence | None:
@@ -95,12 +147,14 @@ async def admin_set_away(
     starts: dt.datetime | None = None,
 ) -> Absence:
     require_admin(actor, ACTION)
-    return await set_away(session, actor.portal_id, user, delegate, until, starts)
+    return await set_away(
+        session, actor.portal_id, user, delegate, until, starts, by=actor_of(actor)
+    )
 
 
 async def admin_clear_away(session: AsyncSession, actor: Actor, user: Ref) -> bool:
     require_admin(actor, ACTION)
-    return await clear_away(session, actor.portal_id, user)
+    return await clear_away(session, actor.portal_id, user, by=actor_of(actor))
 
 
 async def admin_away_period(session: AsyncSession, actor: Actor, user: Ref) -> Absence | None:

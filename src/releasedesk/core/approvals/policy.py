@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.approvals import repository
+from releasedesk.core.audit import service as audit
+from releasedesk.core.audit.views import NO_SUBJECT, SYSTEM, AuditActor, AuditKind
 from releasedesk.core.errors import Invalid
 from releasedesk.core.portals import service as portals
 from releasedesk.core.releases.views import Release
@@ -16,10 +18,14 @@ async def forbids_self_approval(session: AsyncSession, portal_id: int) -> bool:
     return row is not None and row.forbid_self_approval
 
 
-async def set_self_approval(session: AsyncSession, portal_name: str, forbid: bool) -> str:
-    """Forbid (or allow again) self-approval in the portal; the portal's name."""
+async def set_self_approval(
+    session: AsyncSession, portal_name: str, forbid: bool, *, by: AuditActor = SYSTEM
+) -> str:
+    """Forbid (or allow again) self-approval in the portal, audited with what it was; the
+    portal's name."""
     portal = await portals.get_portal(session, portal_name)
     row = await repository.policy_row(session, portal.id)
+    was = row is not None and row.forbid_self_approval
     if row is None:
         await repository.add(
             session, ApprovalPolicy(portal_id=portal.id, forbid_self_approval=forbid)
@@ -27,6 +33,14 @@ async def set_self_approval(session: AsyncSession, portal_name: str, forbid: boo
     else:
         row.forbid_self_approval = forbid
         await session.flush()
+    await audit.record(
+        session,
+        portal_id=portal.id,
+        by=by,
+        kind=AuditKind.SELF_APPROVAL_POLICY_SET,
+        subject=NO_SUBJECT,
+        detail={"forbid_self_approval": forbid, "was": was},
+    )
     return portal.name
 
 

@@ -17,6 +17,8 @@ from releasedesk.core.approvals.service import ACTION, approval_of
 from releasedesk.core.approvals.snapshots import APPROVAL, approval_value
 from releasedesk.core.approvals.views import Approval as ApprovalView
 from releasedesk.core.approvals.views import ApprovalStatus, LevelStatus, Notification
+from releasedesk.core.audit import service as audit
+from releasedesk.core.audit.views import AuditKind, Subject, actor_of, release_detail
 from releasedesk.core.errors import Invalid, NotFound, ReleaseDeskError
 from releasedesk.core.notifications import outbox
 from releasedesk.core.notifications.templates import fill
@@ -163,6 +165,8 @@ async def send(
         if approval.approver_id is None and approval.xpath is not None:
             approval.approver_id = (await _holder_of(session, release, approval.xpath)).id
         delegated_from = await _delegate(session, release, level, approval, now)
+        if delegated_from is not None:
+            await _audit_delegation(session, actor, release, level, approval, delegated_from)
     approver = await repository.user(session, release.portal_id, approval.approver_id or 0)
     if approver is None:
         raise Invalid("This approval has no approver to send it to", "approver")
@@ -250,6 +254,34 @@ async def _delegate(
     approval.original_approver_id = approval.approver_id
     approval.approver_id = absence.delegate.id
     return original
+
+
+async def _audit_delegation(
+    session: AsyncSession,
+    actor: Actor,
+    release: Release,
+    level: ApprovalLevelRow,
+    approval: Approval,
+    away: User,
+) -> None:
+    """An approval handed to the delegate of an approver away, in the audit trail (about
+    the approver away; the delegate in the detail)."""
+    delegate = await repository.user(session, release.portal_id, approval.approver_id or 0)
+    await audit.record(
+        session,
+        portal_id=release.portal_id,
+        by=actor_of(actor),
+        kind=AuditKind.APPROVAL_DELEGATED,
+        subject=Subject(away.id, away.name),
+        detail=release_detail(
+            release.id,
+            release.title,
+            approval=approval.id,
+            level=level.level,
+            stage=level.stage.name,
+            delegate=None if delegate is None else {"id": delegate.id, "name": delegate.name},
+        ),
+    )
 
 
 async def send_next_level(

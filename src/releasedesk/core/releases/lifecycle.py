@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, require_admin, require_staff
 from releasedesk.core.approvals import gating
+from releasedesk.core.audit.views import AuditKind
 from releasedesk.core.deployment import gate as deployment_gate
 from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.refs import Ref
-from releasedesk.core.releases import history, recording, repository, roles
+from releasedesk.core.releases import auditing, history, recording, repository, roles
 from releasedesk.core.releases.access import changeable_release, changeable_view
 from releasedesk.core.releases.history import Operation
 from releasedesk.core.releases.read_repository import Part
@@ -115,6 +116,7 @@ async def close_release(
     await repository.update_and_record(
         session, current.id, values, written.history, written.status_comment
     )
+    await auditing.record_closed(session, actor, after, comment_text(comment))
     return after
 
 
@@ -146,6 +148,7 @@ async def move_to_trash(session: AsyncSession, actor: Actor, release_id: int) ->
     if current.in_trash:
         raise Invalid("The release is already in the trash", "id")
     now = dt.datetime.now(dt.UTC)
+    await auditing.record(session, actor, current, AuditKind.RELEASE_TRASHED)
     return await _set_deleted_time(session, actor, current, now, Operation.TRASHED)
 
 
@@ -155,6 +158,7 @@ async def restore_from_trash(session: AsyncSession, actor: Actor, release_id: in
     current = await changeable_view(session, actor, release_id)
     if not current.in_trash:
         raise NotInTrash("The release is not in the trash", "id")
+    await auditing.record(session, actor, current, AuditKind.RELEASE_RESTORED)
     return await _set_deleted_time(session, actor, current, None, Operation.RESTORED)
 
 
@@ -168,6 +172,7 @@ async def delete_release(session: AsyncSession, actor: Actor, release_id: int) -
             "id",
         )
     await repository.delete_by_id(session, current.id)
+    await auditing.record(session, actor, current, AuditKind.RELEASE_DELETED)
 
 
 ENGINEER_FIELD = "release_engineer"

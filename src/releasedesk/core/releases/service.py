@@ -23,7 +23,14 @@ from releasedesk.core.errors import (
 )
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
-from releasedesk.core.releases import fields, history, read_repository, recording, repository
+from releasedesk.core.releases import (
+    auditing,
+    fields,
+    history,
+    read_repository,
+    recording,
+    repository,
+)
 from releasedesk.core.releases import roles as release_roles
 from releasedesk.core.releases.access import changeable_view_resolving, release_row, view_release
 from releasedesk.core.releases.history import HistoryEntry, Operation
@@ -287,10 +294,12 @@ async def update_release(
         await repository.update_and_record(
             session, current.id, row.maps[0], written.history, written.status_comment
         )
-        return after
-    await repository.update_columns(session, current.id, row.maps[0])
-    after = await repository.reread(session, current.id, entity)
-    await recording.record_changes(session, actor, after, before, now, comment, moved=moved)
+    else:
+        await repository.update_columns(session, current.id, row.maps[0])
+        after = await repository.reread(session, current.id, entity)
+        await recording.record_changes(session, actor, after, before, now, comment, moved=moved)
+    if after.stage.is_closure and not current.stage.is_closure:
+        await auditing.record_closed(session, actor, after, comment)
     return after
 
 

@@ -109,6 +109,12 @@ class AuthCache:
             if key_hash is not None:
                 self._drop(key_hash)
 
+    def discard(self, key_hash: str) -> None:
+        """Forget one hash (a fresh read found its key no longer valid)."""
+        with self._lock:
+            self._generation += 1
+            self._drop(key_hash)
+
     def evict_user(self, user_id: int) -> None:
         with self._lock:
             self._generation += 1

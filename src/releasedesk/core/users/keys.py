@@ -2,10 +2,13 @@
 
 A key is stored as its SHA-256 hash and found by that hash in SQL; nothing compares a secret
 in Python. `caller_of` is the one place a key hash becomes a caller: the process's auth cache
-(cache.py) sits in front of it, so a known key costs no query; the writes here and in
+(cache.py) sits in front of it, so a known key's read costs no query; the writes here and in
 service.py that change what a key stands for evict it after they commit, and other
-processes hear of them through the database (db/auth_notify.py). Expiry is checked against
-the time of each request, cached or not.
+processes hear of them through the database (db/auth_notify.py) within a bound
+(docs/architecture.md, "Auth cache"). A writing unit of work reads its key from the
+database whatever the cache holds, so a key revoked (or its user deactivated) in any
+process changes nothing from the moment that commits. Expiry is checked against the time of
+each request, cached or not.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from releasedesk.core.errors import Invalid, NotFound, NotUnique, Unauthenticate
 from releasedesk.core.users import repository
 from releasedesk.core.users.cache import AUTH_CACHE, AuthCache, evict_after_commit
 from releasedesk.core.users.secrets import KEY_PREFIX, hash_api_key, new_api_key
-from releasedesk.core.users.views import IssuedKey, KeyHolder, KeyView
+from releasedesk.core.users.views import IssuedKey, KeyHolder, KeyView, RevokedKey
 from releasedesk.db.base import utcnow
 from releasedesk.db.models import ApiKey, User
+from releasedesk.db.session import after_unit_of_work, commit, is_writing
 
 # The same answer for a key that is unknown, revoked, expired, of another portal or of a
 # deactivated user: the caller learns nothing about which.
@@ -192,24 +196,32 @@ async def revoke_found(
 
 
 async def caller_of(
-    session: AsyncSession, key_hash: str, cache: AuthCache | None = AUTH_CACHE
+    session: AsyncSession,
+    key_hash: str,
+    cache: AuthCache | None = AUTH_CACHE,
+    *,
+    fresh: bool = False,
 ) -> KeyHolder | None:
     """Who an unrevoked key hash stands for, with the key's expiry and last use: from the
     cache if it holds the hash, else from the database (and then cached). `cache=None`
-    always asks the database.
+    always asks the database; `fresh` asks it too and renews, or drops, what the cache
+    holds.
 
     Everything else in authentication is decided from this value, so the cache in front of
     it changes nothing else.
     """
     if cache is None:
         return await repository.key_holder(session, key_hash)
-    held = cache.get(key_hash)
-    if held is not None:
-        return held
+    if not fresh:
+        held = cache.get(key_hash)
+        if held is not None:
+            return held
     generation = cache.generation  # before the read: see AuthCache.put
     holder = await repository.key_holder(session, key_hash)
     if holder is not None:
         cache.put(key_hash, holder, generation)
+    elif fresh:
+        cache.discard(key_hash)  # revoked meanwhile: this process's reads refuse it at once
     return holder
 
 
@@ -224,15 +236,29 @@ async def authenticate_key(
     """The actor behind an API key, if the key is valid on this portal now; `UnknownKey`
     when no key has its hash (the same message as every refusal).
 
-    An expired key's refusal is audited once per key and committed before the refusal is
-    raised: the request's transaction rolls back on the 401, and authentication is the
-    first thing a request does, so nothing else of it is committed with the audit row.
+    A read may take the caller from the cache; a write reads it from the database in its
+    own transaction (on SQLite under the write lock its BEGIN IMMEDIATE took), so no write
+    follows a revocation or deactivation committed before it, whichever process made it.
+    It costs a write one indexed lookup (docs/architecture.md, "Auth cache").
+
+    `last used` is written after the request's unit of work, in a transaction of its own:
+    a failed write does not lose it, and a write does not hold the key's row for it.
+
+    An expired key's refusal is audited once per key, a revoked key's once per key and
+    hour, and committed before the refusal is raised: the request's transaction rolls back
+    on the 401, and authentication is the first thing a request does, so nothing else of it
+    is committed with the audit row. (A read request has no transaction: the audit service
+    appends in one of its own.)
     """
     key_hash = hash_api_key(key.strip())
-    holder = await caller_of(session, key_hash, cache)
-    if holder is None and await repository.key_by_hash(session, key_hash) is None:
-        raise UnknownKey(REFUSED)
-    if holder is None or holder.portal_name != portal:
+    holder = await caller_of(session, key_hash, cache, fresh=is_writing(session))
+    if holder is None:
+        revoked = await repository.revoked_key(session, key_hash)
+        if revoked is None:  # no key has this hash: a failed sign-in (core/throttle)
+            raise UnknownKey(REFUSED)
+        await _record_revoked_refusal(session, revoked, now or utcnow())
+        raise Unauthenticated(REFUSED)
+    if holder.portal_name != portal:
         raise Unauthenticated(REFUSED)
     now = now or utcnow()
     if holder.expired(now):
@@ -243,8 +269,37 @@ async def authenticate_key(
     if holder.last_used_time is None or holder.last_used_time < now - TOUCH_EVERY:
         if cache is not None:  # first, so this key's concurrent requests do not write too
             cache.touched(key_hash, now)
-        await repository.touch_key(session, holder.key_id, now, now - TOUCH_EVERY)
+        key_id = holder.key_id
+
+        async def touch(own: AsyncSession) -> None:
+            await repository.touch_key(own, key_id, now, now - TOUCH_EVERY)
+
+        await after_unit_of_work(session, touch)
     return holder.actor()
+
+
+# A revoked key's refusals are recorded once per key in this period: the first try after
+# the revocation and, if someone keeps trying, one entry an hour, not one per request.
+REVOKED_REFUSAL_EVERY = dt.timedelta(hours=1)
+
+
+async def _record_revoked_refusal(
+    session: AsyncSession, revoked: RevokedKey, now: dt.datetime
+) -> None:
+    """Audit a revoked key's refusal (at most once per key and period), committed before
+    the refusal is raised, as for an expired key."""
+    first = await audit.record_once(
+        session,
+        portal_id=revoked.portal_id,
+        by=SYSTEM,
+        kind=AuditKind.KEY_REVOKED_REFUSED,
+        subject=Subject(revoked.user_id, revoked.user_name, revoked.key_id, revoked.key_name),
+        detail={"prefix": revoked.prefix, "revoked": iso(revoked.revoked_time)},
+        now=now,
+        every=REVOKED_REFUSAL_EVERY,
+    )
+    if first:
+        await commit(session)
 
 
 async def _record_expired_refusal(
@@ -261,4 +316,4 @@ async def _record_expired_refusal(
         now=now,
     )
     if first:
-        await session.commit()
+        await commit(session)

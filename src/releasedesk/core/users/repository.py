@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Role
 from releasedesk.core.approvals.views import ApprovalStatus, LevelStatus
-from releasedesk.core.users.views import KeyHolder
+from releasedesk.core.users.views import KeyHolder, RevokedKey
 from releasedesk.db.base import UtcDateTime
 from releasedesk.db.models import (
     ApiKey,
@@ -168,6 +168,29 @@ async def touch_key(
     """Set the key's last use to `now` unless it was set since `stale_before`: a conditional
     UPDATE, so of concurrent requests at most one writes."""
     await session.execute(_TOUCH, {"key_id": key_id, "now": now, "stale_before": stale_before})
+
+
+async def revoked_key(session: AsyncSession, key_hash: str) -> RevokedKey | None:
+    """The revoked key with this hash and whose it was (for auditing its refusal)."""
+    query = (
+        select(
+            ApiKey.id,
+            ApiKey.name,
+            ApiKey.prefix,
+            ApiKey.revoked_time,
+            ApiKey.portal_id,
+            User.id,
+            User.name,
+        )
+        .join(User, User.id == ApiKey.user_id)
+        .where(ApiKey.key_hash == key_hash, ApiKey.revoked_time.is_not(None))
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    key_id, name, prefix, revoked_time, portal_id, user_id, user_name = row
+    assert revoked_time is not None  # the query asked for revoked keys
+    return RevokedKey(key_id, name, prefix, revoked_time, portal_id, user_id, user_name)
 
 
 async def key_by_id(session: AsyncSession, key_id: int) -> ApiKey | None:

@@ -38,6 +38,19 @@ class KeyHolder:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RevokedKey:
+    """A revoked key found by its hash: what the audit of its refusal names."""
+
+    key_id: int
+    key_name: str
+    prefix: str
+    revoked_time: dt.datetime
+    portal_id: int
+    user_id: int
+    user_name: str
+
+
 def has_expired(expires_time: dt.datetime | None, now: dt.datetime) -> bool:
     """A key stops working at its expiry instant itself (the first instant it is refused)."""
     return expires_time is not None and expires_time <= now

@@ -9,7 +9,7 @@ from releasedesk.db.models.approvals import (
     DepartmentHead,
     ReportingLine,
 )
-from releasedesk.db.models.audit import AuditEvent
+from releasedesk.db.models.audit import AuditChainHead, AuditEvent
 from releasedesk.db.models.catalog import (
     CatalogBuildEnvironment,
     CatalogCmsInstance,
@@ -82,6 +82,7 @@ __all__ = [
     "ApprovalLink",
     "ApprovalPolicy",
     "ApproverAbsence",
+    "AuditChainHead",
     "AuditEvent",
     "CatalogBuildEnvironment",
     "CatalogCmsInstance",
