@@ -17,16 +17,14 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from releasedesk.api.dialect_app import TELEMETRY_OFF
-from releasedesk.api.flexdeploy.app import FRONT_ROUTES as FLEXDEPLOY_FRONT_ROUTES
+from releasedesk.api.flexdeploy.app import ROUTES as FLEXDEPLOY_ROUTES
 from releasedesk.api.flexdeploy.app import create_flexdeploy_app
-from releasedesk.api.flexdeploy.errors import http_error_response as flexdeploy_http_error
 from releasedesk.api.front_routes import FrontRoutes
-from releasedesk.api.sdp.app import FRONT_ROUTES as SDP_FRONT_ROUTES
+from releasedesk.api.routes import BodilessHead
+from releasedesk.api.sdp.app import ROUTES as SDP_ROUTES
 from releasedesk.api.sdp.app import create_sdp_app
-from releasedesk.api.sdp.errors import http_error_response as sdp_http_error
-from releasedesk.api.ucr.app import FRONT_ROUTES as UCR_FRONT_ROUTES
+from releasedesk.api.ucr.app import ROUTES as UCR_ROUTES
 from releasedesk.api.ucr.app import create_ucr_app
-from releasedesk.api.ucr.errors import http_error_response as ucr_http_error
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
 from releasedesk.core.throttle.service import throttle_for
@@ -55,10 +53,9 @@ def mail_sender(settings: Settings, database: Database) -> Sender:
 
 # Where the outer routing answers itself: a path no mount takes. Starlette's mounts match the
 # rest of a path with `.*`, which stops at a newline, so a path whose id holds an encoded one
-# (`/api/v3/releases/1%0A`) reaches no dialect. Its 404 then speaks the dialect the path
-# names, as the dialect's own 404s do; the web pages' paths keep the plain answer.
-SDP_PATH = re.compile(r"(?:/app/[^/]+)?/api/v3(?:/|$)")
-FLEXDEPLOY_PATH = re.compile(r"(?:/app/[^/]+)?/flexdeploy/rest/v1(?:/|$)")
+# (`/api/v3/releases/1%0A`) reaches no dialect. Its 404 then speaks the dialect whose prefix
+# the path is under, as the dialect's own 404s do; the web pages' paths keep the plain
+# answer; UCR, at the root, answers the rest.
 WEB_PATH = re.compile(r"(?:/app/[^/]+)?(?:/ui(?:/|$)|/?$)|/approval/")
 
 
@@ -66,13 +63,12 @@ async def unrouted(request: Request, exc: Exception) -> Response:
     """An HTTP failure of the outer routing, in the format of the dialect the path names."""
     assert isinstance(exc, StarletteHTTPException)
     path = request.url.path
-    if SDP_PATH.match(path):
-        return sdp_http_error(request.scope, exc)
-    if FLEXDEPLOY_PATH.match(path):
-        return flexdeploy_http_error(request.scope, exc)
+    for table in (SDP_ROUTES, FLEXDEPLOY_ROUTES):
+        if table.owns(path):
+            return table.errors.http(request.scope, exc)
     if WEB_PATH.match(path):
         return await http_exception_handler(request, exc)
-    return ucr_http_error(request.scope, exc)
+    return UCR_ROUTES.errors.http(request.scope, exc)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -115,14 +111,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = FastAPI(
         title="releasedesk",
         lifespan=lifespan,
+        openapi_url=None,  # each dialect serves its own document (api/openapi.py)
         docs_url=None,
         redoc_url=None,
         telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
         routes=[
-            Mount("/api/v3", app=sdp),
-            Mount("/app/{portal}/api/v3", app=sdp),
-            Mount("/flexdeploy/rest/v1", app=flexdeploy),
-            Mount("/app/{portal}/flexdeploy/rest/v1", app=flexdeploy),
+            *SDP_ROUTES.mounts(sdp),
+            *FLEXDEPLOY_ROUTES.mounts(flexdeploy),
             *approval_link.routes(),
             Route("/", to_ui, methods=["GET"]),
             Route("/app/{portal}/", to_ui, methods=["GET"]),
@@ -130,15 +125,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Mount("/app/{portal}/ui", app=web),
             # UrbanCode Release answers at the root (/releases/, /lifecycleModels/, /teams/);
             # mounted last, so the paths above (/app/{portal}/api/v3, …/flexdeploy/…) stay theirs.
-            Mount("/app/{portal}", app=ucr),
-            Mount("", app=ucr),
+            *UCR_ROUTES.mounts(ucr),
         ],
     )
     app.add_exception_handler(StarletteHTTPException, unrouted)
-    # The reads clients poll, answered before the routing (api/front_routes.py).
+    # The routes the dialects' tables mark hot, answered before the routing
+    # (api/front_routes.py); a HEAD is its GET without the body, wherever it is answered.
     app.add_middleware(
-        FrontRoutes, routes=[*SDP_FRONT_ROUTES, *FLEXDEPLOY_FRONT_ROUTES, *UCR_FRONT_ROUTES]
+        FrontRoutes, tables=[SDP_ROUTES, FLEXDEPLOY_ROUTES, UCR_ROUTES], base_url=settings.base_url
     )
+    app.add_middleware(BodilessHead)
     app.state.database = db
     app.state.settings = settings
     app.state.mail_sender = sender

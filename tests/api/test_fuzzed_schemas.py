@@ -1,10 +1,10 @@
 """Fuzzed schemas: schemathesis drives every operation of each dialect's OpenAPI document.
 
-Each dialect's document (the one its sub-app serves: /api/v3/openapi.json,
-/flexdeploy/rest/v1/openapi.json; UCR's, which the server root does not serve, from its
-sub-app) is loaded once; schemathesis generates requests from it (its examples, coverage
-and fuzzing phases, a fixed seed and few examples per operation, so a run is the same run
-every time and stays short) and each is sent, with an admin's key of a portal seeded with
+Each dialect's document (the one its sub-app serves, built from its route table:
+/api/v3/openapi.json, /flexdeploy/rest/v1/openapi.json, UCR's /openapi.json) is loaded
+once; schemathesis generates requests from it (its examples, coverage and fuzzing phases,
+a fixed seed and few examples per operation, so a run is the same run every time and stays
+short) and each is sent, with an admin's key of a portal seeded with
 a release, a task, an approval level and the deployment catalog, through the suite's
 in-process client, to that portal's paths. Half the cases have their path's ids replaced
 by the seeded ones, so the operations are reached beyond their 404s.

@@ -10,7 +10,6 @@ import base64
 import binascii
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated
@@ -39,31 +38,20 @@ AFTER = "releasedesk.after_unit_of_work"  # the scope's list of AfterActions
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed before the response, rolled back on any error."""
-    async with _unit_of_work(request, writes=request.method not in READS) as session:
-        yield session
-
-
-Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
-
-
-def read_unit_of_work(request: Request) -> AbstractAsyncContextManager[AsyncSession]:
-    """A read's unit of work, for an endpoint that opens its own (api/front_routes.py)."""
-    return _unit_of_work(request, writes=False)
-
-
-@asynccontextmanager
-async def _unit_of_work(request: Request, *, writes: bool) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work, then what must be written whatever became of it (a
-    failed sign-in, a key's request count) in one of its own."""
+    """One transaction per request: committed before the response, rolled back on any error;
+    then what must be written whatever became of it (a failed sign-in, a key's request
+    count) in one of its own. Hot routes run it too (api/endpoint_calls.py)."""
     database: Database = request.app.state.database
     try:
-        async with database.unit_of_work(writes=writes) as session:
+        async with database.unit_of_work(writes=request.method not in READS) as session:
             yield session
     finally:
         actions: list[AfterAction] | None = request.scope.pop(AFTER, None)
         if actions:
             await _run_after(database, actions)
+
+
+Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
 def after_unit_of_work(request: Request, action: AfterAction) -> None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from releasedesk.api.deps import Session
 from releasedesk.api.flexdeploy import translate
+from releasedesk.api.flexdeploy.answers import MANY, ONE
 from releasedesk.api.flexdeploy.auth import CurrentActor
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.routes import Routes
 from releasedesk.api.wire_values import MAX_ID_DIGITS, is_digits
 from releasedesk.core.catalog import service as catalog
 from releasedesk.core.errors import NotFound
 
-router = APIRouter()
+routes = Routes()
 
 
 def _id(raw: str, what: str) -> int:
@@ -21,7 +21,7 @@ def _id(raw: str, what: str) -> int:
     return int(raw)
 
 
-@router.get("/pipelines")
+@routes.get("/pipelines", answers=MANY)
 async def list_pipelines(session: Session, actor: CurrentActor) -> JsonResponse:
     """Every pipeline, with its property definitions and project groups."""
     return JsonResponse(
@@ -29,13 +29,13 @@ async def list_pipelines(session: Session, actor: CurrentActor) -> JsonResponse:
     )
 
 
-@router.get("/pipelines/{pipeline_id}")
+@routes.get("/pipelines/{pipeline_id}", answers=ONE)
 async def get_pipeline(pipeline_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
     found = await catalog.get_pipeline(session, actor, _id(pipeline_id, "pipeline"))
     return JsonResponse(translate.pipeline_json(found))
 
 
-@router.get("/projects")
+@routes.get("/projects", answers=MANY)
 async def list_projects(session: Session, actor: CurrentActor) -> JsonResponse:
     """Every project, with its streams and build environments."""
     return JsonResponse(
@@ -43,20 +43,20 @@ async def list_projects(session: Session, actor: CurrentActor) -> JsonResponse:
     )
 
 
-@router.get("/projects/{project_id}")
+@routes.get("/projects/{project_id}", answers=ONE)
 async def get_project(project_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
     found = await catalog.get_project(session, actor, _id(project_id, "project"))
     return JsonResponse(translate.project_json(found))
 
 
-@router.get("/environments")
+@routes.get("/environments", answers=MANY)
 async def list_environments(session: Session, actor: CurrentActor) -> JsonResponse:
     return JsonResponse(
         [translate.environment_json(e) for e in await catalog.list_environments(session, actor)]
     )
 
 
-@router.get("/cmsinstances")
+@routes.get("/cmsinstances", answers=MANY)
 async def list_cms_instances(session: Session, actor: CurrentActor) -> JsonResponse:
     return JsonResponse(
         [translate.cms_instance_json(c) for c in await catalog.list_cms_instances(session, actor)]

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import ValidationError
 from starlette.status import HTTP_201_CREATED
 
-from releasedesk.api.deps import Session, read_unit_of_work
+from releasedesk.api.deps import Session
 from releasedesk.api.flexdeploy import translate
-from releasedesk.api.flexdeploy.auth import CurrentActor, current_actor
+from releasedesk.api.flexdeploy.answers import CREATED, EXECUTIONS, MANY, ONE
+from releasedesk.api.flexdeploy.auth import CurrentActor
 from releasedesk.api.flexdeploy.input import read_body
 from releasedesk.api.flexdeploy.wire import ExecutionsIn
-from releasedesk.api.request_text import check_url_text
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.routes import Parameter, Routes
 from releasedesk.api.wire_values import MAX_ID_DIGITS, is_digits
 from releasedesk.core.deployment import service as deployments
 from releasedesk.core.deployment.status import parse_status
 from releasedesk.core.errors import Invalid, NotFound
 from releasedesk.core.releases.text import unstorable
 
-router = APIRouter()
+routes = Routes()
+
+LIST_FILTERS = (
+    Parameter("releaseName", "Releases whose name contains this text (any case)"),
+    Parameter("releaseStatus", "NOT STARTED, STARTED, SUSPENDED or COMPLETED"),
+)
 
 
 def release_id_of(raw: str) -> int:
@@ -31,44 +37,36 @@ def release_id_of(raw: str) -> int:
     return int(raw)
 
 
-@router.get("/releases")
-async def list_releases(
-    session: Session,
-    actor: CurrentActor,
-    releaseName: str | None = None,
-    releaseStatus: str | None = None,
-) -> JsonResponse:
+@routes.get("/releases", answers=MANY, query=LIST_FILTERS)
+async def list_releases(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Releases whose name contains releaseName (any case) in releaseStatus; none: all."""
-    if releaseName is not None and unstorable(releaseName) is not None:
+    name = request.query_params.get("releaseName")
+    asked_status = request.query_params.get("releaseStatus")
+    if name is not None and unstorable(name) is not None:
         raise Invalid(
             "releaseName cannot contain a NUL character or a lone surrogate", "releaseName"
         )
     status = None
-    if releaseStatus is not None and releaseStatus.strip():
-        status = parse_status(releaseStatus)
+    if asked_status is not None and asked_status.strip():
+        status = parse_status(asked_status)
         if status is None:
             raise Invalid(
-                f"'{releaseStatus}' is not a release status: give NOT STARTED, STARTED, "
+                f"'{asked_status}' is not a release status: give NOT STARTED, STARTED, "
                 "SUSPENDED or COMPLETED",
                 "releaseStatus",
             )
-    found = await deployments.list_deployments(
-        session, actor, name=releaseName or None, status=status
-    )
+    found = await deployments.list_deployments(session, actor, name=name or None, status=status)
     return JsonResponse([translate.release_json(d) for d in found])
 
 
-async def get_release(request: Request, path: dict[str, str]) -> JsonResponse:
-    """One release by its id (a front route: api/flexdeploy/app.py)."""
-    check_url_text(request.scope)  # a front route: no FastAPI dependency runs
-    async with read_unit_of_work(request) as session:
-        actor = await current_actor(request, session)
-        release_id = release_id_of(path["release_id"])
-        found = await deployments.get_deployment(session, actor, release_id)
+@routes.get("/releases/{release_id}", hot=True, answers=ONE)
+async def get_release(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
+    """One release by its id."""
+    found = await deployments.get_deployment(session, actor, release_id_of(release_id))
     return JsonResponse(translate.release_json(found))
 
 
-@router.post("/releases", status_code=HTTP_201_CREATED)
+@routes.post("/releases", answers=CREATED)
 async def create_release(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Create a release (releaseName required; NOTSTARTED unless STARTED is asked)."""
     deployments.check_may_write(actor)  # a requester hears 403, whatever the body
@@ -77,7 +75,7 @@ async def create_release(request: Request, session: Session, actor: CurrentActor
     return JsonResponse(translate.release_json(created), status_code=HTTP_201_CREATED)
 
 
-@router.put("/releases/{release_id}")
+@routes.put("/releases/{release_id}", answers=ONE)
 async def replace_release(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -89,7 +87,7 @@ async def replace_release(
     return JsonResponse(translate.release_json(updated))
 
 
-@router.patch("/releases/{release_id}")
+@routes.patch("/releases/{release_id}", answers=ONE)
 async def patch_release(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -101,7 +99,7 @@ async def patch_release(
     return JsonResponse(translate.release_json(updated))
 
 
-@router.put("/releases/{release_id}/executions")
+@routes.put("/releases/{release_id}/executions", answers=EXECUTIONS)
 async def set_executions(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -120,7 +118,7 @@ async def set_executions(
     return JsonResponse({"releaseId": number, "runningExecutions": found.running_executions})
 
 
-@router.get("/releases/{release_id}/executions")
+@routes.get("/releases/{release_id}/executions", answers=EXECUTIONS)
 async def get_executions(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
     number = release_id_of(release_id)
     found = await deployments.get_deployment(session, actor, number)

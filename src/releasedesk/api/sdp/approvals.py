@@ -5,12 +5,15 @@ undecided one), notifications
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from releasedesk.api.deps import Session
+from releasedesk.api.openapi import OBJECT, array_of, object_with
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.routes import Routes
 from releasedesk.api.sdp import translate_approvals as wire
 from releasedesk.api.sdp import translate_work
+from releasedesk.api.sdp.answers import DONE, IDS, STATUSES, listing, one, some
 from releasedesk.api.sdp.auth import CurrentActor
 from releasedesk.api.sdp.errors import answers_list, failure_status, http_status, success_status
 from releasedesk.api.sdp.input import NoInput, read_input_data
@@ -26,12 +29,14 @@ from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.errors import Invalid
 from releasedesk.core.refs import Ref
 
-router = APIRouter()
+routes = Routes()
 
 LEVELS = "/releases/{release_id}/approval_levels"
 LEVEL = LEVELS + "/{level_id}"
 APPROVALS = LEVEL + "/approvals"
 APPROVAL = APPROVALS + "/{approval_id}"
+# Several approvals sent: a status per id, the approvals sent.
+SENT_MANY = {200: object_with({"response_status": STATUSES, "approvals": array_of(OBJECT)})}
 
 
 def _id(raw: str, what: str) -> int:
@@ -45,7 +50,7 @@ def _ids(request: Request) -> list[int]:
     return ids_of(request, "approval")
 
 
-@router.get("/releases/{release_id}/get_permissions")
+@routes.get("/releases/{release_id}/get_permissions", answers=one("get_permissions"))
 async def get_permissions(
     release_id: str, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
@@ -62,7 +67,7 @@ async def get_permissions(
     )
 
 
-@router.get(LEVELS + "/approval_summary")
+@routes.get(LEVELS + "/approval_summary", answers=listing("approval_summary", paged=False))
 @answers_list
 async def get_approval_summary(
     release_id: str, session: Session, actor: CurrentActor, _: NoInput
@@ -80,7 +85,7 @@ async def get_approval_summary(
 # --- levels --------------------------------------------------------------------------------
 
 
-@router.post(LEVELS, status_code=201)
+@routes.post(LEVELS, answers=one("approval_level", status=201))
 async def add_level(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -93,7 +98,7 @@ async def add_level(
     )
 
 
-@router.get(LEVELS)
+@routes.get(LEVELS, answers=listing("approval_levels"))
 @answers_list
 async def list_levels(
     release_id: str, request: Request, session: Session, actor: CurrentActor
@@ -110,7 +115,7 @@ async def list_levels(
     )
 
 
-@router.get(LEVEL)
+@routes.get(LEVEL, answers=one("approval_level"))
 async def get_level(
     release_id: str, level_id: str, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
@@ -122,7 +127,7 @@ async def get_level(
     )
 
 
-@router.put(LEVEL)
+@routes.put(LEVEL, answers=one("approval_level"))
 async def update_level(
     release_id: str, level_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -136,7 +141,7 @@ async def update_level(
     )
 
 
-@router.delete(LEVEL)
+@routes.delete(LEVEL, answers=DONE)
 async def delete_level(
     release_id: str, level_id: str, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
@@ -149,7 +154,7 @@ async def delete_level(
 # --- approvals -----------------------------------------------------------------------------
 
 
-@router.post(APPROVALS, status_code=201)
+@routes.post(APPROVALS, answers=some(status=201))
 async def add_approvals(
     release_id: str, level_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -170,7 +175,7 @@ async def add_approvals(
     return JsonResponse(body, status_code=201)
 
 
-@router.get(APPROVALS)
+@routes.get(APPROVALS, answers=listing("approvals"))
 @answers_list
 async def list_approvals(
     release_id: str, level_id: str, request: Request, session: Session, actor: CurrentActor
@@ -189,8 +194,8 @@ async def list_approvals(
     )
 
 
-@router.put(APPROVALS + "/send_notification")
-@router.put(APPROVALS + "/_send_notification")
+@routes.put(APPROVALS + "/send_notification", answers=SENT_MANY, query=[IDS])
+@routes.put(APPROVALS + "/_send_notification", answers=SENT_MANY, query=[IDS])
 @answers_list
 async def send_many(
     release_id: str, level_id: str, request: Request, session: Session, actor: CurrentActor
@@ -221,7 +226,7 @@ async def send_many(
     )
 
 
-@router.get(APPROVAL)
+@routes.get(APPROVAL, answers=one("approval"))
 async def get_approval(
     release_id: str,
     level_id: str,
@@ -242,7 +247,7 @@ async def get_approval(
     )
 
 
-@router.delete(APPROVAL)
+@routes.delete(APPROVAL, answers=DONE)
 async def remove_approval(
     release_id: str,
     level_id: str,
@@ -262,8 +267,8 @@ async def remove_approval(
     return JsonResponse({"response_status": success_status()})
 
 
-@router.get(APPROVAL + "/_send_notification")
-@router.get(APPROVAL + "/send_notification")
+@routes.get(APPROVAL + "/_send_notification", answers=one("notification"))
+@routes.get(APPROVAL + "/send_notification", answers=one("notification"))
 async def notification_content(
     release_id: str,
     level_id: str,
@@ -288,8 +293,8 @@ async def notification_content(
     )
 
 
-@router.put(APPROVAL + "/_send_notification")
-@router.put(APPROVAL + "/send_notification")
+@routes.put(APPROVAL + "/_send_notification", answers=DONE)
+@routes.put(APPROVAL + "/send_notification", answers=DONE)
 async def send_one(
     release_id: str,
     level_id: str,
@@ -333,8 +338,8 @@ async def _decide(
     return JsonResponse({"response_status": wire.message_status(wire.APPROVED_MESSAGE)})
 
 
-@router.put(APPROVAL + "/_approve")
-@router.put(APPROVAL + "/approve")
+@routes.put(APPROVAL + "/_approve", answers=DONE)
+@routes.put(APPROVAL + "/approve", answers=DONE)
 async def approve(
     release_id: str,
     level_id: str,
@@ -349,8 +354,8 @@ async def approve(
     )
 
 
-@router.put(APPROVAL + "/_reject")
-@router.put(APPROVAL + "/reject")
+@routes.put(APPROVAL + "/_reject", answers=DONE)
+@routes.put(APPROVAL + "/reject", answers=DONE)
 async def reject(
     release_id: str,
     level_id: str,
@@ -370,14 +375,14 @@ async def reject(
 AWAY = "/users/{user_id}/away"
 
 
-@router.get(AWAY)
+@routes.get(AWAY, answers=one("away", may_be_null=True))
 async def get_away(user_id: str, session: Session, actor: CurrentActor, _: NoInput) -> JsonResponse:
     """The user's away period and delegate, or null."""
     absence = await delegation.admin_away_period(session, actor, Ref(id=_id(user_id, "user")))
     return JsonResponse({"response_status": success_status(), "away": wire.away_json(absence)})
 
 
-@router.put(AWAY)
+@routes.put(AWAY, answers=one("away", may_be_null=True))
 async def set_away(
     user_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -389,7 +394,7 @@ async def set_away(
     return JsonResponse({"response_status": success_status(), "away": wire.away_json(absence)})
 
 
-@router.delete(AWAY)
+@routes.delete(AWAY, answers=one("away", may_be_null=True))
 async def clear_away(
     user_id: str, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:

@@ -65,6 +65,14 @@ DOCUMENTED_ERRORS = error_responses(
 )
 """Every operation's error answers in the OpenAPI document: the envelope, one status or an
 array of them (a list route's, or one per id of a request on several)."""
+DOCUMENTED_LIST_ERRORS = error_responses(
+    {
+        "type": "object",
+        "required": ["response_status"],
+        "properties": {"response_status": {"type": "array", "items": _STATUS_SCHEMA}},
+    }
+)
+"""A list route's error answers (`@answers_list`): its statuses always an array."""
 
 
 def success_status(as_list: bool = False, **extra: Any) -> Any:

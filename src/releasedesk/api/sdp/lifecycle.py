@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
-from releasedesk.api.deps import Session, read_unit_of_work
+from releasedesk.api.deps import Session
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.routes import Routes
 from releasedesk.api.sdp import translate, translate_history
-from releasedesk.api.sdp.auth import CurrentActor, current_actor
+from releasedesk.api.sdp.answers import DONE, IDS, listing, one, per_id
+from releasedesk.api.sdp.auth import CurrentActor
 from releasedesk.api.sdp.errors import answers_list, success_status
 from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import list_info_json, paging_of
@@ -21,7 +23,7 @@ from releasedesk.core.refs import Ref
 from releasedesk.core.releases import lifecycle
 from releasedesk.core.releases import service as releases
 
-router = APIRouter()
+routes = Routes()
 
 
 CLOSE_KEYS = frozenset({"status", "comment", "closure_comments"})
@@ -43,7 +45,7 @@ def _close_input(payload: dict[str, Any]) -> tuple[Ref | None, str | None]:
     return (None if status is None else Ref(name=status)), comment
 
 
-@router.put("/releases/close")
+@routes.put("/releases/close", answers=per_id("releases"), query=[IDS])
 async def close_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Close several releases: `?ids=1,2` with {status, comment}."""
     status, comment = _close_input(await read_input_data(request))
@@ -55,7 +57,7 @@ async def close_many(request: Request, session: Session, actor: CurrentActor) ->
     return outcomes_response(outcomes, translate.release_json)
 
 
-@router.delete("/releases/move_to_trash")
+@routes.delete("/releases/move_to_trash", answers=per_id(None), query=[IDS])
 async def trash_many(
     request: Request, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
@@ -66,7 +68,7 @@ async def trash_many(
     return outcomes_response(outcomes, None, single_as_object=True)
 
 
-@router.put("/releases/restore_from_trash")
+@routes.put("/releases/restore_from_trash", answers=per_id("releases"), query=[IDS])
 async def restore_many(
     request: Request, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
@@ -77,7 +79,7 @@ async def restore_many(
     return outcomes_response(outcomes, translate.release_json)
 
 
-@router.put("/releases/assign")
+@routes.put("/releases/assign", answers=per_id("releases"), query=[IDS])
 async def assign_many(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Set the release engineer: `?ids=1,2` with {"release": {"release_engineer": {name}}}."""
     payload = await read_input_data(request)
@@ -95,7 +97,7 @@ async def assign_many(request: Request, session: Session, actor: CurrentActor) -
     return outcomes_response(outcomes, translate.release_json)
 
 
-@router.put("/releases/pickup")
+@routes.put("/releases/pickup", answers=per_id("releases"), query=[IDS])
 async def pickup_many(
     request: Request, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
@@ -106,8 +108,8 @@ async def pickup_many(
     return outcomes_response(outcomes, translate.release_json)
 
 
-@router.put("/releases/{release_id}/close")
-@router.put("/releases/{release_id}/_close")
+@routes.put("/releases/{release_id}/close", answers=one("release"))
+@routes.put("/releases/{release_id}/_close", answers=one("release"))
 async def close_one(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -118,7 +120,7 @@ async def close_one(
     return release_response(release)
 
 
-@router.delete("/releases/{release_id}/move_to_trash")
+@routes.delete("/releases/{release_id}/move_to_trash", answers=DONE)
 async def trash_one(
     release_id: str, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
@@ -127,7 +129,7 @@ async def trash_one(
     return JsonResponse({"response_status": success_status()})
 
 
-@router.delete("/releases/{release_id}")
+@routes.delete("/releases/{release_id}", answers=DONE)
 async def delete_one(
     release_id: str, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
@@ -136,15 +138,14 @@ async def delete_one(
     return JsonResponse({"response_status": success_status()})
 
 
+@routes.get("/releases/{release_id}/history", hot=True, answers=listing("history"))
 @answers_list
-async def history(request: Request, path: dict[str, str]) -> JsonResponse:
-    """Every change to the release, newest first (list_info pages it; a front route)."""
-    async with read_unit_of_work(request) as session:
-        actor = await current_actor(request, session)
-        query, echo = paging_of(await read_input_data(request))
-        release, page = await releases.release_history(
-            session, actor, release_id_of(path["release_id"]), query
-        )
+async def history(
+    release_id: str, request: Request, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Every change to the release, newest first (list_info pages it)."""
+    query, echo = paging_of(await read_input_data(request))
+    release, page = await releases.release_history(session, actor, release_id_of(release_id), query)
     rows = [translate_history.history_json(release, entry) for entry in page.rows]
     return JsonResponse(
         {
@@ -155,7 +156,7 @@ async def history(request: Request, path: dict[str, str]) -> JsonResponse:
     )
 
 
-@router.get("/releases/{release_id}/status_comments")
+@routes.get("/releases/{release_id}/status_comments", answers=listing("status_comments"))
 @answers_list
 async def status_comments(
     release_id: str, request: Request, session: Session, actor: CurrentActor

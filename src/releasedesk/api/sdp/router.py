@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import ValidationError
 from starlette.status import HTTP_201_CREATED
 
-from releasedesk.api.deps import Session, read_unit_of_work
+from releasedesk.api.deps import Session
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.routes import Routes
 from releasedesk.api.sdp import translate
-from releasedesk.api.sdp.auth import CurrentActor, current_actor
+from releasedesk.api.sdp.answers import listing, one
+from releasedesk.api.sdp.auth import CurrentActor
 from releasedesk.api.sdp.errors import answers_list, success_status
 from releasedesk.api.sdp.fields import FILTERS, LIST_KEYS, RELEASE_KEYS
-from releasedesk.api.sdp.input import read_input_data, require_no_input
+from releasedesk.api.sdp.input import NoInput, read_input_data
 from releasedesk.api.sdp.list_info import ListRequest, list_info_json, parse_list_info
 from releasedesk.api.sdp.wire import ReleaseEnvelope, ReleaseIn
 from releasedesk.api.wire_values import entity_id, is_digits
@@ -24,7 +26,7 @@ from releasedesk.core.releases.search_fields import SEARCHABLE, SORTABLE
 from releasedesk.core.releases.views import Release
 from releasedesk.core.search.query import Sort
 
-router = APIRouter()
+routes = Routes()
 
 DEFAULT_SORT = Sort("created_time", descending=True)
 
@@ -53,7 +55,7 @@ def release_response(release: Release, status_code: int = 200) -> JsonResponse:
     return JsonResponse(body, status_code=status_code)
 
 
-@router.post("/releases", status_code=HTTP_201_CREATED)
+@routes.post("/releases", answers=one("release", status=201))
 async def add_release(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Add a release (title mandatory; template, stage and status default)."""
     release_in = parse_release(await read_input_data(request))
@@ -72,43 +74,38 @@ def release_listing(payload: dict[str, Any]) -> ListRequest:
     )
 
 
+@routes.get("/releases", hot=True, answers=listing("releases"))
 @answers_list
-async def list_releases(request: Request, _path: dict[str, str]) -> JsonResponse:
-    """List releases with list_info: paging, sorting, search and filter_by (a front route)."""
-    async with read_unit_of_work(request) as session:
-        actor = await current_actor(request, session)
-        listing = release_listing(await read_input_data(request))
-        view = FILTERS.get(listing.view or "all_releases")
-        if view is None:
-            raise Invalid(f"'{listing.view}' is not a release filter", "filter_by")
-        keys = {*LIST_KEYS, *(listing.fields_required or ())}
-        page = await releases.list_releases(
-            session, actor, listing.query, view, translate.parts_for(keys)
-        )
+async def list_releases(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
+    """List releases with list_info: paging, sorting, search and filter_by."""
+    asked = release_listing(await read_input_data(request))
+    view = FILTERS.get(asked.view or "all_releases")
+    if view is None:
+        raise Invalid(f"'{asked.view}' is not a release filter", "filter_by")
+    keys = {*LIST_KEYS, *(asked.fields_required or ())}
+    page = await releases.list_releases(
+        session, actor, asked.query, view, translate.parts_for(keys)
+    )
     rows = [translate.release_json(r, keys) for r in page.rows]
     return JsonResponse(
         {
             "response_status": success_status(as_list=True),
-            "list_info": list_info_json(listing.echo, page, len(rows)),
+            "list_info": list_info_json(asked.echo, page, len(rows)),
             "releases": rows,
         }
     )
 
 
-async def get_release(request: Request, path: dict[str, str]) -> JsonResponse:
-    """One release by id (a front route)."""
-    async with read_unit_of_work(request) as session:
-        actor = await current_actor(request, session)
-        await require_no_input(request)
-        release = await releases.get_release(session, actor, release_id_of(path["release_id"]))
+@routes.get("/releases/{release_id}", hot=True, answers=one("release"))
+async def get_release(
+    release_id: str, session: Session, actor: CurrentActor, _: NoInput
+) -> JsonResponse:
+    """One release by id."""
+    release = await releases.get_release(session, actor, release_id_of(release_id))
     return release_response(release)
 
 
-# Where the release paths are, here and under /app/{portal}/ (the front routes' patterns).
-RELEASES_PATH = r"(?:/app/(?P<portal>[^/]+))?/api/v3/releases"
-
-
-@router.put("/releases/{release_id}")
+@routes.put("/releases/{release_id}", answers=one("release"))
 async def update_release(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:

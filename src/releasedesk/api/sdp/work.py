@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from releasedesk.api.deps import Session
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.routes import Routes
 from releasedesk.api.sdp import translate_work
+from releasedesk.api.sdp.answers import DONE, one, some
 from releasedesk.api.sdp.auth import CurrentActor
 from releasedesk.api.sdp.errors import answers_list, success_status
 from releasedesk.api.sdp.input import NoInput, read_input_data
@@ -22,7 +24,7 @@ from releasedesk.core.work import service as work
 from releasedesk.core.work.kinds import ASSOCIATION_KINDS, CHILD_KINDS, ChildKind
 from releasedesk.core.work.values import ChildValue
 
-router = APIRouter()
+routes = Routes()
 
 
 def child_id_of(raw: str, kind: str) -> int:
@@ -49,7 +51,7 @@ def values_of(payload: dict[str, Any], kind: ChildKind) -> dict[str, ChildValue]
     return translate_work.child_values(kind, body)
 
 
-@router.get("/releases/{release_id}/summary")
+@routes.get("/releases/{release_id}/summary", answers=one("summary"))
 async def summary(
     release_id: str, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
@@ -61,7 +63,7 @@ async def summary(
 
 
 # Associations first: their paths would otherwise match the generic child routes.
-@router.post("/releases/{release_id}/{plural}", status_code=201)
+@routes.post("/releases/{release_id}/{plural}", answers=some(status=201))
 async def add(
     release_id: str, plural: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -87,7 +89,7 @@ async def add(
     )
 
 
-@router.get("/releases/{release_id}/{plural}")
+@routes.get("/releases/{release_id}/{plural}", answers=some())
 @answers_list
 async def list_all(
     release_id: str, plural: str, request: Request, session: Session, actor: CurrentActor
@@ -114,7 +116,7 @@ async def list_all(
     )
 
 
-@router.get("/releases/{release_id}/{plural}/{child_id}")
+@routes.get("/releases/{release_id}/{plural}/{child_id}", answers=some())
 async def get_one(
     release_id: str, plural: str, child_id: str, session: Session, actor: CurrentActor
 ) -> JsonResponse:
@@ -136,7 +138,7 @@ async def get_one(
     )
 
 
-@router.put("/releases/{release_id}/{plural}/{child_id}")
+@routes.put("/releases/{release_id}/{plural}/{child_id}", answers=some())
 async def update(
     release_id: str,
     plural: str,
@@ -163,7 +165,7 @@ async def update(
     )
 
 
-@router.delete("/releases/{release_id}/{plural}/{child_id}")
+@routes.delete("/releases/{release_id}/{plural}/{child_id}", answers=DONE)
 async def delete(
     release_id: str, plural: str, child_id: str, session: Session, actor: CurrentActor
 ) -> JsonResponse:

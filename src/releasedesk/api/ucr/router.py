@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from starlette.status import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from releasedesk.api.deps import Session, read_unit_of_work
-from releasedesk.api.request_text import check_url_text
+from releasedesk.api.deps import Session
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.routes import Routes
 from releasedesk.api.ucr import translate
-from releasedesk.api.ucr.auth import CurrentActor, current_actor
+from releasedesk.api.ucr.answers import (
+    FORMAT,
+    GONE,
+    LIST_FILTERS,
+    MANY,
+    ONE,
+    RELEASES_BODY,
+    RELEASES_CREATED,
+)
+from releasedesk.api.ucr.auth import CurrentActor
 from releasedesk.api.ucr.input import read_json, read_object
 from releasedesk.api.ucr.paging import page_of
 from releasedesk.api.ucr.paths import location, path_uuid
@@ -19,24 +26,14 @@ from releasedesk.api.ucr.translate import Format
 from releasedesk.api.wire_values import boolean
 from releasedesk.core.plans import service as plans
 
-router = APIRouter()
+routes = Routes()
 
 
 def _format(request: Request) -> Format:
     return Format.of(request.query_params.get("format"))
 
 
-# One release: 201; an array: 201, or 200 when it was empty and nothing was made.
-CREATED: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "An empty array: nothing made",
-        "content": {"application/json": {"schema": {"type": "array", "maxItems": 0}}},
-    }
-}
-
-
-@router.post("/releases/", status_code=HTTP_201_CREATED, responses=CREATED)
-@router.post("/releases", status_code=HTTP_201_CREATED, responses=CREATED)
+@routes.post("/releases", answers=RELEASES_CREATED, query=[FORMAT], body=RELEASES_BODY)
 async def create_releases(request: Request, session: Session, actor: CurrentActor) -> Response:
     """One release (201, Location and the element) or an array of them, all or nothing
     (the elements in input order)."""
@@ -54,8 +51,7 @@ async def create_releases(request: Request, session: Session, actor: CurrentActo
     )
 
 
-@router.get("/releases/")
-@router.get("/releases")
+@routes.get("/releases", answers=MANY, query=[*LIST_FILTERS, FORMAT])
 async def list_releases(request: Request, session: Session, actor: CurrentActor) -> Response:
     """Live releases by name (`name`, `*` a wildcard), or those ghosted (`ghosted=true`)."""
     params = request.query_params
@@ -74,18 +70,16 @@ async def list_releases(request: Request, session: Session, actor: CurrentActor)
     return JsonResponse([translate.release_json(planned, form) for planned in page.rows])
 
 
-async def get_release(request: Request, path: dict[str, str]) -> Response:
-    """One release by its UUID, in the format asked (a front route: api/ucr/app.py)."""
-    check_url_text(request.scope)  # a front route: no FastAPI dependency runs
-    async with read_unit_of_work(request) as session:
-        actor = await current_actor(request, session)
-        release_uuid = path_uuid(path["release_id"], "release")
-        planned = await plans.get_release(session, actor, release_uuid)
+@routes.get("/releases/{release_id}", hot=True, answers=ONE, query=[FORMAT])
+async def get_release(
+    release_id: str, request: Request, session: Session, actor: CurrentActor
+) -> Response:
+    """One release by its UUID, in the format asked."""
+    planned = await plans.get_release(session, actor, path_uuid(release_id, "release"))
     return JsonResponse(translate.release_json(planned, _format(request)))
 
 
-@router.put("/releases/{release_id}")
-@router.put("/releases/{release_id}/")
+@routes.put("/releases/{release_id}", answers=ONE, query=[FORMAT])
 async def update_release(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> Response:
@@ -101,8 +95,7 @@ async def update_release(
     return JsonResponse(translate.release_json(planned, _format(request)))
 
 
-@router.delete("/releases/{release_id}", status_code=HTTP_204_NO_CONTENT)
-@router.delete("/releases/{release_id}/", status_code=HTTP_204_NO_CONTENT)
+@routes.delete("/releases/{release_id}", answers=GONE)
 async def delete_release(release_id: str, session: Session, actor: CurrentActor) -> Response:
     """Ghost the release (the trash SDP shows too)."""
     await plans.move_to_trash(session, actor, path_uuid(release_id, "release"))
