@@ -54,44 +54,34 @@ def _written_key(path: Path) -> str:
     raise ValueError(f"{path} holds no usable secret key: delete it to make a new one")
 
 
+def _number(name: str, default: float, low: float, high: float) -> float:
+    """The variable `name` as a number from `low` to `high`; `default` when unset or blank."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be from {low:g} to {high:g}, not {value!r}")
+    return number
+
+
 def _seconds(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
-    if not 0 <= seconds <= 3600:
-        raise ValueError(f"{name} must be from 0 to 3600 seconds, not {value!r}")
-    return seconds
-
-
-def _count(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    try:
-        count = int(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
-    if count < 0:
-        raise ValueError(f"{name} must be 0 or more, not {value!r}")
-    return count
+    return _number(name, default, 0, 3600)
 
 
 def _window(name: str, default: float) -> float:
     """A throttling window: a number of seconds, at least one, at most a day."""
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
-    if not 1 <= seconds <= 86400:
-        raise ValueError(f"{name} must be from 1 to 86400 seconds, not {value!r}")
-    return seconds
+    return _number(name, default, 1, 86400)
+
+
+def _count(name: str, default: int) -> int:
+    number = float(_number(name, default, 0, float("inf")))
+    if not number.is_integer():
+        raise ValueError(f"{name} must be a whole number, not {os.environ.get(name)!r}")
+    return int(number)
 
 
 @dataclass(frozen=True)
