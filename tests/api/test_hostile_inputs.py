@@ -4,9 +4,6 @@ content types, SDP's single-quoted `input_data`, huge numbers, deep and wide
 strings. Each answers what the dialect promises: the success a real client expects, or a
 4xx in the dialect's own error format naming the field at fault; never a 500, never a
 traceback, and a refused write leaves no row.
-
-Cases marked `pending: <helper>` assert behaviour another part of the hardening issue
-delivers (bounded input, 415 for non-JSON bodies); the marks go when that work is merged.
 """
 
 from __future__ import annotations
@@ -40,13 +37,9 @@ class Hostile:
     query: str = ""  # already encoded, sent as is
     status: int = 400
     field: str | None = None  # the field the refusal names
-    pending: str | None = None  # the helper whose merge makes this case pass
 
     def param(self) -> Any:
-        marks = []
-        if self.pending:
-            marks.append(pytest.mark.xfail(strict=False, reason=f"pending: {self.pending}"))
-        return pytest.param(self, id=self.name, marks=marks)
+        return pytest.param(self, id=self.name)
 
 
 def _json(value: Any) -> bytes:
