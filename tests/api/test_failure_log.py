@@ -11,7 +11,8 @@ from starlette.responses import PlainTextResponse
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
-from releasedesk.api.safety import MAX_RECORD, CatchAllMiddleware
+from releasedesk.api.safety import CatchAllMiddleware
+from releasedesk.failure_log import MAX_RECORD
 
 
 def _deep(level: int) -> int:

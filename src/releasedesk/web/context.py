@@ -23,6 +23,7 @@ from releasedesk.core.approvals import inbox
 from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.users import sessions
 from releasedesk.db.session import Database
+from releasedesk.failure_log import failure_summary
 from releasedesk.settings import DEFAULT_PORTAL
 from releasedesk.web.form_text import check_url, read_form
 from releasedesk.web.security import (
@@ -230,11 +231,16 @@ async def _run(request: Request, handler: Handler, public: bool) -> Response:
     except ReleaseDeskError as error:
         status = STATUS_OF_KIND.get(error.kind, 400)
         return _refusal(request, state, error.message, status, new_cookies)
-    except Exception:  # the last resort: a page a person understands, the cause in the log
-        log.exception("web page %s %s failed", request.method, request.url.path)
+    except Exception as exc:  # the last resort: a page a person understands, the cause logged
+        _log_failure(request, exc)
         return _refusal(
             request, state, "Something went wrong on our side; nothing was changed.", 500
         )
+
+
+def _log_failure(request: Request, exc: Exception) -> None:
+    """One record of bounded size (failure_log.py), not a traceback per nested frame."""
+    log.error("web page %s %s failed\n%s", request.method, request.url.path, failure_summary(exc))
 
 
 async def _count_waiting(ctx: PageContext) -> None:
@@ -267,8 +273,8 @@ async def _rerender(
     except ReleaseDeskError:
         error = refused.error
         return _refusal(request, state, error.message, STATUS_OF_KIND.get(error.kind, 400), cookies)
-    except Exception:
-        log.exception("web page %s %s failed", request.method, request.url.path)
+    except Exception as exc:
+        _log_failure(request, exc)
         return _refusal(
             request, state, "Something went wrong on our side; nothing was changed.", 500
         )
