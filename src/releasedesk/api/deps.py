@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
@@ -21,7 +20,6 @@ from releasedesk.core.actors import Actor
 from releasedesk.core.errors import Unauthenticated
 from releasedesk.core.throttle.service import (
     UNKNOWN_KEY,
-    AfterAction,
     Failure,
     SignInFailed,
     Throttle,
@@ -29,43 +27,23 @@ from releasedesk.core.throttle.service import (
 from releasedesk.core.users import service as users
 from releasedesk.core.users.keys import UnknownKey
 from releasedesk.core.users.secrets import hash_api_key
-from releasedesk.db.session import Database
+from releasedesk.db.session import Database, after_unit_of_work
 from releasedesk.settings import DEFAULT_PORTAL
 
-log = logging.getLogger("releasedesk.api")
 READS = ("GET", "HEAD", "OPTIONS")
-AFTER = "releasedesk.after_unit_of_work"  # the scope's list of AfterActions
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response, rolled back on any error;
     then what must be written whatever became of it (a failed sign-in, a key's request
-    count) in one of its own. Hot routes run it too (api/endpoint_calls.py)."""
+    count; db/session.after_unit_of_work) in one of its own. Hot routes run it too
+    (api/endpoint_calls.py)."""
     database: Database = request.app.state.database
-    try:
-        async with database.unit_of_work(writes=request.method not in READS) as session:
-            yield session
-    finally:
-        actions: list[AfterAction] | None = request.scope.pop(AFTER, None)
-        if actions:
-            await _run_after(database, actions)
+    async with database.unit_of_work(writes=request.method not in READS) as session:
+        yield session
 
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
-
-
-def after_unit_of_work(request: Request, action: AfterAction) -> None:
-    """Run `action` in a unit of work of its own once the request's has ended."""
-    request.scope.setdefault(AFTER, []).append(action)
-
-
-async def _run_after(database: Database, actions: list[AfterAction]) -> None:
-    try:
-        async with database.unit_of_work() as session:
-            for action in actions:
-                await action(session)
-    except Exception:  # the request has its answer already: never a 500 for this
-        log.exception("recording a sign-in failure or a key's request count failed")
 
 
 def throttle_of(request: Request) -> Throttle:
@@ -125,7 +103,9 @@ async def authenticate(request: Request, session: AsyncSession, credentials: Cre
                 address=client_address(request),
             )
         except SignInFailed as failed:
-            after_unit_of_work(request, partial(throttle.record_failure, failure=failed.failure))
+            await after_unit_of_work(
+                session, partial(throttle.record_failure, failure=failed.failure)
+            )
             raise
     raise Unauthenticated("No credentials: send a key or HTTP Basic auth")
 
@@ -142,10 +122,10 @@ async def _authenticate_key(
         address = client_address(request)
         await throttle.check_address(session, address)
         failure = Failure(portal, None, UNKNOWN_KEY, None, address, "key")
-        after_unit_of_work(request, partial(throttle.record_failure, failure=failure))
+        await after_unit_of_work(session, partial(throttle.record_failure, failure=failure))
         raise
     if throttle.limits_keys:
         count = await throttle.key_request(session, hash_api_key(key.strip()))
         if count is not None:
-            after_unit_of_work(request, count)
+            await after_unit_of_work(session, count)
     return actor
