@@ -13,8 +13,9 @@ client may try again). Anything else (NOT NULL, CHECK) is a bug of ours and stay
 
 Storage knows no domain: these are its own exceptions, and the domain registers how it
 wants them told (`translate_violations`, done by `core/violations.py` when the core is
-imported); until then they are raised as they are. A path that runs statements outside
-SQLAlchemy's execution (the driver's) calls `domain_error` on what the driver raised.
+imported); until then they are raised as they are. A statement run outside SQLAlchemy's
+execution (on the driver itself, db/driver.py) passes no listener: to give the same error
+it must raise `domain_error(…)` of what the driver raised.
 """
 
 from __future__ import annotations
