@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import insert
 
 from releasedesk.core.errors import Conflict, Invalid, NotUnique
 from releasedesk.core.violations import core_error
@@ -22,6 +23,8 @@ from releasedesk.db.integrity import (
     unique_rules,
     violation_of,
 )
+from releasedesk.db.models import ReleaseAssociation
+from tests.helpers import Desk
 
 
 class _AsyncpgUniqueError(Exception):
@@ -83,3 +86,41 @@ def test_a_violation_no_client_can_cause_stays_the_drivers(sqlstate: str) -> Non
     error = Other("a bug of ours")
     error.sqlstate = sqlstate  # type: ignore[attr-defined]
     assert violation_of(error) is None and domain_error(error) is None
+
+
+def test_the_driver_and_the_orm_give_one_error_for_one_violation(desk: Desk) -> None:
+    """The same duplicate through SQLAlchemy (the engine's listener) and on the driver itself
+    (what db/driver.py runs, past the listener, then through `domain_error`)."""
+    rid = int(desk.create_release()["id"])
+    link = insert(ReleaseAssociation).values(release_id=rid, kind="change", ref_id="9")
+    again = (
+        "INSERT INTO release_associations (release_id, kind, ref_id, created_time) "
+        "SELECT release_id, kind, ref_id, created_time FROM release_associations "
+        f"WHERE release_id = {rid}"
+    )
+
+    async def through_sqlalchemy() -> BaseException | None:
+        try:
+            async with desk.database.unit_of_work() as session:
+                await session.execute(link)
+        except Exception as error:  # returned for the test to inspect
+            return error
+        return None
+
+    async def on_the_driver() -> BaseException:
+        async with desk.database.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            try:
+                await raw.driver_connection.execute(again)  # asyncpg's or aiosqlite's own
+            except Exception as error:  # the driver's own error, untranslated
+                return error
+            raise AssertionError("the duplicate was stored")
+
+    assert desk.client.portal.call(through_sqlalchemy) is None
+    by_orm = desk.client.portal.call(through_sqlalchemy)
+    raw_error = desk.client.portal.call(on_the_driver)
+    by_driver = domain_error(raw_error)
+    assert not isinstance(raw_error, NotUnique)
+    assert isinstance(by_orm, NotUnique) and isinstance(by_driver, NotUnique), (by_orm, raw_error)
+    assert (by_driver.message, by_driver.field) == (by_orm.message, by_orm.field)
+    assert by_orm.field == "id" and "already associated" in by_orm.message
