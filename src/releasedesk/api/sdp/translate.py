@@ -19,7 +19,7 @@ from releasedesk.core.errors import Invalid, ReadOnly, WrongType
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import fields
 from releasedesk.core.releases.fields import FieldKind
-from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.schemas import ReleaseChanges, RoleHolderRef
 from releasedesk.core.releases.views import (
     DescriptiveField,

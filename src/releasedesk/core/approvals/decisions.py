@@ -27,7 +27,7 @@ from releasedesk.core.errors import Forbidden, Invalid, NotFound
 from releasedesk.core.releases import history, read_repository, recording
 from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.releases.history import Operation, person_value
-from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.rows import person_of
 from releasedesk.core.releases.views import Release
 from releasedesk.db.models import Approval

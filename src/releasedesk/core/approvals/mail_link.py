@@ -17,7 +17,7 @@ from releasedesk.core.approvals.views import ApprovalStatus, Channel, LevelStatu
 from releasedesk.core.errors import Forbidden
 from releasedesk.core.releases import read_repository
 from releasedesk.core.releases import repository as releases_repository
-from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.parts import NOTHING
 from releasedesk.db.models import Approval, ApprovalLink
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow
 

@@ -25,7 +25,7 @@ from releasedesk.core.notifications import outbox
 from releasedesk.core.releases import history, recording
 from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.history import Operation
-from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.roles import resolve_user
 from releasedesk.core.releases.text import plain_line
 from releasedesk.core.releases.views import Release

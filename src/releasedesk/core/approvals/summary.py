@@ -14,7 +14,7 @@ from releasedesk.core.approvals.rules import StageApproval
 from releasedesk.core.approvals.views import ApprovalLevel
 from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.releases.access import view_release
-from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.views import Release, Stage, StatusComment
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import StatusType

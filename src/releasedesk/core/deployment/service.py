@@ -35,7 +35,7 @@ from releasedesk.core.refs import Ref
 from releasedesk.core.releases import lifecycle
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.access import view_release, writable_release
-from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.schemas import ReleaseChanges
 from releasedesk.core.releases.views import Release
 from releasedesk.core.search.query import Condition, Group, Node, Op, Query, Sort

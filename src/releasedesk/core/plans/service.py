@@ -24,7 +24,7 @@ from releasedesk.core.plans.views import (
 )
 from releasedesk.core.releases import lifecycle as release_lifecycle
 from releasedesk.core.releases import service as releases
-from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.text import plain_line
 from releasedesk.core.releases.views import Release, ReleaseFilter
 from releasedesk.core.search.paging import Page

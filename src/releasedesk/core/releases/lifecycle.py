@@ -18,7 +18,7 @@ from releasedesk.core.refs import Ref
 from releasedesk.core.releases import auditing, history, recording, repository, roles
 from releasedesk.core.releases.access import changeable_release, changeable_view
 from releasedesk.core.releases.history import Operation
-from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.text import comment_text
 from releasedesk.core.releases.views import Release
 from releasedesk.core.workflow import service as workflow

@@ -44,7 +44,8 @@ from releasedesk.core.releases.history import (
     decode_changes,
     encode_changes,
 )
-from releasedesk.core.releases.read_repository import EVERYTHING, USER_COLUMNS, Part
+from releasedesk.core.releases.parts import EVERYTHING, Part
+from releasedesk.core.releases.read_repository import USER_COLUMNS
 from releasedesk.core.releases.rows import person_of, stage_of, status_of
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS, RELEASE_FIELDS_PER_ROW
 from releasedesk.core.releases.views import (

@@ -34,7 +34,7 @@ from releasedesk.core.releases import (
 from releasedesk.core.releases import roles as release_roles
 from releasedesk.core.releases.access import changeable_view_resolving, release_row, view_release
 from releasedesk.core.releases.history import HistoryEntry, Operation
-from releasedesk.core.releases.read_repository import EVERYTHING, NOTHING, Part
+from releasedesk.core.releases.parts import EVERYTHING, NOTHING, Part
 from releasedesk.core.releases.schemas import ReleaseChanges
 from releasedesk.core.releases.text import comment_text, html_to_text, plain_line, sanitize_html
 from releasedesk.core.releases.views import (

@@ -21,7 +21,7 @@ from releasedesk.core.approvals.rules import StageApproval
 from releasedesk.core.errors import NotFound, ReleaseDeskError
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
-from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.schemas import ReleaseChanges
 from releasedesk.core.releases.views import Release, ReleaseFilter, Stage, Status
 from releasedesk.core.search.query import Condition, Op, Query, Sort
