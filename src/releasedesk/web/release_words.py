@@ -19,7 +19,7 @@ from releasedesk.core.releases.history import (
     HistoryValue,
     Operation,
 )
-from releasedesk.core.releases.text import html_to_text
+from releasedesk.core.text import html_to_text
 from releasedesk.web.templating import precise
 
 FIELD_LABELS: dict[str, str] = {

@@ -20,7 +20,7 @@ from releasedesk.api.wire_values import MAX_ID_DIGITS, is_digits
 from releasedesk.core.deployment import service as deployments
 from releasedesk.core.deployment.status import parse_status
 from releasedesk.core.errors import Invalid, NotFound
-from releasedesk.core.releases.text import unstorable
+from releasedesk.core.text import unstorable
 
 routes = Routes()
 

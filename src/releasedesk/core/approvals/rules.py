@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from releasedesk.core.approvals.views import ApprovalStatus, LevelStatus
 from releasedesk.core.errors import Invalid
-from releasedesk.core.releases.text import plain_line
+from releasedesk.core.text import plain_line
 
 MAX_COMMENTS = 250
 

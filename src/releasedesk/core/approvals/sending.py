@@ -26,8 +26,8 @@ from releasedesk.core.releases import history, recording
 from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.history import Operation
 from releasedesk.core.releases.parts import NOTHING
-from releasedesk.core.releases.text import plain_line
 from releasedesk.core.releases.views import Release
+from releasedesk.core.text import plain_line
 from releasedesk.core.workflow.names import RoleName
 from releasedesk.db.models import Approval, User
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow

@@ -27,10 +27,10 @@ from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.history import Operation
 from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.roles import resolve_user
-from releasedesk.core.releases.text import plain_line
 from releasedesk.core.releases.views import Release
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
+from releasedesk.core.text import plain_line
 from releasedesk.core.workflow import service as workflow
 from releasedesk.db.models import Approval
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow

@@ -19,8 +19,8 @@ from releasedesk.core.releases import auditing, history, recording, repository, 
 from releasedesk.core.releases.access import changeable_release, changeable_view
 from releasedesk.core.releases.history import Operation
 from releasedesk.core.releases.parts import Part
-from releasedesk.core.releases.text import comment_text
 from releasedesk.core.releases.views import Release
+from releasedesk.core.text import comment_text
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import ClosureStatus, RoleName, StageName
 from releasedesk.db.models import User

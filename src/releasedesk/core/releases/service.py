@@ -36,7 +36,6 @@ from releasedesk.core.releases.access import changeable_view_resolving, release_
 from releasedesk.core.releases.history import HistoryEntry, Operation
 from releasedesk.core.releases.parts import EVERYTHING, NOTHING, Part
 from releasedesk.core.releases.schemas import ReleaseChanges
-from releasedesk.core.releases.text import comment_text, html_to_text, plain_line, sanitize_html
 from releasedesk.core.releases.views import (
     Named,
     Release,
@@ -47,6 +46,7 @@ from releasedesk.core.releases.views import (
 )
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
+from releasedesk.core.text import comment_text, html_to_text, plain_line, sanitize_html
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import RoleName, StageName
 from releasedesk.db.models import Release as ReleaseRow
