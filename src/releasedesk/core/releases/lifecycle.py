@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor, require_admin, require_staff
 from releasedesk.core.approvals import gating
 from releasedesk.core.audit.views import AuditKind
-from releasedesk.core.deployment import gate as deployment_gate
 from releasedesk.core.errors import Invalid, ReleaseDeskError
+from releasedesk.core.execution import gate as execution_gate
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import auditing, history, recording, repository, roles
 from releasedesk.core.releases.access import changeable_release, changeable_view
@@ -92,7 +92,7 @@ async def close_release(
     )
     if closure_status.internal_name != ClosureStatus.CANCELED:  # canceling ends any approval
         await gating.require_approved_to_leave(session, current.id, current.stage, stage)
-    await deployment_gate.require_can_end(session, current.id)
+    await execution_gate.require_can_end(session, current.id)
     now = dt.datetime.now(dt.UTC)
     before = history.snapshot(current)
     after = dataclasses.replace(

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.approvals import gating
-from releasedesk.core.deployment import gate as deployment_gate
 from releasedesk.core.errors import (
     Forbidden,
     Invalid,
@@ -21,6 +20,7 @@ from releasedesk.core.errors import (
     TimesOutOfOrder,
     WrongType,
 )
+from releasedesk.core.execution import gate as execution_gate
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import (
@@ -210,7 +210,7 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
             ),
         ),
     )
-    await deployment_gate.on_stage(session, release_id, stage.internal_name, now)
+    await execution_gate.on_stage(session, release_id, stage.internal_name, now)
     view = await read_repository.load_one(session, release_id)
     assert view is not None  # inserted just above, in this transaction
     return view
@@ -382,10 +382,10 @@ async def _move(
     target = (current.stage if stage is None else stage).internal_name
     closing = target == StageName.CLOSE
     if closing and not current.stage.is_closure:  # no end while pipeline executions run
-        await deployment_gate.require_can_end(session, current.id)
+        await execution_gate.require_can_end(session, current.id)
     row["stage_id"] = current.stage.id if stage is None else stage.id
     row["status_id"] = current.status.id if status is None else status.id
-    await deployment_gate.on_stage(session, current.id, target, now)
+    await execution_gate.on_stage(session, current.id, target, now)
     row["completed_time"] = (row["completed_time"] or now) if closing else None
     return stage, status
 
