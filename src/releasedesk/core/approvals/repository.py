@@ -490,6 +490,25 @@ def _waiting(statement: Select[Any], user_id: Id) -> Select[Any]:
     )
 
 
+async def waiting_by_approver(session: AsyncSession, portal_id: int) -> dict[int, int]:
+    """User id → how many approvals await their decision (sent, on a level still pending)
+    on the portal's live releases; users with none are absent."""
+    result = await session.execute(
+        select(Approval.approver_id, func.count())
+        .join(ApprovalLevelRow, ApprovalLevelRow.id == Approval.level_id)
+        .join(Release, Release.id == ApprovalLevelRow.release_id)
+        .where(
+            Release.portal_id == portal_id,
+            Release.deleted_time.is_(None),
+            ApprovalLevelRow.status == LevelStatus.PENDING.value,
+            Approval.status == ApprovalStatus.PENDING.value,
+            Approval.approver_id.is_not(None),
+        )
+        .group_by(Approval.approver_id)
+    )
+    return {user_id: int(count) for user_id, count in result.all() if user_id is not None}
+
+
 async def waiting_on(
     session: AsyncSession, portal_id: int, user_id: int, now: dt.datetime
 ) -> list[InboxRow]:
