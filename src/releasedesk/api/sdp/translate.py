@@ -28,11 +28,10 @@ from releasedesk.core.releases.views import (
     Person,
     Release,
     RoleHolder,
-    Stage,
-    Status,
     Template,
 )
 from releasedesk.core.workflow.names import RoleName
+from releasedesk.core.workflow.views import Stage, Status
 
 DISPLAY_FORMAT = "%b %d, %Y %I:%M %p"
 PROFILE_PIC = {"content-url": "/images/default-profile-pic2.svg"}

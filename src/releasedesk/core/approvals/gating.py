@@ -10,7 +10,7 @@ from releasedesk.core.approvals.repository import LevelState
 from releasedesk.core.approvals.rules import StageApproval
 from releasedesk.core.approvals.views import LevelStatus
 from releasedesk.core.errors import Invalid
-from releasedesk.core.releases.views import Stage
+from releasedesk.core.workflow.views import Stage
 from releasedesk.db.models import ReleaseStage
 
 

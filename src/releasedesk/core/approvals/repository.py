@@ -38,10 +38,11 @@ from releasedesk.core.approvals.views import (
 )
 from releasedesk.core.approvals.views import Approval as ApprovalView
 from releasedesk.core.releases.rows import person_of, stage_of
-from releasedesk.core.releases.views import Person, Stage
+from releasedesk.core.releases.views import Person
 from releasedesk.core.search.paging import Page, fetch_page
 from releasedesk.core.search.query import Query
 from releasedesk.core.workflow.names import StageName
+from releasedesk.core.workflow.views import Stage
 from releasedesk.db.base import BigId, UtcDateTime
 from releasedesk.db.models import (
     Approval,

@@ -15,9 +15,10 @@ from releasedesk.core.approvals.views import ApprovalLevel
 from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.releases.access import view_release
 from releasedesk.core.releases.parts import NOTHING
-from releasedesk.core.releases.views import Release, Stage, StatusComment
+from releasedesk.core.releases.views import Release, StatusComment
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import StatusType
+from releasedesk.core.workflow.views import Stage
 
 
 class Decision(StrEnum):

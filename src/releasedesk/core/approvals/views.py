@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from releasedesk.core.releases.views import Person, Stage
+from releasedesk.core.releases.views import Person
+from releasedesk.core.workflow.views import Stage
 
 
 class LevelStatus(StrEnum):

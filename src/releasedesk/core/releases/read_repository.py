@@ -42,11 +42,10 @@ from releasedesk.core.releases.views import (
     Release,
     ReleaseRole,
     RoleHolder,
-    Stage,
-    Status,
     Template,
     Workflow,
 )
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.db import driver
 from releasedesk.db.models import (
     LOOKUP_MODELS,

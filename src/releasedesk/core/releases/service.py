@@ -36,19 +36,13 @@ from releasedesk.core.releases.access import changeable_view_resolving, release_
 from releasedesk.core.releases.history import HistoryEntry, Operation
 from releasedesk.core.releases.parts import EVERYTHING, NOTHING, Part
 from releasedesk.core.releases.schemas import ReleaseChanges
-from releasedesk.core.releases.views import (
-    Named,
-    Release,
-    ReleaseFilter,
-    Stage,
-    Status,
-    StatusComment,
-)
+from releasedesk.core.releases.views import Named, Release, ReleaseFilter, StatusComment
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
 from releasedesk.core.text import comment_text, html_to_text, plain_line, sanitize_html
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import RoleName, StageName
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.db.models import Release as ReleaseRow
 from releasedesk.db.models import ReleaseService
 

@@ -23,10 +23,11 @@ from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.schemas import ReleaseChanges
-from releasedesk.core.releases.views import Release, ReleaseFilter, Stage, Status
+from releasedesk.core.releases.views import Release, ReleaseFilter
 from releasedesk.core.search.query import Condition, Op, Query, Sort
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import RoleName
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.web.context import PageContext, Rerender, page
 from releasedesk.web.forms import FormErrors, id_field
 
