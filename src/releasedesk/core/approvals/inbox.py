@@ -23,11 +23,11 @@ from releasedesk.core.approvals.views import (
     ApprovalStatus,
     InboxEntry,
     InboxItem,
-    LevelStatus,
     Settled,
 )
 from releasedesk.core.errors import Forbidden, Invalid, NotFound
 from releasedesk.core.releases.views import Person
+from releasedesk.core.stage_approval.status import LevelStatus
 
 DECIDED_LIMIT = 20
 MAX_DECIDED_LIMIT = 100

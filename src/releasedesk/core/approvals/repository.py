@@ -34,13 +34,13 @@ from releasedesk.core.approvals.views import (
     ApprovalStatus,
     Channel,
     LevelRef,
-    LevelStatus,
 )
 from releasedesk.core.approvals.views import Approval as ApprovalView
 from releasedesk.core.releases.rows import person_of, stage_of
 from releasedesk.core.releases.views import Person
 from releasedesk.core.search.paging import Page, fetch_page
 from releasedesk.core.search.query import Query
+from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.core.workflow.names import StageName
 from releasedesk.core.workflow.views import Stage
 from releasedesk.db.base import BigId, UtcDateTime
@@ -154,36 +154,6 @@ async def add(session: AsyncSession, row: object) -> None:
 async def remove(session: AsyncSession, row: object) -> None:
     await session.delete(row)
     await session.flush()
-
-
-@dataclass(frozen=True, slots=True)
-class LevelState:
-    """What the stage gate needs of a level: one statement, no approvals loaded."""
-
-    stage_index: int
-    stage_name: str
-    level: int
-    name: str
-    status: LevelStatus
-
-
-async def level_states(session: AsyncSession, release_id: int) -> list[LevelState]:
-    result = await session.execute(
-        select(
-            ReleaseStage.stage_index,
-            ReleaseStage.name,
-            ApprovalLevelRow.level,
-            ApprovalLevelRow.name,
-            ApprovalLevelRow.status,
-        )
-        .join(ReleaseStage, ReleaseStage.id == ApprovalLevelRow.stage_id)
-        .where(ApprovalLevelRow.release_id == release_id)
-        .order_by(ReleaseStage.stage_index, ApprovalLevelRow.level)
-    )
-    return [
-        LevelState(int(index), str(stage), int(level), str(name), LevelStatus(status))
-        for index, stage, level, name, status in result.all()
-    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from releasedesk.core.approvals.snapshots import (
     level_value,
 )
 from releasedesk.core.approvals.views import Approval as ApprovalView
-from releasedesk.core.approvals.views import ApprovalLevel, ApprovalStatus, LevelStatus
+from releasedesk.core.approvals.views import ApprovalLevel, ApprovalStatus
 from releasedesk.core.errors import Invalid, Mandatory, NotFound, NotUnique, ReadOnly
 from releasedesk.core.notifications import outbox
 from releasedesk.core.releases import history, recording
@@ -30,6 +30,7 @@ from releasedesk.core.releases.roles import resolve_user
 from releasedesk.core.releases.views import Release
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
+from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.core.text import plain_line
 from releasedesk.core.workflow import service as workflow
 from releasedesk.db.models import Approval

@@ -7,13 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from releasedesk.core.releases.views import Person
+from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.core.workflow.views import Stage
-
-
-class LevelStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 class ApprovalStatus(StrEnum):

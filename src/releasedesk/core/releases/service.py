@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
-from releasedesk.core.approvals import gating
 from releasedesk.core.errors import (
     Forbidden,
     Invalid,
@@ -39,6 +38,7 @@ from releasedesk.core.releases.schemas import ReleaseChanges
 from releasedesk.core.releases.views import Named, Release, ReleaseFilter, StatusComment
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
+from releasedesk.core.stage_approval import gate as stage_gate
 from releasedesk.core.text import comment_text, html_to_text, plain_line, sanitize_html
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import RoleName, StageName
@@ -365,7 +365,7 @@ async def _move(
         else None
     )
     if stage is not None:  # forward only once the stage's approval is approved
-        await gating.require_approved_to_leave(session, current.id, current.stage, stage)
+        await stage_gate.require_approved_to_leave(session, current.id, current.stage, stage)
     status: Status | None = None
     if changes.status is not None:
         status = await workflow.resolve_status(

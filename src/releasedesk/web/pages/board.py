@@ -17,7 +17,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from releasedesk.core.approvals import summary as approvals
-from releasedesk.core.approvals.rules import StageApproval
 from releasedesk.core.errors import NotFound, ReleaseDeskError
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
@@ -25,6 +24,7 @@ from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.schemas import ReleaseChanges
 from releasedesk.core.releases.views import Release, ReleaseFilter
 from releasedesk.core.search.query import Condition, Op, Query, Sort
+from releasedesk.core.stage_approval.status import StageApproval
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import RoleName
 from releasedesk.core.workflow.views import Stage, Status
