@@ -80,10 +80,6 @@ class ApprovalLevel:
     def stage_id(self) -> int:
         return self.stage.id
 
-    @property
-    def has_decisions(self) -> bool:
-        return any(a.action_taken_on is not None for a in self.approvals)
-
 
 @dataclass(frozen=True, slots=True)
 class Notification:
