@@ -24,9 +24,10 @@ from releasedesk.core.approvals.rules import (
     level_outcome,
 )
 from releasedesk.core.approvals.views import Approval as ApprovalView
-from releasedesk.core.approvals.views import ApprovalStatus, InboxEntry, InboxItem, LevelStatus
+from releasedesk.core.approvals.views import ApprovalStatus, InboxEntry, InboxItem
 from releasedesk.core.errors import Forbidden, Invalid, NotFound
 from releasedesk.core.portals import service as portals
+from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.core.users import repository as users_repository
 from releasedesk.core.users import service as users
 from releasedesk.db.models import Approval

@@ -10,16 +10,15 @@ import pytest
 from releasedesk.core.approvals.rules import (
     Rule,
     RuleType,
-    StageApproval,
     current_level,
     decision_comments,
     level_outcome,
-    stage_approval,
     why_not_decidable,
     why_not_sendable,
 )
-from releasedesk.core.approvals.views import ApprovalStatus, LevelStatus
+from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.errors import Invalid
+from releasedesk.core.stage_approval.status import LevelStatus, StageApproval, stage_approval
 
 A, R, P, T = (
     ApprovalStatus.APPROVED,

@@ -12,8 +12,8 @@ from sqlalchemy import event, select
 
 from releasedesk.core.actors import Actor, Role
 from releasedesk.core.approvals import summary
-from releasedesk.core.approvals.rules import StageApproval
 from releasedesk.core.releases import service as releases
+from releasedesk.core.stage_approval.status import StageApproval
 from releasedesk.db.models import Approval, ApprovalLevel, ReleaseStage
 from tests.helpers import Desk, make_desk
 

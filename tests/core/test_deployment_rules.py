@@ -7,8 +7,9 @@ import pytest
 from releasedesk.core.catalog.views import Pipeline, Project, PropertyDefinition, Stream
 from releasedesk.core.deployment import rules
 from releasedesk.core.deployment.schemas import ProjectRequest, PropertyRequest
-from releasedesk.core.deployment.status import DeploymentStatus, parse_status, status_of
 from releasedesk.core.errors import Invalid, Mandatory
+from releasedesk.core.execution import gate
+from releasedesk.core.execution.status import DeploymentStatus, parse_status, status_of
 
 FULL = Project(1, "Full", "A/B", False, (Stream(10, "trunk"),), (100,))
 PARTIAL = Project(2, "Partial", "A/C", True, (Stream(20, "trunk"),), (100, 200))
@@ -95,8 +96,8 @@ def test_start_and_end_rules() -> None:
         rules.check_start(started, started, one, ())
     rules.check_start(started, DeploymentStatus.COMPLETED, one, ())
     with pytest.raises(Invalid, match="3 pipeline executions are running"):
-        rules.check_end(3)
-    rules.check_end(0)
+        gate.check_end(3)
+    gate.check_end(0)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ from releasedesk.core.releases import fields, history, read_repository
 from releasedesk.core.releases.fields import FieldKind
 from releasedesk.core.releases.schemas import CHANGE_FIELDS
 from releasedesk.core.releases.search_fields import SEARCHABLE, SORTABLE
-from releasedesk.core.releases.views import Release, Stage, Status, Template, Workflow
+from releasedesk.core.releases.views import Release, Template, Workflow
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.db.models import Release as ReleaseRow
 
 NAMES = {f.name for f in fields.FIELDS}

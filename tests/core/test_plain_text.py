@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from releasedesk.core.errors import Invalid
-from releasedesk.core.releases.text import plain_line
+from releasedesk.core.text import plain_line
 
 
 @pytest.mark.parametrize("bad", ["a\x00b", "bell\x07", "esc\x1b[31m", "del\x7f"])

@@ -13,8 +13,8 @@ from releasedesk.api.wire_values import epoch_ms_to_datetime
 from releasedesk.core.actors import Actor, ReleaseAccess, Role, can_edit_release, can_view_release
 from releasedesk.core.errors import Invalid, ReadOnly, WrongType
 from releasedesk.core.refs import Ref
-from releasedesk.core.releases.text import html_to_text, plain_line, sanitize_html
 from releasedesk.core.search.query import Condition, FieldType, Group, Op, Sort
+from releasedesk.core.text import html_to_text, plain_line, sanitize_html
 
 
 def actor(role: Role, user_id: int = 1) -> Actor:

@@ -22,7 +22,7 @@ import orjson
 
 from releasedesk.core.errors import Invalid, Mandatory
 from releasedesk.core.limits import MAX_JSON_DEPTH
-from releasedesk.core.releases.text import unstorable
+from releasedesk.core.text import unstorable
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 

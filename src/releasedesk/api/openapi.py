@@ -20,9 +20,7 @@ from releasedesk.api.routes import ApiRoute, Parameter, RouteTable, Schema, with
 WRITES = frozenset({"POST", "PUT", "PATCH"})
 STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
-BOOLEAN: Schema = {"type": "boolean"}
 OBJECT: Schema = {"type": "object"}
-ANY_JSON: Schema = {}
 
 
 def array_of(items: Schema) -> Schema:

@@ -10,7 +10,6 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.cli.runtime import run_in_transaction
-from releasedesk.core.catalog import repository
 from releasedesk.core.catalog import service as catalog
 from releasedesk.core.catalog.file import read_catalog
 from releasedesk.core.portals import service as portals
@@ -53,12 +52,11 @@ def catalog_show(portal: PortalOption = DEFAULT_PORTAL) -> None:
 
     async def action(session: AsyncSession) -> list[str]:
         found = await portals.get_portal(session, portal)
-        lines = [
-            f"pipeline {p.id}: {p.name}" for p in await repository.pipelines(session, found.id)
-        ]
+        pipelines, projects = await catalog.pipelines_and_projects(session, found.id)
+        lines = [f"pipeline {p.id}: {p.name}" for p in pipelines]
         lines += [
             f"project {p.id}: {p.name} ({'partial' if p.partial_deployment else 'full'})"
-            for p in await repository.projects(session, found.id)
+            for p in projects
         ]
         return lines
 

@@ -22,8 +22,8 @@ from releasedesk.core.portals import service as portals
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.schemas import ReleaseChanges, RoleHolderRef
-from releasedesk.core.releases.views import Stage
 from releasedesk.core.users import service as users
+from releasedesk.core.workflow.views import Stage
 
 DEMO_USERS = (
     # name, role, email, department

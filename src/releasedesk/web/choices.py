@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from releasedesk.core.lookups import service as lookups
-from releasedesk.core.releases.views import Stage, Status
 from releasedesk.core.users import service as users
 from releasedesk.core.workflow import service as workflow
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.web.context import PageContext
 
 

@@ -10,8 +10,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from releasedesk.core.approvals.rules import RuleType, StageApproval, stage_approval
-from releasedesk.core.approvals.views import Approval, ApprovalLevel, ApprovalStatus, LevelStatus
+from releasedesk.core.approvals.rules import RuleType
+from releasedesk.core.approvals.views import Approval, ApprovalLevel, ApprovalStatus
 from releasedesk.core.releases.history import (
     ROLE_HOLDER,
     FieldChange,
@@ -19,7 +19,8 @@ from releasedesk.core.releases.history import (
     HistoryValue,
     Operation,
 )
-from releasedesk.core.releases.text import html_to_text
+from releasedesk.core.stage_approval.status import LevelStatus, StageApproval, stage_approval
+from releasedesk.core.text import html_to_text
 from releasedesk.web.templating import precise
 
 FIELD_LABELS: dict[str, str] = {

@@ -225,7 +225,7 @@ def test_lists_load_only_what_the_format_shows(ucr: Ucr, monkeypatch: pytest.Mon
     """A list reads the release rows with their roles only (for `hasEdit`), and the plans
     only for a format that shows them (not `name`)."""
     from releasedesk.core.plans import service
-    from releasedesk.core.releases.read_repository import EVERYTHING, Part
+    from releasedesk.core.releases.parts import EVERYTHING, Part
 
     for n in range(3):
         ucr.create(name=f"Loaded {n}", team={"id": SAMPLE_TEAM})

@@ -18,9 +18,9 @@ from releasedesk.api.responses import JsonResponse
 from releasedesk.api.routes import Parameter, Routes
 from releasedesk.api.wire_values import MAX_ID_DIGITS, is_digits
 from releasedesk.core.deployment import service as deployments
-from releasedesk.core.deployment.status import parse_status
 from releasedesk.core.errors import Invalid, NotFound
-from releasedesk.core.releases.text import unstorable
+from releasedesk.core.execution.status import parse_status
+from releasedesk.core.text import unstorable
 
 routes = Routes()
 

@@ -17,9 +17,9 @@ from releasedesk.core.deployment.schemas import (
     ProjectRequest,
     PropertyRequest,
 )
-from releasedesk.core.deployment.status import parse_status
 from releasedesk.core.deployment.views import Deployment
 from releasedesk.core.errors import Invalid, Mandatory, ReleaseDeskError, WrongType
+from releasedesk.core.execution.status import parse_status
 
 # core names → FlexDeploy's, for the fields the core's errors name
 FIELD_NAMES = {

@@ -19,7 +19,7 @@ from releasedesk.core.errors import Invalid, ReadOnly, WrongType
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import fields
 from releasedesk.core.releases.fields import FieldKind
-from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.schemas import ReleaseChanges, RoleHolderRef
 from releasedesk.core.releases.views import (
     DescriptiveField,
@@ -28,11 +28,10 @@ from releasedesk.core.releases.views import (
     Person,
     Release,
     RoleHolder,
-    Stage,
-    Status,
     Template,
 )
 from releasedesk.core.workflow.names import RoleName
+from releasedesk.core.workflow.views import Stage, Status
 
 DISPLAY_FORMAT = "%b %d, %Y %I:%M %p"
 PROFILE_PIC = {"content-url": "/images/default-profile-pic2.svg"}

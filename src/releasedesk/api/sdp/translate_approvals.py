@@ -22,13 +22,13 @@ from releasedesk.core.approvals.views import (
     Approval,
     ApprovalLevel,
     ApprovalStatus,
-    LevelStatus,
     Notification,
 )
 from releasedesk.core.errors import Invalid, Mandatory, ReadOnly, WrongType
 from releasedesk.core.limits import MAX_ITEMS_PER_REQUEST
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases.views import Person
+from releasedesk.core.stage_approval.status import LevelStatus
 
 # Approval and level statuses share SDP's ids (the samples show "Approved" with one id).
 STATUS: dict[str, tuple[str, str]] = {

@@ -17,10 +17,11 @@ from releasedesk.api.sdp.translate import (
 )
 from releasedesk.api.wire_values import boolean, datetime_to_epoch_ms, integer
 from releasedesk.core.approvals.summary import Decision, StageSummary
-from releasedesk.core.approvals.views import ApprovalLevel, LevelStatus
+from releasedesk.core.approvals.views import ApprovalLevel
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
 from releasedesk.core.limits import MAX_ITEMS_PER_REQUEST
 from releasedesk.core.releases.views import Person
+from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.core.work.kinds import ChildField, ChildKind, FieldType
 from releasedesk.core.work.service import AssociationRef
 from releasedesk.core.work.values import ChildValue

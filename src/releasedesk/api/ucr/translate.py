@@ -18,8 +18,8 @@ from releasedesk.core.plans import ids
 from releasedesk.core.plans.views import Milestone, Phase, PlanChanges, PlannedRelease
 from releasedesk.core.plans.views import MilestoneIn as CoreMilestoneIn
 from releasedesk.core.releases.schemas import ReleaseChanges
-from releasedesk.core.releases.text import html_to_plain_text, text_to_html
 from releasedesk.core.teams.views import Team
+from releasedesk.core.text import html_to_plain_text, text_to_html
 
 Json = dict[str, JsonValue]
 

@@ -20,16 +20,17 @@ from releasedesk.core.approvals.snapshots import (
     level_value,
 )
 from releasedesk.core.approvals.views import Approval as ApprovalView
-from releasedesk.core.approvals.views import ApprovalStatus, Channel, LevelStatus
+from releasedesk.core.approvals.views import ApprovalStatus, Channel
 from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import NO_SUBJECT, AuditKind, Subject, actor_of, release_detail
 from releasedesk.core.errors import Forbidden, Invalid, NotFound
 from releasedesk.core.releases import history, read_repository, recording
 from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.releases.history import Operation, person_value
-from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.rows import person_of
 from releasedesk.core.releases.views import Release
+from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.db.models import Approval
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow
 

@@ -14,7 +14,7 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.actors import Actor
+from releasedesk.core.actors import Actor, require_admin
 from releasedesk.core.approvals import repository, rules
 from releasedesk.core.approvals.repository import InboxEntryRow, InboxRow
 from releasedesk.core.approvals.rules import Rule, RuleType
@@ -23,11 +23,11 @@ from releasedesk.core.approvals.views import (
     ApprovalStatus,
     InboxEntry,
     InboxItem,
-    LevelStatus,
     Settled,
 )
 from releasedesk.core.errors import Forbidden, Invalid, NotFound
 from releasedesk.core.releases.views import Person
+from releasedesk.core.stage_approval.status import LevelStatus
 
 DECIDED_LIMIT = 20
 MAX_DECIDED_LIMIT = 100
@@ -55,6 +55,14 @@ async def waiting_count(session: AsyncSession, actor: Actor) -> int:
     """How many approvals `waiting_on` would list: one count (for a badge on every page)."""
     now = dt.datetime.now(dt.UTC)
     return await repository.count_waiting(session, actor.portal_id, actor.user_id, now)
+
+
+async def waiting_by_approver(session: AsyncSession, actor: Actor) -> dict[int, int]:
+    """User id → how many approvals were sent to them and await their decision on the
+    portal's live releases (not counting what they may decide as a delegate), for the Users
+    page beside each user: administrators only."""
+    require_admin(actor, "see the approvals waiting on each user")
+    return await repository.waiting_by_approver(session, actor.portal_id)
 
 
 async def entry(

@@ -13,11 +13,12 @@ from releasedesk.core.actors import Actor, Role
 from releasedesk.core.approvals import decisions, links, repository
 from releasedesk.core.approvals.links import LinkProblem, LinkRefused
 from releasedesk.core.approvals.views import Approval as ApprovalView
-from releasedesk.core.approvals.views import ApprovalStatus, Channel, LevelStatus
+from releasedesk.core.approvals.views import ApprovalStatus, Channel
 from releasedesk.core.errors import Forbidden
 from releasedesk.core.releases import read_repository
 from releasedesk.core.releases import repository as releases_repository
-from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.parts import NOTHING
+from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.db.models import Approval, ApprovalLink
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow
 

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, can_edit_release, can_view_release
 from releasedesk.core.approvals import repository
-from releasedesk.core.approvals.views import ApprovalStatus, LevelStatus
+from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.releases.access import view_release
-from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.parts import NOTHING
+from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.core.workflow import service as workflow
 
 OVERALL = -1

@@ -14,12 +14,12 @@ from releasedesk.core.actors import Actor, require_staff
 from releasedesk.core.approvals import decisions, repository
 from releasedesk.core.approvals.service import ACTION, approval_of
 from releasedesk.core.approvals.snapshots import APPROVAL, approval_value, level_value
-from releasedesk.core.approvals.views import LevelStatus
 from releasedesk.core.errors import Invalid, NotFound
 from releasedesk.core.notifications import outbox
 from releasedesk.core.releases import recording
 from releasedesk.core.releases.access import writable_release
 from releasedesk.core.releases.history import Operation
+from releasedesk.core.stage_approval.status import LevelStatus
 
 
 async def remove_approval(

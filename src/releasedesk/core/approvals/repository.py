@@ -34,14 +34,15 @@ from releasedesk.core.approvals.views import (
     ApprovalStatus,
     Channel,
     LevelRef,
-    LevelStatus,
 )
 from releasedesk.core.approvals.views import Approval as ApprovalView
 from releasedesk.core.releases.rows import person_of, stage_of
-from releasedesk.core.releases.views import Person, Stage
+from releasedesk.core.releases.views import Person
 from releasedesk.core.search.paging import Page, fetch_page
 from releasedesk.core.search.query import Query
+from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.core.workflow.names import StageName
+from releasedesk.core.workflow.views import Stage
 from releasedesk.db.base import BigId, UtcDateTime
 from releasedesk.db.models import (
     Approval,
@@ -153,36 +154,6 @@ async def add(session: AsyncSession, row: object) -> None:
 async def remove(session: AsyncSession, row: object) -> None:
     await session.delete(row)
     await session.flush()
-
-
-@dataclass(frozen=True, slots=True)
-class LevelState:
-    """What the stage gate needs of a level: one statement, no approvals loaded."""
-
-    stage_index: int
-    stage_name: str
-    level: int
-    name: str
-    status: LevelStatus
-
-
-async def level_states(session: AsyncSession, release_id: int) -> list[LevelState]:
-    result = await session.execute(
-        select(
-            ReleaseStage.stage_index,
-            ReleaseStage.name,
-            ApprovalLevelRow.level,
-            ApprovalLevelRow.name,
-            ApprovalLevelRow.status,
-        )
-        .join(ReleaseStage, ReleaseStage.id == ApprovalLevelRow.stage_id)
-        .where(ApprovalLevelRow.release_id == release_id)
-        .order_by(ReleaseStage.stage_index, ApprovalLevelRow.level)
-    )
-    return [
-        LevelState(int(index), str(stage), int(level), str(name), LevelStatus(status))
-        for index, stage, level, name, status in result.all()
-    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,6 +459,25 @@ def _waiting(statement: Select[Any], user_id: Id) -> Select[Any]:
             .exists(),
         ),
     )
+
+
+async def waiting_by_approver(session: AsyncSession, portal_id: int) -> dict[int, int]:
+    """User id → how many approvals await their decision (sent, on a level still pending)
+    on the portal's live releases; users with none are absent."""
+    result = await session.execute(
+        select(Approval.approver_id, func.count())
+        .join(ApprovalLevelRow, ApprovalLevelRow.id == Approval.level_id)
+        .join(Release, Release.id == ApprovalLevelRow.release_id)
+        .where(
+            Release.portal_id == portal_id,
+            Release.deleted_time.is_(None),
+            ApprovalLevelRow.status == LevelStatus.PENDING.value,
+            Approval.status == ApprovalStatus.PENDING.value,
+            Approval.approver_id.is_not(None),
+        )
+        .group_by(Approval.approver_id)
+    )
+    return {user_id: int(count) for user_id, count in result.all() if user_id is not None}
 
 
 async def waiting_on(

@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from releasedesk.core.approvals.views import ApprovalStatus, LevelStatus
+from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.errors import Invalid
-from releasedesk.core.releases.text import plain_line
+from releasedesk.core.stage_approval.status import LevelStatus
+from releasedesk.core.text import plain_line
 
 MAX_COMMENTS = 250
 
@@ -30,15 +31,6 @@ class RuleType(StrEnum):
     EVERYONE = "everyone"
     FIRST_RESPONSE = "first_response"
     PERCENT = "percent"
-
-
-class StageApproval(StrEnum):
-    """Where a stage's approval stands: NONE when the stage has no levels."""
-
-    NONE = "none"
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,17 +107,6 @@ def approvals_needed(rule: Rule, approvers: int) -> int | None:
 
 def _status_of(vote: ApprovalStatus) -> LevelStatus:
     return LevelStatus.APPROVED if vote is ApprovalStatus.APPROVED else LevelStatus.REJECTED
-
-
-def stage_approval(levels: Sequence[LevelStatus]) -> StageApproval:
-    """A stage's approval from its levels' statuses in level order."""
-    if not levels:
-        return StageApproval.NONE
-    if LevelStatus.REJECTED in levels:
-        return StageApproval.REJECTED
-    if all(status is LevelStatus.APPROVED for status in levels):
-        return StageApproval.APPROVED
-    return StageApproval.PENDING
 
 
 def current_level(levels: Sequence[LevelStatus]) -> int | None:

@@ -16,7 +16,7 @@ from releasedesk.core.approvals.schemas import NotificationInput
 from releasedesk.core.approvals.service import ACTION, approval_of
 from releasedesk.core.approvals.snapshots import APPROVAL, approval_value
 from releasedesk.core.approvals.views import Approval as ApprovalView
-from releasedesk.core.approvals.views import ApprovalStatus, LevelStatus, Notification
+from releasedesk.core.approvals.views import ApprovalStatus, Notification
 from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import AuditKind, Subject, actor_of, release_detail
 from releasedesk.core.errors import Invalid, NotFound, ReleaseDeskError
@@ -25,9 +25,10 @@ from releasedesk.core.notifications.templates import fill
 from releasedesk.core.releases import history, recording
 from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.history import Operation
-from releasedesk.core.releases.read_repository import NOTHING
-from releasedesk.core.releases.text import plain_line
+from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.views import Release
+from releasedesk.core.stage_approval.status import LevelStatus
+from releasedesk.core.text import plain_line
 from releasedesk.core.workflow.names import RoleName
 from releasedesk.db.models import Approval, User
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow

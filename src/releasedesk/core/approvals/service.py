@@ -19,18 +19,19 @@ from releasedesk.core.approvals.snapshots import (
     level_value,
 )
 from releasedesk.core.approvals.views import Approval as ApprovalView
-from releasedesk.core.approvals.views import ApprovalLevel, ApprovalStatus, LevelStatus
+from releasedesk.core.approvals.views import ApprovalLevel, ApprovalStatus
 from releasedesk.core.errors import Invalid, Mandatory, NotFound, NotUnique, ReadOnly
 from releasedesk.core.notifications import outbox
 from releasedesk.core.releases import history, recording
 from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.history import Operation
-from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.roles import resolve_user
-from releasedesk.core.releases.text import plain_line
 from releasedesk.core.releases.views import Release
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
+from releasedesk.core.stage_approval.status import LevelStatus
+from releasedesk.core.text import plain_line
 from releasedesk.core.workflow import service as workflow
 from releasedesk.db.models import Approval
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow

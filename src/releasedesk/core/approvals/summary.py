@@ -9,15 +9,16 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
-from releasedesk.core.approvals import repository, rules
-from releasedesk.core.approvals.rules import StageApproval
+from releasedesk.core.approvals import repository
 from releasedesk.core.approvals.views import ApprovalLevel
 from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.releases.access import view_release
-from releasedesk.core.releases.read_repository import NOTHING
-from releasedesk.core.releases.views import Release, Stage, StatusComment
+from releasedesk.core.releases.parts import NOTHING
+from releasedesk.core.releases.views import Release, StatusComment
+from releasedesk.core.stage_approval.status import StageApproval, stage_approval
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import StatusType
+from releasedesk.core.workflow.views import Stage
 
 
 class Decision(StrEnum):
@@ -86,7 +87,7 @@ def _decision(
 ) -> Decision:
     if levels:
         # Approved once every level is; a rejected level ends it; else still in progress.
-        return DECISION_OF_STAGE_APPROVAL[rules.stage_approval([lv.status for lv in levels])]
+        return DECISION_OF_STAGE_APPROVAL[stage_approval([lv.status for lv in levels])]
     if stage.stage_index > current and comment is None:
         return Decision.UPCOMING
     if stage.stage_index == current:
@@ -131,7 +132,7 @@ async def current_approvals(
         levels_by_release.setdefault(level.release_id, []).append(level)
     return {
         release_id: CurrentApproval(
-            rules.stage_approval([level.status for level in levels]),
+            stage_approval([level.status for level in levels]),
             sum(level.approved for level in levels),
             sum(level.approvals for level in levels),
         )

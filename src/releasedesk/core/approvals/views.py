@@ -6,13 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from releasedesk.core.releases.views import Person, Stage
-
-
-class LevelStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
+from releasedesk.core.releases.views import Person
+from releasedesk.core.stage_approval.status import LevelStatus
+from releasedesk.core.workflow.views import Stage
 
 
 class ApprovalStatus(StrEnum):
@@ -83,10 +79,6 @@ class ApprovalLevel:
     @property
     def stage_id(self) -> int:
         return self.stage.id
-
-    @property
-    def has_decisions(self) -> bool:
-        return any(a.action_taken_on is not None for a in self.approvals)
 
 
 @dataclass(frozen=True, slots=True)

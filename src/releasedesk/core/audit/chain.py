@@ -39,9 +39,6 @@ class Head:
     entry_hash: str
 
 
-EMPTY = Head(0, GENESIS)
-
-
 @dataclass(frozen=True, slots=True)
 class Finding:
     """The first break of a chain: which entry (`entry_id`, None when it is gone), its place,

@@ -48,20 +48,6 @@ class AuditKind(StrEnum):
     RELEASE_DELETED = "release_deleted"
 
 
-# After these, whatever a process remembers about a key or a user's credentials is stale:
-# the events an authentication cache must hear of (each is written in the transaction of
-# the change it records, so a notification sent from that transaction arrives on commit).
-CREDENTIAL_CHANGES = frozenset(
-    {
-        AuditKind.USER_DEACTIVATED,
-        AuditKind.USER_ACTIVATED,
-        AuditKind.ROLE_CHANGED,
-        AuditKind.PASSWORD_SET,
-        AuditKind.KEY_REVOKED,
-    }
-)
-
-
 @dataclass(frozen=True, slots=True)
 class AuditActor:
     """Who acted: a user by id, or a tool (`cli:<os user>`, `system`) by name alone."""

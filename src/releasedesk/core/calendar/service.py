@@ -38,7 +38,7 @@ from releasedesk.core.errors import Invalid, TimesOutOfOrder
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases.access import view_release
-from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.views import Named
 
 # How far a colliding release's start may move forward to find a free window.

@@ -22,7 +22,7 @@ from releasedesk.core.catalog.views import (
     Stream,
 )
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
-from releasedesk.core.releases.text import unstorable
+from releasedesk.core.text import unstorable
 
 T = TypeVar("T")
 MAX_ID = 2**63 - 1

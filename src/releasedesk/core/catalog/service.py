@@ -85,6 +85,14 @@ async def _check_references(session: AsyncSession, portal_id: int, catalog: Cata
             )
 
 
+async def pipelines_and_projects(
+    session: AsyncSession, portal_id: int
+) -> tuple[list[Pipeline], list[Project]]:
+    """A portal's pipelines and projects as the CLI's `catalog show` lists them (no caller)."""
+    pipelines = await repository.pipelines(session, portal_id)
+    return pipelines, await repository.projects(session, portal_id)
+
+
 async def list_pipelines(session: AsyncSession, actor: Actor) -> list[Pipeline]:
     return await repository.pipelines(session, actor.portal_id)
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.deployment.rules import PlannedProject
 from releasedesk.core.deployment.views import EnvironmentOverride
+from releasedesk.core.execution import repository as execution
 from releasedesk.db.models import (
     ReleaseCmsEnvironment,
     ReleaseDeployment,
@@ -101,21 +102,9 @@ async def load(session: AsyncSession, release_ids: Collection[int]) -> dict[int,
     }
 
 
-async def _ensure_row(session: AsyncSession, release_id: int) -> None:
-    exists = await session.execute(
-        select(ReleaseDeployment.release_id).where(ReleaseDeployment.release_id == release_id)
-    )
-    if exists.scalar_one_or_none() is None:
-        await session.execute(
-            insert(ReleaseDeployment).values(
-                release_id=release_id, running_executions=0, cms_override_settings=False
-            )
-        )
-
-
 async def save(session: AsyncSession, release_id: int, stored: Stored) -> None:
     """Make the release's deployment exactly `stored` (the caller holds the release's lock)."""
-    await _ensure_row(session, release_id)
+    await execution.ensure_row(session, release_id)
     await session.execute(
         update(ReleaseDeployment)
         .where(ReleaseDeployment.release_id == release_id)
@@ -166,31 +155,3 @@ async def save(session: AsyncSession, release_id: int, stored: Stored) -> None:
                 for e in stored.environments
             ],
         )
-
-
-async def note_started(session: AsyncSession, release_id: int, when: dt.datetime) -> None:
-    """The release started now, unless it had started before."""
-    await _ensure_row(session, release_id)
-    await session.execute(
-        update(ReleaseDeployment)
-        .where(ReleaseDeployment.release_id == release_id, ReleaseDeployment.started_time.is_(None))
-        .values(started_time=when)
-    )
-
-
-async def running_executions(session: AsyncSession, release_id: int) -> int:
-    found = await session.execute(
-        select(ReleaseDeployment.running_executions).where(
-            ReleaseDeployment.release_id == release_id
-        )
-    )
-    return found.scalar_one_or_none() or 0
-
-
-async def set_running_executions(session: AsyncSession, release_id: int, count: int) -> None:
-    await _ensure_row(session, release_id)
-    await session.execute(
-        update(ReleaseDeployment)
-        .where(ReleaseDeployment.release_id == release_id)
-        .values(running_executions=count)
-    )

@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 
 from releasedesk.core.catalog.views import Pipeline, Project
 from releasedesk.core.deployment.schemas import ProjectRequest, PropertyRequest
-from releasedesk.core.deployment.status import DeploymentStatus
 from releasedesk.core.errors import Invalid, Mandatory
+from releasedesk.core.execution.status import DeploymentStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,14 +235,4 @@ def check_start(
             "A started release must keep at least one project (full deployment or partial "
             "deployment)",
             "projects",
-        )
-
-
-def check_end(running_executions: int) -> None:
-    """A release does not end while pipeline executions of it run."""
-    if running_executions > 0:
-        raise Invalid(
-            f"Cannot end the release: {running_executions} pipeline execution"
-            f"{'s are' if running_executions != 1 else ' is'} running",
-            "status",
         )

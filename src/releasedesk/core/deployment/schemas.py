@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from releasedesk.core.deployment.status import DeploymentStatus
+from releasedesk.core.execution.status import DeploymentStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,13 +16,6 @@ from releasedesk.core.catalog.views import Pipeline
 from releasedesk.core.deployment import history, repository, rules
 from releasedesk.core.deployment.repository import Stored
 from releasedesk.core.deployment.schemas import CmsRequest, DeploymentChanges
-from releasedesk.core.deployment.status import (
-    RUNNING,
-    START_STAGE,
-    DeploymentStatus,
-    filter_for,
-    status_of,
-)
 from releasedesk.core.deployment.views import (
     CmsDetails,
     DeployedProject,
@@ -31,11 +24,19 @@ from releasedesk.core.deployment.views import (
     PropertyValue,
 )
 from releasedesk.core.errors import Invalid, Mandatory
+from releasedesk.core.execution import repository as execution
+from releasedesk.core.execution.status import (
+    RUNNING,
+    START_STAGE,
+    DeploymentStatus,
+    filter_for,
+    status_of,
+)
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import lifecycle
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.access import view_release, writable_release
-from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.schemas import ReleaseChanges
 from releasedesk.core.releases.views import Release
 from releasedesk.core.search.query import Condition, Group, Node, Op, Query, Sort
@@ -132,7 +133,7 @@ async def set_running_executions(
     if count < 0:
         raise Invalid("The number of running executions cannot be negative", "count")
     await writable_release(session, actor, release_id)
-    await repository.set_running_executions(session, release_id, count)
+    await execution.set_running_executions(session, release_id, count)
     return await get_deployment(session, actor, release_id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from releasedesk.core.deployment.status import DeploymentStatus
+from releasedesk.core.execution.status import DeploymentStatus
 from releasedesk.core.releases.views import Release
 
 

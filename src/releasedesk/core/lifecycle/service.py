@@ -11,7 +11,7 @@ from releasedesk.core.actors import Actor, require_admin
 from releasedesk.core.errors import Invalid, NotFound, NotUnique
 from releasedesk.core.lifecycle import defaults, repository
 from releasedesk.core.lifecycle.views import LifecycleModel, NewLifecycleModel
-from releasedesk.core.releases.text import plain_line
+from releasedesk.core.text import plain_line
 
 
 async def insert_defaults(session: AsyncSession, portal_id: int) -> None:

@@ -12,7 +12,3 @@ APPROVAL_LINK = "approval_link"  # filled by the sender at delivery (see outbox.
 def fill(text: str, values: Mapping[str, str]) -> str:
     """`text` with each `${name}` that `values` knows replaced; others are left as written."""
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
-def placeholder(name: str) -> str:
-    return "${" + name + "}"

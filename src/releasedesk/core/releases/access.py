@@ -10,7 +10,7 @@ from releasedesk.core.actors import Actor, can_view_release, require_edit_releas
 from releasedesk.core.errors import Conflict, Forbidden, Invalid, NotFound
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import read_repository, repository
-from releasedesk.core.releases.read_repository import EVERYTHING, NOTHING, Part
+from releasedesk.core.releases.parts import EVERYTHING, NOTHING, Part
 from releasedesk.core.releases.views import Named, Release
 from releasedesk.db.models import Release as ReleaseRow
 

@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, require_admin, require_staff
-from releasedesk.core.approvals import gating
 from releasedesk.core.audit.views import AuditKind
-from releasedesk.core.deployment import gate as deployment_gate
 from releasedesk.core.errors import Invalid, ReleaseDeskError
+from releasedesk.core.execution import gate as execution_gate
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import auditing, history, recording, repository, roles
 from releasedesk.core.releases.access import changeable_release, changeable_view
 from releasedesk.core.releases.history import Operation
-from releasedesk.core.releases.read_repository import Part
-from releasedesk.core.releases.text import comment_text
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.views import Release
+from releasedesk.core.stage_approval import gate as stage_gate
+from releasedesk.core.text import comment_text
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import ClosureStatus, RoleName, StageName
 from releasedesk.db.models import User
@@ -91,8 +91,8 @@ async def close_release(
         session, actor.portal_id, stage, status or Ref(name=ClosureStatus.COMPLETED)
     )
     if closure_status.internal_name != ClosureStatus.CANCELED:  # canceling ends any approval
-        await gating.require_approved_to_leave(session, current.id, current.stage, stage)
-    await deployment_gate.require_can_end(session, current.id)
+        await stage_gate.require_approved_to_leave(session, current.id, current.stage, stage)
+    await execution_gate.require_can_end(session, current.id)
     now = dt.datetime.now(dt.UTC)
     before = history.snapshot(current)
     after = dataclasses.replace(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
-from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -34,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from releasedesk.core.releases import fields
+from releasedesk.core.releases.parts import EVERYTHING, Part
 from releasedesk.core.releases.views import (
     DescriptiveField,
     Group,
@@ -42,11 +42,10 @@ from releasedesk.core.releases.views import (
     Release,
     ReleaseRole,
     RoleHolder,
-    Stage,
-    Status,
     Template,
     Workflow,
 )
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.db import driver
 from releasedesk.db.models import (
     LOOKUP_MODELS,
@@ -65,18 +64,6 @@ from releasedesk.db.models import (
 from releasedesk.db.models import Release as ReleaseRow
 from releasedesk.db.models import ReleaseRole as ReleaseRoleRow
 from releasedesk.db.models import Workflow as WorkflowRow
-
-
-class Part(StrEnum):
-    """Related records a read may ask for besides the release row."""
-
-    ROLES = "roles"
-    SERVICES = "services"
-    DESCRIPTIVE_FIELDS = "descriptive_fields"
-
-
-EVERYTHING = frozenset(Part)
-NOTHING: frozenset[Part] = frozenset()
 
 _ROW_COLUMNS = ("portal_id", *(f.name for f in fields.SCALARS))
 _NAMED_EXTRA = ("color", "pre_approved", "parent_id")

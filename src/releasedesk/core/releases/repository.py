@@ -44,17 +44,11 @@ from releasedesk.core.releases.history import (
     decode_changes,
     encode_changes,
 )
-from releasedesk.core.releases.read_repository import EVERYTHING, USER_COLUMNS, Part
+from releasedesk.core.releases.parts import EVERYTHING, Part
+from releasedesk.core.releases.read_repository import USER_COLUMNS
 from releasedesk.core.releases.rows import person_of, stage_of, status_of
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS, RELEASE_FIELDS_PER_ROW
-from releasedesk.core.releases.views import (
-    Named,
-    Person,
-    Release,
-    ReleaseFilter,
-    Stage,
-    StatusComment,
-)
+from releasedesk.core.releases.views import Named, Person, Release, ReleaseFilter, StatusComment
 from releasedesk.core.search.paging import Page, fetch_page, total_if_asked
 from releasedesk.core.search.query import (
     SUBSTRING_KIND,
@@ -67,6 +61,7 @@ from releasedesk.core.search.query import (
 )
 from releasedesk.core.workflow import repository as workflow_repository
 from releasedesk.core.workflow.names import RoleName, StageName
+from releasedesk.core.workflow.views import Stage
 from releasedesk.db import driver
 from releasedesk.db.base import BigId, table_of
 from releasedesk.db.models import (

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from releasedesk.core.releases.views import Named, Person, ReleaseRole, Stage, Status
+from releasedesk.core.releases.views import Named, Person, ReleaseRole
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.db.models import LookupBase, ReleaseStage, ReleaseStatus, User
 from releasedesk.db.models import ReleaseRole as ReleaseRoleRow
 

@@ -11,8 +11,6 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
-from releasedesk.core.approvals import gating
-from releasedesk.core.deployment import gate as deployment_gate
 from releasedesk.core.errors import (
     Forbidden,
     Invalid,
@@ -21,6 +19,7 @@ from releasedesk.core.errors import (
     TimesOutOfOrder,
     WrongType,
 )
+from releasedesk.core.execution import gate as execution_gate
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import (
@@ -34,21 +33,16 @@ from releasedesk.core.releases import (
 from releasedesk.core.releases import roles as release_roles
 from releasedesk.core.releases.access import changeable_view_resolving, release_row, view_release
 from releasedesk.core.releases.history import HistoryEntry, Operation
-from releasedesk.core.releases.read_repository import EVERYTHING, NOTHING, Part
+from releasedesk.core.releases.parts import EVERYTHING, NOTHING, Part
 from releasedesk.core.releases.schemas import ReleaseChanges
-from releasedesk.core.releases.text import comment_text, html_to_text, plain_line, sanitize_html
-from releasedesk.core.releases.views import (
-    Named,
-    Release,
-    ReleaseFilter,
-    Stage,
-    Status,
-    StatusComment,
-)
+from releasedesk.core.releases.views import Named, Release, ReleaseFilter, StatusComment
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
+from releasedesk.core.stage_approval import gate as stage_gate
+from releasedesk.core.text import comment_text, html_to_text, plain_line, sanitize_html
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import RoleName, StageName
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.db.models import Release as ReleaseRow
 from releasedesk.db.models import ReleaseService
 
@@ -210,7 +204,7 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
             ),
         ),
     )
-    await deployment_gate.on_stage(session, release_id, stage.internal_name, now)
+    await execution_gate.on_stage(session, release_id, stage.internal_name, now)
     view = await read_repository.load_one(session, release_id)
     assert view is not None  # inserted just above, in this transaction
     return view
@@ -371,7 +365,7 @@ async def _move(
         else None
     )
     if stage is not None:  # forward only once the stage's approval is approved
-        await gating.require_approved_to_leave(session, current.id, current.stage, stage)
+        await stage_gate.require_approved_to_leave(session, current.id, current.stage, stage)
     status: Status | None = None
     if changes.status is not None:
         status = await workflow.resolve_status(
@@ -382,10 +376,10 @@ async def _move(
     target = (current.stage if stage is None else stage).internal_name
     closing = target == StageName.CLOSE
     if closing and not current.stage.is_closure:  # no end while pipeline executions run
-        await deployment_gate.require_can_end(session, current.id)
+        await execution_gate.require_can_end(session, current.id)
     row["stage_id"] = current.stage.id if stage is None else stage.id
     row["status_id"] = current.status.id if status is None else status.id
-    await deployment_gate.on_stage(session, current.id, target, now)
+    await execution_gate.on_stage(session, current.id, target, now)
     row["completed_time"] = (row["completed_time"] or now) if closing else None
     return stage, status
 

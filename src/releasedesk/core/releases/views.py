@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from releasedesk.core.actors import ReleaseAccess
-from releasedesk.core.workflow.names import RoleName, StageName
+from releasedesk.core.workflow.names import RoleName
+from releasedesk.core.workflow.views import Stage, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,28 +59,6 @@ class Template:
     id: int
     name: str
     workflow: Workflow
-
-
-@dataclass(frozen=True, slots=True)
-class Stage:
-    id: int
-    name: str
-    internal_name: str
-    stage_index: int
-    description: str | None
-
-    @property
-    def is_closure(self) -> bool:
-        return self.internal_name == StageName.CLOSE
-
-
-@dataclass(frozen=True, slots=True)
-class Status:
-    id: int
-    name: str
-    internal_name: str
-    status_type: str
-    stage_id: int
 
 
 @dataclass(frozen=True, slots=True)

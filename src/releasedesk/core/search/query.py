@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from releasedesk.core.errors import Invalid, WrongType
 from releasedesk.core.limits import MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH
 from releasedesk.core.refs import Ref
-from releasedesk.core.releases.text import unstorable
+from releasedesk.core.text import unstorable
 from releasedesk.db.text_search import escape_like
 
 

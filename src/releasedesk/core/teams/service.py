@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor, require_admin
 from releasedesk.core.errors import Invalid, NotFound, NotUnique
 from releasedesk.core.lifecycle import defaults
-from releasedesk.core.releases.text import plain_line
 from releasedesk.core.teams import repository
 from releasedesk.core.teams.views import Team
+from releasedesk.core.text import plain_line
 
 
 async def insert_defaults(session: AsyncSession, portal_id: int) -> None:

@@ -16,7 +16,6 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-BUCKET_LENGTH = 160  # the column's size
 ADDRESS_LENGTH = 100
 
 

@@ -30,7 +30,7 @@ def audit_actor(actor: Actor) -> AuditActor:
     return AuditActor(actor.user_id, actor.user_name)
 
 
-def user_view(user: User, waiting_approvals: int = 0) -> UserView:
+def user_view(user: User) -> UserView:
     return UserView(
         id=user.id,
         name=user.name,
@@ -39,7 +39,6 @@ def user_view(user: User, waiting_approvals: int = 0) -> UserView:
         is_active=user.is_active,
         has_password=user.password_hash is not None,
         created_time=user.created_time,
-        waiting_approvals=waiting_approvals,
     )
 
 
@@ -98,14 +97,10 @@ async def _key(session: AsyncSession, actor: Actor, key_id: int) -> ApiKey:
 
 
 async def list_users(session: AsyncSession, actor: Actor) -> list[UserView]:
-    """The portal's users in the order they were added, each with the approvals awaiting
-    them: administrators only."""
+    """The portal's users in the order they were added: administrators only. (The approvals
+    awaiting each are approvals/inbox.waiting_by_approver's: approvals build on users.)"""
     require_admin(actor, "manage users")
-    waiting = await repository.waiting_approvals(session, actor.portal_id)
-    return [
-        user_view(user, waiting.get(user.id, 0))
-        for user in await service.list_users(session, actor.portal_id)
-    ]
+    return [user_view(user) for user in await service.list_users(session, actor.portal_id)]
 
 
 async def add_user(

@@ -5,19 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Role
-from releasedesk.core.approvals.views import ApprovalStatus, LevelStatus
 from releasedesk.core.users.views import KeyHolder, RevokedKey
 from releasedesk.db.base import UtcDateTime
 from releasedesk.db.models import (
     ApiKey,
-    Approval,
-    ApprovalLevel,
     Portal,
-    Release,
     User,
     WebSession,
 )
@@ -87,25 +83,6 @@ async def lock_active_admins(session: AsyncSession, portal_id: int) -> Sequence[
         .execution_options(populate_existing=True)
     )
     return result.scalars().all()
-
-
-async def waiting_approvals(session: AsyncSession, portal_id: int) -> dict[int, int]:
-    """User id → how many approvals await their decision (sent, on a level still pending)
-    on the portal's live releases; users with none are absent."""
-    result = await session.execute(
-        select(Approval.approver_id, func.count())
-        .join(ApprovalLevel, ApprovalLevel.id == Approval.level_id)
-        .join(Release, Release.id == ApprovalLevel.release_id)
-        .where(
-            Release.portal_id == portal_id,
-            Release.deleted_time.is_(None),
-            ApprovalLevel.status == LevelStatus.PENDING.value,
-            Approval.status == ApprovalStatus.PENDING.value,
-            Approval.approver_id.is_not(None),
-        )
-        .group_by(Approval.approver_id)
-    )
-    return {user_id: int(count) for user_id, count in result.all() if user_id is not None}
 
 
 # Built once: it runs on every request.

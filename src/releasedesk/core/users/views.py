@@ -98,7 +98,7 @@ class IssuedKey:
 @dataclass(frozen=True, slots=True)
 class UserView:
     """A user as the Users page lists them: never the password hash, only whether there is
-    one; `waiting_approvals` counts the approvals awaiting their decision on live releases."""
+    one."""
 
     id: int
     name: str
@@ -107,4 +107,3 @@ class UserView:
     is_active: bool
     has_password: bool
     created_time: dt.datetime
-    waiting_approvals: int = 0

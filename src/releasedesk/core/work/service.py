@@ -15,11 +15,11 @@ from releasedesk.core.releases import history, recording
 from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.history import HistoryValue, Operation, person_value
-from releasedesk.core.releases.read_repository import NOTHING
-from releasedesk.core.releases.text import plain_line
+from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.views import Person, Release
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import Query
+from releasedesk.core.text import plain_line
 from releasedesk.core.work import repository
 from releasedesk.core.work.kinds import (
     NOTE,

@@ -13,7 +13,7 @@ from releasedesk.core.actors import Actor, Role
 from releasedesk.core.errors import Invalid, Mandatory, TimesOutOfOrder, WrongType
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import roles
-from releasedesk.core.releases.text import plain_line, sanitize_html
+from releasedesk.core.text import plain_line, sanitize_html
 from releasedesk.core.work.kinds import ChildField, ChildKind, FieldType
 
 ChildValue: TypeAlias = str | int | bool | dt.datetime | dt.timedelta | Ref | None

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.releases.views import Stage, Status
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.db.models import ReleaseStage, ReleaseStatus, ReleaseTemplate
 from releasedesk.db.text_search import same_text
 
@@ -130,13 +130,14 @@ async def find_templates(session: AsyncSession, portal_id: int, name: str) -> li
     return [row[0] for row in rows]
 
 
-async def stages(session: AsyncSession, portal_id: int) -> Sequence[ReleaseStage]:
-    result = await session.execute(
-        select(ReleaseStage)
+async def stages(session: AsyncSession, portal_id: int) -> list[Stage]:
+    rows = await _rows(
+        session,
+        select(*STAGE_COLUMNS)
         .where(ReleaseStage.portal_id == portal_id)
-        .order_by(ReleaseStage.stage_index)
+        .order_by(ReleaseStage.stage_index),
     )
-    return result.scalars().all()
+    return [Stage(**row._mapping) for row in rows]
 
 
 async def first_stage(session: AsyncSession, portal_id: int) -> Stage | None:

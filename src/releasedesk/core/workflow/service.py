@@ -6,9 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.errors import Invalid, NotUnique
 from releasedesk.core.refs import Ref
-from releasedesk.core.releases.rows import stage_of
-from releasedesk.core.releases.views import Stage, Status
 from releasedesk.core.workflow import repository
+from releasedesk.core.workflow.views import Stage, Status
 
 NO_DEFAULT_TEMPLATE = "this portal has no default release template"
 NO_STAGES = "this portal has no release stages"
@@ -82,7 +81,7 @@ async def default_status(session: AsyncSession, stage: Stage) -> Status:
 
 async def list_stages(session: AsyncSession, portal_id: int) -> list[Stage]:
     """The portal's stages in workflow order, as views."""
-    return [stage_of(row) for row in await repository.stages(session, portal_id)]
+    return await repository.stages(session, portal_id)
 
 
 async def list_statuses(session: AsyncSession, portal_id: int) -> list[Status]:

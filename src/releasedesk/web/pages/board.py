@@ -17,16 +17,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from releasedesk.core.approvals import summary as approvals
-from releasedesk.core.approvals.rules import StageApproval
 from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
-from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.schemas import ReleaseChanges
-from releasedesk.core.releases.views import Release, ReleaseFilter, Stage, Status
+from releasedesk.core.releases.views import Release, ReleaseFilter
 from releasedesk.core.search.query import Condition, Op, Query, Sort
+from releasedesk.core.stage_approval.status import StageApproval
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import RoleName
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.web.context import PageContext, Rerender, page
 from releasedesk.web.forms import FormErrors, id_field
 

@@ -25,13 +25,14 @@ from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
 from releasedesk.core.plans import service as plans
 from releasedesk.core.plans.views import Plan
 from releasedesk.core.releases import service as releases
-from releasedesk.core.releases.views import Release, Stage, Status
+from releasedesk.core.releases.views import Release
 from releasedesk.core.search.query import Query
 from releasedesk.core.users import service as users
 from releasedesk.core.work import service as work
 from releasedesk.core.work.kinds import NOTE, TASK, WORKLOG
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import RoleName, StageName
+from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.web import release_words
 from releasedesk.web.choices import Choice
 from releasedesk.web.context import PageContext, Rerender, page

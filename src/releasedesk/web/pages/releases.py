@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from releasedesk.core.errors import ReleaseDeskError
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
-from releasedesk.core.releases.read_repository import Part
+from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.schemas import ReleaseChanges
 from releasedesk.core.releases.views import ReleaseFilter
 from releasedesk.core.search.query import Condition, Group, Node, Op, Query, Sort

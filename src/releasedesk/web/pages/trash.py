@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from releasedesk.core.errors import NotFound, ReleaseDeskError
 from releasedesk.core.releases import lifecycle
 from releasedesk.core.releases import service as releases
-from releasedesk.core.releases.read_repository import NOTHING
+from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.views import ReleaseFilter
 from releasedesk.core.search.query import Query, Sort
 from releasedesk.web.context import PageContext, Rerender, page

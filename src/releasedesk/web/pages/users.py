@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from releasedesk.core.actors import Role
+from releasedesk.core.approvals import inbox
 from releasedesk.core.errors import ErrorKind, Invalid, Mandatory, NotUnique, ReleaseDeskError
 from releasedesk.core.users import administration
 from releasedesk.core.users.views import UserView
@@ -44,12 +45,14 @@ async def _page(
     open_password: int | None = None,
 ) -> Response:
     users = await administration.list_users(ctx.session, ctx.me)
+    waiting = await inbox.waiting_by_approver(ctx.session, ctx.me)
     return ctx.render(
         "users/list.html",
         status=422 if errors else 200,
         errors=errors or FormErrors(),
         values=values or {"name": "", "email": "", "role": Role.REQUESTER.value},
         users=users,
+        waiting=waiting,
         roles=ROLES,
         role_words=ROLE_WORDS,
         open_password=open_password,

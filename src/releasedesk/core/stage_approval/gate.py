@@ -1,16 +1,16 @@
 """Stage gating: a release leaves a stage forward only once that stage's approval (when it
-has approval levels) is approved; moving back is always allowed."""
+has approval levels) is approved; moving back is always allowed. Below releases/, so that
+its service and lifecycle ask this without importing approvals/ (which builds on releases/)."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.core.approvals import repository, rules
-from releasedesk.core.approvals.repository import LevelState
-from releasedesk.core.approvals.rules import StageApproval
-from releasedesk.core.approvals.views import LevelStatus
 from releasedesk.core.errors import Invalid
-from releasedesk.core.releases.views import Stage
+from releasedesk.core.stage_approval import repository
+from releasedesk.core.stage_approval.repository import LevelState
+from releasedesk.core.stage_approval.status import LevelStatus, StageApproval, stage_approval
+from releasedesk.core.workflow.views import Stage
 from releasedesk.db.models import ReleaseStage
 
 
@@ -27,7 +27,7 @@ async def require_approved_to_leave(
             by_stage.setdefault(state.stage_index, []).append(state)
     for index in sorted(by_stage):
         levels = by_stage[index]  # in level order
-        outcome = rules.stage_approval([state.status for state in levels])
+        outcome = stage_approval([state.status for state in levels])
         if outcome is StageApproval.APPROVED:
             continue
         stuck = next(state for state in levels if state.status is not LevelStatus.APPROVED)
