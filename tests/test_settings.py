@@ -9,7 +9,7 @@ import pytest
 
 from releasedesk.app import create_app
 from releasedesk.core.actors import Role
-from releasedesk.core.users.cache import AUTH_CACHE, AuthCache
+from releasedesk.core.users.cache import AuthCache, auth_cache
 from releasedesk.core.users.views import KeyHolder
 from releasedesk.db.session import Database
 from releasedesk.settings import DEFAULT_AUTH_CACHE_SECONDS, Settings
@@ -35,12 +35,10 @@ def test_a_bad_auth_cache_ttl_stops_the_start_naming_the_variable(
 
 
 def test_the_server_applies_the_ttl_and_zero_caches_nothing(settings: Settings) -> None:
-    before = AUTH_CACHE.ttl
-    try:
-        create_app(dataclasses.replace(settings, auth_cache_seconds=0), Database("sqlite://"))
-        assert AUTH_CACHE.ttl == 0
-    finally:
-        AUTH_CACHE.ttl = before
+    database = Database("sqlite://")
+    create_app(dataclasses.replace(settings, auth_cache_seconds=0), database)
+    assert auth_cache(database.caches).ttl == 0
+    assert auth_cache(Database("sqlite://").caches).ttl == 30, "each database has its own"
     off = AuthCache(ttl=0)
     holder = KeyHolder(1, "ci", "rd_", None, None, 1, "ci", next(iter(Role)), True, 1, "itdesk")
     assert off.put("hash", holder, off.generation) is False

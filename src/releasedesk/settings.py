@@ -166,7 +166,9 @@ class DatabaseSettings:
         pool_size = _count("RELEASEDESK_DB_POOL_SIZE", DEFAULT_POOL_SIZE)
         if pool_size < 1:
             raise ValueError("RELEASEDESK_DB_POOL_SIZE must be at least 1")
-        connect = _seconds("RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS)
+        connect = _seconds(
+            "RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS
+        )
         if connect <= 0:
             raise ValueError("RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS must be more than 0 seconds")
         return cls(

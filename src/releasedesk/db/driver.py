@@ -120,5 +120,7 @@ def _on_driver(connection: AsyncConnection) -> bool:
         return False
     if connection.dialect.name == "sqlite":
         return True
-    options = connection.sync_connection.get_execution_options() if connection.sync_connection else {}
+    options = (
+        connection.sync_connection.get_execution_options() if connection.sync_connection else {}
+    )
     return options.get("isolation_level") == "AUTOCOMMIT"

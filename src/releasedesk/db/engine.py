@@ -58,9 +58,7 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE, False) else "BEGIN")
 
 
-def create_engine(
-    url: str, pool: DatabaseSettings | None = None, **kwargs: Any
-) -> AsyncEngine:
+def create_engine(url: str, pool: DatabaseSettings | None = None, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection,
     PostgreSQL the pool and timeouts of `pool` (settings.DatabaseSettings)."""
     if is_sqlite(url):

@@ -51,9 +51,7 @@ class Database:
         # The caches this database's sessions share (db/cache.py), reached from a session or
         # connection through the engine's execution options (`caches_of`).
         self.caches = Caches()
-        self.engine: AsyncEngine = create_engine(
-            url, pool, execution_options={CACHES: self.caches}
-        )
+        self.engine: AsyncEngine = create_engine(url, pool, execution_options={CACHES: self.caches})
         integrity.install(self.engine)
         self.is_sqlite = is_sqlite(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)

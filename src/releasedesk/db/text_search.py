@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     LargeBinary,
     Select,
     String,
     and_,
-    BindParameter,
     bindparam,
     case,
     cast,
