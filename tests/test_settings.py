@@ -12,7 +12,7 @@ from releasedesk.core.actors import Role
 from releasedesk.core.users.cache import AuthCache, auth_cache
 from releasedesk.core.users.views import KeyHolder
 from releasedesk.db.session import Database
-from releasedesk.settings import DEFAULT_AUTH_CACHE_SECONDS, Settings
+from releasedesk.settings import DEFAULT_AUTH_CACHE_SECONDS, DatabaseSettings, Settings
 
 
 def test_the_auth_cache_ttl_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,3 +58,46 @@ def test_opentelemetry_is_off_unless_the_deployer_turns_it_on(
     on = create_app(dataclasses.replace(settings, opentelemetry=True), Database("sqlite://"))
     assert off._telemetry["tracing"] is False  # FastAPI keeps it private
     assert on._telemetry["tracing"] is True
+
+
+def test_the_database_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in POOL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert Settings.from_env().database == DatabaseSettings(10, 0, False, 10, 60)
+    monkeypatch.setenv("RELEASEDESK_DB_POOL_SIZE", "25")
+    monkeypatch.setenv("RELEASEDESK_DB_MAX_OVERFLOW", "5")
+    monkeypatch.setenv("RELEASEDESK_DB_POOL_PRE_PING", "on")
+    monkeypatch.setenv("RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("RELEASEDESK_DB_STATEMENT_TIMEOUT_SECONDS", "0")
+    assert Settings.from_env().database == DatabaseSettings(25, 5, True, 2.5, 0)
+
+
+POOL_VARIABLES = [
+    "RELEASEDESK_DB_POOL_SIZE",
+    "RELEASEDESK_DB_MAX_OVERFLOW",
+    "RELEASEDESK_DB_POOL_PRE_PING",
+    "RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS",
+    "RELEASEDESK_DB_STATEMENT_TIMEOUT_SECONDS",
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RELEASEDESK_DB_POOL_SIZE", "0"),
+        ("RELEASEDESK_DB_POOL_SIZE", "ten"),
+        ("RELEASEDESK_DB_POOL_SIZE", "2.5"),
+        ("RELEASEDESK_DB_MAX_OVERFLOW", "-1"),
+        ("RELEASEDESK_DB_POOL_PRE_PING", "maybe"),
+        ("RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS", "0"),
+        ("RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS", "soon"),
+        ("RELEASEDESK_DB_STATEMENT_TIMEOUT_SECONDS", "-5"),
+        ("RELEASEDESK_DB_STATEMENT_TIMEOUT_SECONDS", "99999"),
+    ],
+)
+def test_a_bad_database_setting_stops_the_start_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env()
