@@ -1,28 +1,42 @@
 """Hot reads with the least of SQLAlchemy's execution pipeline: a prebuilt statement,
-compiled once per database, run as its SQL through `AsyncConnection.exec_driver_sql`.
+compiled once per database, run as its SQL on the session's own connection, through public
+API only.
 
 A GET of one release spent more CPU in SQLAlchemy's ORM and Core execution (result
 metadata, ORM loading, statement cache lookups) than in the driver running the statement
 (docs/performance.md). The statements the read repository builds once are fixed, so they
 are compiled once (the database's `driver.compiled` LRU, db/cache.py, keyed by the
-statement object itself) and run as plain SQL: no compiled-cache key is generated per
-call, no ORM result is built, only the driver's rows come back. It is all public API, so
-the engine's events run as for any statement: the integrity listener (db/integrity.py)
-turns a constraint violation into the same core error as through the ORM, and `echo`
-logs it. The statement runs on the session's connection, inside its transaction (the
-driver adapter begins it as for any statement): a write that reads back what it wrote
-sees it. asyncpg keeps the SQL prepared (SQLAlchemy's per-connection cache of prepared
-statements, keyed by the SQL text).
+statement object itself) and run as plain SQL, inside the session's transaction, so a
+write that reads back what it wrote sees it. Two ways, by what is left for SQLAlchemy to
+do first (`_on_driver`):
+
+- on the driver's own connection (`get_raw_connection().driver_connection`: asyncpg's
+  `fetch`, aiosqlite's `execute_fetchall`, one hop to its thread) when nothing is: SQLite,
+  whose BEGIN the session already sent (db/engine.py), and PostgreSQL's autocommit reads,
+  which have no transaction. A driver error is translated by db/integrity.py as the
+  engine's own listener does, so a constraint violation is the same core error as
+  through the ORM.
+- through `AsyncConnection.exec_driver_sql` otherwise: a PostgreSQL unit of work that
+  writes (asyncpg's adapter sends BEGIN lazily, before the first statement it runs
+  itself), or an engine with `echo`. The engine's events run as for any statement.
+
+asyncpg keeps the SQL prepared: its own statement cache on the driver's path (raised past
+15 KiB in db/engine.py), SQLAlchemy's adapter cache on the other. Both keep named prepared
+statements per connection, so a PostgreSQL pooler in transaction mode (pgbouncer) is not
+supported.
 
 Values come back through the same result processors SQLAlchemy would apply, so the rows
 are the ones `session.execute` gives (tests/core/test_driver_rows.py). One limit: result
 processors are taken without the driver's column type code, so a statement run here must
 not select Numeric or Float columns (asyncpg's processors for those need it).
 
-Measured in-process (bench/driver_cost.py, the best of 7 rounds of 500 GETs of a release,
-`time.process_time`, 2026-12-06): with the former shortcut on the driver's private
-transaction state, SQLite 1.01 ms and PostgreSQL 0.86 ms of CPU per GET; through
-`exec_driver_sql`, SQLite MEASURE_SQLITE ms and PostgreSQL MEASURE_PG ms.
+Measured in-process (the best of 9 rounds of 400 GETs of a release, `time.process_time`,
+the former shortcut on the adapter's private transaction state and this module
+alternating in one process, three runs on a loaded machine; docs/performance.md): CPU per
+GET 1.00-1.27 ms before and 1.05-1.21 ms now on SQLite, 1.03-2.23 ms before and 1.04-2.24 ms
+now on PostgreSQL, each run within noise of the other; everything through
+`exec_driver_sql` cost 1.35-1.52 ms (SQLite) and 2.05-2.50 ms (PostgreSQL) in the same
+runs, about a quarter more, which is why only the paths that need it take it.
 """
 
 from __future__ import annotations
