@@ -16,15 +16,55 @@ from releasedesk.db.session import Database
 from releasedesk.settings import DatabaseSettings
 
 
-def test_the_pool_is_sized_as_set(database_url: str) -> None:
+def test_the_pool_is_sized_as_set_and_overflows_as_allowed(database_url: str) -> None:
     if make_url(database_url).get_backend_name() == "sqlite":
         pytest.skip("SQLite has no pool settings")
-    database = Database(database_url, DatabaseSettings(pool_size=3, max_overflow=2))
-    try:
-        assert database.engine.pool.size() == 3  # type: ignore[attr-defined]
-        assert "Current Overflow: -3" in database.engine.pool.status()
-    finally:
-        asyncio.run(database.dispose())
+
+    async def two_at_once() -> None:
+        database = Database(database_url, DatabaseSettings(pool_size=1, max_overflow=1))
+        try:
+            assert database.engine.pool.size() == 1  # type: ignore[attr-defined]
+            async with asyncio.timeout(20):  # with no overflow the second would wait 30 s
+                async with database.engine.connect() as first, database.engine.connect() as second:
+                    pids = [
+                        (await c.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+                        for c in (first, second)
+                    ]
+            assert pids[0] != pids[1]
+        finally:
+            await database.dispose()
+
+    asyncio.run(two_at_once())
+
+
+@pytest.mark.parametrize("pre_ping", [True, False])
+def test_pre_ping_replaces_a_connection_the_server_dropped(
+    database_url: str, pre_ping: bool
+) -> None:
+    if make_url(database_url).get_backend_name() == "sqlite":
+        pytest.skip("SQLite has no pool settings")
+
+    async def after_a_drop() -> None:
+        database = Database(database_url, DatabaseSettings(pool_size=1, pool_pre_ping=pre_ping))
+        try:
+            async with database.engine.connect() as connection:
+                pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            admin = Database(database_url)  # the pool's one connection stays idle in it
+            try:
+                async with admin.engine.connect() as other:
+                    await other.execute(text("SELECT pg_terminate_backend(:p, 5000)"), {"p": pid})
+            finally:
+                await admin.dispose()
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        finally:
+            await database.dispose()
+
+    if pre_ping:
+        asyncio.run(after_a_drop())
+    else:
+        with pytest.raises(DBAPIError):
+            asyncio.run(after_a_drop())
 
 
 def test_a_statement_past_the_timeout_fails_saying_so(database_url: str) -> None:
