@@ -23,13 +23,13 @@ from sqlalchemy.engine import make_url
 from bench.server import create_bench_app
 from releasedesk.core.portals import service as portals
 from releasedesk.core.users import service as users
-from releasedesk.core.users.cache import AUTH_CACHE
+from releasedesk.core.users.cache import DEFAULT_TTL_SECONDS, AuthCache, auth_cache
 from releasedesk.db.migrate import upgrade
 from releasedesk.db.session import Database
 
 REQUESTS = 1000
 ROUNDS = 5
-DEFAULT_TTL = AUTH_CACHE.ttl
+DEFAULT_TTL = DEFAULT_TTL_SECONDS
 
 
 async def issue_key(url: str) -> str:
@@ -50,9 +50,9 @@ async def one_round(client: httpx.AsyncClient, path: str) -> float:
     return (time.perf_counter() - start) / REQUESTS * 1000
 
 
-def cache_on(on: bool) -> None:
-    AUTH_CACHE.ttl = DEFAULT_TTL if on else 0
-    AUTH_CACHE.clear()
+def cache_on(cache: AuthCache, on: bool) -> None:
+    cache.ttl = DEFAULT_TTL if on else 0
+    cache.clear()
 
 
 async def measure(url: str) -> dict[str, float]:
@@ -66,21 +66,22 @@ async def measure(url: str) -> dict[str, float]:
     for name, path in (("get_by_id", "/api/v3/releases/1"), ("list_default", "/api/v3/releases")):
         variants += [(f"{name} cached", path, True), (f"{name} uncached", path, False)]
     best = {name: float("inf") for name, _, _ in variants}
+    cache = auth_cache(app.state.database.caches)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://bench", headers={"authtoken": key}
         ) as client:
             for name, path, cached in variants:  # warm: statement caches, the pool
-                cache_on(cached)
+                cache_on(cache, cached)
                 for _ in range(200):
                     assert (await client.get(path)).status_code == 200, name
             for _ in range(ROUNDS):
                 for name, path, cached in variants:
-                    cache_on(cached)
+                    cache_on(cache, cached)
                     await client.get(path)  # fill the cache (or not)
                     best[name] = min(best[name], await one_round(client, path))
-    cache_on(True)
+    cache_on(cache, True)
     return best
 
 

@@ -34,6 +34,7 @@ from releasedesk.app import create_app
 from releasedesk.core.actors import Actor
 from releasedesk.core.errors import Unauthenticated
 from releasedesk.core.users import keys
+from releasedesk.core.users.cache import AuthCache
 
 CEILING_RELEASE = {
     "id": "1",
@@ -133,12 +134,15 @@ async def bare_asgi(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": CEILING_BYTES})
 
 
+UNCACHED = AuthCache(ttl=0)  # keeps nothing: every lookup asks the database
+
+
 async def db_actor(request: Request, session: AsyncSession) -> Actor:
     """The caller with the key looked up in the database, never from the cache."""
     key = read_credentials(request).key
     if not key:
         raise Unauthenticated("send a key")
-    return await keys.authenticate_key(session, key, portal_name(request), cache=None)
+    return await keys.authenticate_key(session, key, portal_name(request), cache=UNCACHED)
 
 
 async def version_checked(session: Session, actor: CurrentActor) -> Actor:

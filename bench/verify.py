@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 
 import httpx
 
+from bench.scenarios import fresh_text
 from bench.seed import WORDS
 
 
@@ -46,6 +48,20 @@ def verify(
             )["releases"]
             assert rows and all(word in r["title"].lower() for r in rows), word  # type: ignore[union-attr,index]
         checked.append("contains returns only titles holding the word")
+
+        rng = random.Random(7)
+        for _ in range(10):  # texts as the contains scenario draws them, in any case
+            text, of_a_word = fresh_text(rng)
+            rows = _list(
+                client,
+                {
+                    "row_count": 100,
+                    "search_criteria": {"field": "title", "condition": "contains", "value": text},
+                },
+            )["releases"]
+            assert rows or not of_a_word, text
+            assert all(text.lower() in r["title"].lower() for r in rows), text  # type: ignore[union-attr,index]
+        checked.append("contains with drawn texts returns only titles holding the text")
 
         rows = _list(
             client,

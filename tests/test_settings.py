@@ -9,10 +9,10 @@ import pytest
 
 from releasedesk.app import create_app
 from releasedesk.core.actors import Role
-from releasedesk.core.users.cache import AUTH_CACHE, AuthCache
+from releasedesk.core.users.cache import AuthCache, auth_cache
 from releasedesk.core.users.views import KeyHolder
 from releasedesk.db.session import Database
-from releasedesk.settings import DEFAULT_AUTH_CACHE_SECONDS, Settings
+from releasedesk.settings import DEFAULT_AUTH_CACHE_SECONDS, DatabaseSettings, Settings
 
 
 def test_the_auth_cache_ttl_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,12 +35,10 @@ def test_a_bad_auth_cache_ttl_stops_the_start_naming_the_variable(
 
 
 def test_the_server_applies_the_ttl_and_zero_caches_nothing(settings: Settings) -> None:
-    before = AUTH_CACHE.ttl
-    try:
-        create_app(dataclasses.replace(settings, auth_cache_seconds=0), Database("sqlite://"))
-        assert AUTH_CACHE.ttl == 0
-    finally:
-        AUTH_CACHE.ttl = before
+    database = Database("sqlite://")
+    create_app(dataclasses.replace(settings, auth_cache_seconds=0), database)
+    assert auth_cache(database.caches).ttl == 0
+    assert auth_cache(Database("sqlite://").caches).ttl == 30, "each database has its own"
     off = AuthCache(ttl=0)
     holder = KeyHolder(1, "ci", "rd_", None, None, 1, "ci", next(iter(Role)), True, 1, "itdesk")
     assert off.put("hash", holder, off.generation) is False
@@ -60,3 +58,46 @@ def test_opentelemetry_is_off_unless_the_deployer_turns_it_on(
     on = create_app(dataclasses.replace(settings, opentelemetry=True), Database("sqlite://"))
     assert off._telemetry["tracing"] is False  # FastAPI keeps it private
     assert on._telemetry["tracing"] is True
+
+
+def test_the_database_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in POOL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert Settings.from_env().database == DatabaseSettings(10, 0, False, 10, 60)
+    monkeypatch.setenv("RELEASEDESK_DB_POOL_SIZE", "25")
+    monkeypatch.setenv("RELEASEDESK_DB_MAX_OVERFLOW", "5")
+    monkeypatch.setenv("RELEASEDESK_DB_POOL_PRE_PING", "on")
+    monkeypatch.setenv("RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("RELEASEDESK_DB_STATEMENT_TIMEOUT_SECONDS", "0")
+    assert Settings.from_env().database == DatabaseSettings(25, 5, True, 2.5, 0)
+
+
+POOL_VARIABLES = [
+    "RELEASEDESK_DB_POOL_SIZE",
+    "RELEASEDESK_DB_MAX_OVERFLOW",
+    "RELEASEDESK_DB_POOL_PRE_PING",
+    "RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS",
+    "RELEASEDESK_DB_STATEMENT_TIMEOUT_SECONDS",
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RELEASEDESK_DB_POOL_SIZE", "0"),
+        ("RELEASEDESK_DB_POOL_SIZE", "ten"),
+        ("RELEASEDESK_DB_POOL_SIZE", "2.5"),
+        ("RELEASEDESK_DB_MAX_OVERFLOW", "-1"),
+        ("RELEASEDESK_DB_POOL_PRE_PING", "maybe"),
+        ("RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS", "0"),
+        ("RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS", "soon"),
+        ("RELEASEDESK_DB_STATEMENT_TIMEOUT_SECONDS", "-5"),
+        ("RELEASEDESK_DB_STATEMENT_TIMEOUT_SECONDS", "99999"),
+    ],
+)
+def test_a_bad_database_setting_stops_the_start_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env()

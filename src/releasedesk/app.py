@@ -28,7 +28,7 @@ from releasedesk.api.ucr.app import create_ucr_app
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
 from releasedesk.core.throttle.service import throttle_for
-from releasedesk.core.users.cache import AUTH_CACHE
+from releasedesk.core.users.cache import AuthCache
 from releasedesk.db.auth_notify import listener_for
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
@@ -77,14 +77,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     UrbanCode Release at the root and under /app/{portal}/, and (with
     `settings.mail_sender`) the outbox sender.
 
-    While it runs, a listener tells the process's auth cache what other processes changed
-    in keys and users (db/auth_notify.py).
+    The database's auth cache is made here, with the settings' TTL; while the app runs, a
+    listener tells it what other processes changed in keys and users (db/auth_notify.py).
     """
     settings = settings or Settings.from_env()
-    db = database or Database(settings.database_url)
+    db = database or Database(settings.database_url, settings.database)
     sender = mail_sender(settings, db) if settings.mail_sender else None
-    AUTH_CACHE.ttl = settings.auth_cache_seconds
-    listener = listener_for(db.url, AUTH_CACHE)
+    auth_cache = AuthCache(ttl=settings.auth_cache_seconds)
+    db.caches.adopt(auth_cache)  # the database's from now on: sessions find it (cache.py)
+    listener = listener_for(db.url, auth_cache)
     throttle = throttle_for(settings.throttle)
 
     @asynccontextmanager

@@ -21,6 +21,10 @@ DEFAULT_SIGN_IN_ADDRESS_LIMIT = 50
 DEFAULT_SIGN_IN_WINDOW_SECONDS = 900.0
 DEFAULT_KEY_RATE_WINDOW_SECONDS = 60.0
 DEFAULT_REDIS_PREFIX = "releasedesk:"
+DEFAULT_POOL_SIZE = 10
+DEFAULT_MAX_OVERFLOW = 0
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 10.0
+DEFAULT_STATEMENT_TIMEOUT_SECONDS = 60.0
 
 
 def _var_dir() -> Path:
@@ -127,6 +131,57 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _strict_flag(name: str, default: bool) -> bool:
+    """A flag that refuses what it cannot read (a typo must not turn a check off)."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be on or off (1/0, true/false, yes/no), not {value!r}")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """The PostgreSQL connection pool and its limits (SQLite, a file in this process, has
+    none of them). `pool_size` connections kept open and `max_overflow` more opened under
+    load and closed after (0 by default: docs/performance.md, a fresh backend plans every
+    statement anew); `pool_pre_ping` tests a connection before each checkout (a round trip:
+    worth it only behind something that drops idle connections); `connect_timeout_seconds`
+    bounds opening one; `statement_timeout_seconds` bounds each statement on the server
+    (PostgreSQL's `statement_timeout`; 0: none), so a runaway query fails instead of holding
+    a connection of the pool."""
+
+    pool_size: int = DEFAULT_POOL_SIZE
+    max_overflow: int = DEFAULT_MAX_OVERFLOW
+    pool_pre_ping: bool = False
+    connect_timeout_seconds: float = DEFAULT_CONNECT_TIMEOUT_SECONDS
+    statement_timeout_seconds: float = DEFAULT_STATEMENT_TIMEOUT_SECONDS
+
+    @classmethod
+    def from_env(cls) -> DatabaseSettings:
+        pool_size = _count("RELEASEDESK_DB_POOL_SIZE", DEFAULT_POOL_SIZE)
+        if pool_size < 1:
+            raise ValueError("RELEASEDESK_DB_POOL_SIZE must be at least 1")
+        connect = _seconds(
+            "RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS
+        )
+        if connect <= 0:
+            raise ValueError("RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS must be more than 0 seconds")
+        return cls(
+            pool_size=pool_size,
+            max_overflow=_count("RELEASEDESK_DB_MAX_OVERFLOW", DEFAULT_MAX_OVERFLOW),
+            pool_pre_ping=_strict_flag("RELEASEDESK_DB_POOL_PRE_PING", default=False),
+            connect_timeout_seconds=connect,
+            statement_timeout_seconds=_seconds(
+                "RELEASEDESK_DB_STATEMENT_TIMEOUT_SECONDS", DEFAULT_STATEMENT_TIMEOUT_SECONDS
+            ),
+        )
+
+
 def _smtp_timeout() -> float:
     name = "RELEASEDESK_SMTP_TIMEOUT_SECONDS"
     seconds = _seconds(name, DEFAULT_SMTP_TIMEOUT_SECONDS)
@@ -148,7 +203,8 @@ class Settings:
     made through releasedesk reach every process's reads within half a second; this bounds
     only a lost notification or a change behind its back; 0 turns the cache off).
     `opentelemetry` turns on FastAPI's OpenTelemetry spans, metrics
-    and logs for the providers the deployment configures (off: it costs every request)."""
+    and logs for the providers the deployment configures (off: it costs every request).
+    `database`: the PostgreSQL pool and its timeouts."""
 
     database_url: str
     var_dir: Path
@@ -161,6 +217,7 @@ class Settings:
     auth_cache_seconds: float = DEFAULT_AUTH_CACHE_SECONDS
     opentelemetry: bool = False
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -182,4 +239,5 @@ class Settings:
             ),
             opentelemetry=_flag("RELEASEDESK_OPENTELEMETRY", default=False),
             throttle=ThrottleSettings.from_env(),
+            database=DatabaseSettings.from_env(),
         )

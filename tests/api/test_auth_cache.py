@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from releasedesk.core.users import keys
 from releasedesk.core.users import service as users
-from releasedesk.core.users.cache import AUTH_CACHE
+from releasedesk.core.users.cache import auth_cache
 from releasedesk.core.users.secrets import hash_api_key
 from releasedesk.db.auth_notify import SqlitePoller
 from releasedesk.db.models import User
@@ -69,8 +69,8 @@ def statements(desk: Desk) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def is_cached(key: str) -> bool:
-    return AUTH_CACHE.get(hash_api_key(key)) is not None
+def is_cached(desk: Desk, key: str) -> bool:
+    return auth_cache(desk.database.caches).get(hash_api_key(key)) is not None
 
 
 def core(desk: Desk, change: str, *args: str) -> None:
@@ -102,7 +102,7 @@ def test_a_known_keys_get_runs_no_auth_query(desk: Desk) -> None:
 def test_a_revoke_through_the_core_refuses_the_next_request(desk: Desk) -> None:
     key = desk.technician.key
     assert desk.get("/releases", key=key).status_code == 200
-    assert is_cached(key)
+    assert is_cached(desk, key)
     core(desk, "revoke", key)
     assert desk.get("/releases", key=key).status_code == 401
     assert desk.get("/releases", key=desk.requester.key).status_code == 200
@@ -113,7 +113,7 @@ def test_deactivation_and_activation_through_the_core_apply_to_the_next_request(
 ) -> None:
     key = desk.technician.key
     assert desk.get("/releases", key=key).status_code == 200
-    assert is_cached(key)
+    assert is_cached(desk, key)
     core(desk, "deactivate", desk.technician.name)
     assert desk.get("/releases", key=key).status_code == 401
     core(desk, "activate", desk.technician.name)
@@ -123,7 +123,7 @@ def test_deactivation_and_activation_through_the_core_apply_to_the_next_request(
 def test_a_role_change_through_the_core_applies_to_the_next_request(desk: Desk) -> None:
     trashed = desk.create_release()["id"]
     assert desk.request("DELETE", f"/releases/move_to_trash?ids={trashed}").status_code == 200
-    assert is_cached(desk.admin.key)
+    assert is_cached(desk, desk.admin.key)
     core(desk, "set_role", desk.admin.name, "technician")
     assert desk.request("DELETE", f"/releases/{trashed}").status_code == 403
     core(desk, "set_role", desk.admin.name, "admin")
@@ -135,7 +135,7 @@ def test_a_change_behind_the_cores_back_is_heard_within_a_second(desk: Desk) -> 
     (NOTIFY on PostgreSQL, the data_version poll on SQLite)."""
     key = desk.technician.key
     assert desk.get("/releases", key=key).status_code == 200
-    assert is_cached(key)
+    assert is_cached(desk, key)
 
     async def deactivate() -> None:
         async with desk.database.unit_of_work() as session:

@@ -20,7 +20,7 @@ from sqlalchemy import text, update
 from releasedesk.core.errors import Unauthenticated
 from releasedesk.core.users import keys
 from releasedesk.core.users import service as users
-from releasedesk.core.users.cache import AUTH_CACHE, AuthCache
+from releasedesk.core.users.cache import AuthCache, auth_cache
 from releasedesk.core.users.secrets import hash_api_key
 from releasedesk.db.auth_notify import PostgresListener, SqlitePoller, listener_for
 from releasedesk.db.base import utcnow
@@ -89,7 +89,7 @@ def test_a_revoke_evicts_after_its_commit_so_a_read_before_it_is_not_kept(desk: 
         key_hash = hash_api_key(key)
         async with desk.database.unit_of_work() as revoking:
             await keys.revoke_key(revoking, str(key_id))
-            AUTH_CACHE.evict_key(key_id)  # whatever was cached before, gone
+            auth_cache(desk.database.caches).evict_key(key_id)  # whatever was cached before, gone
             async with desk.database.unit_of_work(writes=False) as reader:
                 seen = await keys.caller_of(reader, key_hash)  # the old row, cached again
             assert seen is not None and seen.key_id == key_id
@@ -104,7 +104,7 @@ def test_a_role_change_evicts_every_key_of_the_user_once_committed(desk: Desk) -
         first, _ = await issue(desk, desk.requester.name)
         second, _ = await issue(desk, desk.requester.name)
         for key in (first, second):
-            await authenticate(desk, key, AUTH_CACHE)
+            await authenticate(desk, key, auth_cache(desk.database.caches))
         async with desk.database.unit_of_work() as session:
             await users.set_role(session, desk.portal_id, desk.requester.name, "technician")
         for key in (first, second):

@@ -24,7 +24,8 @@ def run_in_transaction(action: Callable[[AsyncSession], Awaitable[T]], *, writes
     """
 
     async def main() -> T:
-        database = Database(Settings.from_env().database_url)
+        settings = Settings.from_env()
+        database = Database(settings.database_url, settings.database)
         try:
             async with database.unit_of_work(writes=writes) as session:
                 return await action(session)

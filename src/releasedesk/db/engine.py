@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from releasedesk.settings import DatabaseSettings
+
 
 def async_url(url: str) -> str:
     """Map the URL people write (sqlite:///…, postgresql://…) to its async driver."""
@@ -56,8 +58,9 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE, False) else "BEGIN")
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def create_engine(url: str, pool: DatabaseSettings | None = None, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection,
+    PostgreSQL the pool and timeouts of `pool` (settings.DatabaseSettings)."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -68,19 +71,27 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    # A fixed pool, no overflow: under load an overflow connection is opened for one request
-    # and closed after it, and each new PostgreSQL backend loads its catalog caches and plans
-    # every statement afresh (the release read joins twenty tables: ~13 ms to plan cold).
-    # Measured under wrk -c32: 85 new backends in 8 s and 4.7 ms of database CPU per GET
-    # with overflow 10, against 0.9 ms with none (docs/performance.md). Requests beyond the
-    # pool wait for a connection instead.
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 0)
-    kwargs.setdefault("pool_pre_ping", False)
-    # asyncpg keeps prepared only statements under 15 KiB; the release read with its roles,
-    # services and descriptive fields is larger, and re-preparing it per call costs 4-5x
-    # (db/driver.py runs it on asyncpg's own cache).
-    connect_args = {"max_cacheable_statement_size": 256 * 1024, **kwargs.pop("connect_args", {})}
+    pool = pool or DatabaseSettings()
+    # A fixed pool, no overflow, by default: under load an overflow connection is opened
+    # for one request and closed after it, and each new PostgreSQL backend loads its catalog
+    # caches and plans every statement afresh (the release read joins twenty tables: ~13 ms
+    # to plan cold). Measured under wrk -c32: 85 new backends in 8 s and 4.7 ms of database
+    # CPU per GET with overflow 10, against 0.9 ms with none (docs/performance.md). Requests
+    # beyond the pool wait for a connection instead.
+    kwargs.setdefault("pool_size", pool.pool_size)
+    kwargs.setdefault("max_overflow", pool.max_overflow)
+    kwargs.setdefault("pool_pre_ping", pool.pool_pre_ping)
+    connect_args: dict[str, Any] = {
+        # asyncpg keeps prepared only statements under 15 KiB; the release read with its
+        # roles, services and descriptive fields is larger, and re-preparing it per call
+        # costs 4-5x.
+        "max_cacheable_statement_size": 256 * 1024,
+        "timeout": pool.connect_timeout_seconds,
+    }
+    if pool.statement_timeout_seconds > 0:
+        milliseconds = max(1, round(pool.statement_timeout_seconds * 1000))
+        connect_args["server_settings"] = {"statement_timeout": str(milliseconds)}
+    connect_args.update(kwargs.pop("connect_args", {}))
     return create_async_engine(
         async_url(url), connect_args=connect_args, json_deserializer=orjson.loads, **kwargs
     )

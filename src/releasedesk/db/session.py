@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.orm import Session
 
 from releasedesk.db import integrity
+from releasedesk.db.cache import CACHES, Caches
 from releasedesk.db.engine import IMMEDIATE, READ_ONLY, create_engine, is_sqlite
+from releasedesk.settings import DatabaseSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +46,12 @@ class Database:
     Constraint violations a client can cause surface as core errors (db/integrity.py).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: DatabaseSettings | None = None) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_engine(url)
+        # The caches this database's sessions share (db/cache.py), reached from a session or
+        # connection through the engine's execution options (`caches_of`).
+        self.caches = Caches()
+        self.engine: AsyncEngine = create_engine(url, pool, execution_options={CACHES: self.caches})
         integrity.install(self.engine)
         self.is_sqlite = is_sqlite(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)

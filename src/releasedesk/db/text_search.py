@@ -13,11 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     LargeBinary,
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -48,28 +50,48 @@ def escape_like(text: str) -> str:
 
 
 class TitleSubstring(ColumnElement[bool]):
-    """The title contains / starts with / ends with `text`, in any case."""
+    """The title contains / starts with / ends with `text`, in any case.
+
+    The text is a bound parameter (the LIKE pattern, the FTS phrase), never part of the SQL
+    or of its cache key: the key is the shape (the kind, per row or not, and on SQLite
+    whether the text is shorter than a trigram and whether it is ASCII), so SQLAlchemy's
+    compiled cache holds one statement per shape however many texts clients search for.
+    Keyed by the text instead, each new text compiled its statement anew (31 % of a
+    title-search list's CPU in the bench's profile when it was not cached at all) and took
+    an entry of the bounded compiled cache.
+    """
 
     type = Boolean()
-    # Cached by what the compiled SQL depends on: the values are bound when it is compiled
-    # (the FTS phrase, the LIKE pattern), so the text is in the key and each text compiles
-    # once. Uncached, a list with a title search was compiled whole on every request
-    # (31 % of its CPU in the bench's profile).
     _traverse_internals = [
         ("kind", InternalTraversal.dp_string),
-        ("text", InternalTraversal.dp_string),
         ("per_row", InternalTraversal.dp_boolean),
+        ("short", InternalTraversal.dp_boolean),
+        ("ascii", InternalTraversal.dp_boolean),
+        # The binds: their values are taken from each new statement at execution time.
+        ("pattern", InternalTraversal.dp_clauseelement),
+        ("phrase", InternalTraversal.dp_clauseelement),
     ]
 
     def __init__(self, kind: str, text: str, *, per_row: bool = False) -> None:
+        if kind not in _PATTERNS:
+            raise ValueError(f"unknown kind of title match {kind!r}")
+        text = text.lower()
         self.kind = kind
-        self.text = text.lower()
         self.per_row = per_row
+        self.short = len(text) < TRIGRAM
+        self.ascii = text.isascii()
+        self.pattern: BindParameter[str] = bindparam(
+            None, _PATTERNS[kind].format(escape_like(text)), String, unique=True
+        )
+        self.phrase: BindParameter[str] = bindparam(
+            None, '"' + text.replace('"', '""') + '"', String, unique=True
+        )
 
     def pattern_match(self) -> ColumnElement[bool]:
-        needle = escape_like(self.text)
-        pattern = {"contains": f"%{needle}%", "starts": f"{needle}%", "ends": f"%{needle}"}
-        return func.lower(Release.title).like(pattern[self.kind], escape="\\")
+        return func.lower(Release.title).like(self.pattern, escape="\\")
+
+
+_PATTERNS = {"contains": "%{}%", "starts": "{}%", "ends": "%{}"}
 
 
 @compiles(TitleSubstring)
@@ -79,16 +101,15 @@ def _compile_default(element: TitleSubstring, compiler: SQLCompiler, **kw: Any) 
 
 @compiles(TitleSubstring, "sqlite")
 def _compile_sqlite(element: TitleSubstring, compiler: SQLCompiler, **kw: Any) -> str:
-    if len(element.text) < TRIGRAM:
+    if element.short:
         return _compile_default(element, compiler, **kw)
-    phrase = '"' + element.text.replace('"', '""') + '"'
     matches: Select[Any] = (
         select(literal_column("rowid"))
         .select_from(FTS_TABLE)
-        .where(literal_column("releases_fts").op("MATCH")(phrase))
+        .where(literal_column("releases_fts").op("MATCH")(element.phrase))
     )
     clause: ColumnElement[bool]
-    if element.per_row and element.text.isascii():
+    if element.per_row and element.ascii:
         clause = _per_row(element, matches)
     else:
         clause = Release.id.in_(matches)

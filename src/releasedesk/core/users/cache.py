@@ -13,9 +13,12 @@ The rules (docs/architecture.md, "Auth cache"):
 - Only keys that work are cached (no negative entries), and expiry is not decided here: the
   cached `expires_time` is compared with the time of each request.
 
-One cache per process (a process serves one database): the CLI's writes in a test process
-reach the app's cache the same way a request's do. A lock guards it because tests run the
-app's event loop on one thread and the CLI on another.
+One cache per database handle (`Database.caches`, db/cache.py): the app's is made from the
+settings' TTL by create_app; a session finds its own with `auth_cache_of`. Another handle
+on the same database in the same process (the CLI run by a test) hears of changes as another
+process does. A lock guards it because tests run the app's event loop on one thread and
+direct calls on another. Its entries are an `Lru` of db/cache.py, whose counters `stats()`
+gives.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -32,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from releasedesk.core.users.views import KeyHolder
+from releasedesk.db.cache import Caches, CacheStats, Lru, caches_of
 
 DEFAULT_TTL_SECONDS = 30.0  # the server sets its own (RELEASEDESK_AUTH_CACHE_SECONDS)
 DEFAULT_MAX_ENTRIES = 10_000
@@ -56,7 +59,7 @@ class AuthCache:
         self.max_entries = max_entries
         self.clock = clock
         self.clears = 0  # how often the whole cache was dropped (a listener (re)connecting)
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._entries: Lru[str, _Entry] = Lru(max(max_entries, 0), on_evict=self._forget)
         self._by_key: dict[int, str] = {}
         self._by_user: dict[int, set[str]] = {}
         self._generation = 0
@@ -64,6 +67,9 @@ class AuthCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def stats(self) -> CacheStats:
+        return self._entries.stats()
 
     @property
     def generation(self) -> int:
@@ -78,7 +84,6 @@ class AuthCache:
             if self.clock() - entry.stored >= self.ttl:
                 self._drop(key_hash)
                 return None
-            self._entries.move_to_end(key_hash)
             return entry.holder
 
     def put(self, key_hash: str, holder: KeyHolder, generation: int) -> bool:
@@ -87,18 +92,16 @@ class AuthCache:
             if generation != self._generation or self.ttl <= 0 or self.max_entries <= 0:
                 return False
             self._drop(key_hash)
-            self._entries[key_hash] = _Entry(holder, self.clock())
             self._by_key[holder.key_id] = key_hash
             self._by_user.setdefault(holder.user_id, set()).add(key_hash)
-            while len(self._entries) > self.max_entries:
-                self._drop(next(iter(self._entries)))
+            self._entries.put(key_hash, _Entry(holder, self.clock()))  # may evict the oldest
             return True
 
     def touched(self, key_hash: str, when: dt.datetime) -> None:
         """This process wrote the key's `last used`: remember it, so the next write waits a
         minute. The entry's age is kept: a touch is not a fresh read of the row."""
         with self._lock:
-            entry = self._entries.get(key_hash)
+            entry = self._entries.peek(key_hash)
             if entry is not None:
                 entry.holder = replace(entry.holder, last_used_time=when)
 
@@ -130,9 +133,12 @@ class AuthCache:
             self._by_user.clear()
 
     def _drop(self, key_hash: str) -> None:
-        entry = self._entries.pop(key_hash, None)
-        if entry is None:
-            return
+        entry = self._entries.pop(key_hash)
+        if entry is not None:
+            self._forget(key_hash, entry)
+
+    def _forget(self, key_hash: str, entry: _Entry) -> None:
+        """Drop the indexes' references to an entry gone from `_entries`."""
         holder = entry.holder
         if self._by_key.get(holder.key_id) == key_hash:
             del self._by_key[holder.key_id]
@@ -143,7 +149,15 @@ class AuthCache:
                 del self._by_user[holder.user_id]
 
 
-AUTH_CACHE = AuthCache()
+def auth_cache(caches: Caches) -> AuthCache:
+    """The auth cache of the database owning `caches` (made with the default TTL unless the
+    app adopted one made from its settings)."""
+    return caches.own(AuthCache, AuthCache)
+
+
+def auth_cache_of(session: AsyncSession) -> AuthCache:
+    """The auth cache of the database `session` belongs to."""
+    return auth_cache(caches_of(session))
 
 
 @dataclass
@@ -162,7 +176,7 @@ def evict_after_commit(
     *,
     key_id: int | None = None,
     user_id: int | None = None,
-    cache: AuthCache = AUTH_CACHE,
+    cache: AuthCache | None = None,
 ) -> None:
     """Evict the key (or all of the user's keys) once `session`'s transaction commits.
 
@@ -173,7 +187,7 @@ def evict_after_commit(
     info = session.info
     pending = info.get(_PENDING)
     if not isinstance(pending, _Pending):
-        pending = info[_PENDING] = _Pending(cache)
+        pending = info[_PENDING] = _Pending(auth_cache_of(session) if cache is None else cache)
     if not info.get(_LISTENING):
         info[_LISTENING] = True
         event.listen(session.sync_session, "after_commit", _evict_pending)

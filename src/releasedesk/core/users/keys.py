@@ -1,8 +1,8 @@
 """API keys: issue, list, revoke, and turn a key into its caller on every request.
 
 A key is stored as its SHA-256 hash and found by that hash in SQL; nothing compares a secret
-in Python. `caller_of` is the one place a key hash becomes a caller: the process's auth cache
-(cache.py) sits in front of it, so a known key's read costs no query; the writes here and in
+in Python. `caller_of` is the one place a key hash becomes a caller: the database handle's auth
+cache (cache.py) sits in front of it, so a known key's read costs no query; the writes here and in
 service.py that change what a key stands for evict it after they commit, and other
 processes hear of them through the database (db/auth_notify.py) within a bound
 (docs/architecture.md, "Auth cache"). A writing unit of work reads its key from the
@@ -23,7 +23,7 @@ from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import SYSTEM, AuditActor, AuditKind, Subject, iso
 from releasedesk.core.errors import Invalid, NotFound, NotUnique, Unauthenticated
 from releasedesk.core.users import repository
-from releasedesk.core.users.cache import AUTH_CACHE, AuthCache, evict_after_commit
+from releasedesk.core.users.cache import AuthCache, auth_cache_of, evict_after_commit
 from releasedesk.core.users.secrets import KEY_PREFIX, hash_api_key, new_api_key
 from releasedesk.core.users.views import IssuedKey, KeyHolder, KeyView, RevokedKey
 from releasedesk.db.base import utcnow
@@ -198,20 +198,20 @@ async def revoke_found(
 async def caller_of(
     session: AsyncSession,
     key_hash: str,
-    cache: AuthCache | None = AUTH_CACHE,
+    cache: AuthCache | None = None,
     *,
     fresh: bool = False,
 ) -> KeyHolder | None:
     """Who an unrevoked key hash stands for, with the key's expiry and last use: from the
-    cache if it holds the hash, else from the database (and then cached). `cache=None`
-    always asks the database; `fresh` asks it too and renews, or drops, what the cache
-    holds.
+    cache if it holds the hash, else from the database (and then cached). `cache`: the
+    session's database's by default (an `AuthCache(ttl=0)` keeps nothing: every call asks
+    the database); `fresh` asks it too and renews, or drops, what the cache holds.
 
     Everything else in authentication is decided from this value, so the cache in front of
     it changes nothing else.
     """
     if cache is None:
-        return await repository.key_holder(session, key_hash)
+        cache = auth_cache_of(session)
     if not fresh:
         held = cache.get(key_hash)
         if held is not None:
@@ -231,7 +231,7 @@ async def authenticate_key(
     portal: str,
     *,
     now: dt.datetime | None = None,
-    cache: AuthCache | None = AUTH_CACHE,
+    cache: AuthCache | None = None,
 ) -> Actor:
     """The actor behind an API key, if the key is valid on this portal now; `UnknownKey`
     when no key has its hash (the same message as every refusal).
@@ -251,6 +251,8 @@ async def authenticate_key(
     appends in one of its own.)
     """
     key_hash = hash_api_key(key.strip())
+    if cache is None:
+        cache = auth_cache_of(session)
     holder = await caller_of(session, key_hash, cache, fresh=is_writing(session))
     if holder is None:
         revoked = await repository.revoked_key(session, key_hash)
@@ -267,8 +269,7 @@ async def authenticate_key(
     if not holder.user_active:
         raise Unauthenticated(REFUSED)
     if holder.last_used_time is None or holder.last_used_time < now - TOUCH_EVERY:
-        if cache is not None:  # first, so this key's concurrent requests do not write too
-            cache.touched(key_hash, now)
+        cache.touched(key_hash, now)  # first, so this key's concurrent requests do not write too
         key_id = holder.key_id
 
         async def touch(own: AsyncSession) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SAWarning
 from releasedesk.db.base import Base
 from releasedesk.db.engine import create_engine
 from releasedesk.db.models import Portal  # noqa: F401  (registers every model)
+from releasedesk.settings import DatabaseSettings
 
 config = context.config
 
@@ -60,7 +61,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = create_engine(url)
+    # No statement timeout: a migration may rebuild an index over every release.
+    engine = create_engine(url, DatabaseSettings(statement_timeout_seconds=0))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
