@@ -11,11 +11,13 @@ from types import NoneType, SimpleNamespace
 
 import pytest
 
+from releasedesk.api.flexdeploy.translate import FIELD_NAMES as flexdeploy_field_names
 from releasedesk.api.sdp import fields as sdp_fields
 from releasedesk.api.sdp import translate as sdp_translate
 from releasedesk.api.sdp import wire as sdp_wire
 from releasedesk.api.sdp.translate import BUILDERS
 from releasedesk.api.sdp.wire import ReleaseIn
+from releasedesk.api.ucr import fields as ucr_fields
 from releasedesk.core.releases import fields, history, read_repository
 from releasedesk.core.releases.fields import FieldKind
 from releasedesk.core.releases.schemas import CHANGE_FIELDS, CHANGE_TYPES, ReleaseChanges
@@ -176,3 +178,12 @@ def test_a_field_added_to_the_registry_reaches_sdp(monkeypatch: pytest.MonkeyPat
     assert written == sdp_translate.sdp_time(when)
     assert written["value"] == "1592820350370"
     assert sdp_fields.display_name("rollback_window") == "Rollback Window"
+
+
+def test_ucr_and_flexdeploy_name_registry_fields() -> None:
+    assert set(ucr_fields.RELEASE_FIELDS.values()) <= NAMES
+    assert all(fields.BY_NAME[ucr_fields.RELEASE_FIELDS[k]].writable for k in ucr_fields.SETTABLE)
+    assert ucr_fields.CORE_NAMES == {"title": "name"}
+    # FlexDeploy's error names: the registry's fields it calls otherwise, and the deployment's
+    # own `name`.
+    assert set(flexdeploy_field_names) - {"name"} <= NAMES

@@ -13,6 +13,7 @@ from starlette.types import Scope
 from releasedesk.api.documented import error_responses
 from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.ucr.fields import CORE_NAMES
 from releasedesk.core.errors import ReleaseDeskError, from_validation_error
 
 STATUS: dict[str, int] = {
@@ -45,7 +46,7 @@ DOCUMENTED_ERRORS = error_responses(
 """Every operation's error answers in the OpenAPI document."""
 
 # The core's names of the fields UCR calls otherwise (the rest are the same).
-UCR_FIELD_NAMES = {"title": "name"}
+UCR_FIELD_NAMES = CORE_NAMES
 
 
 def ucr_field(field: str) -> str:
