@@ -334,11 +334,15 @@ def release_json(release: Release, keys: Iterable[str] | None = None) -> dict[st
     return out
 
 
+# The related records each kind of field is read from (the rest are on the release row).
+PART_OF_KIND = {
+    FieldKind.ROLES: Part.ROLES,
+    FieldKind.SERVICES: Part.SERVICES,
+    FieldKind.DESCRIPTIVE: Part.DESCRIPTIVE_FIELDS,
+}
 PART_OF_KEY: dict[str, Part] = {
-    "roles": Part.ROLES,
-    **{key: Part.ROLES for key in ROLE_KEYS},
-    "services": Part.SERVICES,
-    **{kind: Part.DESCRIPTIVE_FIELDS for kind in fields.DESCRIPTIVE_KINDS},
+    **{f.name: PART_OF_KIND[f.kind] for f in fields.FIELDS if f.kind in PART_OF_KIND},
+    **{key: Part.ROLES for key in ROLE_KEYS},  # the role holders SDP shows
 }
 
 
