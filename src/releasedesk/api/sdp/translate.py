@@ -311,6 +311,8 @@ def _builder(key: str) -> Callable[[Release], Any]:
     field = fields.BY_NAME[key]
     write = LOOKUP_WRITERS.get(field.lookup or "") or KIND_WRITERS[field.kind]
     value = attrgetter(key)
+    if write is _plain:
+        return value  # no call more than the attribute's read, on the hottest path
     return lambda r: write(value(r))
 
 
