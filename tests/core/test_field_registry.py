@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import typing
 import uuid
+from types import NoneType, SimpleNamespace
 
+import pytest
+
+from releasedesk.api.flexdeploy.translate import FIELD_NAMES as flexdeploy_field_names
 from releasedesk.api.sdp import fields as sdp_fields
+from releasedesk.api.sdp import translate as sdp_translate
+from releasedesk.api.sdp import wire as sdp_wire
 from releasedesk.api.sdp.translate import BUILDERS
 from releasedesk.api.sdp.wire import ReleaseIn
+from releasedesk.api.ucr import fields as ucr_fields
 from releasedesk.core.releases import fields, history, read_repository
 from releasedesk.core.releases.fields import FieldKind
-from releasedesk.core.releases.schemas import CHANGE_FIELDS
+from releasedesk.core.releases.schemas import CHANGE_FIELDS, CHANGE_TYPES, ReleaseChanges
 from releasedesk.core.releases.search_fields import SEARCHABLE, SORTABLE
 from releasedesk.core.releases.views import Release, Template, Workflow
 from releasedesk.core.workflow.views import Stage, Status
@@ -24,6 +32,16 @@ NAMES = {f.name for f in fields.FIELDS}
 def test_the_change_schema_carries_exactly_the_writable_fields() -> None:
     writable = {f.name for f in fields.FIELDS if f.writable}
     assert CHANGE_FIELDS - {"comment"} == writable
+
+
+def test_each_change_has_the_type_of_its_fields_kind() -> None:
+    """ReleaseChanges is declared (mypy must see its attributes): its types follow the kinds."""
+    hints = typing.get_type_hints(ReleaseChanges)
+    for field in fields.FIELDS:
+        if field.writable:
+            assert typing.get_args(hints[field.name]) == (CHANGE_TYPES[field.kind], NoneType), (
+                field.name
+            )
 
 
 def test_the_read_model_shows_every_field() -> None:
@@ -108,3 +126,65 @@ def test_sdp_input_takes_every_key_a_release_shows() -> None:
     client may send back what a GET returned; a registry field missing from the input model
     would be refused as unknown."""
     assert set(ReleaseIn.model_fields) == sdp_fields.RELEASE_KEYS | {"comment"}
+
+
+def test_sdp_shows_the_registry_fields_in_the_registry_order() -> None:
+    shown = [key for key in sdp_fields.KEYS if key in fields.BY_NAME]
+    assert shown == [f.name for f in fields.FIELDS if f.name not in sdp_fields.NOT_SHOWN]
+    assert [*BUILDERS, *fields.DESCRIPTIVE_KINDS] == list(sdp_fields.KEYS)
+    for field, own in sdp_fields.SHOWN_AFTER.items():
+        at = sdp_fields.KEYS.index(field) + 1
+        assert sdp_fields.KEYS[at : at + len(own)] == own
+
+
+def test_sdp_input_takes_each_writable_field_as_its_kind_and_refuses_what_is_not() -> None:
+    ok = ReleaseIn.model_validate(
+        {
+            "title": "t",
+            "priority": {"name": "High"},
+            "services": ["Mail"],
+            "emergency": "true",
+            "next_review_on": 1592820350370,
+            "roll_out_plan": "<p>x</p>",
+            "created_time": ["anything: a read-only key is refused by name later"],
+        }
+    )
+    assert ok.model_fields_set >= {"title", "priority", "created_time"}
+    for key, wrong in (
+        ("title", 1),
+        ("priority", True),
+        ("services", "Mail"),
+        ("emergency", 1),
+        ("next_review_on", 1.5),
+        ("roll_out_plan", 3),
+        ("roles", [{"role": "x"}]),
+    ):
+        with pytest.raises(ValueError) as refused:
+            ReleaseIn.model_validate({key: wrong})
+        assert refused.value.errors()[0]["loc"][0] == key  # type: ignore[attr-defined]
+
+
+def test_a_field_added_to_the_registry_reaches_sdp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDP's keys, input type, writer and display name of a new field follow from its kind."""
+    new = fields.ReleaseField("rollback_window", FieldKind.DATETIME, in_history=True)
+    at = [f.name for f in fields.FIELDS].index("scheduled_end_time") + 1
+    monkeypatch.setattr(fields, "FIELDS", (*fields.FIELDS[:at], new, *fields.FIELDS[at:]))
+    monkeypatch.setitem(fields.BY_NAME, new.name, new)
+
+    keys = sdp_fields._keys()
+    assert keys[keys.index("scheduled_end_time") + 1] == "rollback_window"
+    assert sdp_wire._input_type("rollback_window") is sdp_wire.TimeIn
+    when = dt.datetime(2020, 6, 22, 10, 5, 50, 370000, tzinfo=dt.UTC)
+    written = sdp_translate._builder("rollback_window")(SimpleNamespace(rollback_window=when))  # type: ignore[arg-type]
+    assert written == sdp_translate.sdp_time(when)
+    assert written["value"] == "1592820350370"
+    assert sdp_fields.display_name("rollback_window") == "Rollback Window"
+
+
+def test_ucr_and_flexdeploy_name_registry_fields() -> None:
+    assert set(ucr_fields.RELEASE_FIELDS.values()) <= NAMES
+    assert all(fields.BY_NAME[ucr_fields.RELEASE_FIELDS[k]].writable for k in ucr_fields.SETTABLE)
+    assert ucr_fields.CORE_NAMES == {"title": "name"}
+    # FlexDeploy's error names: the registry's fields it calls otherwise, and the deployment's
+    # own `name`.
+    assert set(flexdeploy_field_names) - {"name"} <= NAMES

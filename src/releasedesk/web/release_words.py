@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from releasedesk.core.approvals import org_roles
 from releasedesk.core.approvals.rules import RuleType
 from releasedesk.core.approvals.views import Approval, ApprovalLevel, ApprovalStatus
 from releasedesk.core.releases.history import (
@@ -205,8 +206,11 @@ def _dict_text(value: dict[str, HistoryValue]) -> str:
     approver = value.get("approver")
     if isinstance(approver, dict) and isinstance(approver.get("name"), str):
         return str(approver["name"])
-    if isinstance(value.get("xpath"), dict):
-        return _dict_text(value["xpath"])  # type: ignore[arg-type]
+    if isinstance(value.get(org_roles.SNAPSHOT_KEY), dict):
+        return _dict_text(value[org_roles.SNAPSHOT_KEY])  # type: ignore[arg-type]
+    path = org_roles.snapshot_path(value)
+    if path is not None and set(value) == {"path"}:  # an organisational role, named now
+        return org_roles.display_name(path) or path
     for key in ("name", "title", "summary"):
         if isinstance(value.get(key), str):
             return _snippet(str(value[key]))

@@ -1,9 +1,12 @@
-"""SDP's release keys mapped onto the core's field registry, in one place.
+"""SDP's release keys, derived from the core's field registry in one place.
 
-SDP calls every registry field by the registry's own name; it does not show `uuid` and
-`version`, and it shows a few keys the registry does not hold as fields:
-the workflow (the template's), the holders of the prominent roles, and collections this
-server does not keep (assets, configuration items, attachments) as empty lists.
+SDP calls every registry field by the registry's own name and shows them in the registry's
+order; it does not show `uuid` and `version`, and it shows a few keys the registry does not
+hold as fields, each right after the field it belongs beside: the workflow (the template's),
+the holders of the prominent roles, an image token, and collections this server does not
+keep (assets, configuration items, attachments) as empty lists. So the key order of a
+release (`KEYS`), the keys its input takes (`api/sdp/wire.py`) and the writers of its JSON
+(`api/sdp/translate.py`) all follow from the registry and the few tables below.
 """
 
 from __future__ import annotations
@@ -17,9 +20,28 @@ ROLE_KEYS = {str(role): role for role in RoleName}  # release_requester, release
 DERIVED = frozenset({"workflow", "image_token", *ROLE_KEYS})
 ALWAYS_EMPTY = frozenset({"assets", "configuration_items", "attachments"})
 
+# SDP's own keys, each shown right after a registry field (the order of SDP's samples).
+SHOWN_AFTER: dict[str, tuple[str, ...]] = {
+    "template": ("workflow",),
+    "services": ("assets", "configuration_items", "attachments"),
+    "roles": tuple(ROLE_KEYS),
+    "notes_present": ("image_token",),
+}
+
+
+def _keys() -> tuple[str, ...]:
+    keys: list[str] = []
+    for field in fields.FIELDS:
+        if field.name not in NOT_SHOWN:
+            keys += (field.name, *SHOWN_AFTER.get(field.name, ()))
+    return tuple(keys)
+
+
+KEYS = _keys()
+"""Every key of a release as SDP shows it, in SDP's order."""
 SDP_FIELDS = frozenset(f.name for f in fields.FIELDS) - NOT_SHOWN
-RELEASE_KEYS = SDP_FIELDS | DERIVED | ALWAYS_EMPTY
-"""Every key of a release as SDP shows it."""
+RELEASE_KEYS = frozenset(KEYS)
+assert RELEASE_KEYS == SDP_FIELDS | DERIVED | ALWAYS_EMPTY, "an SDP key is shown after no field"
 
 READ_ONLY_KEYS = (
     frozenset({f.name for f in fields.FIELDS if not f.writable} - NOT_SHOWN)
@@ -31,39 +53,28 @@ READ_ONLY_KEYS = (
 LIST_KEYS = fields.LISTED
 """The columns of SDP's release list view: every list row carries them."""
 
-# What SDP calls each field in history and in its descriptive fields.
-DISPLAY_NAMES: dict[str, str] = {
-    "title": "Title",
-    "description": "Description",
-    "template": "Template",
-    "stage": "Stage",
-    "status": "Status",
-    "priority": "Priority",
-    "impact": "Impact",
-    "urgency": "Urgency",
-    "risk": "Risk",
-    "release_type": "Release Type",
-    "category": "Category",
-    "subcategory": "Subcategory",
-    "item": "Item",
-    "site": "Site",
-    "group": "Group",
-    "closure_code": "Closure Code",
+# SDP's display name of a field is its words capitalized ("Release Type"), but for these.
+SPELLED: dict[str, str] = {
     "services": "Services Affected",
-    "emergency": "Emergency",
-    "scheduled_start_time": "Scheduled Start Time",
-    "scheduled_end_time": "Scheduled End Time",
-    "next_review_on": "Next Review On",
-    "completed_time": "Completed Time",
     "roll_out_plan": "Rollout Plan",
     "back_out_plan": "Backout Plan",
     "checklist": "CheckList",
-    "impact_details": "Impact Details",
-    "review_details": "Review Details",
-    "close_details": "Close Details",
+}
+
+
+def display_name(name: str) -> str:
+    return SPELLED.get(name) or name.replace("_", " ").title()
+
+
+DISPLAY_NAMES: dict[str, str] = {
+    **{f.name: display_name(f.name) for f in fields.IN_HISTORY},
+    # the parts of a role assignment's history (api/sdp/translate_history.py)
     "user": "User",
     "role": "Role",
 }
+"""What SDP calls each field in history and in its descriptive fields: the fields the
+registry records in history and no others (a diff of anything, a task's `status` too, is
+looked up here by its name, so a name added here shows in those diffs as well)."""
 
 # SDP filter_by names onto the core's release filters.
 FILTERS = {

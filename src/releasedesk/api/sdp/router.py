@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.status import HTTP_201_CREATED
 
 from releasedesk.api.deps import Session
@@ -31,7 +31,7 @@ routes = Routes()
 DEFAULT_SORT = Sort("created_time", descending=True)
 
 
-def parse_release(payload: dict[str, Any]) -> ReleaseIn:
+def parse_release(payload: dict[str, Any]) -> BaseModel:
     """`{"release": {…}}` as the wire model; errors name the field (release.title, …)."""
     try:
         envelope = ReleaseEnvelope.model_validate(payload)

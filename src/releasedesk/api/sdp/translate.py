@@ -5,10 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any
 
-from releasedesk.api.sdp.fields import DISPLAY_NAMES, READ_ONLY_KEYS, RELEASE_KEYS, ROLE_KEYS
-from releasedesk.api.sdp.wire import ReleaseIn, RoleIn
+from pydantic import BaseModel
+
+from releasedesk.api.sdp.fields import (
+    ALWAYS_EMPTY,
+    DISPLAY_NAMES,
+    KEYS,
+    READ_ONLY_KEYS,
+    RELEASE_KEYS,
+    ROLE_KEYS,
+)
+from releasedesk.api.sdp.wire import RoleIn
 from releasedesk.api.wire_values import (
     boolean,
     datetime_to_epoch_ms,
@@ -106,8 +116,9 @@ def _value_to_core(field: str, value: Any) -> object:
     return value  # comment
 
 
-def release_to_core(release: ReleaseIn) -> ReleaseChanges:
-    """The fields the client gave, as a core change; read-only keys are refused."""
+def release_to_core(release: BaseModel) -> ReleaseChanges:
+    """The fields the client gave (`release` is a `ReleaseIn`), as a core change; read-only
+    keys are refused."""
     given = release.model_fields_set
     for field in sorted(READ_ONLY_KEYS & given):
         hint = " (set it through roles)" if field in ROLE_KEYS else ""
@@ -259,52 +270,56 @@ def _holder(role: RoleName) -> Callable[[Release], Any]:
     return lambda r: user_json(r.holder(role))
 
 
-def _plain(name: str) -> Callable[[Release], Any]:
-    return lambda r: getattr(r, name)
+def _plain(value: Any) -> Any:
+    return value
 
 
-def _time_of(name: str) -> Callable[[Release], Any]:
-    return lambda r: sdp_time(getattr(r, name))
-
-
-def _named_of(name: str) -> Callable[[Release], Any]:
-    return lambda r: named(getattr(r, name))
-
-
-# One builder per key of a release, built once (not per call), in SDP's key order.
-BUILDERS: dict[str, Callable[[Release], Any]] = {
-    "id": lambda r: str(r.id),
-    "title": _plain("title"),
-    "description": _plain("description"),
-    "short_description": _plain("short_description"),
-    "template": lambda r: named(r.template),
-    "workflow": _workflow,
-    "stage": lambda r: stage_json(r.stage),
-    "status": lambda r: status_json(r.status),
-    "priority": lambda r: colored(r.priority),
-    "impact": _named_of("impact"),
-    "urgency": _named_of("urgency"),
-    "risk": _named_of("risk"),
-    "release_type": lambda r: _release_type(r.release_type),
-    "category": _named_of("category"),
-    "subcategory": _named_of("subcategory"),
-    "item": _named_of("item"),
-    "site": _named_of("site"),
-    "group": lambda r: _group(r.group),
-    "closure_code": _named_of("closure_code"),
-    "services": _services,
-    "assets": lambda r: [],
-    "configuration_items": lambda r: [],
-    "attachments": lambda r: [],
-    "roles": _roles,
-    **{key: _holder(role) for key, role in ROLE_KEYS.items()},
-    "emergency": _plain("emergency"),
-    "notes_present": _plain("notes_present"),
-    "image_token": image_token,
-    **{f.name: _time_of(f.name) for f in fields.TIMES},
-    "created_by": lambda r: user_json(r.created_by),
+# How a registry field's value is written, by the kind of thing a lookup references (a
+# priority has a color, a stage its index, …), then by the field's kind.
+LOOKUP_WRITERS: dict[str, Callable[[Any], Any]] = {
+    "stage": stage_json,
+    "status": status_json,
+    "priority": colored,
+    "release_type": _release_type,
+    "group": _group,
+    "user": user_json,
 }
-assert set(BUILDERS) | set(fields.DESCRIPTIVE_KINDS) == RELEASE_KEYS, "a release key has no builder"
+KIND_WRITERS: dict[FieldKind, Callable[[Any], Any]] = {
+    FieldKind.INT: str,
+    FieldKind.TEXT: _plain,
+    FieldKind.HTML: _plain,
+    FieldKind.BOOL: _plain,
+    FieldKind.DATETIME: sdp_time,
+    FieldKind.LOOKUP: named,
+}
+# What shows the whole release rather than one attribute of it: SDP's own keys, and the
+# related records (roles, services) that carry the release's id or need it.
+RELEASE_WRITERS: dict[str, Callable[[Release], Any]] = {
+    "workflow": _workflow,
+    "services": _services,
+    "roles": _roles,
+    "image_token": image_token,
+    **{key: (lambda r: []) for key in ALWAYS_EMPTY},
+    **{key: _holder(role) for key, role in ROLE_KEYS.items()},
+}
+
+
+def _builder(key: str) -> Callable[[Release], Any]:
+    if key in RELEASE_WRITERS:
+        return RELEASE_WRITERS[key]
+    field = fields.BY_NAME[key]
+    write = LOOKUP_WRITERS.get(field.lookup or "") or KIND_WRITERS[field.kind]
+    value = attrgetter(key)
+    if write is _plain:
+        return value  # no call more than the attribute's read, on the hottest path
+    return lambda r: write(value(r))
+
+
+# One builder per key of a release, built once (not per call), in SDP's key order; the
+# descriptive fields come last, from the release's descriptive records (release_json).
+BUILDERS: dict[str, Callable[[Release], Any]] = {
+    key: _builder(key) for key in KEYS if key not in fields.DESCRIPTIVE_KINDS
+}
 
 
 def release_json(release: Release, keys: Iterable[str] | None = None) -> dict[str, Any]:
@@ -320,11 +335,15 @@ def release_json(release: Release, keys: Iterable[str] | None = None) -> dict[st
     return out
 
 
+# The related records each kind of field is read from (the rest are on the release row).
+PART_OF_KIND = {
+    FieldKind.ROLES: Part.ROLES,
+    FieldKind.SERVICES: Part.SERVICES,
+    FieldKind.DESCRIPTIVE: Part.DESCRIPTIVE_FIELDS,
+}
 PART_OF_KEY: dict[str, Part] = {
-    "roles": Part.ROLES,
-    **{key: Part.ROLES for key in ROLE_KEYS},
-    "services": Part.SERVICES,
-    **{kind: Part.DESCRIPTIVE_FIELDS for kind in fields.DESCRIPTIVE_KINDS},
+    **{f.name: PART_OF_KIND[f.kind] for f in fields.FIELDS if f.kind in PART_OF_KIND},
+    **{key: Part.ROLES for key in ROLE_KEYS},  # the role holders SDP shows
 }
 
 

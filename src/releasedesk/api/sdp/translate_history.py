@@ -16,6 +16,7 @@ from releasedesk.api.sdp.translate import (
     user_json,
 )
 from releasedesk.api.wire_values import datetime_to_epoch_ms
+from releasedesk.core.approvals import org_roles
 from releasedesk.core.releases.history import (
     ROLE_HOLDER,
     FieldChange,
@@ -72,14 +73,31 @@ def history_time(value: dt.datetime) -> dict[str, str]:
     }
 
 
+_ORG_ROLE = org_roles.SNAPSHOT_KEY
+
+
+def org_role_json(value: HistoryValue) -> dict[str, str | None]:
+    """An approval's organisational role as SDP shows it: the path and its display name,
+    derived now (rows that stored one stored the same name)."""
+    path = org_roles.snapshot_path(value)
+    return {"path": path, "display_name": org_roles.display_name(path)}
+
+
 def value_json(value: HistoryValue) -> Any:
     """A neutral value in SDP's terms: times as {display_value, value}, ids as strings, people
-    with a profile_pic key."""
+    with a profile_pic key, an approval's organisational role with its display name."""
     if isinstance(value, dt.datetime):
         return sdp_time(value)
     if isinstance(value, dict):
         out = {
-            k: (str(v) if k == "id" and v is not None else value_json(v)) for k, v in value.items()
+            k: (
+                str(v)
+                if k == "id" and v is not None
+                else org_role_json(v)
+                if k == _ORG_ROLE and v is not None
+                else value_json(v)
+            )
+            for k, v in value.items()
         }
         if "email_id" in out and "profile_pic" not in out:
             out["profile_pic"] = None
@@ -112,11 +130,18 @@ def _role_holder_parts(change: FieldChange) -> list[dict[str, Any]]:
     ]
 
 
+def _org_role_or_none(value: HistoryValue) -> dict[str, str | None] | None:
+    return None if value is None else org_role_json(value)
+
+
 def diff_json(changes: tuple[FieldChange, ...]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for change in changes:
         if change.field == ROLE_HOLDER:
             out += _role_holder_parts(change)
+        elif change.field == _ORG_ROLE:
+            previous, current = change.previous, change.current
+            out.append(_diff(_ORG_ROLE, _org_role_or_none(previous), _org_role_or_none(current)))
         else:
             out.append(_diff(change.field, value_json(change.previous), value_json(change.current)))
     return out

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr, create_model
+
+from releasedesk.api.sdp.fields import KEYS
+from releasedesk.core.releases import fields
+from releasedesk.core.releases.fields import FieldKind
 
 # A lookup, stage, status, template or user reference: {"id": "4"}, {"name": "High"},
 # the whole object a GET returned, or just the name as a string.
@@ -23,57 +27,54 @@ class RoleIn(BaseModel):
     user: RefIn
 
 
-class ReleaseIn(BaseModel):
-    """A release as add and update take it; read-only keys are accepted only to be refused."""
+# What add and update take of each registry field a client may set, by the field's kind.
+WRITABLE_TYPES: dict[FieldKind, Any] = {
+    FieldKind.TEXT: StrictStr,
+    FieldKind.HTML: StrictStr,
+    FieldKind.LOOKUP: RefIn,
+    FieldKind.SERVICES: list[RefIn],
+    FieldKind.ROLES: list[RoleIn],
+    FieldKind.BOOL: StrictBool | StrictStr,  # true, or "true"/"false"
+    FieldKind.DATETIME: TimeIn,
+    FieldKind.DESCRIPTIVE: DescriptiveIn,
+}
+# SDP's keys that are not registry fields: a comment on the change, and collections this
+# server does not keep (accepted empty, api/sdp/translate.py refuses a non-empty one).
+SDP_INPUT_TYPES: dict[str, Any] = {
+    "comment": StrictStr,
+    "assets": list[RefIn],
+    "configuration_items": list[RefIn],
+}
 
-    model_config = ConfigDict(extra="forbid")
 
-    title: StrictStr | None = None
-    description: StrictStr | None = None
-    comment: StrictStr | None = None
-    template: RefIn | None = None
-    stage: RefIn | None = None
-    status: RefIn | None = None
-    priority: RefIn | None = None
-    impact: RefIn | None = None
-    urgency: RefIn | None = None
-    risk: RefIn | None = None
-    release_type: RefIn | None = None
-    category: RefIn | None = None
-    subcategory: RefIn | None = None
-    item: RefIn | None = None
-    site: RefIn | None = None
-    group: RefIn | None = None
-    closure_code: RefIn | None = None
-    services: list[RefIn] | None = None
-    assets: list[RefIn] | None = None
-    configuration_items: list[RefIn] | None = None
-    roles: list[RoleIn] | None = None
-    emergency: StrictBool | StrictStr | None = None
-    scheduled_start_time: TimeIn | None = None
-    scheduled_end_time: TimeIn | None = None
-    next_review_on: TimeIn | None = None
-    roll_out_plan: DescriptiveIn | None = None
-    back_out_plan: DescriptiveIn | None = None
-    checklist: DescriptiveIn | None = None
-    impact_details: DescriptiveIn | None = None
-    review_details: DescriptiveIn | None = None
-    close_details: DescriptiveIn | None = None
+def _input_type(key: str) -> Any:
+    """The type a key takes: read-only keys take anything, to be refused by name (4014)."""
+    if key in SDP_INPUT_TYPES:
+        return SDP_INPUT_TYPES[key]
+    field = fields.BY_NAME.get(key)
+    return Any if field is None or not field.writable else WRITABLE_TYPES[field.kind]
 
-    id: Any = None
-    short_description: Any = None
-    release_requester: Any = None
-    release_engineer: Any = None
-    release_manager: Any = None
-    created_time: Any = None
-    completed_time: Any = None
-    deleted_time: Any = None
-    notes_present: Any = None
-    workflow: Any = None
-    created_by: Any = None
-    last_updated_time: Any = None
-    image_token: Any = None
-    attachments: Any = None
+
+def _optional(kind: Any) -> Any:
+    return kind if kind is Any else kind | None
+
+
+def _input_keys() -> tuple[str, ...]:
+    """SDP's keys in its order, the comment after the description."""
+    at = KEYS.index("description") + 1
+    return (*KEYS[:at], "comment", *KEYS[at:])
+
+
+_DEFINITIONS: dict[str, Any] = {key: (_optional(_input_type(key)), None) for key in _input_keys()}
+ReleaseIn: type[BaseModel] = create_model(
+    "ReleaseIn",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="A release as add and update take it: every key a release shows (read-only ones "
+    "only to be refused, so a client may send back what a GET returned) and a comment.",
+    **_DEFINITIONS,
+)
+"""Built from the registry and SDP's key table (api/sdp/fields.py) rather than declared, so
+a field added to the registry is taken here with the type its kind has."""
 
 
 class ReleaseEnvelope(BaseModel):

@@ -15,6 +15,7 @@ from starlette.types import Scope
 from releasedesk.api.documented import error_responses
 from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
+from releasedesk.api.ucr.fields import CORE_NAMES
 from releasedesk.core.errors import (
     ErrorKind,
     ReleaseDeskError,
@@ -54,7 +55,7 @@ DOCUMENTED_ERRORS = error_responses(
 """Every operation's error answers in the OpenAPI document."""
 
 # The core's names of the fields UCR calls otherwise (the rest are the same).
-UCR_FIELD_NAMES = {"title": "name"}
+UCR_FIELD_NAMES = CORE_NAMES
 
 
 def ucr_field(field: str) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
+from releasedesk.api.ucr.fields import RELEASE_FIELDS
 from releasedesk.api.ucr.input import JsonValue
 from releasedesk.api.ucr.validation import parse
 from releasedesk.api.ucr.wire import IdRef, LifecycleModelIn, MilestoneIn, ReleaseIn
@@ -96,9 +97,9 @@ def release_to_core(given: ReleaseIn) -> PlanChanges:
     sent = given.model_fields_set
     values: dict[str, object] = {}
     if "name" in sent:
-        values["title"] = given.name
+        values[RELEASE_FIELDS["name"]] = given.name
     if "description" in sent:
-        values["description"] = (
+        values[RELEASE_FIELDS["description"]] = (
             None if given.description is None else text_to_html(given.description)
         )
     plan_given: set[str] = set()

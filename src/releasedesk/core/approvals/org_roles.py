@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from releasedesk.core.errors import Invalid
+from releasedesk.core.releases.history import HistoryValue
 
 
 class OrgRole(StrEnum):
@@ -36,3 +37,18 @@ def display_name(path: str | None) -> str | None:
         return DISPLAY_NAMES[OrgRole(path)]
     except ValueError:
         return path
+
+
+SNAPSHOT_KEY = "xpath"
+"""The key of an approval's organisational role in its history snapshot (`snapshots.py`)."""
+
+
+def snapshot_path(value: HistoryValue) -> str | None:
+    """The path of the organisational role a snapshot holds, from `{"path": …}` or the older
+    `{"path": …, "display_name": …}` (whose stored display name is not used: it is derived
+    from the path, as it was when stored)."""
+    if isinstance(value, dict):
+        path = value.get("path")
+        if isinstance(path, str):
+            return path
+    return None

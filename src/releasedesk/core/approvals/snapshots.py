@@ -1,8 +1,14 @@
-"""Approval levels and approvals as the release's history keeps them (neutral values)."""
+"""Approval levels and approvals as the release's history keeps them (neutral values).
+
+An organisational role is kept as `{"path": …}` alone: what it is called is a dialect's
+word (SDP's `display_name`), derived from the path when the history is rendered. Rows
+written before kept SDP's display name beside the path; `org_roles.snapshot_path` reads
+both shapes.
+"""
 
 from __future__ import annotations
 
-from releasedesk.core.approvals import org_roles
+from releasedesk.core.approvals.org_roles import SNAPSHOT_KEY
 from releasedesk.core.releases.history import HistoryValue, person_value
 from releasedesk.core.releases.rows import person_of
 from releasedesk.db.models import Approval, ApprovalLevel
@@ -29,9 +35,7 @@ def approval_value(level: ApprovalLevel, row: Approval) -> dict[str, HistoryValu
         "stage": {"id": level.stage.id, "name": level.stage.name},
         "approver": person_value(person_of(row.approver)),
         "original_approver": person_value(person_of(row.original_approver)),
-        "xpath": None
-        if row.xpath is None
-        else {"path": row.xpath, "display_name": org_roles.display_name(row.xpath)},
+        SNAPSHOT_KEY: None if row.xpath is None else {"path": row.xpath},
         "status": row.status,
         "comments": row.comments,
     }

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field, fields, replace
 
 from releasedesk.core.refs import Ref
+from releasedesk.core.releases.fields import FieldKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,13 @@ class RoleHolderRef:
 
 @dataclass(frozen=True, slots=True)
 class ReleaseChanges:
-    """The fields of a release to set (the writable fields of the registry, plus a comment)."""
+    """The fields of a release to set (the writable fields of the registry, plus a comment).
+
+    Declared rather than built from the registry (`make_dataclass`): the services read its
+    attributes by name (`changes.stage`), which mypy checks only on a declared class. So
+    `tests/core/test_field_registry.py` holds it to the registry instead: exactly the
+    writable fields, each of the type `CHANGE_TYPES` gives its kind.
+    """
 
     title: str | None = None
     description: str | None = None
@@ -66,3 +73,15 @@ class ReleaseChanges:
 
 CHANGE_FIELDS = frozenset(f.name for f in fields(ReleaseChanges)) - {"given"}
 """Every field a change can carry (the registry's writable fields and `comment`)."""
+
+CHANGE_TYPES: dict[FieldKind, object] = {
+    FieldKind.TEXT: str,
+    FieldKind.HTML: str,
+    FieldKind.LOOKUP: Ref,
+    FieldKind.SERVICES: tuple[Ref, ...],
+    FieldKind.ROLES: tuple[RoleHolderRef, ...],
+    FieldKind.BOOL: bool,
+    FieldKind.DATETIME: dt.datetime,
+    FieldKind.DESCRIPTIVE: str,
+}
+"""The type of a change to a writable field, by the field's kind (None clears it)."""

@@ -91,7 +91,12 @@ class DescriptiveField:
 
 @dataclass(slots=True)
 class Release:
-    """A release as every dialect reads it; the related records are loaded on request."""
+    """A release as every dialect reads it; the related records are loaded on request.
+
+    Declared field by field rather than built from the registry: a slotted dataclass built
+    at run time would be `Any` to mypy, and the dialects' writers and the rules read its
+    attributes by name. `tests/core/test_field_registry.py` keeps it to the registry.
+    """
 
     id: int
     portal_id: int

@@ -53,6 +53,11 @@ def _lookup_fk(table: str) -> Mapped[int | None]:
 
 
 class Release(IdMixin, PortalMixin, Base):
+    """A release's row. Its columns are declared, not built from the field registry: each
+    has its SQL type, length, nullability and default, and Alembic compares these
+    declarations with the migrations. `tests/core/test_field_registry.py` checks every
+    stored registry field has its column."""
+
     __tablename__ = "releases"
     __table_args__ = (
         # Lists show live releases (deleted_time IS NULL) newest first, id breaking ties;
