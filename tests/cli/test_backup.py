@@ -17,6 +17,7 @@ from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from click.testing import Result
 from sqlalchemy import select, text
@@ -406,3 +407,38 @@ def test_backups_move_between_sqlite_and_postgresql(
     ok(env_for(again, tmp_path), "restore", str(tmp_path / "pg-logical.zip"))
     assert_same(postgresql, again)
     assert_sound(again, tmp_path)
+
+
+def test_postgresql_restore_refuses_while_a_server_is_connected(
+    seeded: tuple[str, Path], fresh: Fresh, tmp_path: Path, backend: str
+) -> None:
+    if backend == "sqlite":
+        pytest.skip("PostgreSQL's sessions")
+    source, var_dir = seeded
+    file = tmp_path / "backup.zip"
+    ok(env_for(source, var_dir), "backup", str(file))
+    target = fresh()
+    connected, done = threading.Event(), threading.Event()
+
+    def hold() -> None:  # an idle connection, as a server's pool keeps
+        async def go() -> None:
+            connection = await asyncpg.connect(target)
+            try:
+                connected.set()
+                await asyncio.to_thread(done.wait)
+            finally:
+                await connection.close()
+
+        asyncio.run(go())
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert connected.wait(10)
+        message = refused(env_for(target, tmp_path), "restore", str(file))
+        assert "1 other session(s) are connected to the database" in message
+    finally:
+        done.set()
+        holder.join()
+    ok(env_for(target, tmp_path), "restore", str(file))
+    assert_same(source, target)

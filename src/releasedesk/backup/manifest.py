@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -39,7 +39,6 @@ class Manifest:
     note: str = ""  # why this kind was chosen, when it was not the usual one
     file_format: int = FILE_FORMAT
     application: str = "releasedesk"
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def payload(self) -> str:

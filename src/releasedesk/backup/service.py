@@ -149,7 +149,7 @@ def _sqlite_backup(database: Path, partial: Path) -> Manifest:
         revision = sqlite_file.revision(copy)
         if revision is None or not schema.is_known(revision):
             raise BackupRefused(
-                f"{database} is not a releasedesk database this releasedesk knows "
+                f"{database}: not a releasedesk database this releasedesk knows "
                 f"(schema revision {revision})"
             )
         manifest = Manifest(
@@ -184,7 +184,11 @@ async def _pg_dump(
     url: str, partial: Path, connection: AsyncConnection, tool: pg_tools.Tool
 ) -> Manifest:
     """pg_dump in the snapshot `connection` holds, so the counts are the archive's."""
-    revision = await _head_only(connection, "pg_dump")
+    revision = await schema.current_revision(connection)
+    if revision is None or not schema.is_known(revision):
+        raise BackupRefused(
+            f"not a releasedesk database this releasedesk knows (schema revision {revision})"
+        )
     snapshot = (await connection.execute(text("SELECT pg_export_snapshot()"))).scalar_one()
     counts = await schema.row_counts(connection)
     with tempfile.TemporaryDirectory(dir=partial.parent) as scratch:

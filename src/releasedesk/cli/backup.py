@@ -26,9 +26,12 @@ def backup(
         ),
     ] = False,
 ) -> None:
-    """Back up the database to FILE while the server keeps serving: SQLite's online backup
-    of the database file; on PostgreSQL pg_dump's custom format when pg_dump is on PATH
-    and not older than the server, else a logical export. FILE is replaced whole."""
+    """Back up the database to FILE while the server keeps serving.
+
+    SQLite: its file, copied with the online backup API. PostgreSQL: pg_dump's custom
+    format when pg_dump is on PATH and not older than the server, else a logical export.
+    FILE (a zip with a manifest) is replaced whole once the backup is complete.
+    """
     try:
         manifest = take_backup(Settings.from_env().database_url, file, logical_format=logical)
     except BackupRefused as refused:
@@ -49,11 +52,14 @@ def restore(
         ),
     ] = False,
 ) -> None:
-    """Restore FILE into the configured database, which must be new or empty unless
-    --force. Stop every server using the database first: on PostgreSQL restore refuses
-    while other sessions are connected (unless --force); on SQLite it replaces the data
-    in one step, but a server left running keeps what it cached (keys, sessions) from
-    before. A backup of an older schema is migrated to this version after restoring."""
+    """Restore FILE into a new database (one with rows only with --force).
+
+    Stop every server using the database first: on PostgreSQL restore refuses while other
+    sessions are connected (unless --force); on SQLite it replaces the data in one step,
+    but a server left running keeps what it cached (keys, users) from before. A backup of
+    an older schema is migrated to this releasedesk's after restoring; one of a newer
+    schema is refused.
+    """
     try:
         manifest = restore_backup(Settings.from_env().database_url, file, force=force)
     except BackupRefused as refused:
