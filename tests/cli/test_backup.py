@@ -273,7 +273,7 @@ def test_restore_refuses_what_is_not_a_backup_of_this_schema(
     ok(env_for(source, var_dir), "backup", "--logical", str(file))
     for revision, says in (
         ("9999", "which this releasedesk (at "),
-        ("0016", "restores into another database only at the same revision"),
+        ("0016", "only at the same revision (restore it with the releasedesk that made it"),
     ):
         changed = tmp_path / f"revision-{revision}.zip"
         _with_manifest(file, changed, revision=revision)

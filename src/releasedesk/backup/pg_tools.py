@@ -12,15 +12,12 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from releasedesk.backup.errors import BackupRefused
-
-Which = Callable[[str], str | None]
 
 
 @dataclass(frozen=True)
@@ -30,9 +27,9 @@ class Tool:
     major: int
 
 
-def find(name: str, which: Which = shutil.which) -> Tool | None:
+def find(name: str) -> Tool | None:
     """`name` on PATH with its version, or None when absent or unreadable."""
-    path = which(name)
+    path = shutil.which(name)
     if path is None:
         return None
     try:

@@ -32,9 +32,7 @@ from releasedesk.db.engine import IMMEDIATE, create_engine, is_sqlite
 from releasedesk.db.migrate import upgrade
 
 
-def take_backup(
-    url: str, path: Path, *, logical_format: bool = False, which: pg_tools.Which = shutil.which
-) -> Manifest:
+def take_backup(url: str, path: Path, *, logical_format: bool = False) -> Manifest:
     """Write a backup of the database at `url` to `path` (replaced whole, or left as it
     was when the backup fails). SQLite: its file, copied online; PostgreSQL: a pg_dump
     archive when pg_dump is on PATH and not older than the server, else a logical export;
@@ -45,14 +43,12 @@ def take_backup(
         elif is_sqlite(url):
             manifest = _sqlite_backup(_sqlite_path(url), partial)
         else:
-            manifest = asyncio.run(_postgresql_backup(url, partial, which))
+            manifest = asyncio.run(_postgresql_backup(url, partial))
         partial.replace(path)
     return manifest
 
 
-def restore_backup(
-    url: str, path: Path, *, force: bool = False, which: pg_tools.Which = shutil.which
-) -> Manifest:
+def restore_backup(url: str, path: Path, *, force: bool = False) -> Manifest:
     """Restore the backup at `path` into the database at `url` (see the module's rules)."""
     manifest = read_manifest(path)
     head = schema.head_revision()
@@ -66,7 +62,7 @@ def restore_backup(
         if manifest.kind == "sqlite-file" and into == "sqlite":
             sqlite_file.copy_in(payload, _sqlite_path(url))
         elif manifest.kind == "pg-custom":
-            pg_tools.restore(_pg_restore(manifest, which), url, payload)
+            pg_tools.restore(_pg_restore(manifest), url, payload)
         else:
             upgrade(url)
             asyncio.run(_logical_restore(url, manifest, payload, force))
@@ -89,11 +85,15 @@ def _check_revision(manifest: Manifest, head: str, into: str) -> None:
         )
     moved = manifest.kind == "logical" or (manifest.kind == "sqlite-file" and into != "sqlite")
     if moved and manifest.revision != head:
+        instead = (
+            "restore it into SQLite, which migrates it, then take a --logical backup there"
+            if manifest.kind == "sqlite-file"
+            else "restore it with the releasedesk that made it, upgrade, and back up again"
+        )
         raise BackupRefused(
             f"the backup's rows are in schema revision {manifest.revision} and this "
             f"releasedesk's schema is at {head}: a {manifest.kind} backup restores into "
-            "another database only at the same revision (restore it with the releasedesk "
-            "that made it, or into SQLite, which upgrades it)"
+            f"{into} only at the same revision ({instead})"
         )
 
 
@@ -166,8 +166,8 @@ def _sqlite_backup(database: Path, partial: Path) -> Manifest:
     return manifest
 
 
-async def _postgresql_backup(url: str, partial: Path, which: pg_tools.Which) -> Manifest:
-    tool = pg_tools.find("pg_dump", which)
+async def _postgresql_backup(url: str, partial: Path) -> Manifest:
+    tool = pg_tools.find("pg_dump")
     async with _snapshot(url) as connection:
         server = int((await connection.execute(text("SHOW server_version_num"))).scalar_one())
         if tool is None:
@@ -289,8 +289,8 @@ async def _snapshot(url: str) -> AsyncIterator[AsyncConnection]:
         await engine.dispose()
 
 
-def _pg_restore(manifest: Manifest, which: pg_tools.Which) -> pg_tools.Tool:
-    tool = pg_tools.find("pg_restore", which)
+def _pg_restore(manifest: Manifest) -> pg_tools.Tool:
+    tool = pg_tools.find("pg_restore")
     made_by = pg_tools.major_of(manifest.tool)
     if tool is None:
         raise BackupRefused(
