@@ -442,3 +442,17 @@ def test_postgresql_restore_refuses_while_a_server_is_connected(
         holder.join()
     ok(env_for(target, tmp_path), "restore", str(file))
     assert_same(source, target)
+
+
+def test_backup_says_why_it_cannot_write_the_file(seeded: tuple[str, Path], tmp_path: Path) -> None:
+    source, var_dir = seeded
+    env = env_for(source, var_dir)
+    assert "is a directory" in refused(env, "backup", str(tmp_path))
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("in the way")
+    assert "plain-file" in refused(env, "backup", str(blocker / "backup.zip"))
+    previous = tmp_path / "kept.zip"
+    previous.write_bytes(b"an older backup")
+    ok(env, "backup", str(previous))
+    assert manifest_of(previous)["application"] == "releasedesk"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -35,8 +35,9 @@ def backup(
     try:
         manifest = take_backup(Settings.from_env().database_url, file, logical_format=logical)
     except BackupRefused as refused:
-        typer.echo(f"error: {refused.message}", err=True)
-        raise typer.Exit(1) from None
+        _fail(refused.message)
+    except OSError as error:  # the file or a scratch directory: unwritable, full, …
+        _fail(str(error))
     if manifest.note:
         typer.echo(f"note: {manifest.note}")
     typer.echo(f"backup written to {file}: {_described(manifest)}")
@@ -63,9 +64,15 @@ def restore(
     try:
         manifest = restore_backup(Settings.from_env().database_url, file, force=force)
     except BackupRefused as refused:
-        typer.echo(f"error: {refused.message}", err=True)
-        raise typer.Exit(1) from None
+        _fail(refused.message)
+    except OSError as error:  # the file or a scratch directory: unwritable, full, …
+        _fail(str(error))
     typer.echo(f"restored {file}: {_described(manifest)}")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1) from None
 
 
 def _described(manifest: Manifest) -> str:
