@@ -232,7 +232,28 @@ def test_a_pg_dump_archive_needs_pg_restore(
     target = fresh()
     message = refused(env_for(target, tmp_path, PATH=str(tmp_path / "none")), "restore", str(file))
     assert "needs pg_restore on PATH" in message
+    newer = tmp_path / "newer.zip"
+    _with_manifest(file, newer, tool="pg_dump (PostgreSQL) 99.1")
+    message = refused(env_for(target, tmp_path), "restore", str(newer))
+    assert "install the PostgreSQL 99 client tools or later" in message
     assert sum(len(rows) for rows in contents(target).values()) == 0
+
+
+def test_a_pg_dump_older_than_the_server_is_not_used(
+    seeded: tuple[str, Path], tmp_path: Path, backend: str
+) -> None:
+    if backend == "sqlite":
+        pytest.skip("pg_dump is PostgreSQL's")
+    tools = tmp_path / "old-tools"
+    tools.mkdir()
+    old = tools / "pg_dump"
+    old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+    old.chmod(0o755)
+    source, var_dir = seeded
+    file = tmp_path / "backup.zip"
+    said = ok(env_for(source, var_dir, PATH=str(tools)), "backup", str(file)).stdout
+    assert "note: pg_dump 9 is older than the server (" in said
+    assert manifest_of(file)["kind"] == "logical"
 
 
 def test_restore_refuses_a_database_with_rows_unless_forced(
