@@ -1,4 +1,5 @@
-"""releasedesk serve | db | user | token | audit | portal | lookup | catalog | demo."""
+"""releasedesk serve | db | user | token | audit | portal | lookup | catalog | demo | backup
+| restore."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.cli.audit import audit_app
+from releasedesk.cli.backup import backup, restore
 from releasedesk.cli.catalog import catalog_app
 from releasedesk.cli.keys import token_app
 from releasedesk.cli.runtime import run_in_transaction
@@ -42,6 +44,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(portal_app, name="portal")
 app.add_typer(lookup_app, name="lookup")
 app.add_typer(catalog_app, name="catalog")
+app.command()(backup)
+app.command()(restore)
 
 PortalOption = Annotated[str, typer.Option("--portal", help="Portal name.")]
 
