@@ -35,7 +35,8 @@ def test_each_document_is_at_its_stable_path(client: TestClient, desk: Desk, pat
         document = response.json()
         assert document["openapi"] == "3.1.0"
         assert document["info"]["title"] == DOCUMENTS[path]
-        assert document["servers"] == [{"url": prefix + path.removesuffix("/openapi.json")}]
+        base = prefix + path.removesuffix("/openapi.json")  # UCR's bare one: the root
+        assert document.get("servers", []) == ([{"url": base}] if base else [])
         assert "/releases/{release_id}" in document["paths"]
 
 

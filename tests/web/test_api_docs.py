@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Route, expect
 
@@ -22,6 +23,16 @@ APIS = [  # (slug, link name, where its document is, below a portal's prefix)
     ("ucr", "UrbanCode Release", "/openapi.json"),
     ("flexdeploy", "FlexDeploy", "/flexdeploy/rest/v1/openapi.json"),
 ]
+
+
+# An operation's summary as Swagger UI names its button ("GET /releases/{release_id} Get a
+# release"); a slash is escaped, as Playwright sends a pattern's source between slashes.
+OPERATION = re.compile(r"^GET \/releases\/\{release_id\} ")
+# Swagger UI renders SDP's document (400 kB, 130 operations) in a second or two when idle,
+# and keeps the page's one thread busy meanwhile (no query of the page answers): a loaded
+# test machine needs longer, and only an operation that never shows is a failure.
+RENDERED_MS = 60_000
+DEEP_LINK_NOTICE = "Deprecated: escaping deep link whitespace with `_` is unsupported"
 
 
 @dataclass
@@ -44,7 +55,9 @@ class Offline:
             route.abort()
 
     def console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # Swagger UI logs this as an error whenever a deep link's operation id holds an
+        # underscore (ours all do, as FastAPI's would); it opens the operation all the same.
+        if message.type == "error" and not message.text.startswith(DEEP_LINK_NOTICE):
             self.errors.append(message.text)
 
 
@@ -93,19 +106,23 @@ def test_each_api_s_docs_render_its_document_offline(
     assert response is not None and response.status == 200
     assert "unsafe" not in response.headers["content-security-policy"]
     expect(page).to_have_title(f"{name} API docs — releasedesk")
-    operation = page.get_by_role("button", name=re.compile(r"^GET /releases/\{release_id\} "))
-    expect(operation).to_be_visible()
+    operation = page.get_by_role("button", name=OPERATION)
+    expect(operation).to_be_visible(timeout=RENDERED_MS)
     assert served.url + document in offline.local
     assert served.url + "/docs/static/swagger-ui-bundle.js" in offline.local
-    screenshot(page, f"api-docs-{slug}-1280")
 
 
 def test_sdp_s_docs_show_input_data_as_json(page: Page, served: Served, offline: Offline) -> None:
-    page.goto(served.url + "/docs/sdp")
-    page.get_by_role("button", name=re.compile(r"^GET /releases ")).click()
-    parameters = page.locator(".opblock.is-open .parameters")
-    expect(parameters.get_by_text("input_data", exact=True)).to_be_visible()
-    expect(parameters.get_by_text("list_info").first).to_be_visible()
+    document = httpx.get(served.url + "/api/v3/openapi.json").json()
+    listing_id = document["paths"]["/releases"]["get"]["operationId"]
+    page.goto(served.url + f"/docs/sdp#/default/{listing_id}")  # opened by its deep link
+    parameters = page.locator(f"#operations-default-{listing_id} .parameters")
+    expect(parameters.get_by_text("input_data", exact=True)).to_be_visible(timeout=RENDERED_MS)
+    example = parameters.get_by_role("tabpanel", name="Example Value").get_by_role("textbox")
+    expect(example).to_have_value(re.compile(r'^\{\s*"list_info": \{'))  # JSON, not a string
+    parameters.get_by_role("tab", name="Schema").click(timeout=RENDERED_MS)
+    schema = parameters.get_by_role("tabpanel", name="Schema")
+    expect(schema).to_contain_text("list_info", timeout=RENDERED_MS)
 
 
 def test_a_portal_s_docs_load_that_portal_s_documents(
@@ -115,8 +132,6 @@ def test_a_portal_s_docs_load_that_portal_s_documents(
     page.goto(served.url + prefix + "/docs")
     page.get_by_role("link", name="ServiceDesk Plus v3 API docs", exact=True).click()
     expect(page).to_have_url(served.url + prefix + "/docs/sdp")
-    expect(
-        page.get_by_role("button", name=re.compile(r"^GET /releases/\{release_id\} "))
-    ).to_be_visible()
+    expect(page.get_by_role("button", name=OPERATION)).to_be_visible(timeout=RENDERED_MS)
     assert served.url + prefix + "/api/v3/openapi.json" in offline.local
     expect(page.get_by_role("combobox").first).to_have_value(prefix + "/api/v3")  # its server
