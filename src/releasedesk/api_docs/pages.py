@@ -70,21 +70,23 @@ APIS = (
         "sdp",
         "ServiceDesk Plus v3",
         "The release API of ManageEngine ServiceDesk Plus: releases, their tasks and "
-        "associations, approval levels and approvals. Sign in with an authtoken header.",
+        "associations, approval levels and approvals. Sign in with a key in an authtoken "
+        "header, or HTTP Basic.",
         SDP_ROUTES,
     ),
     DocumentedApi(
         "ucr",
         "UrbanCode Release",
         "The REST API of IBM UrbanCode Release at the server's root: releases, lifecycle "
-        "models and teams. Sign in with HTTP Basic (PasswordIsAuthToken) or a bearer key.",
+        "models and teams. Sign in with HTTP Basic (a password, or PasswordIsAuthToken and "
+        "a key) or a bearer key.",
         UCR_ROUTES,
     ),
     DocumentedApi(
         "flexdeploy",
         "FlexDeploy",
         "The release API of FlexDeploy: releases, their projects and pipelines, and the "
-        "deployment catalog. Sign in with a bearer key.",
+        "deployment catalog. Sign in with HTTP Basic, a bearer key or an X-API-Key header.",
         FLEXDEPLOY_ROUTES,
     ),
 )
