@@ -25,6 +25,7 @@ from releasedesk.api.sdp.app import ROUTES as SDP_ROUTES
 from releasedesk.api.sdp.app import create_sdp_app
 from releasedesk.api.ucr.app import ROUTES as UCR_ROUTES
 from releasedesk.api.ucr.app import create_ucr_app
+from releasedesk.api_docs import pages as api_docs
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
 from releasedesk.core.throttle.service import throttle_for
@@ -74,7 +75,7 @@ async def unrouted(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """The whole server: SDP at /api/v3 and /app/{portal}/api/v3, the mail link page at
     /approval/…, FlexDeploy at /flexdeploy/rest/v1 and /app/{portal}/flexdeploy/rest/v1,
-    UrbanCode Release at the root and under /app/{portal}/, and (with
+    UrbanCode Release at the root and under /app/{portal}/, the API docs at /docs, and (with
     `settings.mail_sender`) the outbox sender.
 
     The database's auth cache is made here, with the settings' TTL; while the app runs, a
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             *SDP_ROUTES.mounts(sdp),
             *FLEXDEPLOY_ROUTES.mounts(flexdeploy),
             *approval_link.routes(),
+            *api_docs.routes(),  # /docs: each API's docs from its document
             Route("/", to_ui, methods=["GET"]),
             Route("/app/{portal}/", to_ui, methods=["GET"]),
             Mount("/ui", app=web),

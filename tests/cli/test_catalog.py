@@ -180,3 +180,15 @@ def test_demo_loads_the_sample_catalog(cli_env: dict[str, str], client: TestClie
         f"/app/{portal}/flexdeploy/rest/v1/pipelines", headers={"X-API-Key": key}
     ).json()
     assert [p["pipelineName"] for p in pipelines] == ["Test Pipeline", "Pipeline 1"]
+
+
+def test_the_example_catalog_is_the_demo_s_and_loads(cli_env: dict[str, str]) -> None:
+    """examples/catalog.json, which the README loads, stays the catalog `demo` loads."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "catalog.json"
+    assert json.loads(example.read_text()) == DEMO_CATALOG
+    portal = f"example-{uuid.uuid4().hex[:8]}"
+    assert invoke(cli_env, "portal", "add", portal)[0] == 0
+    code, output = invoke(cli_env, "catalog", "load", str(example), "--portal", portal)
+    assert code == 0 and f"catalog loaded into portal '{portal}'" in output, output
+    code, output = invoke(cli_env, "catalog", "show", "--portal", portal)
+    assert code == 0 and "pipeline 12345: Pipeline 1" in output.splitlines(), output

@@ -157,3 +157,19 @@ def test_db_upgrade_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
 def test_unknown_portal_is_a_clear_error(cli_env: dict[str, str]) -> None:
     code, output = invoke(cli_env, "token", "create", "administrator", "--portal", "nope")
     assert code == 1 and "nope" in output
+
+
+def test_serve_s_help_names_the_three_apis_the_ui_and_the_docs() -> None:
+    code, output = invoke({"COLUMNS": "100"}, "serve", "--help")
+    assert code == 0, output
+    for name, path in (
+        ("ServiceDesk Plus v3", "/api/v3/"),
+        ("UrbanCode Release", "/releases/"),
+        ("FlexDeploy", "/flexdeploy/rest/v1/"),
+        ("Web UI", "/ui/"),
+        ("API docs", "/docs"),
+    ):
+        (line,) = [line for line in output.splitlines() if name in line and path in line]
+        assert line, name
+    code, output = invoke({"COLUMNS": "100"}, "--help")
+    assert "Serve the three release APIs, the web UI and the API docs" in output, output

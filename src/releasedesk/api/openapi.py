@@ -86,13 +86,19 @@ def _operation(table: RouteTable, path: str, route: ApiRoute, method: str) -> di
 
 
 def _query(parameter: Parameter) -> dict[str, Any]:
-    return {
+    """A JSON-text parameter is described by `content` (OpenAPI's way to say the value is
+    serialized as JSON), so clients and the docs see the shape it holds, not a bare string."""
+    described: dict[str, Any] = {
         "name": parameter.name,
         "in": "query",
         "required": False,
         "description": parameter.description,
-        "schema": parameter.schema,
     }
+    if parameter.json:
+        described["content"] = {"application/json": {"schema": parameter.schema}}
+    else:
+        described["schema"] = parameter.schema
+    return described
 
 
 def _response(status: int, schema: Schema | None, method: str) -> dict[str, Any]:

@@ -47,11 +47,13 @@ _PATH_PARAMETER = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
 
 @dataclass(frozen=True)
 class Parameter:
-    """A query parameter the document names (path parameters come from the template)."""
+    """A query parameter the document names (path parameters come from the template).
+    `json`: its value is a JSON text, and `schema` the shape of what it holds."""
 
     name: str
     description: str
     schema: Schema = field(default_factory=lambda: {"type": "string"})
+    json: bool = False
 
 
 @dataclass(frozen=True)

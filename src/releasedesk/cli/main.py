@@ -56,7 +56,18 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the ServiceDesk Plus v3 release API (at /api/v3 and /app/PORTAL/api/v3)."""
+    """Serve the three release APIs, the web UI and the API docs, over one database.
+
+    \b
+    ServiceDesk Plus v3   /api/v3/…
+    UrbanCode Release     /releases/, /lifecycleModels/, /teams/ (at the root)
+    FlexDeploy            /flexdeploy/rest/v1/…
+    Web UI                /ui/ (and the approval mail's links, /approval/…)
+    API docs              /docs (each API's OpenAPI document at …/openapi.json)
+
+    Another portal's are under /app/PORTAL/ (e.g. /app/PORTAL/api/v3). Settings come from
+    RELEASEDESK_* variables (README: database, base URL, mail, secret key).
+    """
     import uvicorn
 
     uvicorn.run(

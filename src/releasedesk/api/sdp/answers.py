@@ -8,9 +8,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from releasedesk.api.openapi import INTEGER, OBJECT, STRING, array_of, nullable, object_with, one_of
+from releasedesk.api.openapi import (
+    ANY_JSON,
+    BOOLEAN,
+    INTEGER,
+    OBJECT,
+    STRING,
+    array_of,
+    nullable,
+    object_with,
+    one_of,
+)
 from releasedesk.api.routes import ApiRoute, DocStyle, Parameter, Schema
 from releasedesk.api.sdp.errors import DOCUMENTED_ERRORS, DOCUMENTED_LIST_ERRORS, LIST_MARK
+from releasedesk.api.sdp.list_info import MAX_ROW_COUNT
 from releasedesk.core.work.kinds import ASSOCIATION_KINDS, CHILD_KINDS
 
 Answers = Mapping[int, Schema | None]
@@ -46,10 +57,41 @@ def some(*, status: int = 200) -> Answers:
 DONE: Answers = {200: object_with({"response_status": STATUS})}
 
 IDS = Parameter("ids", "The ids to act on: ids=1,2,3 (or ids repeated)")
+SEARCH_CRITERION = object_with(
+    {"field": STRING},
+    condition=STRING,
+    value=ANY_JSON,
+    values=array_of(ANY_JSON),
+    logical_operator={"type": "string", "enum": ["AND", "OR"]},
+    children=array_of(OBJECT),
+)
+SORT_ORDER: Schema = {"type": "string", "enum": ["asc", "desc"]}
+LIST_INFO = object_with(
+    {},
+    row_count={"type": "integer", "minimum": 1, "maximum": MAX_ROW_COUNT},
+    start_index={"type": "integer", "minimum": 1},
+    page={"type": "integer", "minimum": 1},
+    get_total_count=BOOLEAN,
+    sort_field=STRING,
+    sort_order=SORT_ORDER,
+    sort_fields=array_of(object_with({"field": STRING}, order=SORT_ORDER)),
+    fields_required=array_of(STRING),
+    search_fields=OBJECT,
+    search_criteria=one_of(SEARCH_CRITERION, array_of(SEARCH_CRITERION)),
+    filter_by=OBJECT,
+)
+INPUT_DATA_SCHEMA: Schema = {
+    **object_with({}, list_info=LIST_INFO),
+    "description": "One key, the entity the operation takes, e.g. "
+    '{"release": {"title": "…"}} or {"task": {…}}; a list takes {"list_info": {…}}',
+    "examples": [{"list_info": {"row_count": 2, "start_index": 1, "sort_order": "desc"}}],
+}
 INPUT_DATA = Parameter(
     "input_data",
-    "The operation's input as a JSON object (a Python literal with single quotes too); "
-    "it may come in the body instead, form-encoded or as JSON",
+    "The operation's input: a JSON object as text, URL-encoded (a Python literal with "
+    "single quotes is read too); it may come in the body instead, form-encoded or as JSON",
+    INPUT_DATA_SCHEMA,
+    json=True,
 )
 WRITE_BODY: Schema = {
     "required": False,
