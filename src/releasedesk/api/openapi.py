@@ -20,6 +20,8 @@ from releasedesk.api.routes import ApiRoute, Parameter, RouteTable, Schema, with
 WRITES = frozenset({"POST", "PUT", "PATCH"})
 STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
+BOOLEAN: Schema = {"type": "boolean"}
+ANY_JSON: Schema = {}
 OBJECT: Schema = {"type": "object"}
 
 

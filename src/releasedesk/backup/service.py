@@ -30,6 +30,11 @@ from releasedesk.backup.errors import BackupRefused
 from releasedesk.backup.manifest import Manifest, now_text, read_manifest, write_manifest
 from releasedesk.db.engine import IMMEDIATE, create_engine, is_sqlite
 from releasedesk.db.migrate import upgrade
+from releasedesk.settings import DatabaseSettings
+
+# A backup or restore runs on one connection, with no statement timeout: copying a large
+# table is one long statement by design.
+ONE_CONNECTION = DatabaseSettings(pool_size=1, statement_timeout_seconds=0)
 
 
 def take_backup(url: str, path: Path, *, logical_format: bool = False) -> Manifest:
@@ -265,7 +270,7 @@ async def _logical_restore(url: str, manifest: Manifest, payload: Path, force: b
 async def _connection(url: str, *, writes: bool = False) -> AsyncIterator[AsyncConnection]:
     """A connection of its own (SQLite: holding the write lock from its first statement
     when `writes`)."""
-    engine = create_engine(url, **({} if is_sqlite(url) else {"pool_size": 1}))
+    engine = create_engine(url, ONE_CONNECTION)
     try:
         async with engine.connect() as connection:
             if writes and is_sqlite(url):
@@ -278,7 +283,7 @@ async def _connection(url: str, *, writes: bool = False) -> AsyncIterator[AsyncC
 @asynccontextmanager
 async def _snapshot(url: str) -> AsyncIterator[AsyncConnection]:
     """A read transaction that sees one moment of the database throughout."""
-    engine = create_engine(url, **({} if is_sqlite(url) else {"pool_size": 1}))
+    engine = create_engine(url, ONE_CONNECTION)
     try:
         async with engine.connect() as connection:
             if not is_sqlite(url):
