@@ -31,6 +31,8 @@ from releasedesk.core.throttle.service import throttle_for
 from releasedesk.core.users.cache import AUTH_CACHE
 from releasedesk.db.auth_notify import listener_for
 from releasedesk.db.session import Database
+from releasedesk.observe.log import RequestLog
+from releasedesk.observe.requests import ObserveRequests
 from releasedesk.settings import Settings
 from releasedesk.web import approval_link
 from releasedesk.web.app import create_web_app, to_ui
@@ -69,6 +71,19 @@ async def unrouted(request: Request, exc: Exception) -> Response:
     if WEB_PATH.match(path):
         return await http_exception_handler(request, exc)
     return UCR_ROUTES.errors.http(request.scope, exc)
+
+
+def front_of(path: str) -> str:
+    """Which front a path belongs to, for the request log and metrics."""
+    if SDP_ROUTES.owns(path):
+        return "sdp"
+    if FLEXDEPLOY_ROUTES.owns(path):
+        return "flexdeploy"
+    if path.startswith("/approval/"):
+        return "approval"
+    if WEB_PATH.match(path):
+        return "web"
+    return "ucr"
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -135,6 +150,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         FrontRoutes, tables=[SDP_ROUTES, FLEXDEPLOY_ROUTES, UCR_ROUTES], base_url=settings.base_url
     )
     app.add_middleware(BodilessHead)
+    # Outermost: every request's id and its one observation (the request log).
+    app.add_middleware(ObserveRequests, sinks=[RequestLog(settings.log_format)], front_of=front_of)
     app.state.database = db
     app.state.settings = settings
     app.state.mail_sender = sender

@@ -127,6 +127,16 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    """The variable `name`, one of `choices` (the first when unset or blank)."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if not value:
+        return choices[0]
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def _smtp_timeout() -> float:
     name = "RELEASEDESK_SMTP_TIMEOUT_SECONDS"
     seconds = _seconds(name, DEFAULT_SMTP_TIMEOUT_SECONDS)
@@ -147,6 +157,7 @@ class Settings:
     process may trust a key it looked up for a read (a write always reads its key; changes
     made through releasedesk reach every process's reads within half a second; this bounds
     only a lost notification or a change behind its back; 0 turns the cache off).
+    `log_format` is the request log's: `plain` lines or `json` lines (observe/log.py).
     `opentelemetry` turns on FastAPI's OpenTelemetry spans, metrics
     and logs for the providers the deployment configures (off: it costs every request)."""
 
@@ -160,6 +171,7 @@ class Settings:
     mail_sender: bool = False
     auth_cache_seconds: float = DEFAULT_AUTH_CACHE_SECONDS
     opentelemetry: bool = False
+    log_format: str = "plain"
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
 
     @classmethod
@@ -181,5 +193,6 @@ class Settings:
                 "RELEASEDESK_AUTH_CACHE_SECONDS", DEFAULT_AUTH_CACHE_SECONDS
             ),
             opentelemetry=_flag("RELEASEDESK_OPENTELEMETRY", default=False),
+            log_format=_choice("RELEASEDESK_LOG_FORMAT", ("plain", "json")),
             throttle=ThrottleSettings.from_env(),
         )

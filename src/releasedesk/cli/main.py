@@ -80,6 +80,19 @@ def _log_config() -> dict[str, object]:
         "level": "INFO",
         "propagate": False,
     }
+    # The request log's lines are whole (plain text or a JSON object per line), with no
+    # level prefix in front of them.
+    config["formatters"]["request"] = {"format": "%(message)s"}
+    config["handlers"]["request"] = {
+        "formatter": "request",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["releasedesk.requests"] = {
+        "handlers": ["request"],
+        "level": "INFO",
+        "propagate": False,
+    }
     return config
 
 
