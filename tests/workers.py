@@ -48,8 +48,11 @@ def _wait_answering(worker: Worker, process: subprocess.Popen[bytes], deadline: 
 
 
 @contextmanager
-def serve_workers(database_url: str, var_dir: Path, count: int) -> Iterator[list[Worker]]:
-    """`count` processes of `releasedesk serve`, answering before this yields; stopped after."""
+def serve_workers(
+    database_url: str, var_dir: Path, count: int, *, workers_each: int = 1
+) -> Iterator[list[Worker]]:
+    """`count` processes of `releasedesk serve` (each `--workers workers_each`), answering
+    before this yields; stopped after."""
     env = {
         **os.environ,
         "RELEASEDESK_DATABASE_URL": database_url,
@@ -62,6 +65,7 @@ def serve_workers(database_url: str, var_dir: Path, count: int) -> Iterator[list
             worker = Worker(f"http://127.0.0.1:{port}", var_dir / f"worker-{n}.log")
             with worker.log.open("wb") as log:
                 command = [sys.executable, "-m", "releasedesk", "serve", "--port", str(port)]
+                command += ["--workers", str(workers_each)]
                 process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             started.append((worker, process))
         deadline = time.monotonic() + STARTUP_LIMIT_SECONDS

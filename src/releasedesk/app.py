@@ -5,12 +5,14 @@ beside them."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from prometheus_client.multiprocess import mark_process_dead
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -31,7 +33,15 @@ from releasedesk.core.throttle.service import throttle_for
 from releasedesk.core.users.cache import AUTH_CACHE
 from releasedesk.db.auth_notify import listener_for
 from releasedesk.db.session import Database
+from releasedesk.observe.health import healthz, readyz_for
 from releasedesk.observe.log import RequestLog
+from releasedesk.observe.metrics import (
+    LOOPBACK,
+    MetricsAccess,
+    RequestMetrics,
+    metrics_endpoint,
+    parse_networks,
+)
 from releasedesk.observe.requests import ObserveRequests
 from releasedesk.settings import Settings
 from releasedesk.web import approval_link
@@ -73,6 +83,9 @@ async def unrouted(request: Request, exc: Exception) -> Response:
     return UCR_ROUTES.errors.http(request.scope, exc)
 
 
+SERVER_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
 def front_of(path: str) -> str:
     """Which front a path belongs to, for the request log and metrics."""
     if SDP_ROUTES.owns(path):
@@ -83,7 +96,24 @@ def front_of(path: str) -> str:
         return "approval"
     if WEB_PATH.match(path):
         return "web"
+    if path in SERVER_PATHS:
+        return "server"
     return "ucr"
+
+
+def server_routes(db: Database, settings: Settings, sink: RequestMetrics) -> list[Route]:
+    """The server's own paths: health for orchestrators, metrics for Prometheus."""
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz_for(db), methods=["GET"]),
+    ]
+    metrics = settings.metrics
+    if metrics.enabled:
+        networks = parse_networks(metrics.allowed_networks) or LOOPBACK
+        access = MetricsAccess(networks, metrics.token)
+        endpoint = metrics_endpoint(db, sink, access, metrics.multiprocess_dir)
+        routes.append(Route("/metrics", endpoint, methods=["GET"]))
+    return routes
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -101,6 +131,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     AUTH_CACHE.ttl = settings.auth_cache_seconds
     listener = listener_for(db.url, AUTH_CACHE)
     throttle = throttle_for(settings.throttle)
+    request_metrics = RequestMetrics(db)
+    multiprocess_dir = settings.metrics.multiprocess_dir
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -118,6 +150,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 await listener.stop()
             await throttle.close()
             await db.dispose()
+            if multiprocess_dir:  # this worker's live gauges leave the sums
+                mark_process_dead(os.getpid(), multiprocess_dir)
 
     sdp = create_sdp_app(db, settings.base_url)
     ucr = create_ucr_app(db, settings.base_url)
@@ -134,6 +168,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             *SDP_ROUTES.mounts(sdp),
             *FLEXDEPLOY_ROUTES.mounts(flexdeploy),
             *approval_link.routes(),
+            *server_routes(db, settings, request_metrics),
             Route("/", to_ui, methods=["GET"]),
             Route("/app/{portal}/", to_ui, methods=["GET"]),
             Mount("/ui", app=web),
@@ -150,8 +185,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         FrontRoutes, tables=[SDP_ROUTES, FLEXDEPLOY_ROUTES, UCR_ROUTES], base_url=settings.base_url
     )
     app.add_middleware(BodilessHead)
-    # Outermost: every request's id and its one observation (the request log).
-    app.add_middleware(ObserveRequests, sinks=[RequestLog(settings.log_format)], front_of=front_of)
+    # Outermost: every request's id and its one observation (the request log, metrics).
+    app.add_middleware(
+        ObserveRequests,
+        sinks=[RequestLog(settings.log_format), request_metrics],
+        front_of=front_of,
+    )
     app.state.database = db
     app.state.settings = settings
     app.state.mail_sender = sender

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import time
@@ -146,6 +147,39 @@ def _smtp_timeout() -> float:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    """`/metrics`: `enabled` (on by default); who may read it besides loopback clients:
+    `allowed_networks` (comma-separated CIDRs, replacing loopback's when set) and `token`
+    (a bearer token that lets a scraper in from anywhere); `multiprocess_dir`: where the
+    workers of one `releasedesk serve` keep their counters (set by `serve` itself through
+    PROMETHEUS_MULTIPROC_DIR, prometheus-client's own variable)."""
+
+    enabled: bool = True
+    allowed_networks: str = ""
+    token: str | None = field(default=None, repr=False)
+    multiprocess_dir: str | None = None
+
+    @classmethod
+    def from_env(cls) -> MetricsSettings:
+        networks = os.environ.get("RELEASEDESK_METRICS_ALLOWED_NETWORKS", "").strip()
+        for part in (p.strip() for p in networks.split(",")):
+            if part:
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"RELEASEDESK_METRICS_ALLOWED_NETWORKS: {part!r} is not a network"
+                        " (write CIDRs such as 10.0.0.0/8, comma-separated)"
+                    ) from None
+        return cls(
+            enabled=_flag("RELEASEDESK_METRICS", default=True),
+            allowed_networks=networks,
+            token=os.environ.get("RELEASEDESK_METRICS_TOKEN") or None,
+            multiprocess_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None,
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """`secret_key` signs the approval mail links; `smtp_url` (smtp:// or smtps://, user and
     password in the URL) is where mail goes, none: mails are logged and marked delivered;
@@ -172,6 +206,7 @@ class Settings:
     auth_cache_seconds: float = DEFAULT_AUTH_CACHE_SECONDS
     opentelemetry: bool = False
     log_format: str = "plain"
+    metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
 
     @classmethod
@@ -194,5 +229,6 @@ class Settings:
             ),
             opentelemetry=_flag("RELEASEDESK_OPENTELEMETRY", default=False),
             log_format=_choice("RELEASEDESK_LOG_FORMAT", ("plain", "json")),
+            metrics=MetricsSettings.from_env(),
             throttle=ThrottleSettings.from_env(),
         )

@@ -53,7 +53,18 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the ServiceDesk Plus v3 release API (at /api/v3 and /app/PORTAL/api/v3)."""
+    import os
+    import shutil
+    import tempfile
+
     import uvicorn
+
+    # Several workers' metrics meet in a directory of this run's own (observe/metrics.py);
+    # prometheus-client reads the variable when each worker process imports it.
+    metrics_dir = None
+    if workers > 1:
+        metrics_dir = tempfile.mkdtemp(prefix="releasedesk-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
 
     uvicorn.run(
         "releasedesk.app:create_app",
@@ -65,6 +76,8 @@ def serve(
         log_level="info",
         log_config=_log_config(),
     )
+    if metrics_dir is not None:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _log_config() -> dict[str, object]:

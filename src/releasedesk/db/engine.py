@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from releasedesk.db.pool import ObservedPool
+
 
 def async_url(url: str) -> str:
     """Map the URL people write (sqlite:///…, postgresql://…) to its async driver."""
@@ -58,6 +60,8 @@ def _sqlite_begin(connection: Any) -> None:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    if make_url(url).database not in (None, "", ":memory:"):
+        kwargs.setdefault("poolclass", ObservedPool)  # counts who waits (metrics)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
