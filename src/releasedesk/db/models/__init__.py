@@ -26,6 +26,7 @@ from releasedesk.db.models.deployment import (
     ReleaseDeploymentProject,
     ReleaseDeploymentProperty,
 )
+from releasedesk.db.models.freezes import FreezeOverride, FreezeWindow
 from releasedesk.db.models.lookups import (
     LOOKUP_MODELS,
     Category,
@@ -78,6 +79,8 @@ __all__ = [
     "LOOKUP_MODELS",
     "ApiKey",
     "Approval",
+    "FreezeOverride",
+    "FreezeWindow",
     "ApprovalLevel",
     "ApprovalLink",
     "ApprovalPolicy",
