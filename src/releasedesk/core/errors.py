@@ -1,12 +1,58 @@
-"""Typed domain errors; each dialect maps them to its vendor's error format."""
+"""Typed domain errors; each dialect maps them to its vendor's error format.
+
+Each error names its kind, one of `ErrorKind`; a front answers by kind from a table built
+with `every_kind`, which refuses (at import) a table that misses one, so no kind can fall
+through to some default answer."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+from typing import ClassVar, TypeVar
+
+Answer = TypeVar("Answer")
+
+
+class ErrorKind(StrEnum):
+    """What went wrong, as every front tells it apart (a dialect's status code, a page's)."""
+
+    INVALID = "invalid"
+    WRONG_TYPE = "wrong_type"
+    MANDATORY = "mandatory"
+    READ_ONLY = "read_only"
+    NOT_FOUND = "not_found"
+    NOT_UNIQUE = "not_unique"
+    FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"
+    TIMES_OUT_OF_ORDER = "times_out_of_order"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    UNAUTHENTICATED = "unauthenticated"
+    RATE_LIMITED = "rate_limited"
+
+
+def every_kind(table: Mapping[ErrorKind, Answer]) -> Mapping[ErrorKind, Answer]:
+    """`table`, read-only, once it answers every kind and nothing else; a front's error
+    table is built with it, so a kind added here fails that front's import until mapped."""
+    missing = [str(kind) for kind in ErrorKind if kind not in table]
+    extra = [repr(key) for key in table if not isinstance(key, ErrorKind)]
+    if missing or extra:
+        raise TypeError(
+            f"an error table must map every ErrorKind: missing {missing}, extra {extra}"
+        )
+    return MappingProxyType(dict(table))
+
 
 class ReleaseDeskError(Exception):
-    """Base of every error the core raises on purpose; `field` names the field at fault."""
+    """Base of every error the core raises on purpose; `field` names the field at fault.
+    Never raised itself: each subclass declares its `kind` (checked when it is defined)."""
 
-    kind = "invalid"
+    kind: ClassVar[ErrorKind]
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        if not isinstance(getattr(cls, "kind", None), ErrorKind):
+            raise TypeError(f"{cls.__name__}.kind must be an ErrorKind")
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -24,43 +70,43 @@ class ReleaseDeskError(Exception):
 class Invalid(ReleaseDeskError):
     """A value, id or key the entity does not accept."""
 
-    kind = "invalid"
+    kind = ErrorKind.INVALID
 
 
 class WrongType(Invalid):
     """A value of the wrong JSON type (string where an object belongs, …)."""
 
-    kind = "wrong_type"
+    kind = ErrorKind.WRONG_TYPE
 
 
 class Mandatory(ReleaseDeskError):
-    kind = "mandatory"
+    kind = ErrorKind.MANDATORY
 
     def __init__(self, field: str, message: str | None = None) -> None:
         super().__init__(message or f"'{field}' is mandatory", field)
 
 
 class ReadOnly(ReleaseDeskError):
-    kind = "read_only"
+    kind = ErrorKind.READ_ONLY
 
     def __init__(self, field: str, message: str | None = None) -> None:
         super().__init__(message or f"'{field}' is read-only", field)
 
 
 class NotFound(ReleaseDeskError):
-    kind = "not_found"
+    kind = ErrorKind.NOT_FOUND
 
 
 class NotUnique(ReleaseDeskError):
-    kind = "not_unique"
+    kind = ErrorKind.NOT_UNIQUE
 
 
 class Forbidden(ReleaseDeskError):
-    kind = "forbidden"
+    kind = ErrorKind.FORBIDDEN
 
 
 class Conflict(ReleaseDeskError):
-    kind = "conflict"
+    kind = ErrorKind.CONFLICT
 
 
 class Frozen(Invalid):
@@ -77,26 +123,26 @@ class Frozen(Invalid):
 class TimesOutOfOrder(Invalid):
     """An end time before its start time."""
 
-    kind = "times_out_of_order"
+    kind = ErrorKind.TIMES_OUT_OF_ORDER
 
 
 class UnsupportedMediaType(ReleaseDeskError):
     """A body in a content type the endpoint does not read (text/plain sent to a JSON API)."""
 
-    kind = "unsupported_media_type"
+    kind = ErrorKind.UNSUPPORTED_MEDIA_TYPE
 
 
 class Unauthenticated(ReleaseDeskError):
     """No key, an unknown key, or a key of another portal."""
 
-    kind = "unauthenticated"
+    kind = ErrorKind.UNAUTHENTICATED
 
 
 class RateLimited(ReleaseDeskError):
     """Too many failed sign-ins, or requests of one key: refused for `retry_after` seconds
     (each dialect answers 429 with a `Retry-After` header)."""
 
-    kind = "rate_limited"
+    kind = ErrorKind.RATE_LIMITED
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)

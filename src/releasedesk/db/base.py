@@ -58,7 +58,8 @@ def unique_index(
     name: str, *expressions: str | ColumnElement[Any] | TextClause, field: str, says: str
 ) -> Index:
     """A unique index, with the field a client gave wrongly when it is violated and what
-    to tell them (db/integrity.py turns the violation into NotUnique(says, field))."""
+    to tell them (db/integrity.py describes a violation as Duplicate(says, field), which the
+    core raises as NotUnique)."""
     return Index(name, *expressions, unique=True, info={"field": field, "says": says})
 
 

@@ -16,7 +16,7 @@ from releasedesk.core.approvals.links import PATH, LinkProblem, LinkRefused
 from releasedesk.core.approvals.mail_link import LinkPage
 from releasedesk.core.approvals.rules import MAX_COMMENTS
 from releasedesk.core.approvals.views import ApprovalStatus
-from releasedesk.core.errors import Invalid, ReleaseDeskError
+from releasedesk.core.errors import ErrorKind, Invalid, ReleaseDeskError
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
 from releasedesk.web.form_text import read_form
@@ -109,7 +109,7 @@ async def decide(request: Request) -> Response:
     except LinkRefused as error:
         return _refused(error)
     except ReleaseDeskError as error:
-        status = 403 if error.kind == "forbidden" else 400
+        status = 403 if error.kind is ErrorKind.FORBIDDEN else 400
         return _message("Approval not recorded", error.message, status)
     return _message("Approval", RECORDED, 200)
 

@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.approvals import inbox
-from releasedesk.core.errors import Invalid, ReleaseDeskError
+from releasedesk.core.errors import ErrorKind, Invalid, ReleaseDeskError, every_kind
 from releasedesk.core.users import sessions
 from releasedesk.db.session import Database
 from releasedesk.failure_log import failure_summary
@@ -43,7 +43,23 @@ from releasedesk.web.templating import ENVIRONMENT
 
 log = logging.getLogger("releasedesk.web")
 FLASH_COOKIE = "releasedesk_flash"
-STATUS_OF_KIND = {"not_found": 404, "forbidden": 403, "unauthenticated": 401}
+STATUS_OF_KIND: Mapping[ErrorKind, int] = every_kind(
+    {
+        ErrorKind.INVALID: 400,
+        ErrorKind.WRONG_TYPE: 400,
+        ErrorKind.MANDATORY: 400,
+        ErrorKind.READ_ONLY: 400,
+        ErrorKind.NOT_FOUND: 404,
+        ErrorKind.NOT_UNIQUE: 400,
+        ErrorKind.FORBIDDEN: 403,
+        ErrorKind.CONFLICT: 409,
+        ErrorKind.TIMES_OUT_OF_ORDER: 400,
+        ErrorKind.UNSUPPORTED_MEDIA_TYPE: 415,
+        ErrorKind.UNAUTHENTICATED: 401,
+        ErrorKind.RATE_LIMITED: 429,
+    }
+)
+"""The status of the page a core error becomes when no page showed it beside its field."""
 
 
 @dataclass(frozen=True)
@@ -232,7 +248,7 @@ async def _run(request: Request, handler: Handler, public: bool) -> Response:
     except Rerender as refused:
         return await _rerender(request, state, refused, token, portal, context, new_cookies)
     except ReleaseDeskError as error:
-        status = STATUS_OF_KIND.get(error.kind, 400)
+        status = STATUS_OF_KIND[error.kind]
         return _refusal(request, state, error.message, status, new_cookies)
     except Exception as exc:  # the last resort: a page a person understands, the cause logged
         _log_failure(request, exc)
@@ -275,7 +291,7 @@ async def _rerender(
             return await refused.render(ctx, refused.error)
     except ReleaseDeskError:
         error = refused.error
-        return _refusal(request, state, error.message, STATUS_OF_KIND.get(error.kind, 400), cookies)
+        return _refusal(request, state, error.message, STATUS_OF_KIND[error.kind], cookies)
     except Exception as exc:
         _log_failure(request, exc)
         return _refusal(

@@ -3,6 +3,8 @@ body `{"status": <http status>, "message": "…", "field": "…"}` (field when o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -12,22 +14,29 @@ from releasedesk.api.documented import error_responses
 from releasedesk.api.flexdeploy.translate import field_name
 from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
-from releasedesk.core.errors import ReleaseDeskError, from_validation_error
+from releasedesk.core.errors import (
+    ErrorKind,
+    ReleaseDeskError,
+    every_kind,
+    from_validation_error,
+)
 
-HTTP_STATUS: dict[str, int] = {
-    "invalid": 400,
-    "wrong_type": 400,
-    "mandatory": 400,
-    "read_only": 400,
-    "not_unique": 400,
-    "times_out_of_order": 400,
-    "not_found": 404,
-    "forbidden": 403,
-    "conflict": 409,
-    "unauthenticated": 401,
-    "rate_limited": 429,
-    "unsupported_media_type": 415,
-}
+HTTP_STATUS: Mapping[ErrorKind, int] = every_kind(
+    {
+        ErrorKind.INVALID: 400,
+        ErrorKind.WRONG_TYPE: 400,
+        ErrorKind.MANDATORY: 400,
+        ErrorKind.READ_ONLY: 400,
+        ErrorKind.NOT_UNIQUE: 400,
+        ErrorKind.TIMES_OUT_OF_ORDER: 400,
+        ErrorKind.NOT_FOUND: 404,
+        ErrorKind.FORBIDDEN: 403,
+        ErrorKind.CONFLICT: 409,
+        ErrorKind.UNAUTHENTICATED: 401,
+        ErrorKind.RATE_LIMITED: 429,
+        ErrorKind.UNSUPPORTED_MEDIA_TYPE: 415,
+    }
+)
 
 
 DOCUMENTED_ERRORS = error_responses(
@@ -61,7 +70,7 @@ def error_response(
 
 def core_error(_scope: Scope, error: ReleaseDeskError) -> JsonResponse:
     """A core error as FlexDeploy answers it (its handler's and the front routes')."""
-    status = HTTP_STATUS.get(error.kind, 400)
+    status = HTTP_STATUS[error.kind]
     return error_response(status, error.message, field_name(error.field), retry_after(error))
 
 

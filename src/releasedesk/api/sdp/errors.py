@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
@@ -13,23 +13,30 @@ from starlette.types import Scope
 from releasedesk.api.documented import error_responses
 from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
-from releasedesk.core.errors import ReleaseDeskError, from_validation_error
+from releasedesk.core.errors import (
+    ErrorKind,
+    ReleaseDeskError,
+    every_kind,
+    from_validation_error,
+)
 
 # core error kind -> (SDP status code, HTTP status)
-CODES: dict[str, tuple[int, int]] = {
-    "invalid": (4001, 400),
-    "wrong_type": (4021, 400),
-    "mandatory": (4012, 400),
-    "read_only": (4014, 400),
-    "not_found": (4007, 404),
-    "not_unique": (4008, 400),
-    "forbidden": (4002, 403),
-    "conflict": (4009, 409),
-    "times_out_of_order": (4016, 400),
-    "unauthenticated": (4022, 401),
-    "rate_limited": (4015, 429),
-    "unsupported_media_type": (4000, 415),
-}
+CODES: Mapping[ErrorKind, tuple[int, int]] = every_kind(
+    {
+        ErrorKind.INVALID: (4001, 400),
+        ErrorKind.WRONG_TYPE: (4021, 400),
+        ErrorKind.MANDATORY: (4012, 400),
+        ErrorKind.READ_ONLY: (4014, 400),
+        ErrorKind.NOT_FOUND: (4007, 404),
+        ErrorKind.NOT_UNIQUE: (4008, 400),
+        ErrorKind.FORBIDDEN: (4002, 403),
+        ErrorKind.CONFLICT: (4009, 409),
+        ErrorKind.TIMES_OUT_OF_ORDER: (4016, 400),
+        ErrorKind.UNAUTHENTICATED: (4022, 401),
+        ErrorKind.RATE_LIMITED: (4015, 429),
+        ErrorKind.UNSUPPORTED_MEDIA_TYPE: (4000, 415),
+    }
+)
 
 
 _MESSAGE_SCHEMA: dict[str, Any] = {
@@ -81,7 +88,7 @@ def success_status(as_list: bool = False, **extra: Any) -> Any:
 
 
 def failure_status(error: ReleaseDeskError, **extra: Any) -> dict[str, Any]:
-    code, _ = CODES.get(error.kind, (4001, 400))
+    code, _ = CODES[error.kind]
     message: dict[str, Any] = {"status_code": code, "type": "failed", "message": error.message}
     if error.field:
         message["field"] = error.field
@@ -89,7 +96,7 @@ def failure_status(error: ReleaseDeskError, **extra: Any) -> dict[str, Any]:
 
 
 def http_status(error: ReleaseDeskError) -> int:
-    return CODES.get(error.kind, (4001, 400))[1]
+    return CODES[error.kind][1]
 
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])

@@ -5,6 +5,8 @@ field at fault (in UCR's names) and, for one element of an array, its index come
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -13,22 +15,29 @@ from starlette.types import Scope
 from releasedesk.api.documented import error_responses
 from releasedesk.api.rate_limits import retry_after
 from releasedesk.api.responses import JsonResponse
-from releasedesk.core.errors import ReleaseDeskError, from_validation_error
+from releasedesk.core.errors import (
+    ErrorKind,
+    ReleaseDeskError,
+    every_kind,
+    from_validation_error,
+)
 
-STATUS: dict[str, int] = {
-    "invalid": 400,
-    "wrong_type": 400,
-    "mandatory": 400,
-    "read_only": 400,
-    "not_found": 404,
-    "not_unique": 400,
-    "forbidden": 403,
-    "conflict": 409,
-    "times_out_of_order": 400,
-    "unauthenticated": 401,
-    "rate_limited": 429,
-    "unsupported_media_type": 415,
-}
+STATUS: Mapping[ErrorKind, int] = every_kind(
+    {
+        ErrorKind.INVALID: 400,
+        ErrorKind.WRONG_TYPE: 400,
+        ErrorKind.MANDATORY: 400,
+        ErrorKind.READ_ONLY: 400,
+        ErrorKind.NOT_FOUND: 404,
+        ErrorKind.NOT_UNIQUE: 400,
+        ErrorKind.FORBIDDEN: 403,
+        ErrorKind.CONFLICT: 409,
+        ErrorKind.TIMES_OUT_OF_ORDER: 400,
+        ErrorKind.UNAUTHENTICATED: 401,
+        ErrorKind.RATE_LIMITED: 429,
+        ErrorKind.UNSUPPORTED_MEDIA_TYPE: 415,
+    }
+)
 
 
 DOCUMENTED_ERRORS = error_responses(
@@ -72,7 +81,7 @@ def error_body(error: ReleaseDeskError) -> dict[str, object]:
 
 
 def error_response(error: ReleaseDeskError) -> JsonResponse:
-    status = STATUS.get(error.kind, 400)
+    status = STATUS[error.kind]
     headers = {"WWW-Authenticate": 'Basic realm="releasedesk"'} if status == 401 else None
     headers = retry_after(error) or headers
     return JsonResponse(error_body(error), status_code=status, headers=headers)

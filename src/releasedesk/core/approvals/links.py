@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.approvals import repository
-from releasedesk.core.errors import ReleaseDeskError
+from releasedesk.core.errors import ErrorKind, ReleaseDeskError
 from releasedesk.db.models import ApprovalLink
 
 LINK_LIFETIME = dt.timedelta(days=7)
@@ -42,7 +42,7 @@ MESSAGES = {
 class LinkRefused(ReleaseDeskError):
     """A link that was tampered with, used before, or expired."""
 
-    kind = "invalid"
+    kind = ErrorKind.INVALID
 
     def __init__(self, problem: LinkProblem) -> None:
         super().__init__(MESSAGES[problem], "link")

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from releasedesk.core.approvals import summary as approvals
 from releasedesk.core.approvals.rules import StageApproval
-from releasedesk.core.errors import NotFound, ReleaseDeskError
+from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.read_repository import Part
@@ -247,7 +247,7 @@ async def move_release(ctx: PageContext) -> Response:
             ctx.session, ctx.me, release_id, ReleaseChanges.of(**values)
         )
     except ReleaseDeskError as error:
-        if error.kind in ("forbidden", "not_found"):
+        if error.kind in (ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND):
             raise
         raise Rerender(
             lambda fresh, e: _refused(fresh, release_id, _form_errors(release_id, e)), error

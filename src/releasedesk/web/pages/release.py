@@ -21,7 +21,7 @@ from releasedesk.core.approvals.summary import StageSummary, approval_summary
 from releasedesk.core.approvals.views import Approval, ApprovalLevel
 from releasedesk.core.deployment import service as deployments
 from releasedesk.core.deployment.views import Deployment
-from releasedesk.core.errors import NotFound, ReleaseDeskError
+from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
 from releasedesk.core.plans import service as plans
 from releasedesk.core.plans.views import Plan
 from releasedesk.core.releases import service as releases
@@ -260,7 +260,7 @@ def refused(
     """What a page raises when the core refused its write: a refusal of the caller (403) or
     an unknown id stays what it is; any other is shown in the form it came from, after the
     rollback."""
-    if error.kind in ("forbidden", "not_found", "unauthenticated"):
+    if error.kind in (ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND, ErrorKind.UNAUTHENTICATED):
         return error
     return Rerender(render, error)
 

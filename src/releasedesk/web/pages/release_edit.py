@@ -11,7 +11,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from releasedesk.core.errors import ReleaseDeskError
+from releasedesk.core.errors import ErrorKind, ReleaseDeskError
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.schemas import ReleaseChanges
@@ -178,7 +178,7 @@ def save_errors(error: ReleaseDeskError) -> FormErrors:
     errors = FormErrors()
     if error.field in FORM_FIELDS:
         errors.add(error.field, humane(error.message))
-    elif error.kind == "conflict":
+    elif error.kind is ErrorKind.CONFLICT:
         errors.general.append(
             "Someone changed this release while you were editing it. Your changes are kept "
             "below: open the release in another tab to see what changed, then save again."
@@ -216,7 +216,7 @@ async def save(ctx: PageContext, release_id: int) -> Response:
             expected_version=version,
         )
     except ReleaseDeskError as error:
-        answer = 409 if error.kind == "conflict" else 422
+        answer = 409 if error.kind is ErrorKind.CONFLICT else 422
         raise refused(
             error,
             lambda fresh, e: render_form(

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from releasedesk.core.actors import Role
-from releasedesk.core.errors import Invalid, Mandatory, NotUnique, ReleaseDeskError
+from releasedesk.core.errors import ErrorKind, Invalid, Mandatory, NotUnique, ReleaseDeskError
 from releasedesk.core.users import administration
 from releasedesk.core.users.views import UserView
 from releasedesk.web.context import PageContext, Rerender, page
@@ -83,7 +83,7 @@ async def add_user(ctx: PageContext) -> Response:
             password=password or None,
         )
     except ReleaseDeskError as error:
-        if error.kind in ("forbidden", "not_found"):
+        if error.kind in (ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND):
             raise
         raise Rerender(
             lambda fresh, e: _page(fresh, errors=FormErrors.of(e, ADD_FIELDS), values=values),
