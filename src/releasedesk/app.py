@@ -27,6 +27,8 @@ from releasedesk.api.sdp.app import ROUTES as SDP_ROUTES
 from releasedesk.api.sdp.app import create_sdp_app
 from releasedesk.api.ucr.app import ROUTES as UCR_ROUTES
 from releasedesk.api.ucr.app import create_ucr_app
+from releasedesk.api.v1.app import ROUTES as V1_ROUTES
+from releasedesk.api.v1.app import create_v1_app
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
 from releasedesk.core.throttle.service import throttle_for
@@ -75,7 +77,7 @@ async def unrouted(request: Request, exc: Exception) -> Response:
     """An HTTP failure of the outer routing, in the format of the dialect the path names."""
     assert isinstance(exc, StarletteHTTPException)
     path = request.url.path
-    for table in (SDP_ROUTES, FLEXDEPLOY_ROUTES):
+    for table in (SDP_ROUTES, FLEXDEPLOY_ROUTES, V1_ROUTES):
         if table.owns(path):
             return table.errors.http(request.scope, exc)
     if WEB_PATH.match(path):
@@ -92,6 +94,8 @@ def front_of(path: str) -> str:
         return "sdp"
     if FLEXDEPLOY_ROUTES.owns(path):
         return "flexdeploy"
+    if V1_ROUTES.owns(path):
+        return "v1"
     if path.startswith("/approval/"):
         return "approval"
     if WEB_PATH.match(path):
@@ -156,6 +160,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     sdp = create_sdp_app(db, settings.base_url)
     ucr = create_ucr_app(db, settings.base_url)
     flexdeploy = create_flexdeploy_app(db, settings.base_url)
+    v1 = create_v1_app(db, settings.base_url)
     web = create_web_app(db, settings)
     app = FastAPI(
         title="releasedesk",
@@ -167,6 +172,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         routes=[
             *SDP_ROUTES.mounts(sdp),
             *FLEXDEPLOY_ROUTES.mounts(flexdeploy),
+            *V1_ROUTES.mounts(v1),
             *approval_link.routes(),
             *server_routes(db, settings, request_metrics),
             Route("/", to_ui, methods=["GET"]),
@@ -196,6 +202,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.mail_sender = sender
     app.state.auth_listener = listener
     # Failed sign-ins and key request limits (core/throttle), one counter store for all.
-    for each in (app, sdp, ucr, flexdeploy, web):
+    for each in (app, sdp, ucr, flexdeploy, v1, web):
         each.state.throttle = throttle
     return app

@@ -215,3 +215,10 @@ async def lock_release(session: AsyncSession, portal_id: int, release_id: int) -
         .with_for_update()
     )
     return (await session.execute(statement)).first() is not None
+
+
+async def release_titles(session: AsyncSession, ids: Collection[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    statement = select(Release.id, Release.title).where(Release.id.in_(list(ids)))
+    return {key: title for key, title in (await session.execute(statement)).all()}

@@ -31,6 +31,7 @@ from releasedesk.core.freezes.timing import (
     zone_named,
 )
 from releasedesk.core.freezes.views import (
+    Affected,
     Effect,
     FreezeWindow,
     Meeting,
@@ -221,9 +222,10 @@ async def facts_of(session: AsyncSession, release_ids: Sequence[int]) -> dict[in
     }
 
 
-async def affected(session: AsyncSession, actor: Actor, window_id: int) -> list[tuple[int, bool]]:
-    """The live releases scheduled into the window (in its scope), with whether each holds
-    an unexpired exception: what was scheduled before the window existed, or let through."""
+async def affected(session: AsyncSession, actor: Actor, window_id: int) -> list[Affected]:
+    """The live releases scheduled into the window's coming occurrences (in its scope), with
+    whether each holds an unexpired exception: what was scheduled before the window existed,
+    or let through since."""
     window = await get_window(session, actor, window_id)
     now = dt.datetime.now(dt.UTC)
     first = window.timing.next_occurrences(now, 1)
@@ -237,15 +239,22 @@ async def affected(session: AsyncSession, actor: Actor, window_id: int) -> list[
         for o in await repository.overrides_of(session, ids, now)
         if o.window_id == window.id
     }
-    found = []
+    met = []
     for rid in ids:
         f = facts[rid]
         assert f.scheduled_start is not None and f.scheduled_end is not None
         if window.scope.covers(f) and window.timing.occurrences(
             f.scheduled_start, f.scheduled_end, 1
         ):
-            found.append((rid, rid in excused))
-    return found
+            met.append(f)
+    titles = await repository.release_titles(session, [f.release_id for f in met if f.release_id])
+    return [
+        Affected(one, titles.get(one, ""), f.scheduled_start, f.scheduled_end, one in excused)
+        for f in met
+        if (one := f.release_id) is not None
+        and f.scheduled_start is not None
+        and f.scheduled_end is not None
+    ]
 
 
 # --- exceptions -------------------------------------------------------------------------------

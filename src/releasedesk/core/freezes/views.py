@@ -90,3 +90,14 @@ class Override:
     expires_on: dt.datetime
     granted_by: str | None
     granted_on: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Affected:
+    """A live release scheduled into a window, and whether it holds an exception to it."""
+
+    release_id: int
+    title: str
+    scheduled_start: dt.datetime
+    scheduled_end: dt.datetime
+    overridden: bool
