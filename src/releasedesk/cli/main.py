@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.cli.audit import audit_app
 from releasedesk.cli.catalog import catalog_app
+from releasedesk.cli.freeze import freeze_app
 from releasedesk.cli.keys import token_app
 from releasedesk.cli.runtime import run_in_transaction
 from releasedesk.cli.tables import cli_actor, echo_table, when
@@ -42,6 +43,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(portal_app, name="portal")
 app.add_typer(lookup_app, name="lookup")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(freeze_app, name="freeze")
 
 PortalOption = Annotated[str, typer.Option("--portal", help="Portal name.")]
 

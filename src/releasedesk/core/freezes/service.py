@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, require_admin
 from releasedesk.core.audit import service as audit
-from releasedesk.core.audit.views import AuditKind, Subject, actor_of
+from releasedesk.core.audit.views import AuditActor, AuditKind, Subject, actor_of
 from releasedesk.core.errors import Forbidden, Frozen, Invalid, Mandatory, NotFound
 from releasedesk.core.freezes import repository
 from releasedesk.core.freezes.timing import (
@@ -53,6 +53,27 @@ _WALL = "%Y-%m-%dT%H:%M:%S"
 
 
 @dataclass(frozen=True, slots=True)
+class Operator:
+    """Someone with the server's own access saving windows (the CLI): trusted as an
+    administrator of the portal, audited by name."""
+
+    portal_id: int
+    audit_as: AuditActor
+
+
+Saver = Actor | Operator
+
+
+def _may_save(by: Saver, action: str) -> None:
+    if isinstance(by, Actor):
+        require_admin(by, action)
+
+
+def _audit_actor(by: Saver) -> AuditActor:
+    return actor_of(by) if isinstance(by, Actor) else by.audit_as
+
+
+@dataclass(frozen=True, slots=True)
 class WindowSpec:
     """What a front asks to save. One-off: `start` and `end` (aware). Recurring: `rrule`,
     `dtstart` (a wall-clock time in `timezone`; an aware one is read in that zone),
@@ -71,18 +92,19 @@ class WindowSpec:
     scope: dict[str, list[str]] = field(default_factory=dict)
 
 
-async def list_windows(session: AsyncSession, actor: Actor) -> list[FreezeWindow]:
+async def list_windows(session: AsyncSession, actor: Saver) -> list[FreezeWindow]:
     return await _views(session, await repository.list_windows(session, actor.portal_id))
 
 
-async def get_window(session: AsyncSession, actor: Actor, window_id: int) -> FreezeWindow:
+async def get_window(session: AsyncSession, actor: Saver, window_id: int) -> FreezeWindow:
     return (await _views(session, [await _row(session, actor, window_id)]))[0]
 
 
-async def create_window(session: AsyncSession, actor: Actor, spec: WindowSpec) -> FreezeWindow:
-    require_admin(actor, "create freeze windows")
+async def create_window(session: AsyncSession, actor: Saver, spec: WindowSpec) -> FreezeWindow:
+    _may_save(actor, "create freeze windows")
     now = dt.datetime.now(dt.UTC)
-    row = WindowRow(portal_id=actor.portal_id, created_by_id=actor.user_id, created_on=now)
+    maker = actor.user_id if isinstance(actor, Actor) else None
+    row = WindowRow(portal_id=actor.portal_id, created_by_id=maker, created_on=now)
     await _fill(session, actor, row, spec, now)
     await repository.insert(session, row)
     await _audit(session, actor, AuditKind.FREEZE_WINDOW_CREATED, row)
@@ -90,9 +112,9 @@ async def create_window(session: AsyncSession, actor: Actor, spec: WindowSpec) -
 
 
 async def update_window(
-    session: AsyncSession, actor: Actor, window_id: int, spec: WindowSpec
+    session: AsyncSession, actor: Saver, window_id: int, spec: WindowSpec
 ) -> FreezeWindow:
-    require_admin(actor, "change freeze windows")
+    _may_save(actor, "change freeze windows")
     row = await _row(session, actor, window_id, for_update=True)
     await _fill(session, actor, row, spec, dt.datetime.now(dt.UTC))
     await session.flush()
@@ -100,8 +122,8 @@ async def update_window(
     return (await _views(session, [row]))[0]
 
 
-async def delete_window(session: AsyncSession, actor: Actor, window_id: int) -> None:
-    require_admin(actor, "delete freeze windows")
+async def delete_window(session: AsyncSession, actor: Saver, window_id: int) -> None:
+    _may_save(actor, "delete freeze windows")
     row = await _row(session, actor, window_id, for_update=True)
     await _audit(session, actor, AuditKind.FREEZE_WINDOW_DELETED, row)
     await repository.delete_window(session, row.id)
@@ -343,7 +365,7 @@ async def _overrides(session: AsyncSession, rows: Sequence[OverrideRow]) -> list
 
 
 async def _row(
-    session: AsyncSession, actor: Actor, window_id: int, *, for_update: bool = False
+    session: AsyncSession, actor: Saver, window_id: int, *, for_update: bool = False
 ) -> WindowRow:
     row = await repository.get(session, actor.portal_id, window_id, for_update=for_update)
     if row is None:
@@ -352,7 +374,7 @@ async def _row(
 
 
 async def _fill(
-    session: AsyncSession, actor: Actor, row: WindowRow, spec: WindowSpec, now: dt.datetime
+    session: AsyncSession, actor: Saver, row: WindowRow, spec: WindowSpec, now: dt.datetime
 ) -> None:
     """Check `spec` and write it onto `row` (every part refused names its field)."""
     row.name = plain_line(spec.name, "name", mandatory=True)
@@ -513,11 +535,11 @@ def _view(row: WindowRow, names: dict[str, dict[int, str]], makers: dict[int, st
     )
 
 
-async def _audit(session: AsyncSession, actor: Actor, kind: AuditKind, row: WindowRow) -> None:
+async def _audit(session: AsyncSession, actor: Saver, kind: AuditKind, row: WindowRow) -> None:
     await audit.record(
         session,
         portal_id=actor.portal_id,
-        by=actor_of(actor),
+        by=_audit_actor(actor),
         kind=kind,
         subject=Subject(None, None),
         detail={"window": row.name, "id": row.id, "effect": row.effect},
