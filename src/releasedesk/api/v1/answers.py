@@ -86,6 +86,7 @@ AFFECTED: Answers = {
         }
     )
 }
+FEED_TOKEN: Answers = {201: object_with({"token": STRING, "url": STRING})}
 OVERRIDE_MADE: Answers = {201: OVERRIDE}
 OVERRIDES: Answers = {200: object_with({"overrides": array_of(OVERRIDE)})}
 

@@ -77,3 +77,24 @@ class FreezeOverride(IdMixin, Base):
         BigId, ForeignKey("users.id", ondelete="SET NULL")
     )
     granted_on: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class CalendarFeedToken(Base):
+    """A user's secret for the calendar feed: calendar clients send no headers, so the feed's
+    address carries it. Only its SHA-256 is kept; a reset replaces it."""
+
+    __tablename__ = "calendar_feed_tokens"
+    __table_args__ = (
+        unique_index(
+            "ux_calendar_feed_tokens_hash",
+            "token_hash",
+            field="token",
+            says="that token is taken",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_on: Mapped[dt.datetime] = mapped_column(UtcDateTime)

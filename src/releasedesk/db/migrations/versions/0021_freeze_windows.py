@@ -1,4 +1,4 @@
-"""change freezes: freeze windows and the exceptions granted to releases
+"""change freezes: freeze windows, the exceptions granted to releases, calendar feed tokens
 
 Revision ID: 0021
 Revises: 0017
@@ -6,7 +6,8 @@ Revises: 0017
 `freeze_windows`: one-off or recurring (RFC 5545) windows per portal, with their scope and
 effect; `first_start`/`last_end` bound every occurrence so a check reads only the windows
 that can matter (ix_freeze_windows_span). `freeze_overrides`: one release's exception to one
-window, until it expires.
+window, until it expires. `calendar_feed_tokens`: each user's secret for the calendar feed
+(its SHA-256).
 """
 
 from collections.abc import Sequence
@@ -86,7 +87,20 @@ def upgrade() -> None:
         unique=True,
     )
 
+    op.create_table(
+        "calendar_feed_tokens",
+        sa.Column("user_id", ID, nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_on", TIME, nullable=False),
+        _fk("calendar_feed_tokens", "user_id", "users", "CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_calendar_feed_tokens")),
+    )
+    op.create_index(
+        "ux_calendar_feed_tokens_hash", "calendar_feed_tokens", ["token_hash"], unique=True
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("calendar_feed_tokens")
     op.drop_table("freeze_overrides")
     op.drop_table("freeze_windows")
