@@ -86,6 +86,31 @@ AFFECTED: Answers = {
         }
     )
 }
+NULLABLE_SPAN: Schema = object_with({"start": nullable(TIME), "end": nullable(TIME)})
+CONFLICTS: Answers = {
+    200: object_with(
+        {
+            "release_id": INTEGER,
+            "scheduled": NULLABLE_SPAN,
+            "releases": array_of(
+                object_with(
+                    {
+                        "id": INTEGER,
+                        "title": STRING,
+                        "scheduled": NULLABLE_SPAN,
+                        "shared": array_of(object_with({"kind": STRING, "name": STRING})),
+                    }
+                )
+            ),
+            "freeze_windows": array_of(
+                object_with(
+                    {"id": INTEGER, "name": STRING, "effect": STRING, "start": TIME, "end": TIME}
+                )
+            ),
+        }
+    )
+}
+SLOTS: Answers = {200: object_with({"slots": array_of(SPAN), "reason": nullable(STRING)})}
 FEED_TOKEN: Answers = {201: object_with({"token": STRING, "url": STRING})}
 OVERRIDE_MADE: Answers = {201: OVERRIDE}
 OVERRIDES: Answers = {200: object_with({"overrides": array_of(OVERRIDE)})}

@@ -155,6 +155,13 @@ async def check_deployment(
     return await _check(session, portal_id, facts, now, moment, now, "stage")
 
 
+async def list_windows_meeting(
+    session: AsyncSession, portal_id: int, start: dt.datetime, end: dt.datetime
+) -> list[FreezeWindow]:
+    """The portal's windows some occurrence of which may meet [start, end)."""
+    return await _views(session, await repository.windows_meeting(session, portal_id, start, end))
+
+
 async def meetings(
     session: AsyncSession, portal_id: int, facts: ReleaseFacts, start: dt.datetime, end: dt.datetime
 ) -> list[Meeting]:
