@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,12 +48,21 @@ def _wait_answering(worker: Worker, process: subprocess.Popen[bytes], deadline: 
 
 
 @contextmanager
-def serve_workers(database_url: str, var_dir: Path, count: int) -> Iterator[list[Worker]]:
-    """`count` processes of `releasedesk serve`, answering before this yields; stopped after."""
+def serve_workers(
+    database_url: str,
+    var_dir: Path,
+    count: int,
+    *,
+    workers_each: int = 1,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[list[Worker]]:
+    """`count` processes of `releasedesk serve` (each `--workers workers_each`, with `env`
+    added to the environment), answering before this yields; stopped after."""
     env = {
         **os.environ,
         "RELEASEDESK_DATABASE_URL": database_url,
         "RELEASEDESK_VAR_DIR": str(var_dir),
+        **(env or {}),
     }
     started: list[tuple[Worker, subprocess.Popen[bytes]]] = []
     try:
@@ -62,9 +71,10 @@ def serve_workers(database_url: str, var_dir: Path, count: int) -> Iterator[list
             worker = Worker(f"http://127.0.0.1:{port}", var_dir / f"worker-{n}.log")
             with worker.log.open("wb") as log:
                 command = [sys.executable, "-m", "releasedesk", "serve", "--port", str(port)]
+                command += ["--workers", str(workers_each)]
                 process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             started.append((worker, process))
-        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS * workers_each
         for worker, process in started:
             _wait_answering(worker, process, deadline)
         yield [worker for worker, _ in started]

@@ -5,12 +5,14 @@ beside them."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from prometheus_client.multiprocess import mark_process_dead
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -25,6 +27,8 @@ from releasedesk.api.sdp.app import ROUTES as SDP_ROUTES
 from releasedesk.api.sdp.app import create_sdp_app
 from releasedesk.api.ucr.app import ROUTES as UCR_ROUTES
 from releasedesk.api.ucr.app import create_ucr_app
+from releasedesk.api.v1.app import ROUTES as V1_ROUTES
+from releasedesk.api.v1.app import create_v1_app
 from releasedesk.api_docs import pages as api_docs
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
@@ -32,6 +36,16 @@ from releasedesk.core.throttle.service import throttle_for
 from releasedesk.core.users.cache import AuthCache
 from releasedesk.db.auth_notify import listener_for
 from releasedesk.db.session import Database
+from releasedesk.observe.health import healthz, readyz_for
+from releasedesk.observe.log import RequestLog
+from releasedesk.observe.metrics import (
+    LOOPBACK,
+    MetricsAccess,
+    RequestMetrics,
+    metrics_endpoint,
+    parse_networks,
+)
+from releasedesk.observe.requests import ObserveRequests
 from releasedesk.settings import Settings
 from releasedesk.web import approval_link
 from releasedesk.web.app import create_web_app, to_ui
@@ -64,12 +78,47 @@ async def unrouted(request: Request, exc: Exception) -> Response:
     """An HTTP failure of the outer routing, in the format of the dialect the path names."""
     assert isinstance(exc, StarletteHTTPException)
     path = request.url.path
-    for table in (SDP_ROUTES, FLEXDEPLOY_ROUTES):
+    for table in (SDP_ROUTES, FLEXDEPLOY_ROUTES, V1_ROUTES):
         if table.owns(path):
             return table.errors.http(request.scope, exc)
     if WEB_PATH.match(path):
         return await http_exception_handler(request, exc)
     return UCR_ROUTES.errors.http(request.scope, exc)
+
+
+SERVER_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def front_of(path: str) -> str:
+    """Which front a path belongs to, for the request log and metrics."""
+    if SDP_ROUTES.owns(path):
+        return "sdp"
+    if FLEXDEPLOY_ROUTES.owns(path):
+        return "flexdeploy"
+    if V1_ROUTES.owns(path):
+        return "v1"
+    if path.startswith("/approval/"):
+        return "approval"
+    if WEB_PATH.match(path):
+        return "web"
+    if path in SERVER_PATHS:
+        return "server"
+    return "ucr"
+
+
+def server_routes(db: Database, settings: Settings, sink: RequestMetrics) -> list[Route]:
+    """The server's own paths: health for orchestrators, metrics for Prometheus."""
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz_for(db), methods=["GET"]),
+    ]
+    metrics = settings.metrics
+    if metrics.enabled:
+        networks = parse_networks(metrics.allowed_networks) or LOOPBACK
+        access = MetricsAccess(networks, metrics.token)
+        endpoint = metrics_endpoint(db, sink, access, metrics.multiprocess_dir)
+        routes.append(Route("/metrics", endpoint, methods=["GET"]))
+    return routes
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -88,6 +137,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     db.caches.adopt(auth_cache)  # the database's from now on: sessions find it (cache.py)
     listener = listener_for(db.url, auth_cache)
     throttle = throttle_for(settings.throttle)
+    request_metrics = RequestMetrics(db)
+    multiprocess_dir = settings.metrics.multiprocess_dir
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -105,10 +156,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 await listener.stop()
             await throttle.close()
             await db.dispose()
+            if multiprocess_dir:  # this worker's live gauges leave the sums
+                mark_process_dead(os.getpid(), multiprocess_dir)
 
     sdp = create_sdp_app(db, settings.base_url)
     ucr = create_ucr_app(db, settings.base_url)
     flexdeploy = create_flexdeploy_app(db, settings.base_url)
+    v1 = create_v1_app(db, settings.base_url)
     web = create_web_app(db, settings)
     app = FastAPI(
         title="releasedesk",
@@ -120,8 +174,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         routes=[
             *SDP_ROUTES.mounts(sdp),
             *FLEXDEPLOY_ROUTES.mounts(flexdeploy),
+            *V1_ROUTES.mounts(v1),
             *approval_link.routes(),
             *api_docs.routes(),  # /docs: each API's docs from its document
+            *server_routes(db, settings, request_metrics),
             Route("/", to_ui, methods=["GET"]),
             Route("/app/{portal}/", to_ui, methods=["GET"]),
             Mount("/ui", app=web),
@@ -138,11 +194,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         FrontRoutes, tables=[SDP_ROUTES, FLEXDEPLOY_ROUTES, UCR_ROUTES], base_url=settings.base_url
     )
     app.add_middleware(BodilessHead)
+    # Outermost: every request's id and its one observation (the request log, metrics).
+    app.add_middleware(
+        ObserveRequests,
+        sinks=[RequestLog(settings.log_format), request_metrics],
+        front_of=front_of,
+    )
     app.state.database = db
     app.state.settings = settings
     app.state.mail_sender = sender
     app.state.auth_listener = listener
     # Failed sign-ins and key request limits (core/throttle), one counter store for all.
-    for each in (app, sdp, ucr, flexdeploy, web):
+    for each in (app, sdp, ucr, flexdeploy, v1, web):
         each.state.throttle = throttle
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import time
@@ -182,12 +183,55 @@ class DatabaseSettings:
         )
 
 
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    """The variable `name`, one of `choices` (the first when unset or blank)."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if not value:
+        return choices[0]
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def _smtp_timeout() -> float:
     name = "RELEASEDESK_SMTP_TIMEOUT_SECONDS"
     seconds = _seconds(name, DEFAULT_SMTP_TIMEOUT_SECONDS)
     if seconds <= 0:
         raise ValueError(f"{name} must be more than 0 seconds")
     return seconds
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    """`/metrics`: `enabled` (on by default); who may read it besides loopback clients:
+    `allowed_networks` (comma-separated CIDRs, replacing loopback's when set) and `token`
+    (a bearer token that lets a scraper in from anywhere); `multiprocess_dir`: where the
+    workers of one `releasedesk serve` keep their counters (set by `serve` itself through
+    PROMETHEUS_MULTIPROC_DIR, prometheus-client's own variable)."""
+
+    enabled: bool = True
+    allowed_networks: str = ""
+    token: str | None = field(default=None, repr=False)
+    multiprocess_dir: str | None = None
+
+    @classmethod
+    def from_env(cls) -> MetricsSettings:
+        networks = os.environ.get("RELEASEDESK_METRICS_ALLOWED_NETWORKS", "").strip()
+        for part in (p.strip() for p in networks.split(",")):
+            if part:
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"RELEASEDESK_METRICS_ALLOWED_NETWORKS: {part!r} is not a network"
+                        " (write CIDRs such as 10.0.0.0/8, comma-separated)"
+                    ) from None
+        return cls(
+            enabled=_flag("RELEASEDESK_METRICS", default=True),
+            allowed_networks=networks,
+            token=os.environ.get("RELEASEDESK_METRICS_TOKEN") or None,
+            multiprocess_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None,
+        )
 
 
 @dataclass(frozen=True)
@@ -202,6 +246,7 @@ class Settings:
     process may trust a key it looked up for a read (a write always reads its key; changes
     made through releasedesk reach every process's reads within half a second; this bounds
     only a lost notification or a change behind its back; 0 turns the cache off).
+    `log_format` is the request log's: `plain` lines or `json` lines (observe/log.py).
     `opentelemetry` turns on FastAPI's OpenTelemetry spans, metrics
     and logs for the providers the deployment configures (off: it costs every request).
     `database`: the PostgreSQL pool and its timeouts."""
@@ -216,6 +261,8 @@ class Settings:
     mail_sender: bool = False
     auth_cache_seconds: float = DEFAULT_AUTH_CACHE_SECONDS
     opentelemetry: bool = False
+    log_format: str = "plain"
+    metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
 
@@ -238,6 +285,8 @@ class Settings:
                 "RELEASEDESK_AUTH_CACHE_SECONDS", DEFAULT_AUTH_CACHE_SECONDS
             ),
             opentelemetry=_flag("RELEASEDESK_OPENTELEMETRY", default=False),
+            log_format=_choice("RELEASEDESK_LOG_FORMAT", ("plain", "json")),
+            metrics=MetricsSettings.from_env(),
             throttle=ThrottleSettings.from_env(),
             database=DatabaseSettings.from_env(),
         )

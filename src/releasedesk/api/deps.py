@@ -28,6 +28,7 @@ from releasedesk.core.users import service as users
 from releasedesk.core.users.keys import UnknownKey
 from releasedesk.core.users.secrets import hash_api_key
 from releasedesk.db.session import Database, after_unit_of_work
+from releasedesk.observe.requests import note_user
 from releasedesk.settings import DEFAULT_PORTAL
 
 READS = ("GET", "HEAD", "OPTIONS")
@@ -87,7 +88,13 @@ def basic_credentials(authorization: str) -> Credentials:
 
 async def authenticate(request: Request, session: AsyncSession, credentials: Credentials) -> Actor:
     """The caller, authenticated against the portal named by the path; failed sign-ins
-    counted and throttled (429 past a limit)."""
+    counted and throttled (429 past a limit). The request log names the caller."""
+    actor = await _authenticate(request, session, credentials)
+    note_user(request.scope, actor.user_id)
+    return actor
+
+
+async def _authenticate(request: Request, session: AsyncSession, credentials: Credentials) -> Actor:
     portal = portal_name(request)
     throttle = throttle_of(request)
     if credentials.key:

@@ -26,9 +26,11 @@ ERROR_STATUSES: dict[int, str] = {
 }
 
 
-def error_responses(body_schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+def error_responses(
+    body_schema: dict[str, Any], media_type: str = JSON
+) -> dict[int | str, dict[str, Any]]:
     """The documented error answers, each with the dialect's error body."""
     return {
-        status: {"description": meaning, "content": {JSON: {"schema": body_schema}}}
+        status: {"description": meaning, "content": {media_type: {"schema": body_schema}}}
         for status, meaning in ERROR_STATUSES.items()
     }

@@ -40,6 +40,7 @@ from releasedesk.api.routes import (
 )
 from releasedesk.api.safety import CatchAllMiddleware
 from releasedesk.core.errors import ReleaseDeskError
+from releasedesk.observe.requests import note_route
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class FrontRoute:
     template_methods: frozenset[str]
     errors: ErrorRenderers
     body_types: frozenset[str]
+    template: str  # the prefix and the route's path, for the request log and metrics
 
 
 def front_routes(tables: Sequence[RouteTable]) -> list[FrontRoute]:
@@ -67,6 +69,7 @@ def front_routes(tables: Sequence[RouteTable]) -> list[FrontRoute]:
             table.methods_of(route.path),
             table.errors,
             table.body_types,
+            table.prefix + route.path,
         )
         for table in tables
         for route in table.declared
@@ -102,6 +105,8 @@ class FrontRoutes:
                     groups = match.groupdict().items()
                     scope["path_params"] = {k: v for k, v in groups if v is not None}
                     scope["endpoint"] = front.route.endpoint  # what an error envelope reads
+                    portal = "/app/{portal}" if path.startswith("/app/") else ""
+                    note_route(scope, portal + front.template)
                     await (answer if method in front.methods else refuse)(scope, receive, send)
                     return
                 break  # another route of the template takes this method: the app's

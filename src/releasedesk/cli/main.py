@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.cli.audit import audit_app
 from releasedesk.cli.backup import backup, restore
 from releasedesk.cli.catalog import catalog_app
+from releasedesk.cli.freeze import freeze_app
 from releasedesk.cli.keys import token_app
 from releasedesk.cli.runtime import run_in_transaction
 from releasedesk.cli.tables import cli_actor, echo_table, when
@@ -46,6 +47,7 @@ app.add_typer(lookup_app, name="lookup")
 app.add_typer(catalog_app, name="catalog")
 app.command()(backup)
 app.command()(restore)
+app.add_typer(freeze_app, name="freeze")
 
 PortalOption = Annotated[str, typer.Option("--portal", help="Portal name.")]
 
@@ -63,12 +65,25 @@ def serve(
     UrbanCode Release     /releases/, /lifecycleModels/, /teams/ (at the root)
     FlexDeploy            /flexdeploy/rest/v1/…
     Web UI                /ui/ (and the approval mail's links, /approval/…)
+    releasedesk's own     /api/v1/… (freeze windows, schedule, calendar feed)
     API docs              /docs (each API's OpenAPI document at …/openapi.json)
+    Operations            /healthz, /readyz, /metrics (loopback only by default)
 
     Another portal's are under /app/PORTAL/ (e.g. /app/PORTAL/api/v3). Settings come from
     RELEASEDESK_* variables (README: database, base URL, mail, secret key).
     """
+    import os
+    import shutil
+    import tempfile
+
     import uvicorn
+
+    # Several workers' metrics meet in a directory of this run's own (observe/metrics.py);
+    # prometheus-client reads the variable when each worker process imports it.
+    metrics_dir = None
+    if workers > 1:
+        metrics_dir = tempfile.mkdtemp(prefix="releasedesk-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
 
     uvicorn.run(
         "releasedesk.app:create_app",
@@ -80,6 +95,8 @@ def serve(
         log_level="info",
         log_config=_log_config(),
     )
+    if metrics_dir is not None:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _log_config() -> dict[str, object]:
@@ -92,6 +109,19 @@ def _log_config() -> dict[str, object]:
     config = deepcopy(LOGGING_CONFIG)
     config["loggers"]["releasedesk"] = {
         "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    # The request log's lines are whole (plain text or a JSON object per line), with no
+    # level prefix in front of them.
+    config["formatters"]["request"] = {"format": "%(message)s"}
+    config["handlers"]["request"] = {
+        "formatter": "request",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["releasedesk.requests"] = {
+        "handlers": ["request"],
         "level": "INFO",
         "propagate": False,
     }

@@ -109,6 +109,17 @@ class Conflict(ReleaseDeskError):
     kind = ErrorKind.CONFLICT
 
 
+class Frozen(Invalid):
+    """A release meets a blocking freeze window: scheduled into one, or moved to deployment
+    during one. `next_allowed_at` is the first time it could go instead (None: none within
+    the horizon looked at)."""
+
+    def __init__(self, message: str, field: str, window: str, next_allowed_at: object) -> None:
+        super().__init__(message, field)
+        self.window = window
+        self.next_allowed_at = next_allowed_at
+
+
 class TimesOutOfOrder(Invalid):
     """An end time before its start time."""
 

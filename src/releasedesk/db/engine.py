@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from releasedesk.db.pool import ObservedPool
 from releasedesk.settings import DatabaseSettings
 
 
@@ -61,6 +62,8 @@ def _sqlite_begin(connection: Any) -> None:
 def create_engine(url: str, pool: DatabaseSettings | None = None, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection,
     PostgreSQL the pool and timeouts of `pool` (settings.DatabaseSettings)."""
+    if make_url(url).database not in (None, "", ":memory:"):
+        kwargs.setdefault("poolclass", ObservedPool)  # counts who waits (metrics)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":

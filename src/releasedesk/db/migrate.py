@@ -8,6 +8,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,3 +50,20 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def revision(database_url: str, message: str) -> None:
     """Autogenerate a new revision against `database_url` (developer tool)."""
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+def head_revision() -> str:
+    """The revision the packaged migrations end at (what `db upgrade` brings a database to)."""
+    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    assert head is not None, "the packaged migrations have a head"
+    return head
+
+
+async def current_revision(session: AsyncSession) -> str | None:
+    """The revision the database is at; None when it has never been migrated."""
+    try:
+        row = (await session.execute(text("SELECT version_num FROM alembic_version"))).first()
+    except DBAPIError:  # no alembic_version table: never migrated
+        await session.rollback()
+        return None
+    return None if row is None else str(row[0])

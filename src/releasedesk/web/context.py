@@ -24,6 +24,7 @@ from releasedesk.core.errors import ErrorKind, Invalid, ReleaseDeskError, every_
 from releasedesk.core.users import sessions
 from releasedesk.db.session import Database
 from releasedesk.failure_log import failure_summary
+from releasedesk.observe.requests import note_user
 from releasedesk.settings import DEFAULT_PORTAL
 from releasedesk.web.form_text import check_url, read_form
 from releasedesk.web.security import (
@@ -239,6 +240,8 @@ async def _run(request: Request, handler: Handler, public: bool) -> Response:
             ctx = context(session, actor)
             if actor is None and not public:
                 return _to_sign_in(ctx)
+            if actor is not None:
+                note_user(request.scope, actor.user_id)
             if not writes:
                 await _count_waiting(ctx)
             return await handler(ctx)

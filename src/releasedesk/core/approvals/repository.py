@@ -657,3 +657,9 @@ async def department_head(session: AsyncSession, department_id: int) -> Departme
         select(DepartmentHead).where(DepartmentHead.department_id == department_id)
     )
     return result.scalar_one_or_none()
+
+
+async def count_awaiting_decision(session: AsyncSession) -> int:
+    """Approvals sent and not yet decided, across portals (for metrics)."""
+    statement = select(func.count()).select_from(Approval).where(Approval.status == "pending")
+    return int((await session.execute(statement)).scalar_one())

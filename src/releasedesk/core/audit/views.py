@@ -46,6 +46,11 @@ class AuditKind(StrEnum):
     RELEASE_TRASHED = "release_trashed"
     RELEASE_RESTORED = "release_restored"
     RELEASE_DELETED = "release_deleted"
+    FREEZE_WINDOW_CREATED = "freeze_window_created"
+    FREEZE_WINDOW_UPDATED = "freeze_window_updated"
+    FREEZE_WINDOW_DELETED = "freeze_window_deleted"
+    FREEZE_OVERRIDE_GRANTED = "freeze_override_granted"
+    FREEZE_OVERRIDE_REVOKED = "freeze_override_revoked"
 
 
 @dataclass(frozen=True, slots=True)

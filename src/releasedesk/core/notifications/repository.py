@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.db.models import ApprovalLink, OutboxMail
@@ -97,3 +97,13 @@ async def mark_failed(
         .where(OutboxMail.id == mail_id)
         .values(attempts=attempts, next_attempt_on=retry_on, claimed_until=None, last_error=error)
     )
+
+
+async def backlog(session: AsyncSession) -> tuple[int, dt.datetime | None]:
+    """How many mails wait to be delivered, and when the oldest was queued (for metrics:
+    one aggregate over ix_mail_outbox_due's undelivered rows)."""
+    statement = select(func.count(), func.min(OutboxMail.created_on)).where(
+        OutboxMail.delivered_on.is_(None)
+    )
+    count, oldest = (await session.execute(statement)).one()
+    return int(count), oldest

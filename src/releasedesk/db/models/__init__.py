@@ -26,6 +26,7 @@ from releasedesk.db.models.deployment import (
     ReleaseDeploymentProject,
     ReleaseDeploymentProperty,
 )
+from releasedesk.db.models.freezes import CalendarFeedToken, FreezeOverride, FreezeWindow
 from releasedesk.db.models.lookups import (
     LOOKUP_MODELS,
     Category,
@@ -84,6 +85,7 @@ __all__ = [
     "ApproverAbsence",
     "AuditChainHead",
     "AuditEvent",
+    "CalendarFeedToken",
     "CatalogBuildEnvironment",
     "CatalogCmsInstance",
     "CatalogEnvironment",
@@ -96,6 +98,8 @@ __all__ = [
     "ClosureCode",
     "Department",
     "DepartmentHead",
+    "FreezeOverride",
+    "FreezeWindow",
     "Impact",
     "Item",
     "LifecycleModel",

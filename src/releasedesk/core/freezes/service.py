@@ -1,0 +1,553 @@
+"""Change freezes: saving windows, and the one question every write asks of them — does this
+release, scheduled so or moved to deployment now, meet a window in its scope?
+
+A blocking window refuses it (`Frozen`, naming the window and the first time the release
+would fit), unless the release holds an unexpired exception to that window; a warning window
+lets it pass and is handed back for the caller to record. Only administrators save windows
+and grant exceptions, and never to a release they requested.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from releasedesk.core.actors import Actor, require_admin
+from releasedesk.core.audit import service as audit
+from releasedesk.core.audit.views import AuditActor, AuditKind, Subject, actor_of
+from releasedesk.core.errors import Forbidden, Frozen, Invalid, Mandatory, NotFound
+from releasedesk.core.freezes import repository
+from releasedesk.core.freezes.timing import (
+    Duration,
+    Occurrence,
+    OneOff,
+    Recurring,
+    Timing,
+    check,
+    first_fit,
+    zone_named,
+)
+from releasedesk.core.freezes.views import (
+    Affected,
+    Effect,
+    FreezeWindow,
+    Meeting,
+    Named,
+    Override,
+    ReleaseFacts,
+    Scope,
+)
+from releasedesk.core.text import plain_line
+from releasedesk.db.models import FreezeOverride as OverrideRow
+from releasedesk.db.models import FreezeWindow as WindowRow
+
+# How far ahead a refusal looks for the next time a release fits, and a window's next
+# occurrences are listed.
+HORIZON = dt.timedelta(days=400)
+LONGEST_OVERRIDE = dt.timedelta(days=366)
+DEPLOYMENT_STAGE = "deployment"
+_WALL = "%Y-%m-%dT%H:%M:%S"
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Someone with the server's own access saving windows (the CLI): trusted as an
+    administrator of the portal, audited by name."""
+
+    portal_id: int
+    audit_as: AuditActor
+
+
+Saver = Actor | Operator
+
+
+def _may_save(by: Saver, action: str) -> None:
+    if isinstance(by, Actor):
+        require_admin(by, action)
+
+
+def _audit_actor(by: Saver) -> AuditActor:
+    return actor_of(by) if isinstance(by, Actor) else by.audit_as
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSpec:
+    """What a front asks to save. One-off: `start` and `end` (aware). Recurring: `rrule`,
+    `dtstart` (a wall-clock time in `timezone`; an aware one is read in that zone),
+    `duration` (ISO 8601) and `exdates`."""
+
+    name: str
+    reason: str
+    timezone: str
+    effect: str = Effect.BLOCK.value
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    rrule: str | None = None
+    dtstart: dt.datetime | None = None
+    duration: str | None = None
+    exdates: tuple[dt.datetime, ...] = ()
+    scope: dict[str, list[str]] = field(default_factory=dict)
+
+
+async def list_windows(session: AsyncSession, actor: Saver) -> list[FreezeWindow]:
+    return await _views(session, await repository.list_windows(session, actor.portal_id))
+
+
+async def get_window(session: AsyncSession, actor: Saver, window_id: int) -> FreezeWindow:
+    return (await _views(session, [await _row(session, actor, window_id)]))[0]
+
+
+async def create_window(session: AsyncSession, actor: Saver, spec: WindowSpec) -> FreezeWindow:
+    _may_save(actor, "create freeze windows")
+    now = dt.datetime.now(dt.UTC)
+    maker = actor.user_id if isinstance(actor, Actor) else None
+    row = WindowRow(portal_id=actor.portal_id, created_by_id=maker, created_on=now)
+    await _fill(session, actor, row, spec, now)
+    await repository.insert(session, row)
+    await _audit(session, actor, AuditKind.FREEZE_WINDOW_CREATED, row)
+    return (await _views(session, [row]))[0]
+
+
+async def update_window(
+    session: AsyncSession, actor: Saver, window_id: int, spec: WindowSpec
+) -> FreezeWindow:
+    _may_save(actor, "change freeze windows")
+    row = await _row(session, actor, window_id, for_update=True)
+    await _fill(session, actor, row, spec, dt.datetime.now(dt.UTC))
+    await session.flush()
+    await _audit(session, actor, AuditKind.FREEZE_WINDOW_UPDATED, row)
+    return (await _views(session, [row]))[0]
+
+
+async def delete_window(session: AsyncSession, actor: Saver, window_id: int) -> None:
+    _may_save(actor, "delete freeze windows")
+    row = await _row(session, actor, window_id, for_update=True)
+    await _audit(session, actor, AuditKind.FREEZE_WINDOW_DELETED, row)
+    await repository.delete_window(session, row.id)
+
+
+def next_occurrences(window: FreezeWindow, now: dt.datetime, count: int = 3) -> list[Occurrence]:
+    return window.timing.next_occurrences(now, count)
+
+
+# --- the check every write makes -----------------------------------------------------------
+
+
+async def check_schedule(
+    session: AsyncSession, portal_id: int, facts: ReleaseFacts, now: dt.datetime
+) -> list[Meeting]:
+    """Refuse a schedule meeting a blocking window in scope (not overridden); the warning
+    windows it meets, for the caller to record."""
+    if facts.scheduled_start is None or facts.scheduled_end is None:
+        return []
+    start, end = facts.scheduled_start, facts.scheduled_end
+    return await _check(session, portal_id, facts, start, end, now, "scheduled_start_time")
+
+
+async def check_deployment(
+    session: AsyncSession, portal_id: int, facts: ReleaseFacts, now: dt.datetime
+) -> list[Meeting]:
+    """Refuse a move to deployment while a blocking window in scope is on."""
+    moment = now + dt.timedelta(seconds=1)
+    return await _check(session, portal_id, facts, now, moment, now, "stage")
+
+
+async def list_windows_meeting(
+    session: AsyncSession, portal_id: int, start: dt.datetime, end: dt.datetime
+) -> list[FreezeWindow]:
+    """The portal's windows some occurrence of which may meet [start, end)."""
+    return await _views(session, await repository.windows_meeting(session, portal_id, start, end))
+
+
+async def meetings(
+    session: AsyncSession, portal_id: int, facts: ReleaseFacts, start: dt.datetime, end: dt.datetime
+) -> list[Meeting]:
+    """Every window in scope some occurrence of which meets [start, end), blocking or not,
+    overridden or not (the conflicts view)."""
+    windows = await _views(
+        session, await repository.windows_meeting(session, portal_id, start, end)
+    )
+    found = []
+    for window in windows:
+        if window.scope.covers(facts):
+            for occurrence in window.timing.occurrences(start, end, limit=1):
+                found.append(Meeting(window, occurrence, None))
+    return found
+
+
+async def _check(
+    session: AsyncSession,
+    portal_id: int,
+    facts: ReleaseFacts,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    field: str,
+) -> list[Meeting]:
+    met = await meetings(session, portal_id, facts, start, end)
+    if not met:
+        return []
+    excused = set()
+    if facts.release_id is not None:
+        excused = {
+            o.window_id for o in await repository.overrides_of(session, [facts.release_id], now)
+        }
+    blocking = [m for m in met if m.window.effect is Effect.BLOCK and m.window.id not in excused]
+    if blocking:
+        first = blocking[0]
+        allowed = await next_allowed(session, portal_id, facts, start, end - start, excused)
+        when = "never within 400 days" if allowed is None else allowed.isoformat()
+        raise Frozen(
+            f"The freeze window '{first.window.name}' ({first.window.reason}) blocks this release"
+            f" from {first.occurrence.start.isoformat()} to {first.occurrence.end.isoformat()};"
+            f" next allowed at {when}",
+            field,
+            first.window.name,
+            allowed,
+        )
+    return [m for m in met if m.window.effect is Effect.WARN]
+
+
+async def next_allowed(
+    session: AsyncSession,
+    portal_id: int,
+    facts: ReleaseFacts,
+    start: dt.datetime,
+    length: dt.timedelta,
+    excused: set[int] | frozenset[int] = frozenset(),
+) -> dt.datetime | None:
+    """The first time from `start` at which a span of `length` meets no blocking window in
+    the release's scope (None if none within HORIZON)."""
+    horizon = start + HORIZON
+    rows = await repository.windows_meeting(session, portal_id, start, horizon)
+    blocked: list[Occurrence] = []
+    for window in await _views(session, rows):
+        if (
+            window.effect is Effect.BLOCK
+            and window.id not in excused
+            and window.scope.covers(facts)
+        ):
+            blocked.extend(window.timing.occurrences(start, horizon))
+    fit = first_fit(blocked, start, length)
+    return fit if fit + length <= horizon else None
+
+
+async def facts_of(session: AsyncSession, release_ids: Sequence[int]) -> dict[int, ReleaseFacts]:
+    raw = await repository.release_facts(session, release_ids)
+    return {
+        rid: ReleaseFacts(
+            release_id=rid,
+            requester_id=f["requester_id"],
+            scheduled_start=f["start"],
+            scheduled_end=f["end"],
+            service_ids=frozenset(f["services"]),
+            release_type_id=f["release_type_id"],
+            team_id=f["team_id"],
+        )
+        for rid, f in raw.items()
+    }
+
+
+async def affected(session: AsyncSession, actor: Actor, window_id: int) -> list[Affected]:
+    """The live releases scheduled into the window's coming occurrences (in its scope), with
+    whether each holds an unexpired exception: what was scheduled before the window existed,
+    or let through since."""
+    window = await get_window(session, actor, window_id)
+    now = dt.datetime.now(dt.UTC)
+    first = window.timing.next_occurrences(now, 1)
+    if not first:
+        return []
+    start = max(now, first[0].start)
+    ids = await repository.scheduled_between(session, actor.portal_id, start, start + HORIZON)
+    facts = await facts_of(session, ids)
+    excused = {
+        o.release_id
+        for o in await repository.overrides_of(session, ids, now)
+        if o.window_id == window.id
+    }
+    met = []
+    for rid in ids:
+        f = facts[rid]
+        assert f.scheduled_start is not None and f.scheduled_end is not None
+        if window.scope.covers(f) and window.timing.occurrences(
+            f.scheduled_start, f.scheduled_end, 1
+        ):
+            met.append(f)
+    titles = await repository.release_titles(session, [f.release_id for f in met if f.release_id])
+    return [
+        Affected(one, titles.get(one, ""), f.scheduled_start, f.scheduled_end, one in excused)
+        for f in met
+        if (one := f.release_id) is not None
+        and f.scheduled_start is not None
+        and f.scheduled_end is not None
+    ]
+
+
+# --- exceptions -------------------------------------------------------------------------------
+
+
+async def grant_override(
+    session: AsyncSession,
+    actor: Actor,
+    window_id: int,
+    release_id: int,
+    reason: str,
+    expires_on: dt.datetime,
+) -> Override:
+    """Let one release meet one window until `expires_on` (admins; never the requester)."""
+    require_admin(actor, "grant exceptions to freeze windows")
+    reason = plain_line(reason, "reason", mandatory=True)
+    now = dt.datetime.now(dt.UTC)
+    if expires_on.tzinfo is None:
+        raise Invalid("'expires_on' needs an offset", "expires_on")
+    if expires_on <= now:
+        raise Invalid("'expires_on' must be in the future", "expires_on")
+    if expires_on - now > LONGEST_OVERRIDE:
+        raise Invalid("an exception lasts at most a year", "expires_on")
+    window = await _row(session, actor, window_id)
+    if not await repository.lock_release(session, actor.portal_id, release_id):
+        raise NotFound(f"No release with id '{release_id}'", "release")
+    facts = (await facts_of(session, [release_id]))[release_id]
+    if facts.requester_id == actor.user_id:
+        raise Forbidden("A release's requester cannot grant it an exception", "release")
+    row = await repository.insert_override(
+        session,
+        OverrideRow(
+            window_id=window.id,
+            release_id=release_id,
+            reason=reason,
+            expires_on=expires_on,
+            granted_by_id=actor.user_id,
+            granted_on=now,
+        ),
+    )
+    await audit.record(
+        session,
+        portal_id=actor.portal_id,
+        by=actor_of(actor),
+        kind=AuditKind.FREEZE_OVERRIDE_GRANTED,
+        subject=Subject(None, None),
+        detail={
+            "window": window.name,
+            "release_id": release_id,
+            "reason": reason,
+            "expires_on": expires_on.isoformat(),
+        },
+    )
+    return (await _overrides(session, [row]))[0]
+
+
+async def overrides_of_release(
+    session: AsyncSession, actor: Actor, release_id: int
+) -> list[Override]:
+    return await _overrides(session, await repository.overrides_of(session, [release_id]))
+
+
+async def _overrides(session: AsyncSession, rows: Sequence[OverrideRow]) -> list[Override]:
+    windows = {}
+    for row in rows:
+        if row.window_id not in windows:
+            found = await session.get(WindowRow, row.window_id)
+            windows[row.window_id] = found.name if found else ""
+    names = await repository.user_names(session, {r.granted_by_id for r in rows if r.granted_by_id})
+    return [
+        Override(
+            id=r.id,
+            window_id=r.window_id,
+            window_name=windows[r.window_id],
+            release_id=r.release_id,
+            reason=r.reason,
+            expires_on=r.expires_on,
+            granted_by=names.get(r.granted_by_id) if r.granted_by_id else None,
+            granted_on=r.granted_on,
+        )
+        for r in rows
+    ]
+
+
+# --- rows <-> views -------------------------------------------------------------------------
+
+
+async def _row(
+    session: AsyncSession, actor: Saver, window_id: int, *, for_update: bool = False
+) -> WindowRow:
+    row = await repository.get(session, actor.portal_id, window_id, for_update=for_update)
+    if row is None:
+        raise NotFound(f"No freeze window with id '{window_id}'", "id")
+    return row
+
+
+async def _fill(
+    session: AsyncSession, actor: Saver, row: WindowRow, spec: WindowSpec, now: dt.datetime
+) -> None:
+    """Check `spec` and write it onto `row` (every part refused names its field)."""
+    row.name = plain_line(spec.name, "name", mandatory=True)
+    row.reason = plain_line(spec.reason, "reason", mandatory=True)
+    try:
+        effect = Effect(spec.effect)
+    except ValueError:
+        raise Invalid("'effect' must be 'block' or 'warn'", "effect") from None
+    zone = zone_named(spec.timezone)
+    timing = _timing(spec, zone)
+    check(timing)
+    row.effect = effect.value
+    row.timezone = zone.key
+    row.scope = await _scope_ids(session, actor.portal_id, spec.scope)
+    shape = timing.shape
+    if isinstance(shape, OneOff):
+        row.start_on, row.end_on = shape.start, shape.end
+        row.rrule = row.dtstart = row.duration = None
+        row.exdates = []
+        row.first_start, row.last_end = shape.start, shape.end
+    else:
+        row.start_on = row.end_on = None
+        row.rrule = spec.rrule.strip() if spec.rrule else None
+        row.dtstart = shape.dtstart.strftime(_WALL)
+        row.duration = shape.duration.text()
+        row.exdates = [d.strftime(_WALL) for d in shape.exdates]
+        first = timing.next_occurrences(
+            shape.dtstart.replace(tzinfo=zone) - shape.duration.longest, 1
+        )
+        row.first_start = first[0].start if first else shape.dtstart.replace(tzinfo=zone)
+        last = _last_end(timing)
+        row.last_end = last
+    row.updated_on = now
+
+
+def _timing(spec: WindowSpec, zone: object) -> Timing:
+    from zoneinfo import ZoneInfo
+
+    assert isinstance(zone, ZoneInfo)
+    one_off = spec.start is not None or spec.end is not None
+    recurring = spec.rrule is not None or spec.dtstart is not None or spec.duration is not None
+    if one_off and recurring:
+        raise Invalid(
+            "give 'start' and 'end' for a one-off window, or 'rrule', 'dtstart' and"
+            " 'duration' for a recurring one, not both",
+            "rrule",
+        )
+    if one_off:
+        if spec.start is None:
+            raise Mandatory("start")
+        if spec.end is None:
+            raise Mandatory("end")
+        for name, value in (("start", spec.start), ("end", spec.end)):
+            if value.tzinfo is None:
+                raise Invalid(
+                    f"'{name}' needs an offset (RFC 3339, such as 2026-12-24T00:00:00+01:00)", name
+                )
+        return Timing(OneOff(spec.start, spec.end), zone)
+    if spec.rrule is None:
+        raise Mandatory("start", "give 'start' and 'end', or 'rrule', 'dtstart' and 'duration'")
+    if spec.dtstart is None:
+        raise Mandatory("dtstart")
+    if spec.duration is None:
+        raise Mandatory("duration")
+    dtstart = _wall_clock(spec.dtstart, zone)
+    exdates = tuple(_wall_clock(d, zone) for d in spec.exdates)
+    return Timing(Recurring(spec.rrule, dtstart, Duration.parse(spec.duration), exdates), zone)
+
+
+def _wall_clock(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(zone).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def _last_end(timing: Timing) -> dt.datetime | None:
+    """When the last occurrence ends, for a rule with a COUNT or an UNTIL; None otherwise."""
+    rule = timing.rule()
+    shape = timing.shape
+    assert isinstance(shape, Recurring)
+    parts = {p.split("=", 1)[0].strip().upper() for p in shape.rule.split(";")}
+    if not parts & {"COUNT", "UNTIL"}:
+        return None  # it never ends
+    last = None
+    skipped = set(shape.exdates)
+    for local in rule:
+        if local not in skipped:
+            last = local
+    if last is None:
+        return shape.dtstart.replace(tzinfo=timing.zone)
+    return timing.occurrences(
+        last.replace(tzinfo=timing.zone) - dt.timedelta(days=1),
+        last.replace(tzinfo=timing.zone) + shape.duration.longest + dt.timedelta(days=1),
+    )[-1].end
+
+
+async def _scope_ids(
+    session: AsyncSession, portal_id: int, scope: dict[str, list[str]]
+) -> dict[str, list[int]]:
+    ids: dict[str, list[int]] = {}
+    for kind, names in scope.items():
+        if kind not in repository.SCOPE_MODELS:
+            raise Invalid(
+                f"'scope' takes services, release_types and teams, not '{kind}'", f"scope.{kind}"
+            )
+        found = await repository.ids_named(session, portal_id, kind, names)
+        for name in names:
+            if name.lower() not in found:
+                raise Invalid(f"No {kind[:-1].replace('_', ' ')} named '{name}'", f"scope.{kind}")
+        if names:
+            ids[kind] = sorted({found[n.lower()][0] for n in names})
+    return ids
+
+
+async def _views(session: AsyncSession, rows: Sequence[WindowRow]) -> list[FreezeWindow]:
+    wanted: dict[str, set[int]] = {kind: set() for kind in repository.SCOPE_MODELS}
+    for row in rows:
+        for kind, ids in (row.scope or {}).items():
+            wanted[kind].update(ids)
+    names = {kind: await repository.names_of(session, kind, ids) for kind, ids in wanted.items()}
+    makers = await repository.user_names(
+        session, {r.created_by_id for r in rows if r.created_by_id}
+    )
+    return [_view(row, names, makers) for row in rows]
+
+
+def _view(row: WindowRow, names: dict[str, dict[int, str]], makers: dict[int, str]) -> FreezeWindow:
+    zone = zone_named(row.timezone)
+    if row.rrule is None:
+        assert row.start_on is not None and row.end_on is not None
+        timing = Timing(OneOff(row.start_on, row.end_on), zone)
+    else:
+        assert row.dtstart is not None and row.duration is not None
+        timing = Timing(
+            Recurring(
+                row.rrule,
+                dt.datetime.strptime(row.dtstart, _WALL),
+                Duration.parse(row.duration),
+                tuple(dt.datetime.strptime(d, _WALL) for d in row.exdates or ()),
+            ),
+            zone,
+        )
+    scope = row.scope or {}
+
+    def named(kind: str) -> tuple[Named, ...]:
+        return tuple(Named(i, names[kind].get(i, "")) for i in scope.get(kind, ()))
+
+    return FreezeWindow(
+        id=row.id,
+        name=row.name,
+        reason=row.reason,
+        timing=timing,
+        scope=Scope(named("services"), named("release_types"), named("teams")),
+        effect=Effect(row.effect),
+        created_on=row.created_on,
+        updated_on=row.updated_on,
+        created_by=makers.get(row.created_by_id) if row.created_by_id else None,
+    )
+
+
+async def _audit(session: AsyncSession, actor: Saver, kind: AuditKind, row: WindowRow) -> None:
+    await audit.record(
+        session,
+        portal_id=actor.portal_id,
+        by=_audit_actor(actor),
+        kind=kind,
+        subject=Subject(None, None),
+        detail={"window": row.name, "id": row.id, "effect": row.effect},
+    )
