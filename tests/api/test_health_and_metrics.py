@@ -135,6 +135,9 @@ def test_metrics_count_requests_and_read_the_backlogs(client: TestClient, desk: 
     assert value(after, "releasedesk_request_duration_seconds_count", **timed) >= 3
     assert value(after, "releasedesk_db_pool_in_use") >= 0
     assert ("releasedesk_db_pool_waiting", frozenset()) in samples(after)
+    # the auth cache: the three GETs' caller came from it (the first may have missed)
+    hits = value(after, "releasedesk_cache_events_total", cache="auth", outcome="hit")
+    assert hits >= value(before, "releasedesk_cache_events_total", cache="auth", outcome="hit") + 2
 
     async def counts() -> tuple[int, int]:
         async with desk.database.unit_of_work(writes=False) as session:

@@ -3,10 +3,12 @@
 Per request (a sink of observe/requests.py): `releasedesk_requests_total` by front, method,
 route template and status, and `releasedesk_request_duration_seconds` by front and route
 template. Per scrape, read then: the mail outbox's backlog and its oldest mail's age and the
-approvals waiting (core/gauges.py), and the database pool of the process answering.
+approvals waiting (core/gauges.py). Per worker: its pool's connections in use and waiters
+(gauges summed over the live workers), and its caches' hits, misses and evictions
+(`releasedesk_cache_events_total`, the auth cache among them, pushed at most once a second).
 
 Several workers: `releasedesk serve` points PROMETHEUS_MULTIPROC_DIR at a directory of its
-own for the run (settings.metrics_dir), where each worker's counters live; a scrape answered
+own for the run (settings.metrics.multiprocess_dir), where each worker's counters live; a scrape answered
 by any worker sums them all (prometheus-client's multiprocess mode). The database gauges are
 read from the database itself, so every worker answers them alike.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import ipaddress
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -40,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from releasedesk.core.gauges import Gauges, read_gauges
+from releasedesk.core.users.cache import auth_cache
 from releasedesk.db.session import Database
 from releasedesk.observe.requests import Observation
 
@@ -81,17 +85,48 @@ POOL_WAITING = Gauge(
 )
 
 
+CACHE_EVENTS = Counter(
+    "releasedesk_cache_events",
+    "Lookups of the process caches (the auth cache, compiled statements, …) by outcome.",
+    ["cache", "outcome"],
+    registry=REGISTRY,
+)
+CACHE_PUSH_SECONDS = 1.0  # how often a worker adds its caches' new counts to the metrics
+
+
 class RequestMetrics:
-    """The metrics' sink: each observation counted and timed, the pool's gauges refreshed."""
+    """The metrics' sink: each observation counted and timed, the pool's gauges refreshed,
+    and at most once a second the caches' counts since the last time."""
 
     def __init__(self, database: Database) -> None:
         self.pool = database.engine.pool
+        self.caches = database.caches
+        self.pushed: dict[tuple[str, str], int] = {}
+        self.pushed_at = 0.0
 
     def __call__(self, seen: Observation) -> None:
         route = seen.route or "unrouted"
         REQUESTS.labels(seen.front, seen.method, route, str(seen.status)).inc()
         DURATION.labels(seen.front, route).observe(seen.seconds)
         self.refresh_pool()
+        if time.monotonic() - self.pushed_at >= CACHE_PUSH_SECONDS:
+            self.push_caches()
+
+    def push_caches(self) -> None:
+        """Add what each cache counted since the last push (counters per worker: summed by
+        the multiprocess collector)."""
+        self.pushed_at = time.monotonic()
+        stats = {"auth": auth_cache(self.caches).stats(), **self.caches.stats()}
+        for name, counted in stats.items():
+            for outcome, total in (
+                ("hit", counted.hits),
+                ("miss", counted.misses),
+                ("eviction", counted.evictions),
+            ):
+                before = self.pushed.get((name, outcome), 0)
+                if total > before:
+                    CACHE_EVENTS.labels(name, outcome).inc(total - before)
+                self.pushed[(name, outcome)] = total
 
     def refresh_pool(self) -> None:
         checked_out = getattr(self.pool, "checkedout", None)
@@ -176,6 +211,7 @@ def metrics_endpoint(
         async with database.unit_of_work(writes=False) as session:
             gauges = await read_gauges(session, dt.datetime.now(dt.UTC))
         sink.refresh_pool()
+        sink.push_caches()
         scrape = CollectorRegistry(auto_describe=False)
         if multiprocess_dir:
             MultiProcessCollector(scrape, path=multiprocess_dir)
