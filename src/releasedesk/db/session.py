@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from releasedesk.db import integrity
 from releasedesk.db.engine import IMMEDIATE, READ_ONLY, create_engine, is_sqlite
+from releasedesk.db.write_turns import WriteTurns
 
 log = logging.getLogger(__name__)
 
 AfterWork = Callable[[AsyncSession], Awaitable[None]]
 _WRITES = "releasedesk.writes"
 _AFTER = "releasedesk.after"
+_TURNS = "releasedesk.write_turns"
 
 
 def is_writing(session: AsyncSession) -> bool:
@@ -49,6 +51,7 @@ class Database:
         self.engine: AsyncEngine = create_engine(url)
         integrity.install(self.engine)
         self.is_sqlite = is_sqlite(url)
+        self.write_turns = WriteTurns()  # SQLite's writers queue here (db/write_turns.py)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Reads get their options from the engine they are bound to, so a read session
         # takes a pooled connection only when it runs its first statement: a GET whose
@@ -64,15 +67,21 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises.
 
         `writes` takes SQLite's write lock when the transaction begins, so writers queue
-        rather than fail; a unit of work that only reads (writes=False) runs without one,
+        rather than fail (a process's writers in turn, first come first served:
+        db/write_turns.py); a unit of work that only reads (writes=False) runs without one,
         each statement committed as it runs, so it commits only what the ORM still holds
         (on SQLite a COMMIT is a hop to the driver's thread, for nothing).
         """
         after: list[AfterWork] = []
         try:
-            async with (self.sessions if writes else self._read_sessions)() as session:
+            # The turn ends with the transaction, before the work after it (which writes
+            # in a unit of work of its own, and would otherwise wait for itself).
+            sessions = self.sessions if writes else self._read_sessions
+            async with self._turn(writes), sessions() as session:
                 session.info[_WRITES] = writes
                 session.info[_AFTER] = after
+                if self.is_sqlite:
+                    session.info[_TURNS] = self.write_turns
                 if writes:
                     await session.connection(execution_options=self._options(writes))
                 try:
@@ -86,6 +95,10 @@ class Database:
             await self._run_after(after)  # not when cancelled: nobody waits for it
             raise
         await self._run_after(after)
+
+    def _turn(self, writes: bool) -> AbstractAsyncContextManager[None]:
+        """SQLite's writers take turns before BEGIN IMMEDIATE (db/write_turns.py)."""
+        return self.write_turns.turn() if writes and self.is_sqlite else nullcontext()
 
     async def _run_after(self, after: list[AfterWork]) -> None:
         """Each piece of `after_unit_of_work`, in its own transaction; a failure is logged
@@ -126,16 +139,22 @@ async def transaction_apart(
     read unit of work), or must outlive the caller's (which rolls back); `snapshot`: a read
     seeing one moment of the database throughout (REPEATABLE READ on PostgreSQL, a deferred
     transaction on SQLite, whose WAL reads keep their snapshot), writing nothing.
-    Not for a caller that holds SQLite's write lock: this would wait for it.
+    Not for a caller that holds SQLite's write lock: this would wait for it. A writing one
+    on SQLite takes its turn with the process's other writers (db/write_turns.py) when
+    `session` is a read unit of work's, which holds none.
     """
     bind = session.bind
     assert bind is not None and not isinstance(bind, AsyncConnection)
     options: dict[str, object]
+    turn: AbstractAsyncContextManager[None] = nullcontext()
     if bind.dialect.name == "sqlite":
         options = {READ_ONLY: False, IMMEDIATE: not snapshot}
+        turns = session.info.get(_TURNS)
+        if isinstance(turns, WriteTurns) and not snapshot and not is_writing(session):
+            turn = turns.turn()
     else:
         options = {"isolation_level": "REPEATABLE READ" if snapshot else "READ COMMITTED"}
-    async with AsyncSession(bind, expire_on_commit=False, autoflush=False) as own:
+    async with turn, AsyncSession(bind, expire_on_commit=False, autoflush=False) as own:
         # On the connection, as unit_of_work does: they override the read engine's options.
         await own.connection(execution_options=options)
         try:
