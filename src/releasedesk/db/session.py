@@ -20,6 +20,7 @@ AfterWork = Callable[[AsyncSession], Awaitable[None]]
 _WRITES = "releasedesk.writes"
 _AFTER = "releasedesk.after"
 _TURNS = "releasedesk.write_turns"
+_HELD = "releasedesk.held"
 
 
 def is_writing(session: AsyncSession) -> bool:
@@ -40,6 +41,13 @@ async def after_unit_of_work(session: AsyncSession, work: AfterWork) -> None:
         await work(session)
 
 
+def held_by(session: AsyncSession) -> dict[str, object] | None:
+    """What the process holds for `session`'s Database (core/reference's copy of the
+    reference data), or None for a session no unit of work made."""
+    held = session.info.get(_HELD)
+    return held if isinstance(held, dict) else None
+
+
 class Database:
     """Owns the engine; hands out sessions that commit once or roll back on any error.
 
@@ -52,6 +60,9 @@ class Database:
         integrity.install(self.engine)
         self.is_sqlite = is_sqlite(url)
         self.write_turns = WriteTurns()  # SQLite's writers queue here (db/write_turns.py)
+        # What the domain holds in the process for this database (core/reference), so two
+        # Databases in one process (two apps in a test) keep apart.
+        self.held: dict[str, object] = {}
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Reads get their options from the engine they are bound to, so a read session
         # takes a pooled connection only when it runs its first statement: a GET whose
@@ -80,6 +91,7 @@ class Database:
             async with self._turn(writes), sessions() as session:
                 session.info[_WRITES] = writes
                 session.info[_AFTER] = after
+                session.info[_HELD] = self.held
                 if self.is_sqlite:
                     session.info[_TURNS] = self.write_turns
                 if writes:
