@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.reference import service as reference
 from releasedesk.core.refs import Ref
+from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.workflow import service as workflow
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
@@ -33,6 +34,14 @@ async def _answers(session: AsyncSession, portal_id: int) -> dict[str, Any]:
         "default status": await workflow.default_status(session, second, portal_id),
         "default template": await workflow.resolve_template(session, portal_id, None),
     }
+    held = await reference.workflow(session, portal_id)
+    answers["requester role"] = (
+        await releases_repository.resolve_references(
+            session, portal_id, {}, releases_repository.Wanted(False, False, False)
+        )
+    )[0].requester_role_id
+    if held is not None:  # the held role is the one the release writes resolve today
+        assert held.requester_role_id == answers["requester role"]
     status = answers["default status"]
     answers["status by name"] = await workflow.resolve_status(
         session, portal_id, second, Ref(name=f"  {status.name.swapcase()} ")

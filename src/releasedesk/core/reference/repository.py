@@ -18,8 +18,15 @@ from releasedesk.core.reference.views import (
     Workflow,
 )
 from releasedesk.core.releases.views import Named, Stage, Status
+from releasedesk.core.workflow.names import RoleName
 from releasedesk.core.workflow.repository import STAGE_COLUMNS, STATUS_COLUMNS
-from releasedesk.db.models import Portal, ReleaseStage, ReleaseStatus, ReleaseTemplate
+from releasedesk.db.models import (
+    Portal,
+    ReleaseRole,
+    ReleaseStage,
+    ReleaseStatus,
+    ReleaseTemplate,
+)
 
 # Each statement labels its columns; a row becomes its view by name (no positions).
 FOLDED_NAME, FOLDED_INTERNAL = "folded_name", "folded_internal_name"
@@ -55,7 +62,8 @@ def _folded(row: Row[Any]) -> tuple[dict[str, Any], tuple[str, str]]:
 
 
 async def workflow(session: AsyncSession, portal_id: int) -> Workflow:
-    """The portal's stages, statuses and templates, names folded by the database."""
+    """The portal's stages, statuses and templates, names folded by the database, and the
+    requester's release role."""
     stages = await _run(
         session,
         select(
@@ -87,6 +95,13 @@ async def workflow(session: AsyncSession, portal_id: int) -> Workflow:
         .where(ReleaseTemplate.portal_id == portal_id)
         .order_by(ReleaseTemplate.id),
     )
+    requester = await _run(
+        session,
+        select(ReleaseRole.id)
+        .where(ReleaseRole.portal_id == portal_id, ReleaseRole.internal_name == RoleName.REQUESTER)
+        .order_by(ReleaseRole.id)
+        .limit(1),
+    )
     held_stages = []
     for row in stages:
         values, names = _folded(row)
@@ -101,6 +116,7 @@ async def workflow(session: AsyncSession, portal_id: int) -> Workflow:
         templates=tuple(
             HeldTemplate(row.id, row.folded_name, bool(row.is_default)) for row in templates
         ),
+        requester_role_id=requester.scalar_one_or_none(),
     )
 
 

@@ -44,11 +44,13 @@ class HeldTemplate:
 @dataclass(frozen=True)
 class Workflow:
     """Stages in workflow order (stage_index, then id), statuses stage by stage (then by
-    id), templates by id: the orders the repository's statements use."""
+    id), templates by id: the orders the repository's statements use; and the release role
+    a new release's creator takes (the first with the requester's internal name)."""
 
     stages: Sequence[HeldStage]
     statuses: Sequence[HeldStatus]
     templates: Sequence[HeldTemplate]
+    requester_role_id: int | None
 
     def stage(self, stage_id: int) -> Stage | None:
         return next((s.stage for s in self.stages if s.stage.id == stage_id), None)
