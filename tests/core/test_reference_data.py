@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.reference import service as reference
+from releasedesk.core.reference.held import HeldReference
+from releasedesk.core.reference.views import Lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import repository as releases_repository
 from releasedesk.core.workflow import service as workflow
@@ -159,3 +161,16 @@ def test_a_rolled_back_change_is_never_held(settings: Settings, desk: Desk) -> N
             await database.dispose()
 
     assert "Rolled Back" not in asyncio.run(scenario())
+
+
+def test_the_held_parts_are_bounded_least_recently_used_first() -> None:
+    held = HeldReference(size=3)
+    part = Lookups(())
+    for portal_id in (1, 2, 3):
+        held.put((portal_id, 0, "priority"), part)
+    assert held.get((1, 0, "priority")) is part  # 1 is now the most recently used
+    held.put((4, 0, "priority"), part)
+    assert len(held) == 3
+    assert held.get((2, 0, "priority")) is None
+    assert held.get((1, 0, "priority")) is part
+    assert (held.hits, held.misses) == (2, 1)
