@@ -58,6 +58,38 @@ async def resolve(
     return rows[0]
 
 
+async def resolve_row(
+    session: AsyncSession,
+    portal_id: int,
+    kind: str,
+    ref: Ref,
+    *,
+    field: str,
+    parent_id: int | None = None,
+) -> LookupBase:
+    """As `resolve`, the row itself, from the database: for a caller that needs columns a
+    `Named` does not carry (a release role's internal name, user type)."""
+    if ref.id is not None:
+        row = await repository.get(session, kind, portal_id, ref.id)
+        if row is None:
+            raise Invalid(f"No {field} with id '{ref.id}'", field)
+        return row
+    name = ref.name_or_fail(field)
+    rows = await repository.find_by_name(session, kind, portal_id, name, parent_id)
+    if not rows:
+        raise Invalid(f"No {field} named '{name}'", field)
+    if len(rows) > 1:
+        raise NotUnique(f"More than one {field} is named '{name}'; give its id", field)
+    return rows[0]
+
+
+async def list_rows(session: AsyncSession, portal_id: int, kind: str) -> Sequence[LookupBase]:
+    """As `list_lookups`, the rows themselves, from the database (see `resolve_row`)."""
+    if kind not in LOOKUP_MODELS:
+        raise NotFound(f"unknown kind '{kind}'", "kind")
+    return await repository.list_kind(session, kind, portal_id)
+
+
 def named(kind: str, row: LookupBase) -> Named:
     """A row of `kind` as the view every reader gets."""
     return Named(**{column: getattr(row, column) for column in repository.named_columns(kind)})
