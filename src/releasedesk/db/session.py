@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from releasedesk.db import integrity
 from releasedesk.db.cache import CACHES, Caches
 from releasedesk.db.engine import IMMEDIATE, READ_ONLY, create_engine, is_sqlite
+from releasedesk.db.write_turns import WriteTurns
 from releasedesk.settings import DatabaseSettings
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 AfterWork = Callable[[AsyncSession], Awaitable[None]]
 _WRITES = "releasedesk.writes"
 _AFTER = "releasedesk.after"
+_TURNS = "releasedesk.write_turns"
+_HELD = "releasedesk.held"
 
 
 def is_writing(session: AsyncSession) -> bool:
@@ -40,6 +43,13 @@ async def after_unit_of_work(session: AsyncSession, work: AfterWork) -> None:
         await work(session)
 
 
+def held_by(session: AsyncSession) -> dict[str, object] | None:
+    """What the process holds for `session`'s Database (core/reference's copy of the
+    reference data), or None for a session no unit of work made."""
+    held = session.info.get(_HELD)
+    return held if isinstance(held, dict) else None
+
+
 class Database:
     """Owns the engine; hands out sessions that commit once or roll back on any error.
 
@@ -54,6 +64,10 @@ class Database:
         self.engine: AsyncEngine = create_engine(url, pool, execution_options={CACHES: self.caches})
         integrity.install(self.engine)
         self.is_sqlite = is_sqlite(url)
+        self.write_turns = WriteTurns()  # SQLite's writers queue here (db/write_turns.py)
+        # What the domain holds in the process for this database (core/reference), so two
+        # Databases in one process (two apps in a test) keep apart.
+        self.held: dict[str, object] = {}
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Reads get their options from the engine they are bound to, so a read session
         # takes a pooled connection only when it runs its first statement: a GET whose
@@ -69,15 +83,22 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises.
 
         `writes` takes SQLite's write lock when the transaction begins, so writers queue
-        rather than fail; a unit of work that only reads (writes=False) runs without one,
+        rather than fail (a process's writers in turn, first come first served:
+        db/write_turns.py); a unit of work that only reads (writes=False) runs without one,
         each statement committed as it runs, so it commits only what the ORM still holds
         (on SQLite a COMMIT is a hop to the driver's thread, for nothing).
         """
         after: list[AfterWork] = []
         try:
-            async with (self.sessions if writes else self._read_sessions)() as session:
+            # The turn ends with the transaction, before the work after it (which writes
+            # in a unit of work of its own, and would otherwise wait for itself).
+            sessions = self.sessions if writes else self._read_sessions
+            async with self._turn(writes), sessions() as session:
                 session.info[_WRITES] = writes
                 session.info[_AFTER] = after
+                session.info[_HELD] = self.held
+                if self.is_sqlite:
+                    session.info[_TURNS] = self.write_turns
                 if writes:
                     await session.connection(execution_options=self._options(writes))
                 try:
@@ -91,6 +112,10 @@ class Database:
             await self._run_after(after)  # not when cancelled: nobody waits for it
             raise
         await self._run_after(after)
+
+    def _turn(self, writes: bool) -> AbstractAsyncContextManager[None]:
+        """SQLite's writers take turns before BEGIN IMMEDIATE (db/write_turns.py)."""
+        return self.write_turns.turn() if writes and self.is_sqlite else nullcontext()
 
     async def _run_after(self, after: list[AfterWork]) -> None:
         """Each piece of `after_unit_of_work`, in its own transaction; a failure is logged
@@ -131,16 +156,22 @@ async def transaction_apart(
     read unit of work), or must outlive the caller's (which rolls back); `snapshot`: a read
     seeing one moment of the database throughout (REPEATABLE READ on PostgreSQL, a deferred
     transaction on SQLite, whose WAL reads keep their snapshot), writing nothing.
-    Not for a caller that holds SQLite's write lock: this would wait for it.
+    Not for a caller that holds SQLite's write lock: this would wait for it. A writing one
+    on SQLite takes its turn with the process's other writers (db/write_turns.py) when
+    `session` is a read unit of work's, which holds none.
     """
     bind = session.bind
     assert bind is not None and not isinstance(bind, AsyncConnection)
     options: dict[str, object]
+    turn: AbstractAsyncContextManager[None] = nullcontext()
     if bind.dialect.name == "sqlite":
         options = {READ_ONLY: False, IMMEDIATE: not snapshot}
+        turns = session.info.get(_TURNS)
+        if isinstance(turns, WriteTurns) and not snapshot and not is_writing(session):
+            turn = turns.turn()
     else:
         options = {"isolation_level": "REPEATABLE READ" if snapshot else "READ COMMITTED"}
-    async with AsyncSession(bind, expire_on_commit=False, autoflush=False) as own:
+    async with turn, AsyncSession(bind, expire_on_commit=False, autoflush=False) as own:
         # On the connection, as unit_of_work does: they override the read engine's options.
         await own.connection(execution_options=options)
         try:

@@ -8,9 +8,9 @@ approvals waiting (core/gauges.py). Per worker: its pool's connections in use an
 (`releasedesk_cache_events_total`, the auth cache among them, pushed at most once a second).
 
 Several workers: `releasedesk serve` points PROMETHEUS_MULTIPROC_DIR at a directory of its
-own for the run (settings.metrics.multiprocess_dir), where each worker's counters live; a scrape answered
-by any worker sums them all (prometheus-client's multiprocess mode). The database gauges are
-read from the database itself, so every worker answers them alike.
+own for the run (settings.metrics.multiprocess_dir), where each worker's counters live; a
+scrape answered by any worker sums them all (prometheus-client's multiprocess mode). The
+database gauges are read from the database itself, so every worker answers them alike.
 
 Who may read it: metrics name routes, users' activity and backlogs, so by default only
 loopback clients (a Prometheus on the same host, or behind the same proxy that sets the

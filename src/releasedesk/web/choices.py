@@ -1,5 +1,7 @@
 """The values a page offers in its choices (stages, statuses, priorities, release types,
-staff), read through the core services, each as (id, name)."""
+staff), read through the core services, each as (id, name): all but the staff from the
+reference data the process holds per portal version (core/reference), after one read of
+the version."""
 
 from __future__ import annotations
 

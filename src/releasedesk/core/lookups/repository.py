@@ -8,21 +8,11 @@ from typing import Any
 from sqlalchemy import BindParameter, ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from releasedesk.db.models import LOOKUP_MODELS, LookupBase
+from releasedesk.core.reference.columns import model_for, named_columns
+from releasedesk.db.models import LookupBase
 from releasedesk.db.text_search import same_text
 
-# The columns a lookup shows besides id and name, where its kind has them (as views.Named).
-NAMED_EXTRA = ("color", "pre_approved", "parent_id")
-
-
-def model_for(kind: str) -> type[LookupBase]:
-    return LOOKUP_MODELS[kind]
-
-
-def named_columns(kind: str) -> tuple[str, ...]:
-    """The columns of `kind` a views.Named carries, in its order."""
-    model = model_for(kind)
-    return ("id", "name", *(n for n in NAMED_EXTRA if hasattr(model, n)))
+__all__ = ["model_for", "named_columns"]  # the columns' module is theirs; kept here for callers
 
 
 def named_subqueries(

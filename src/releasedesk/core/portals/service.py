@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.errors import Invalid, NotFound, NotUnique
 from releasedesk.core.lifecycle import service as lifecycle
 from releasedesk.core.portals import repository
+from releasedesk.core.reference import service as reference
 from releasedesk.core.teams import service as teams
 from releasedesk.db.models import Portal
 
@@ -27,6 +28,7 @@ async def create_portal(
         raise NotUnique(f"portal '{name}' already exists", "name")
     portal = await repository.insert(session, name, display_name or name)
     await repository.insert_reference_data(session, portal.id)
+    await reference.changed(session, portal.id)  # nothing held from before the commit
     await lifecycle.insert_defaults(session, portal.id)
     await teams.insert_defaults(session, portal.id)
     return portal

@@ -47,7 +47,7 @@ def no_role(internal: RoleName) -> Invalid:
 async def role_by_internal_name(
     session: AsyncSession, actor: Actor, internal: RoleName
 ) -> ReleaseRole:
-    for role in await lookups.list_lookups(session, actor.portal_id, "release_role"):
+    for role in await lookups.list_rows(session, actor.portal_id, "release_role"):
         if isinstance(role, ReleaseRole) and role.internal_name == internal:
             return role
     raise no_role(internal)
@@ -70,7 +70,7 @@ async def resolve_holders(
         raise Invalid(f"A release has at most {MAX_ROLE_HOLDERS} role holders", "roles")
     resolved: list[tuple[ReleaseRole, User]] = []
     for holder in holders:
-        role = await lookups.resolve(
+        role = await lookups.resolve_row(
             session, actor.portal_id, "release_role", holder.role, field="roles.role"
         )
         assert isinstance(role, ReleaseRole)  # the release_role kind's model

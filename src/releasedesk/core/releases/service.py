@@ -146,7 +146,7 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
             await workflow.resolve_status(session, actor.portal_id, stage, changes.status)
         ).id
     elif defaults.status_id is None or changes.stage is not None:
-        status_id = (await workflow.default_status(session, stage)).id
+        status_id = (await workflow.default_status(session, stage, actor.portal_id)).id
     else:
         status_id = defaults.status_id
     row: Columns = ChainMap(
@@ -372,7 +372,7 @@ async def _move(
             session, actor.portal_id, stage or current.stage, changes.status
         )
     elif stage is not None and stage.id != current.stage.id:
-        status = await workflow.default_status(session, stage)
+        status = await workflow.default_status(session, stage, actor.portal_id)
     target = (current.stage if stage is None else stage).internal_name
     closing = target == StageName.CLOSE
     if closing and not current.stage.is_closure:  # no end while pipeline executions run

@@ -12,19 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from releasedesk.core.actors import ReleaseAccess
+from releasedesk.core.values import Named, Stage, Status
 from releasedesk.core.workflow.names import RoleName
-from releasedesk.core.workflow.views import Stage, Status
-
-
-@dataclass(frozen=True, slots=True)
-class Named:
-    """A lookup value (priority, category, site, department, service, …) by id and name."""
-
-    id: int
-    name: str
-    color: str | None = None
-    pre_approved: bool | None = None
-    parent_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

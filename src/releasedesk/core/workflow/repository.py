@@ -23,24 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from releasedesk.core.reference.columns import STAGE_COLUMNS, STATUS_COLUMNS
 from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.db.models import ReleaseStage, ReleaseStatus, ReleaseTemplate
 from releasedesk.db.text_search import same_text
-
-STAGE_COLUMNS = (
-    ReleaseStage.id,
-    ReleaseStage.name,
-    ReleaseStage.internal_name,
-    ReleaseStage.stage_index,
-    ReleaseStage.description,
-)
-STATUS_COLUMNS = (
-    ReleaseStatus.id,
-    ReleaseStatus.name,
-    ReleaseStatus.internal_name,
-    ReleaseStatus.status_type,
-    ReleaseStatus.stage_id,
-)
 
 
 async def _rows(session: AsyncSession, statement: Executable) -> Sequence[Row[Any]]:

@@ -1,7 +1,7 @@
 """change freezes: freeze windows, the exceptions granted to releases, calendar feed tokens
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 
 `freeze_windows`: one-off or recurring (RFC 5545) windows per portal, with their scope and
 effect; `first_start`/`last_end` bound every occurrence so a check reads only the windows
@@ -18,7 +18,7 @@ from alembic import op
 import releasedesk.db.base
 
 revision: str = "0021"
-down_revision: str | None = "0017"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
