@@ -1,4 +1,5 @@
-"""Typed settings from the environment (RELEASEDESK_*); nothing else reads os.environ."""
+"""Typed settings from the environment (RELEASEDESK_*), read and checked by pydantic-settings
+(`Environment`); nothing else reads os.environ."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PORTAL = "itdesk"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
@@ -28,13 +33,81 @@ DEFAULT_CONNECT_TIMEOUT_SECONDS = 10.0
 DEFAULT_STATEMENT_TIMEOUT_SECONDS = 60.0
 
 
-def _var_dir() -> Path:
-    return Path(os.environ.get("RELEASEDESK_VAR_DIR", "var")).resolve()
+class Environment(BaseSettings):
+    """Every RELEASEDESK_* variable, typed and bounded, read by pydantic-settings from the
+    environment (and a `.env` file in the working directory, if there is one; the
+    environment wins). A blank variable counts as unset. docs/deploying.md lists them all;
+    tests/test_settings.py holds the list and this class to the same names."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RELEASEDESK_",
+        env_file=".env",
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+    database_url: str | None = None
+    var_dir: Path = Path("var")
+    secret_key: SecretStr | None = None
+    base_url: str = DEFAULT_BASE_URL
+    smtp_url: SecretStr | None = None
+    mail_from: str = DEFAULT_MAIL_FROM
+    smtp_timeout_seconds: float = Field(DEFAULT_SMTP_TIMEOUT_SECONDS, gt=0, le=3600)
+    mail_sender: bool = True
+    auth_cache_seconds: float = Field(DEFAULT_AUTH_CACHE_SECONDS, ge=0, le=3600)
+    opentelemetry: bool = False
+    log_format: Literal["plain", "json"] = "plain"
+    sign_in_user_limit: int = Field(DEFAULT_SIGN_IN_USER_LIMIT, ge=0)
+    sign_in_address_limit: int = Field(DEFAULT_SIGN_IN_ADDRESS_LIMIT, ge=0)
+    sign_in_window_seconds: float = Field(DEFAULT_SIGN_IN_WINDOW_SECONDS, ge=1, le=86400)
+    key_rate_limit: int = Field(0, ge=0)
+    key_rate_window_seconds: float = Field(DEFAULT_KEY_RATE_WINDOW_SECONDS, ge=1, le=86400)
+    redis_url: SecretStr | None = None
+    redis_prefix: str = DEFAULT_REDIS_PREFIX
+    db_pool_size: int = Field(DEFAULT_POOL_SIZE, ge=1, le=1000)
+    db_max_overflow: int = Field(DEFAULT_MAX_OVERFLOW, ge=0, le=1000)
+    db_pool_pre_ping: bool = False
+    db_connect_timeout_seconds: float = Field(DEFAULT_CONNECT_TIMEOUT_SECONDS, gt=0, le=3600)
+    db_statement_timeout_seconds: float = Field(DEFAULT_STATEMENT_TIMEOUT_SECONDS, ge=0, le=3600)
+    metrics: bool = True
+    metrics_allowed_networks: str = ""
+    metrics_token: SecretStr | None = None
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",")):
+            if part:
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{part!r} is not a network (write CIDRs such as 10.0.0.0/8,"
+                        " comma-separated)"
+                    ) from None
+        return value.strip()
+
+    @classmethod
+    def read(cls) -> Environment:
+        """The environment, or ValueError naming each variable that is wrong and why."""
+        try:
+            return cls()
+        except ValidationError as invalid:
+            problems = []
+            for error in invalid.errors():
+                name = "RELEASEDESK_" + "_".join(str(p) for p in error["loc"]).upper()
+                given = error.get("input")
+                problems.append(f"{name}: {error['msg']}, not {given!r}")
+            raise ValueError("; ".join(problems)) from None
 
 
-def _secret_key(var_dir: Path) -> str:
+def _secret(value: SecretStr | None) -> str | None:
+    return None if value is None else value.get_secret_value()
+
+
+def _secret_key(var_dir: Path, configured: str | None) -> str:
     """The configured secret, else one generated once and kept in ./var/secret_key."""
-    configured = os.environ.get("RELEASEDESK_SECRET_KEY")
     if configured:
         return configured
     path = var_dir / "secret_key"
@@ -59,36 +132,6 @@ def _written_key(path: Path) -> str:
     raise ValueError(f"{path} holds no usable secret key: delete it to make a new one")
 
 
-def _number(name: str, default: float, low: float, high: float) -> float:
-    """The variable `name` as a number from `low` to `high`; `default` when unset or blank."""
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {value!r}") from None
-    if not low <= number <= high:
-        raise ValueError(f"{name} must be from {low:g} to {high:g}, not {value!r}")
-    return number
-
-
-def _seconds(name: str, default: float) -> float:
-    return _number(name, default, 0, 3600)
-
-
-def _window(name: str, default: float) -> float:
-    """A throttling window: a number of seconds, at least one, at most a day."""
-    return _number(name, default, 1, 86400)
-
-
-def _count(name: str, default: int) -> int:
-    number = float(_number(name, default, 0, float("inf")))
-    if not number.is_integer():
-        raise ValueError(f"{name} must be a whole number, not {os.environ.get(name)!r}")
-    return int(number)
-
-
 @dataclass(frozen=True)
 class ThrottleSettings:
     """Failed sign-ins (a wrong password, a key that does not exist) counted per user and
@@ -107,42 +150,17 @@ class ThrottleSettings:
     redis_prefix: str = DEFAULT_REDIS_PREFIX
 
     @classmethod
-    def from_env(cls) -> ThrottleSettings:
+    def from_env(cls, env: Environment | None = None) -> ThrottleSettings:
+        env = env or Environment.read()
         return cls(
-            user_failures=_count("RELEASEDESK_SIGN_IN_USER_LIMIT", DEFAULT_SIGN_IN_USER_LIMIT),
-            address_failures=_count(
-                "RELEASEDESK_SIGN_IN_ADDRESS_LIMIT", DEFAULT_SIGN_IN_ADDRESS_LIMIT
-            ),
-            window_seconds=_window(
-                "RELEASEDESK_SIGN_IN_WINDOW_SECONDS", DEFAULT_SIGN_IN_WINDOW_SECONDS
-            ),
-            key_requests=_count("RELEASEDESK_KEY_RATE_LIMIT", 0),
-            key_window_seconds=_window(
-                "RELEASEDESK_KEY_RATE_WINDOW_SECONDS", DEFAULT_KEY_RATE_WINDOW_SECONDS
-            ),
-            redis_url=os.environ.get("RELEASEDESK_REDIS_URL") or None,
-            redis_prefix=os.environ.get("RELEASEDESK_REDIS_PREFIX") or DEFAULT_REDIS_PREFIX,
+            user_failures=env.sign_in_user_limit,
+            address_failures=env.sign_in_address_limit,
+            window_seconds=env.sign_in_window_seconds,
+            key_requests=env.key_rate_limit,
+            key_window_seconds=env.key_rate_window_seconds,
+            redis_url=_secret(env.redis_url),
+            redis_prefix=env.redis_prefix,
         )
-
-
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    return value.strip().lower() not in ("0", "false", "no", "off")
-
-
-def _strict_flag(name: str, default: bool) -> bool:
-    """A flag that refuses what it cannot read (a typo must not turn a check off)."""
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    word = value.strip().lower()
-    if word in ("1", "true", "yes", "on"):
-        return True
-    if word in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name} must be on or off (1/0, true/false, yes/no), not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -163,42 +181,15 @@ class DatabaseSettings:
     statement_timeout_seconds: float = DEFAULT_STATEMENT_TIMEOUT_SECONDS
 
     @classmethod
-    def from_env(cls) -> DatabaseSettings:
-        pool_size = _count("RELEASEDESK_DB_POOL_SIZE", DEFAULT_POOL_SIZE)
-        if pool_size < 1:
-            raise ValueError("RELEASEDESK_DB_POOL_SIZE must be at least 1")
-        connect = _seconds(
-            "RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS
-        )
-        if connect <= 0:
-            raise ValueError("RELEASEDESK_DB_CONNECT_TIMEOUT_SECONDS must be more than 0 seconds")
+    def from_env(cls, env: Environment | None = None) -> DatabaseSettings:
+        env = env or Environment.read()
         return cls(
-            pool_size=pool_size,
-            max_overflow=_count("RELEASEDESK_DB_MAX_OVERFLOW", DEFAULT_MAX_OVERFLOW),
-            pool_pre_ping=_strict_flag("RELEASEDESK_DB_POOL_PRE_PING", default=False),
-            connect_timeout_seconds=connect,
-            statement_timeout_seconds=_seconds(
-                "RELEASEDESK_DB_STATEMENT_TIMEOUT_SECONDS", DEFAULT_STATEMENT_TIMEOUT_SECONDS
-            ),
+            pool_size=env.db_pool_size,
+            max_overflow=env.db_max_overflow,
+            pool_pre_ping=env.db_pool_pre_ping,
+            connect_timeout_seconds=env.db_connect_timeout_seconds,
+            statement_timeout_seconds=env.db_statement_timeout_seconds,
         )
-
-
-def _choice(name: str, choices: tuple[str, ...]) -> str:
-    """The variable `name`, one of `choices` (the first when unset or blank)."""
-    value = (os.environ.get(name) or "").strip().lower()
-    if not value:
-        return choices[0]
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
-    return value
-
-
-def _smtp_timeout() -> float:
-    name = "RELEASEDESK_SMTP_TIMEOUT_SECONDS"
-    seconds = _seconds(name, DEFAULT_SMTP_TIMEOUT_SECONDS)
-    if seconds <= 0:
-        raise ValueError(f"{name} must be more than 0 seconds")
-    return seconds
 
 
 @dataclass(frozen=True)
@@ -215,21 +206,13 @@ class MetricsSettings:
     multiprocess_dir: str | None = None
 
     @classmethod
-    def from_env(cls) -> MetricsSettings:
-        networks = os.environ.get("RELEASEDESK_METRICS_ALLOWED_NETWORKS", "").strip()
-        for part in (p.strip() for p in networks.split(",")):
-            if part:
-                try:
-                    ipaddress.ip_network(part, strict=False)
-                except ValueError:
-                    raise ValueError(
-                        f"RELEASEDESK_METRICS_ALLOWED_NETWORKS: {part!r} is not a network"
-                        " (write CIDRs such as 10.0.0.0/8, comma-separated)"
-                    ) from None
+    def from_env(cls, env: Environment | None = None) -> MetricsSettings:
+        env = env or Environment.read()
         return cls(
-            enabled=_flag("RELEASEDESK_METRICS", default=True),
-            allowed_networks=networks,
-            token=os.environ.get("RELEASEDESK_METRICS_TOKEN") or None,
+            enabled=env.metrics,
+            allowed_networks=env.metrics_allowed_networks,
+            token=_secret(env.metrics_token),
+            # prometheus-client's own variable, set by `releasedesk serve` for its workers
             multiprocess_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None,
         )
 
@@ -268,25 +251,22 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        var_dir = _var_dir()
-        url = (
-            os.environ.get("RELEASEDESK_DATABASE_URL") or f"sqlite:///{var_dir / 'releasedesk.db'}"
-        )
+        env = Environment.read()
+        var_dir = env.var_dir.resolve()
+        url = env.database_url or f"sqlite:///{var_dir / 'releasedesk.db'}"
         return cls(
             database_url=url,
             var_dir=var_dir,
-            secret_key=_secret_key(var_dir),
-            smtp_url=os.environ.get("RELEASEDESK_SMTP_URL") or None,
-            mail_from=os.environ.get("RELEASEDESK_MAIL_FROM") or DEFAULT_MAIL_FROM,
-            base_url=(os.environ.get("RELEASEDESK_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
-            smtp_timeout_seconds=_smtp_timeout(),
-            mail_sender=_flag("RELEASEDESK_MAIL_SENDER", default=True),
-            auth_cache_seconds=_seconds(
-                "RELEASEDESK_AUTH_CACHE_SECONDS", DEFAULT_AUTH_CACHE_SECONDS
-            ),
-            opentelemetry=_flag("RELEASEDESK_OPENTELEMETRY", default=False),
-            log_format=_choice("RELEASEDESK_LOG_FORMAT", ("plain", "json")),
-            metrics=MetricsSettings.from_env(),
-            throttle=ThrottleSettings.from_env(),
-            database=DatabaseSettings.from_env(),
+            secret_key=_secret_key(var_dir, _secret(env.secret_key)),
+            smtp_url=_secret(env.smtp_url),
+            mail_from=env.mail_from,
+            base_url=env.base_url.rstrip("/"),
+            smtp_timeout_seconds=env.smtp_timeout_seconds,
+            mail_sender=env.mail_sender,
+            auth_cache_seconds=env.auth_cache_seconds,
+            opentelemetry=env.opentelemetry,
+            log_format=env.log_format,
+            metrics=MetricsSettings.from_env(env),
+            throttle=ThrottleSettings.from_env(env),
+            database=DatabaseSettings.from_env(env),
         )

@@ -57,6 +57,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Proxies trusted to say the client's address and scheme (X-Forwarded-For,"
+            " X-Forwarded-Proto): comma-separated addresses, or * (default: 127.0.0.1)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the three release APIs, the web UI and the API docs, over one database.
 
@@ -91,6 +98,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
         access_log=False,
         log_level="info",
         log_config=_log_config(),
