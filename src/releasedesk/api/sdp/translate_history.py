@@ -72,16 +72,24 @@ def history_time(value: dt.datetime) -> dict[str, str]:
     }
 
 
+# A person's neutral keys in history snapshots (history.person_value) and SDP's words.
+_PERSON_WIRE_KEYS = {"email": "email_id", "is_vip": "is_vipuser"}
+
+
 def value_json(value: HistoryValue) -> Any:
     """A neutral value in SDP's terms: times as {display_value, value}, ids as strings, people
-    with a profile_pic key."""
+    in SDP's words with a profile_pic key."""
     if isinstance(value, dt.datetime):
         return sdp_time(value)
     if isinstance(value, dict):
+        person = "is_vip" in value or "email" in value
         out = {
-            k: (str(v) if k == "id" and v is not None else value_json(v)) for k, v in value.items()
+            (_PERSON_WIRE_KEYS.get(k, k) if person else k): (
+                str(v) if k == "id" and v is not None else value_json(v)
+            )
+            for k, v in value.items()
         }
-        if "email_id" in out and "profile_pic" not in out:
+        if person and "profile_pic" not in out:
             out["profile_pic"] = None
         return out
     if isinstance(value, list):
