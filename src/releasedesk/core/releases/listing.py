@@ -37,13 +37,17 @@ from releasedesk.db.models import ReleaseLiveCount, ReleaseRole, ReleaseRoleAssi
 
 
 def _holds_any_role(user_id: int) -> ColumnElement[bool]:
+    """`id IN (the user's assignments)`: a semi-join on the holders' user index, which
+    neither duplicates a release held twice nor needs a DISTINCT."""
     return ReleaseRow.id.in_(
         select(ReleaseRoleAssignment.release_id).where(ReleaseRoleAssignment.user_id == user_id)
     )
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool] | None:
-    """Requesters see the releases they requested or created; staff see all."""
+    """Requesters see the releases they requested or created; staff see all (no clause at
+    all, so staff lists keep their plain index scans). An OR of the creator column and a
+    semi-join, as for `_holds_any_role`."""
     if actor.is_staff:
         return None
     requested = (
@@ -58,6 +62,8 @@ def visible_to(actor: Actor) -> ColumnElement[bool] | None:
 
 
 def _closed_stage_ids(portal_id: int) -> Select[int]:
+    """The portal's closing stage as a subquery rather than a join: `stage_id IN (…)` uses
+    the stage index of the lists and adds no row to them."""
     return select(ReleaseStage.id).where(
         ReleaseStage.portal_id == portal_id, ReleaseStage.internal_name == StageName.CLOSE
     )
@@ -192,6 +198,10 @@ def _ids_statement(
     reverse: bool = False,
     fields: Mapping[str, SearchField] = RELEASE_FIELDS,
 ) -> Select[int]:
+    """The ids of the list in its order, every page statement's base: only `releases.id`
+    selected (the rows are loaded by id afterwards, read_repository.load), the filter's
+    joins outer so a release without the joined value stays, the id as the last sort so
+    pages never overlap. Built per request: its shape depends on the filter."""
     compiled = compile_query(query, fields, tiebreak=ReleaseRow.id, reverse=reverse)
     conditions = [ReleaseRow.portal_id == actor.portal_id, filter_clause(view, actor)]
     visibility = visible_to(actor)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Label, Select
 
+from releasedesk.core.lookups.repository import NAMED_EXTRA
 from releasedesk.core.releases.views import Named, Person, ReleaseRole, Stage, Status
 from releasedesk.db.models import Department, ReleaseStage, ReleaseStatus, User
 from releasedesk.db.models import ReleaseRole as ReleaseRoleRow
@@ -30,7 +31,6 @@ PERSON: Mapping[str, str] = {
     "role": "role",
 }
 NAMED: Mapping[str, str] = {"id": "id", "name": "name"}
-NAMED_EXTRA = ("color", "pre_approved", "parent_id")  # where a lookup's kind has them
 
 
 def same(*names: str) -> dict[str, str]:
@@ -161,7 +161,7 @@ class Columns:
 
 
 def named_columns(prefix: str, entity: Any) -> Columns:
-    extra = [n for n in NAMED_EXTRA if hasattr(entity, n)]
+    extra = [n for n in NAMED_EXTRA if hasattr(entity, n)]  # where the lookup's kind has them
     return Columns(prefix, entity, {**NAMED, **same(*extra)})
 
 
