@@ -91,7 +91,6 @@ class _ReleaseStatement:
     def __init__(self) -> None:
         joins: list[tuple[Any, Any]] = []
         self.release = Columns("release", ReleaseRow, rows.same(*_ROW_COLUMNS))
-        columns: list[Any] = list(self.release.columns)
         self.lookups: dict[str, Columns] = {}
         for name in _SIMPLE_LOOKUPS:
             alias = aliased(LOOKUP_MODELS[fields.BY_NAME[name].lookup or name], name=f"rm_{name}")
@@ -133,8 +132,7 @@ class _ReleaseStatement:
             self.status,
             self.creator,
         ]
-        for part in parts[1:]:
-            columns += part.columns
+        columns = [column for part in parts for column in part.columns]
         statement = select(*columns).select_from(ReleaseRow)
         for target, onclause in joins:
             statement = statement.outerjoin(target, onclause)
