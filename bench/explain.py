@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench.scenarios import contains_paths, deep_paths, filtered_paths
 from releasedesk.api.sdp.router import release_listing
 from releasedesk.core.actors import Actor, Role
-from releasedesk.core.releases.repository import page_statement
+from releasedesk.core.releases.listing import page_statement
 from releasedesk.core.releases.views import ReleaseFilter
 from releasedesk.db.models import Portal, User
 

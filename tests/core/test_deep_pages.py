@@ -1,7 +1,7 @@
 """Deep pages read from the far end, and the per-portal live count that lets them.
 
 A page of a portal's whole list past its middle is read in reverse order from the far end
-and put back in order (repository.search); its rows, their order, has_more and the total
+and put back in order (listing.search); its rows, their order, has_more and the total
 must be exactly those of the forward read, for every sort, at every offset. The count it
 needs (release_live_counts, kept by triggers of migration 0012) must stay exact through add,
 trash, restore, delete, bulk creates and concurrent writers.
@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from releasedesk.core.actors import Actor, Role
-from releasedesk.core.releases import repository
+from releasedesk.core.releases import listing
 from releasedesk.core.releases.views import ReleaseFilter
 from releasedesk.core.search.query import Condition, Op, Query, Sort
 from releasedesk.db.models import Release, ReleaseLiveCount
@@ -62,7 +62,7 @@ def _stored_count(desk: Desk) -> tuple[int, int]:
 
     async def read() -> tuple[int, int]:
         async with desk.database.unit_of_work(writes=False) as session:
-            kept = (await session.execute(select(repository.live_count(desk.portal_id)))).scalar()
+            kept = (await session.execute(select(listing.live_count(desk.portal_id)))).scalar()
             counted = (
                 await session.execute(
                     select(func.count()).where(
@@ -78,7 +78,7 @@ def _stored_count(desk: Desk) -> tuple[int, int]:
 def _forward(desk: Desk, actor: Actor, view: ReleaseFilter, query: Query) -> tuple[list[int], bool]:
     async def read() -> tuple[list[int], bool]:
         async with desk.database.unit_of_work(writes=False) as session:
-            statement = repository.page_statement(actor, view, query)
+            statement = listing.page_statement(actor, view, query)
             ids = list((await session.execute(statement)).scalars())
             return ids[: query.limit], len(ids) > query.limit
 
@@ -88,7 +88,7 @@ def _forward(desk: Desk, actor: Actor, view: ReleaseFilter, query: Query) -> tup
 def _reverse(desk: Desk, actor: Actor, view: ReleaseFilter, query: Query) -> tuple[list[int], bool]:
     async def read() -> tuple[list[int], bool]:
         async with desk.database.unit_of_work(writes=False) as session:
-            statement = repository.reverse_page_statement(actor, view, query)
+            statement = listing.reverse_page_statement(actor, view, query)
             ids = list((await session.execute(statement)).scalars())[::-1]
             return ids[: query.limit], len(ids) > query.limit
 
@@ -98,7 +98,7 @@ def _reverse(desk: Desk, actor: Actor, view: ReleaseFilter, query: Query) -> tup
 def _searched(desk: Desk, actor: Actor, view: ReleaseFilter, query: Query) -> Any:
     async def read() -> Any:
         async with desk.database.unit_of_work(writes=False) as session:
-            page = await repository.search(session, actor, view, query)
+            page = await listing.search(session, actor, view, query)
             return [r.id for r in page.rows], page.has_more, page.total
 
     return desk.client.portal.call(read)
@@ -154,7 +154,7 @@ def test_lists_that_are_not_the_whole_portal_keep_the_forward_read(listed: Desk)
         (admin, ReleaseFilter.ALL, title),
         (requester, ReleaseFilter.ALL, None),
     ):
-        assert not repository.is_whole_portal(actor, view, Query(filter=where))
+        assert not listing.is_whole_portal(actor, view, Query(filter=where))
         for offset in (0, 2, 5, 20, 30):
             query = Query(filter=where, sorts=SORTS[0], offset=offset, limit=3)
             ids, has_more, total = _searched(listed, actor, view, query)

@@ -1,6 +1,6 @@
 """A list filtered on the title's text, first looked for among the leading rows (SQLite).
 
-repository.search tries `window_page_statement` (the filter on each of the first TEXT_WINDOW
+listing.search tries `window_page_statement` (the filter on each of the first TEXT_WINDOW
 rows of the unfiltered list, the title tested on the row) before the FTS5 read that lists
 every match; both must give the forward read's answer exactly: the same rows in the same
 order, has_more and total, for ASCII and other titles and texts, every view, requesters,
@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import update
 
 from releasedesk.core.actors import Actor, Role
-from releasedesk.core.releases import repository
+from releasedesk.core.releases import listing
 from releasedesk.core.releases.views import ReleaseFilter
 from releasedesk.core.search.query import Condition, Group, Op, Query, Sort
 from releasedesk.db.models import Release
@@ -72,14 +72,12 @@ def _read(desk: Desk, actor: Actor, view: ReleaseFilter, query: Query) -> dict[s
     async def read() -> dict[str, Any]:
         async with desk.database.unit_of_work(writes=False) as session:
             forward = list(
-                (await session.execute(repository.page_statement(actor, view, query))).scalars()
+                (await session.execute(listing.page_statement(actor, view, query))).scalars()
             )
             window = list(
-                (
-                    await session.execute(repository.window_page_statement(actor, view, query))
-                ).scalars()
+                (await session.execute(listing.window_page_statement(actor, view, query))).scalars()
             )
-            page = await repository.search(session, actor, view, query)
+            page = await listing.search(session, actor, view, query)
             return {
                 "forward": (forward[: query.limit], len(forward) > query.limit),
                 "window": window,
@@ -102,7 +100,7 @@ def _check(desk: Desk, actor: Actor, view: ReleaseFilter, query: Query) -> None:
 def window(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """The stretch of leading rows: short (the later pages fall back), most of the list,
     longer than the list (no bound row: the forward read answers)."""
-    monkeypatch.setattr(repository, "TEXT_WINDOW", request.param)
+    monkeypatch.setattr(listing, "TEXT_WINDOW", request.param)
     return int(request.param)
 
 
@@ -111,11 +109,11 @@ def test_the_window_answers_as_the_forward_read(titled: Desk, needle: str, windo
     admin, requester = _actor(titled), _actor(titled, Role.REQUESTER)
     for kind in (Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.NOT_CONTAINS):
         where = Condition("title", kind, (needle,))
-        for sorts in repository.INDEXED_ORDERS:
+        for sorts in listing.INDEXED_ORDERS:
             for offset, limit in ((0, 1), (0, 3), (2, 3), (5, 10), (0, 40)):
                 query = Query(filter=where, sorts=sorts, offset=offset, limit=limit)
                 _check(titled, admin, ReleaseFilter.ALL, query)
-        query = Query(filter=where, sorts=repository.INDEXED_ORDERS[2], limit=2, with_total=True)
+        query = Query(filter=where, sorts=listing.INDEXED_ORDERS[2], limit=2, with_total=True)
         _check(titled, requester, ReleaseFilter.ALL, query)
         _check(titled, admin, ReleaseFilter.OPEN, query)
         _check(titled, admin, ReleaseFilter.TRASH, query)
@@ -139,12 +137,12 @@ def test_the_window_answers_within_any_filter(titled: Desk, window: int) -> None
 def test_a_common_text_is_answered_by_the_window(
     titled: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(repository, "TEXT_WINDOW", 30)
+    monkeypatch.setattr(listing, "TEXT_WINDOW", 30)
     query = Query(filter=Condition("title", Op.CONTAINS, ("PAYROLL",)), limit=3)
     got = _read(titled, _actor(titled), ReleaseFilter.ALL, query)
     assert len(got["window"]) == 4
     assert (got["window"][:3], True) == got["forward"] == got["searched"]
-    monkeypatch.setattr(repository, "TEXT_WINDOW", 3)  # too short: fewer rows, no answer
+    monkeypatch.setattr(listing, "TEXT_WINDOW", 3)  # too short: fewer rows, no answer
     got = _read(titled, _actor(titled), ReleaseFilter.ALL, query)
     assert len(got["window"]) <= 3
     assert got["searched"] == got["forward"]

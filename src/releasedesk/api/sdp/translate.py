@@ -158,12 +158,12 @@ def user_json(user: Person | None, profile_pic: object = PROFILE_PIC) -> dict[st
     if user is None:
         return None
     return {
-        "email_id": user.email_id,
+        "email_id": user.email,
         "phone": user.phone,
         "name": user.name,
         "mobile": user.mobile,
         "profile_pic": profile_pic,
-        "is_vipuser": user.is_vipuser,
+        "is_vipuser": user.is_vip,
         "id": str(user.id),
         "department": named(user.department),
     }

@@ -222,7 +222,7 @@ def approver_json(person: Person | None) -> dict[str, Any] | None:
     first, _, last = person.name.partition(" ")
     department = person.department
     return {
-        "email_id": person.email_id or "",
+        "email_id": person.email or "",
         "is_technician": person.role != "requester",
         "sms_mail": None,
         "mobile": person.mobile,
@@ -232,7 +232,7 @@ def approver_json(person: Person | None) -> dict[str, Any] | None:
         "name": person.name,
         "id": str(person.id),
         "photo_url": "",
-        "is_vip_user": person.is_vipuser,
+        "is_vip_user": person.is_vip,
         "department": None
         if department is None
         else {"name": department.name, "id": str(department.id)},

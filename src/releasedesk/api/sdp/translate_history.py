@@ -83,14 +83,20 @@ def org_role_json(value: HistoryValue) -> dict[str, str | None]:
     return {"path": path, "display_name": org_roles.display_name(path)}
 
 
+# A person's neutral keys in history snapshots (history.person_value) and SDP's words.
+_PERSON_WIRE_KEYS = {"email": "email_id", "is_vip": "is_vipuser"}
+
+
 def value_json(value: HistoryValue) -> Any:
     """A neutral value in SDP's terms: times as {display_value, value}, ids as strings, people
-    with a profile_pic key, an approval's organisational role with its display name."""
+    in SDP's words with a profile_pic key, an approval's organisational role with its display
+    name."""
     if isinstance(value, dt.datetime):
         return sdp_time(value)
     if isinstance(value, dict):
+        person = "is_vip" in value or "email" in value
         out = {
-            k: (
+            (_PERSON_WIRE_KEYS.get(k, k) if person else k): (
                 str(v)
                 if k == "id" and v is not None
                 else org_role_json(v)
@@ -99,7 +105,7 @@ def value_json(value: HistoryValue) -> Any:
             )
             for k, v in value.items()
         }
-        if "email_id" in out and "profile_pic" not in out:
+        if person and "profile_pic" not in out:
             out["profile_pic"] = None
         return out
     if isinstance(value, list):

@@ -24,8 +24,7 @@ from releasedesk.core.approvals.views import ApprovalStatus, Channel
 from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import NO_SUBJECT, AuditKind, Subject, actor_of, release_detail
 from releasedesk.core.errors import Forbidden, Invalid, NotFound
-from releasedesk.core.releases import history, read_repository, recording
-from releasedesk.core.releases import repository as releases_repository
+from releasedesk.core.releases import history, locks, read_repository, recording
 from releasedesk.core.releases.history import Operation, person_value
 from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.rows import person_of
@@ -52,7 +51,7 @@ async def decision_release(session: AsyncSession, portal_id: int, release_id: in
     """The release to decide on, locked first (concurrent decisions queue here and each sees
     the one before); not in the trash. An approver need not be able to edit or even list
     the release: being asked is what entitles them to decide."""
-    if not await releases_repository.lock_release(session, portal_id, release_id):
+    if not await locks.lock_release(session, portal_id, release_id):
         raise NotFound(f"No release with id '{release_id}'", "id")
     release = await read_repository.load_one(session, release_id, frozenset({Part.ROLES}))
     if release is None or release.portal_id != portal_id:
@@ -63,7 +62,7 @@ async def decision_release(session: AsyncSession, portal_id: int, release_id: in
         raise Invalid("The release is closed: its approvals can no longer be decided", "id")
     # A decision changes the release (its approvals): one version more, as every change of
     # what hangs off a release, so a client holding the older version learns of it.
-    await releases_repository.bump_version(session, release.id)
+    await locks.bump_version(session, release.id)
     release.version += 1
     return release
 

@@ -15,8 +15,7 @@ from releasedesk.core.approvals.links import LinkProblem, LinkRefused
 from releasedesk.core.approvals.views import Approval as ApprovalView
 from releasedesk.core.approvals.views import ApprovalStatus, Channel
 from releasedesk.core.errors import Forbidden
-from releasedesk.core.releases import read_repository
-from releasedesk.core.releases import repository as releases_repository
+from releasedesk.core.releases import locks, read_repository
 from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.db.models import Approval, ApprovalLink
@@ -96,7 +95,7 @@ async def decide_by_link(
     assert approver is not None  # _parts refuses an approval without one
     # Lock the release, then look at the link again: of two posts of one link, the second
     # waits here and then finds it used.
-    await releases_repository.lock_release(session, approver.portal_id, level.release_id)
+    await locks.lock_release(session, approver.portal_id, level.release_id)
     link = await links.checked_link(session, secret, token, now)
     if not approver.is_active:
         raise Forbidden(f"'{approver.name}' is no longer an active user")

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor
 from releasedesk.core.approvals import repository
 from releasedesk.core.approvals.views import ApprovalLevel
-from releasedesk.core.releases import repository as releases_repository
+from releasedesk.core.releases import history_pages
 from releasedesk.core.releases.access import view_release
 from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.views import Release, StatusComment
@@ -54,7 +54,7 @@ async def approval_summary(
     """Every stage in order: visited or not, and the latest decision taken in it."""
     release = await view_release(session, actor, release_id, NOTHING)
     stages = await workflow.list_stages(session, actor.portal_id)
-    comments = await releases_repository.last_comment_per_stage(session, release.id)
+    comments = await history_pages.last_comment_per_stage(session, release.id)
     levels_by_stage: dict[int, list[ApprovalLevel]] = {}
     for level in await repository.levels_of(session, release.id):
         levels_by_stage.setdefault(level.stage_id, []).append(level)

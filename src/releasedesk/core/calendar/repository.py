@@ -53,7 +53,7 @@ from sqlalchemy.sql.operators import custom_op
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.calendar.views import Collision, Shared, SharedKind
-from releasedesk.core.releases.repository import visible_to
+from releasedesk.core.releases.listing import visible_to
 from releasedesk.core.releases.views import Named
 from releasedesk.core.workflow.names import StageName
 from releasedesk.db.base import UtcDateTime, table_of

@@ -6,13 +6,13 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.lifecycle.views import LifecycleModel, PhaseModel
+from releasedesk.core.repository_base import PortalRepository
 from releasedesk.db.models import LifecycleModel as ModelRow
 from releasedesk.db.models import PhaseModel as PhaseRow
-from releasedesk.db.text_search import same_text
 
 
 def _phase(row: PhaseRow) -> PhaseModel:
@@ -70,39 +70,24 @@ async def models_by_id(
     return {r.id: _model(r, phases[r.id]) for r in rows}
 
 
+_MODELS = PortalRepository(ModelRow)
+
+
 async def find_by_uuid(
     session: AsyncSession, portal_id: int, model_uuid: uuid.UUID
 ) -> LifecycleModel | None:
-    row = (
-        await session.execute(
-            select(ModelRow).where(ModelRow.portal_id == portal_id, ModelRow.uuid == model_uuid)
-        )
-    ).scalar_one_or_none()
+    row = await _MODELS.get_by_uuid(session, portal_id, model_uuid)
     if row is None:
         return None
     return _model(row, (await _phases_of(session, [row.id]))[row.id])
 
 
-async def name_taken(session: AsyncSession, portal_id: int, name: str) -> bool:
-    """Whether a name is taken in any case, folded by the database on both sides as the
-    unique index on lower(name) folds it (SQLite's lower() folds ASCII letters only)."""
-    found = await session.execute(
-        select(ModelRow.id).where(ModelRow.portal_id == portal_id, same_text(ModelRow.name, name))
-    )
-    return found.first() is not None
+name_taken = _MODELS.name_taken
 
 
 async def list_models(session: AsyncSession, portal_id: int) -> list[LifecycleModel]:
     """Every lifecycle model of the portal by name."""
-    rows = list(
-        (
-            await session.execute(
-                select(ModelRow)
-                .where(ModelRow.portal_id == portal_id)
-                .order_by(func.lower(ModelRow.name), ModelRow.id)
-            )
-        ).scalars()
-    )
+    rows = await _MODELS.by_name(session, portal_id)
     phases = await _phases_of(session, [r.id for r in rows])
     return [_model(r, phases[r.id]) for r in rows]
 

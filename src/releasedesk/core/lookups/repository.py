@@ -9,7 +9,8 @@ from sqlalchemy import BindParameter, ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.reference.columns import model_for, named_columns
-from releasedesk.db.models import LookupBase
+from releasedesk.core.repository_base import PortalRepository
+from releasedesk.db.models import LOOKUP_MODELS, LookupBase
 from releasedesk.db.text_search import same_text
 
 __all__ = ["model_for", "named_columns"]  # the columns' module is theirs; kept here for callers
@@ -33,14 +34,13 @@ def named_subqueries(
     ]
 
 
+_KINDS = {kind: PortalRepository(model) for kind, model in LOOKUP_MODELS.items()}
+
+
 async def get(
     session: AsyncSession, kind: str, portal_id: int, lookup_id: int
 ) -> LookupBase | None:
-    model = model_for(kind)
-    result = await session.execute(
-        select(model).where(model.portal_id == portal_id, model.id == lookup_id)
-    )
-    return result.scalar_one_or_none()
+    return await _KINDS[kind].get_by_id(session, portal_id, lookup_id)
 
 
 async def find_by_name(

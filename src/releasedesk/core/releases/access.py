@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor, can_view_release, require_edit_release
 from releasedesk.core.errors import Conflict, Forbidden, Invalid, NotFound
 from releasedesk.core.refs import Ref
-from releasedesk.core.releases import read_repository, repository
+from releasedesk.core.releases import locks, read_repository, references
 from releasedesk.core.releases.parts import EVERYTHING, NOTHING, Part
 from releasedesk.core.releases.views import Named, Release
 from releasedesk.db.models import Release as ReleaseRow
@@ -39,7 +39,7 @@ async def _locked_view(
     session: AsyncSession, actor: Actor, release_id: int, parts: frozenset[Part]
 ) -> Release:
     """Lock first, then read: what the caller checks is what it changes."""
-    if not await repository.lock_release(session, actor.portal_id, release_id):
+    if not await locks.lock_release(session, actor.portal_id, release_id):
         raise _not_found(release_id)
     release = await view_release(session, actor, release_id, parts)
     require_edit_release(actor, release.access())
@@ -78,8 +78,8 @@ async def changeable_view_resolving(
     expected_version: int | None = None,
 ) -> tuple[Release, dict[str, Named | None]]:
     """`changeable_view`, resolving the lookups a change names in the statement that takes
-    the lock (one round trip fewer; see `repository.resolve_references`)."""
-    found = await repository.lock_resolving(session, actor.portal_id, release_id, lookups)
+    the lock (one round trip fewer; see `references.resolve_references`)."""
+    found = await references.lock_resolving(session, actor.portal_id, release_id, lookups)
     if found is None:
         raise _not_found(release_id)
     current = await view_release(session, actor, release_id, EVERYTHING)
@@ -92,7 +92,7 @@ async def release_row(
     session: AsyncSession, actor: Actor, release_id: int, collections: Iterable[Part]
 ) -> ReleaseRow:
     """The ORM row of a release the caller already locked, with `collections` loaded."""
-    entity = await repository.get_for_update(session, actor.portal_id, release_id, collections)
+    entity = await locks.get_for_update(session, actor.portal_id, release_id, collections)
     if entity is None:
         raise _not_found(release_id)
     return entity
@@ -121,6 +121,6 @@ async def writable_release(session: AsyncSession, actor: Actor, release_id: int)
         raise Invalid("A release in the trash cannot be changed; restore it first", "id")
     # A change of what hangs off the release is a change of the release: its version moves
     # (under the lock just taken), so a client holding an older version learns of it.
-    await repository.bump_version(session, release_id)
+    await locks.bump_version(session, release_id)
     release.version += 1  # the view answers what the release is now, not what it was
     return release

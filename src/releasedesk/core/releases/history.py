@@ -79,10 +79,10 @@ def person_value(person: Person | None) -> HistoryValue:
     return {
         "id": person.id,
         "name": person.name,
-        "email_id": person.email_id,
+        "email": person.email,
         "phone": person.phone,
         "mobile": person.mobile,
-        "is_vipuser": person.is_vipuser,
+        "is_vip": person.is_vip,
         "department": None
         if department is None
         else {"id": department.id, "name": department.name},

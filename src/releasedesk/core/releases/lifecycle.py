@@ -14,7 +14,7 @@ from releasedesk.core.audit.views import AuditKind
 from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.execution import gate as execution_gate
 from releasedesk.core.refs import Ref
-from releasedesk.core.releases import auditing, history, recording, repository, roles
+from releasedesk.core.releases import auditing, history, recording, roles, writes
 from releasedesk.core.releases.access import changeable_release, changeable_view
 from releasedesk.core.releases.history import Operation
 from releasedesk.core.releases.parts import Part
@@ -113,7 +113,7 @@ async def close_release(
         "last_updated_time": now,
         "version": after.version,
     }
-    await repository.update_and_record(
+    await writes.update_and_record(
         session, current.id, values, written.history, written.status_comment
     )
     await auditing.record_closed(session, actor, after, comment_text(comment))
@@ -131,7 +131,7 @@ async def _set_deleted_time(
     now = dt.datetime.now(dt.UTC)
     after = dataclasses.replace(current, deleted_time=deleted_time, version=current.version + 1)
     entry = recording.history_row(current.id, actor, operation, time=now)
-    await repository.update_and_record(
+    await writes.update_and_record(
         session,
         current.id,
         {"deleted_time": deleted_time, "version": after.version},
@@ -171,7 +171,7 @@ async def delete_release(session: AsyncSession, actor: Actor, release_id: int) -
             "Only a release in the trash can be deleted permanently; move it to the trash first",
             "id",
         )
-    await repository.delete_by_id(session, current.id)
+    await writes.delete_by_id(session, current.id)
     await auditing.record(session, actor, current, AuditKind.RELEASE_DELETED)
 
 
@@ -208,4 +208,4 @@ async def _set_engineer(
     ):
         release.last_updated_time = now
         release.version += 1
-    return await repository.refresh(session, release)
+    return await writes.refresh(session, release)

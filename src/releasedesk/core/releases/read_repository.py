@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -32,20 +33,19 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from releasedesk.core.releases import fields
+from releasedesk.core.releases import fields, rows
 from releasedesk.core.releases.parts import EVERYTHING, Part
+from releasedesk.core.releases.rows import Columns, PersonColumns, locate
 from releasedesk.core.releases.views import (
     DescriptiveField,
     Group,
     Named,
     Person,
     Release,
-    ReleaseRole,
     RoleHolder,
     Template,
     Workflow,
 )
-from releasedesk.core.workflow.views import Stage, Status
 from releasedesk.db import driver
 from releasedesk.db.models import (
     LOOKUP_MODELS,
@@ -66,66 +66,11 @@ from releasedesk.db.models import ReleaseRole as ReleaseRoleRow
 from releasedesk.db.models import Workflow as WorkflowRow
 
 _ROW_COLUMNS = ("portal_id", *(f.name for f in fields.SCALARS))
-_NAMED_EXTRA = ("color", "pre_approved", "parent_id")
-USER_COLUMNS = ("id", "name", "email_id", "phone", "mobile", "is_vipuser", "role")
-STAGE_COLUMNS = ("id", "name", "internal_name", "stage_index", "description")
-STATUS_COLUMNS = ("id", "name", "internal_name", "status_type", "stage_id")
-ROLE_COLUMNS = ("id", "name", "internal_name", "user_type", "prominent")
+_WORKFLOW = ("id", "name", "type", "validated")
 # The registry's lookups that are plain named values (the others are built by hand below).
 _SIMPLE_LOOKUPS = tuple(
     f.name for f in fields.LOOKUPS if f.lookup in LOOKUP_MODELS and f.name != "group"
 )
-
-
-class _Columns:
-    """Labelled columns of one joined entity, and how to read them back from a row: by
-    position (`start`, set when the statement places them), since a row read as a tuple
-    costs a fraction of a lookup by label per value."""
-
-    def __init__(self, prefix: str, entity: Any, names: Sequence[str]) -> None:
-        self.prefix = prefix
-        self.names = tuple(names)
-        self.labels = tuple(f"{prefix}__{n}" for n in self.names)
-        self.columns = [
-            getattr(entity, n).label(lbl) for n, lbl in zip(names, self.labels, strict=True)
-        ]
-        self.start = -1
-        self.stop = -1
-
-    def place(self, start: int) -> int:
-        """Where these columns begin in the statement; where the next ones begin."""
-        self.start, self.stop = start, start + len(self.names)
-        return self.stop
-
-    def values(self, row: tuple[Any, ...]) -> dict[str, Any] | None:
-        if row[self.start] is None:
-            return None
-        return dict(zip(self.names, row[self.start : self.stop], strict=True))
-
-    def build(self, row: tuple[Any, ...], make: Callable[..., Any]) -> Any:
-        values = self.values(row)
-        return None if values is None else make(**values)
-
-
-def _named_columns(prefix: str, entity: Any) -> _Columns:
-    extra = [n for n in _NAMED_EXTRA if hasattr(entity, n)]
-    return _Columns(prefix, entity, ("id", "name", *extra))
-
-
-class _PersonColumns:
-    def __init__(self, prefix: str, user: Any, department: Any) -> None:
-        self.user = _Columns(prefix, user, USER_COLUMNS)
-        self.department = _Columns(f"{prefix}_dept", department, ("id", "name"))
-        self.columns = [*self.user.columns, *self.department.columns]
-
-    def place(self, start: int) -> int:
-        return self.department.place(self.user.place(start))
-
-    def build(self, row: tuple[Any, ...]) -> Person | None:
-        values = self.user.values(row)
-        if values is None:
-            return None
-        return Person(**values, department=self.department.build(row, Named))
 
 
 class _ReleaseStatement:
@@ -133,27 +78,27 @@ class _ReleaseStatement:
 
     def __init__(self) -> None:
         joins: list[tuple[Any, Any]] = []
-        columns: list[Any] = [getattr(ReleaseRow, n) for n in _ROW_COLUMNS]
-        self.lookups: dict[str, _Columns] = {}
+        self.release = Columns("release", ReleaseRow, rows.same(*_ROW_COLUMNS))
+        self.lookups: dict[str, Columns] = {}
         for name in _SIMPLE_LOOKUPS:
             alias = aliased(LOOKUP_MODELS[fields.BY_NAME[name].lookup or name], name=f"rm_{name}")
-            self.lookups[name] = _named_columns(name, alias)
+            self.lookups[name] = rows.named_columns(name, alias)
             joins.append((alias, getattr(ReleaseRow, f"{name}_id") == alias.id))
         group, group_site = aliased(SupportGroup, name="rm_group"), aliased(Site, name="rm_gsite")
-        self.group = _Columns("group", group, ("id", "name"))
-        self.group_site = _Columns("group_site", group_site, ("id", "name"))
+        self.group = Columns("group", group, rows.NAMED)
+        self.group_site = Columns("group_site", group_site, rows.NAMED)
         template, workflow = (
             aliased(ReleaseTemplate, name="rm_t"),
             aliased(WorkflowRow, name="rm_w"),
         )
-        self.template = _Columns("template", template, ("id", "name"))
-        self.workflow = _Columns("workflow", workflow, ("id", "name", "type", "validated"))
+        self.template = Columns("template", template, rows.NAMED)
+        self.workflow = Columns("workflow", workflow, rows.same(*_WORKFLOW))
         stage = aliased(ReleaseStage, name="rm_stage")
         status = aliased(ReleaseStatus, name="rm_status")
-        self.stage = _Columns("stage", stage, STAGE_COLUMNS)
-        self.status = _Columns("status", status, STATUS_COLUMNS)
+        self.stage = Columns("stage", stage, rows.STAGE)
+        self.status = Columns("status", status, rows.STATUS)
         creator, creator_dept = aliased(User, name="rm_creator"), aliased(Department, name="rm_cd")
-        self.creator = _PersonColumns("creator", creator, creator_dept)
+        self.creator = PersonColumns("creator", creator, creator_dept)
         joins += [
             (group, ReleaseRow.group_id == group.id),
             (group_site, group.site_id == group_site.id),
@@ -164,7 +109,8 @@ class _ReleaseStatement:
             (creator, ReleaseRow.created_by_id == creator.id),
             (creator_dept, creator.department_id == creator_dept.id),
         ]
-        parts: list[_Columns | _PersonColumns] = [
+        parts: list[Columns | PersonColumns] = [
+            self.release,
             *self.lookups.values(),
             self.group,
             self.group_site,
@@ -174,30 +120,31 @@ class _ReleaseStatement:
             self.status,
             self.creator,
         ]
-        start = len(columns)
-        for part in parts:
-            columns += part.columns
-            start = part.place(start)
+        columns = [column for part in parts for column in part.columns]
         statement = select(*columns).select_from(ReleaseRow)
         for target, onclause in joins:
             statement = statement.outerjoin(target, onclause)
+        for part in parts:
+            part.locate(statement)
         self.statement = statement
 
-    def build(self, row: tuple[Any, ...]) -> Release:
-        values: dict[str, Any] = dict(zip(_ROW_COLUMNS, row, strict=False))
+    def build(self, row: Sequence[Any]) -> Release:
+        values = self.release.values(row)
+        assert values is not None  # portal_id, its first column, is NOT NULL
         if not isinstance(values["uuid"], uuid.UUID):
             values["uuid"] = uuid.UUID(str(values["uuid"]))
         for name, cols in self.lookups.items():
-            values[name] = cols.build(row, Named)
+            values[name] = rows.named(cols.values(row))
         group = self.group.values(row)
         values["group"] = (
-            None if group is None else Group(**group, site=self.group_site.build(row, Named))
+            None if group is None else Group(**group, site=rows.named(self.group_site.values(row)))
         )
-        template = self.template.values(row)
-        assert template is not None  # every release has a template (NOT NULL foreign key)
-        values["template"] = Template(**template, workflow=self.workflow.build(row, Workflow))
-        values["stage"] = self.stage.build(row, Stage)
-        values["status"] = self.status.build(row, Status)
+        template, workflow = self.template.values(row), self.workflow.values(row)
+        # every release has a template, every template a workflow (NOT NULL foreign keys)
+        assert template is not None and workflow is not None
+        values["template"] = Template(**template, workflow=Workflow(**workflow))
+        values["stage"] = rows.stage(self.stage.values(row))
+        values["status"] = rows.status(self.status.values(row))
         values["created_by"] = self.creator.build(row)
         return Release(**values)
 
@@ -253,12 +200,12 @@ def _person_json(dialect: str, user: Any, department: Any) -> ColumnElement[Any]
     department_json = _json_or_null(
         dialect, department.id, {"id": department.id, "name": department.name}
     )
-    pairs = {name: getattr(user, name) for name in USER_COLUMNS}
+    pairs = {name: getattr(user, column) for name, column in rows.PERSON.items()}
     return _json_or_null(dialect, user.id, {**pairs, "department": department_json})
 
 
 def _stage_json(dialect: str, stage: Any) -> ColumnElement[Any]:
-    return _json_or_null(dialect, stage.id, {n: getattr(stage, n) for n in STAGE_COLUMNS})
+    return _json_or_null(dialect, stage.id, {n: getattr(stage, c) for n, c in rows.STAGE.items()})
 
 
 def _array(dialect: str, element: ColumnElement[Any], source: Select[Any], order: Any) -> Any:
@@ -282,7 +229,7 @@ def _roles_json(dialect: str) -> Any:
         dialect,
         {
             "id": ReleaseRoleAssignment.id,
-            "role": _json_object(dialect, {n: getattr(role, n) for n in ROLE_COLUMNS}),
+            "role": _json_object(dialect, {n: getattr(role, c) for n, c in rows.ROLE.items()}),
             "user": _person_json(dialect, user, dept),
         },
     )
@@ -344,12 +291,21 @@ _PART_JSON = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    statement: Select[Any]
+    parts: tuple[tuple[Part, int], ...]  # each part asked for and where it is in a row
+
+
 @cache
-def _statement(dialect: str, parts: frozenset[Part], one: bool) -> Select[Any]:
-    """The one statement for releases by id with `parts`, built once per dialect, parts and
-    whether it loads one release or several."""
+def _statement(dialect: str, parts: frozenset[Part], one: bool) -> _Statement:
+    """The one statement for releases by id with `parts` (labelled by name after the
+    release's columns), built once per dialect, parts and whether it loads one release or
+    several."""
     extra = [_PART_JSON[part](dialect).label(part.value) for part in Part if part in parts]
-    return _RELEASES.statement.add_columns(*extra).where(_with_ids(dialect, one))
+    statement = _RELEASES.statement.add_columns(*extra).where(_with_ids(dialect, one))
+    where = tuple((part, locate(statement, part.value)) for part in Part if part in parts)
+    return _Statement(statement, where)
 
 
 def _utc(value: object) -> dt.datetime | None:
@@ -360,23 +316,8 @@ def _utc(value: object) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
-def _named(raw: dict[str, Any] | None) -> Named | None:
-    return None if raw is None else Named(id=raw["id"], name=raw["name"])
-
-
 def _person(raw: dict[str, Any] | None) -> Person | None:
-    if raw is None:
-        return None
-    return Person(
-        id=raw["id"],
-        name=raw["name"],
-        email_id=raw["email_id"],
-        phone=raw["phone"],
-        mobile=raw["mobile"],
-        is_vipuser=bool(raw["is_vipuser"]),
-        role=raw["role"],
-        department=_named(raw["department"]),
-    )
+    return None if raw is None else rows.person(raw, rows.named(raw["department"]))
 
 
 def _loaded(value: object) -> list[dict[str, Any]]:
@@ -389,26 +330,10 @@ def _loaded(value: object) -> list[dict[str, Any]]:
 def _role_holders(value: object) -> list[RoleHolder]:
     holders: list[RoleHolder] = []
     for raw in _loaded(value):
-        role, user = raw["role"], _person(raw["user"])
+        user = _person(raw["user"])
         assert user is not None  # an inner join: every holder is a user
-        holders.append(
-            RoleHolder(
-                id=raw["id"],
-                role=ReleaseRole(
-                    id=role["id"],
-                    name=role["name"],
-                    internal_name=role["internal_name"],
-                    user_type=role["user_type"],
-                    prominent=bool(role["prominent"]),
-                ),
-                user=user,
-            )
-        )
+        holders.append(RoleHolder(id=raw["id"], role=rows.role(raw["role"]), user=user))
     return holders
-
-
-def _stage(raw: dict[str, Any] | None) -> Stage | None:
-    return None if raw is None else Stage(**{n: raw[n] for n in STAGE_COLUMNS})
 
 
 def _descriptive(value: object) -> list[DescriptiveField]:
@@ -419,26 +344,21 @@ def _descriptive(value: object) -> list[DescriptiveField]:
             description=raw["description"],
             updated_on=_utc(raw["updated_on"]),
             updated_by=_person(raw["updated_by"]),
-            stage=_stage(raw["stage"]),
+            stage=rows.stage(raw["stage"]),
         )
         for raw in _loaded(value)
     ]
 
 
-_ID = _ROW_COLUMNS.index("id")
-_PARTS_START = len(_RELEASES.statement.selected_columns)  # the parts follow, in Part order
-
-
-def _build(row: tuple[Any, ...], parts: frozenset[Part]) -> Release:
+def _build(row: Sequence[Any], parts: tuple[tuple[Part, int], ...]) -> Release:
     release = _RELEASES.build(row)
-    at = _PARTS_START
-    if Part.ROLES in parts:
-        release.roles, at = _role_holders(row[at]), at + 1
-    if Part.SERVICES in parts:
-        release.services = [Named(id=s["id"], name=s["name"]) for s in _loaded(row[at])]
-        at += 1
-    if Part.DESCRIPTIVE_FIELDS in parts:
-        release.descriptive_fields = _descriptive(row[at])
+    for part, at in parts:
+        if part is Part.ROLES:
+            release.roles = _role_holders(row[at])
+        elif part is Part.SERVICES:
+            release.services = [Named(id=s["id"], name=s["name"]) for s in _loaded(row[at])]
+        else:
+            release.descriptive_fields = _descriptive(row[at])
     return release
 
 
@@ -450,10 +370,10 @@ async def load(
     if not release_ids:
         return {}
     one = len(release_ids) == 1
-    statement = _statement(session.get_bind().dialect.name, frozenset(parts), one)
+    prepared = _statement(session.get_bind().dialect.name, frozenset(parts), one)
     ids = release_ids[0] if one else list(release_ids)
-    rows = await driver.fetch(session, statement, {"ids": ids})
-    return {row[_ID]: _build(row, parts) for row in rows}
+    found = await driver.fetch(session, prepared.statement, {"ids": ids})
+    return {release.id: release for release in (_build(row, prepared.parts) for row in found)}
 
 
 async def load_one(

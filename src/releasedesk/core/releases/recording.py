@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
-from releasedesk.core.releases import history, repository
+from releasedesk.core.releases import history, writes
 from releasedesk.core.releases.history import FieldChange, HistoryValue, Operation
 from releasedesk.core.releases.views import Release
 
@@ -29,8 +29,7 @@ async def record(
     time: dt.datetime | None = None,
 ) -> None:
     """One history entry."""
-    await repository.insert_history(
-        session,
+    entry = writes.history_values(
         release_id=release_id,
         actor_id=actor.user_id,
         operation=operation,
@@ -39,6 +38,7 @@ async def record(
         description=description,
         time=time or dt.datetime.now(dt.UTC),
     )
+    await writes.insert_rows(session, [entry], None)
 
 
 async def record_item(
@@ -76,7 +76,7 @@ def history_row(
 ) -> dict[str, object]:
     """One history entry as the columns of its row, for a write that inserts it together
     with other rows (`release_id` None: of a release inserted in the same statement)."""
-    return repository.history_values(
+    return writes.history_values(
         release_id=release_id,
         actor_id=actor.user_id,
         operation=operation,
@@ -130,7 +130,7 @@ def change_record(
             entries.append(history_row(after.id, actor, Operation.UPDATED, changes=rest, time=now))
     status_comment = None
     if moved or comment:
-        status_comment = repository.status_comment_values(
+        status_comment = writes.status_comment_values(
             release_id=after.id,
             stage_id=after.stage.id,
             status_id=after.status.id,
@@ -154,4 +154,4 @@ async def record_changes(
 ) -> None:
     """History for a change of the release's own fields and its status comment."""
     written = change_record(actor, after, before, now, comment, moved=moved, operation=operation)
-    await repository.insert_rows(session, written.history, written.status_comment)
+    await writes.insert_rows(session, written.history, written.status_comment)

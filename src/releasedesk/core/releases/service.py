@@ -26,9 +26,12 @@ from releasedesk.core.releases import (
     auditing,
     fields,
     history,
+    history_pages,
+    listing,
     read_repository,
     recording,
-    repository,
+    references,
+    writes,
 )
 from releasedesk.core.releases import roles as release_roles
 from releasedesk.core.releases.access import changeable_view_resolving, release_row, view_release
@@ -92,7 +95,7 @@ async def list_releases(
 ) -> Page[Release]:
     """One page of the releases the caller may see, filtered and sorted in the database;
     `parts` says which related records (roles, services, descriptive fields) to load."""
-    return await repository.search(session, actor, view, query, parts)
+    return await listing.search(session, actor, view, query, parts)
 
 
 # A release's columns while a write builds them: what the write sets over what the release
@@ -122,12 +125,12 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
     if changes.title is None:
         raise Mandatory("title")
     now = dt.datetime.now(dt.UTC)
-    wanted = repository.Wanted(
+    wanted = references.Wanted(
         template=changes.template is None,
         stage=changes.stage is None,
         status=changes.stage is None and changes.status is None,
     )
-    defaults, found = await repository.resolve_references(
+    defaults, found = await references.resolve_references(
         session, actor.portal_id, _lookup_refs(changes), wanted
     )
     template_id = defaults.template_id
@@ -175,9 +178,9 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
         raise release_roles.no_role(RoleName.REQUESTER)
     if not any(role_id == defaults.requester_role_id for role_id, _ in holders):
         holders.append((defaults.requester_role_id, actor.user_id))  # the creator requests it
-    release_id = await repository.insert_release(
+    release_id = await writes.insert_release(
         session,
-        repository.NewRelease(
+        writes.NewRelease(
             release=dict(row.maps[0]),
             descriptive=[
                 {
@@ -191,7 +194,7 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
             ],
             services=service_ids,
             holders=holders,
-            status_comment=repository.status_comment_values(
+            status_comment=writes.status_comment_values(
                 release_id=None,
                 stage_id=stage.id,
                 status_id=status_id,
@@ -210,15 +213,6 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
     return view
 
 
-# Fields whose new value the view can be given from what the write resolved; a change of
-# any other (template, group, the category tree, collections) reads the release back.
-_ANSWERED_FROM_WRITE = frozenset(
-    {f.name for f in DIRECT_LOOKUPS if f.name != "group"}
-    | {"title", "description", "emergency", "stage", "status", "comment"}
-    | {f.name for f in fields.TIMES if f.writable}
-)
-
-
 async def update_release(
     session: AsyncSession,
     actor: Actor,
@@ -231,10 +225,9 @@ async def update_release(
     With `expected_version`, a release changed since that version is a Conflict.
 
     The lookups named are resolved in the statement that locks the release, which is read
-    once; its columns are written with one UPDATE (with the history, in one statement on
-    PostgreSQL) and, where every field changed is one the write resolved, the answer is
-    built from what was written instead of read back. The ORM row is loaded only for a
-    change of its roles, services or descriptive fields.
+    once; its columns are written with one UPDATE, and the answer is read back by a GET's
+    own statement (writes.read_back), from which the history is recorded. The ORM row is
+    loaded only for a change of its roles, services or descriptive fields.
     """
     collections = [
         part
@@ -262,7 +255,7 @@ async def update_release(
         row["template_id"] = await workflow.resolve_template(
             session, actor.portal_id, changes.template
         )
-    stage, status = await _move(session, actor, row, current, changes, now)
+    await _move(session, actor, row, current, changes, now)
     await _apply_fields(session, actor, row, changes, current, found)
     if entity is not None:
         _update_descriptive_fields(entity, changes, actor, now)
@@ -282,16 +275,9 @@ async def update_release(
     row["version"] = current.version + 1
     moved = (row["stage_id"], row["status_id"]) != (current.stage.id, current.status.id)
     comment = comment_text(changes.comment)
-    if entity is None and all(name in _ANSWERED_FROM_WRITE for name in changes.given):
-        after = _written_view(current, row.maps[0], found, stage, status)
-        written = recording.change_record(actor, after, before, now, comment, moved=moved)
-        await repository.update_and_record(
-            session, current.id, row.maps[0], written.history, written.status_comment
-        )
-    else:
-        await repository.update_columns(session, current.id, row.maps[0])
-        after = await repository.reread(session, current.id, entity)
-        await recording.record_changes(session, actor, after, before, now, comment, moved=moved)
+    await writes.update_columns(session, current.id, row.maps[0])
+    after = await writes.read_back(session, current.id, entity)
+    await recording.record_changes(session, actor, after, before, now, comment, moved=moved)
     if after.stage.is_closure and not current.stage.is_closure:
         await auditing.record_closed(session, actor, after, comment)
     return after
@@ -312,32 +298,6 @@ def _columns_of(current: Release) -> dict[str, object]:
     }
 
 
-def _written_view(
-    current: Release,
-    written: Mapping[str, object],
-    found: Mapping[str, Named | None],
-    stage: Stage | None,
-    status: Status | None,
-) -> Release:
-    """The release as the write left it: `current` with the columns written, each lookup
-    the view the write resolved (only for the fields in _ANSWERED_FROM_WRITE)."""
-    after = dataclasses.replace(current)
-    for column, value in written.items():
-        if column in ("stage_id", "status_id"):
-            continue
-        name = column.removesuffix("_id") if column.endswith("_id") else column
-        if name in found:
-            setattr(after, name, found[name])
-        elif column.endswith("_id"):
-            assert value is None  # a lookup cleared: nothing was resolved for it
-            setattr(after, name, None)
-        else:
-            setattr(after, column, value)
-    after.stage = current.stage if stage is None else stage
-    after.status = current.status if status is None else status
-    return after
-
-
 def _descriptive_text(changes: ReleaseChanges, kind: str) -> str | None:
     text = getattr(changes, kind)
     return sanitize_html(text, kind) if text else None
@@ -350,15 +310,14 @@ async def _move(
     current: Release,
     changes: ReleaseChanges,
     now: dt.datetime,
-) -> tuple[Stage | None, Status | None]:
-    """Stage and status: a status must belong to the stage it is set with. The stage and
-    status moved to (None where unchanged)."""
+) -> None:
+    """Stage and status: a status must belong to the stage it is set with."""
     if changes.has("stage") and changes.stage is None:
         raise Invalid("'stage' cannot be empty", "stage")
     if changes.has("status") and changes.status is None:
         raise Invalid("'status' cannot be empty", "status")
     if changes.stage is None and changes.status is None:
-        return None, None
+        return
     stage: Stage | None = (
         await workflow.resolve_stage(session, actor.portal_id, changes.stage)
         if changes.stage is not None
@@ -381,7 +340,6 @@ async def _move(
     row["status_id"] = current.status.id if status is None else status.id
     await execution_gate.on_stage(session, current.id, target, now)
     row["completed_time"] = (row["completed_time"] or now) if closing else None
-    return stage, status
 
 
 async def _apply_fields(
@@ -540,7 +498,7 @@ async def release_history(
     """Every change to a release, newest first, one page of it. A requester sees no text
     of a note that is not shown to them (the entry stays, without its values)."""
     release = await view_release(session, actor, release_id, NOTHING)
-    page = await repository.history_page(session, release.id, query)
+    page = await history_pages.history_page(session, release.id, query)
     if actor.is_requester:
         page = await _without_private_notes(session, release.id, page)
     return release, page
@@ -571,7 +529,9 @@ async def _without_private_notes(
         return page
     added = {n for e in notes if e.operation is Operation.ADDED and (n := _note_id(e)) is not None}
     shown = (
-        await repository.notes_shown_to_requesters(session, release_id, added) if added else set()
+        await history_pages.notes_shown_to_requesters(session, release_id, added)
+        if added
+        else set()
     )
 
     def readable(entry: HistoryEntry) -> bool:
@@ -596,7 +556,7 @@ async def trashed_entries(
 ) -> dict[int, HistoryEntry]:
     """Who moved each of these releases to the trash, and when: the latest "trashed" entry
     of each one's history, for the releases the caller may see (by release id)."""
-    return await repository.latest_entries(session, actor, release_ids, Operation.TRASHED)
+    return await history_pages.latest_entries(session, actor, release_ids, Operation.TRASHED)
 
 
 async def release_status_comments(
@@ -604,4 +564,4 @@ async def release_status_comments(
 ) -> tuple[Release, Page[StatusComment]]:
     """The comments given with each stage/status move, newest first."""
     release = await view_release(session, actor, release_id, NOTHING)
-    return release, await repository.status_comments_page(session, release.id, query)
+    return release, await history_pages.status_comments_page(session, release.id, query)

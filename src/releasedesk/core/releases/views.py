@@ -18,12 +18,14 @@ from releasedesk.core.workflow.names import RoleName
 
 @dataclass(frozen=True, slots=True)
 class Person:
+    """A user as releases show them (built by core/releases/rows.py only)."""
+
     id: int
     name: str
-    email_id: str | None
+    email: str | None
     phone: str | None
     mobile: str | None
-    is_vipuser: bool
+    is_vip: bool
     role: str
     department: Named | None
 

@@ -6,12 +6,12 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from releasedesk.core.repository_base import PortalRepository
 from releasedesk.core.teams.views import Team
 from releasedesk.db.models import Team as TeamRow
-from releasedesk.db.text_search import same_text
 
 
 def _team(row: TeamRow) -> Team:
@@ -25,12 +25,11 @@ def _team(row: TeamRow) -> Team:
     )
 
 
+_TEAMS = PortalRepository(TeamRow)
+
+
 async def find_by_uuid(session: AsyncSession, portal_id: int, team_uuid: uuid.UUID) -> Team | None:
-    row = (
-        await session.execute(
-            select(TeamRow).where(TeamRow.portal_id == portal_id, TeamRow.uuid == team_uuid)
-        )
-    ).scalar_one_or_none()
+    row = await _TEAMS.get_by_uuid(session, portal_id, team_uuid)
     return None if row is None else _team(row)
 
 
@@ -42,25 +41,12 @@ async def teams_by_id(session: AsyncSession, team_ids: Iterable[int]) -> dict[in
     return {row.id: _team(row) for row in rows}
 
 
-async def name_taken(session: AsyncSession, portal_id: int, name: str) -> bool:
-    """Whether a name is taken in any case, folded by the database on both sides as the
-    unique index on lower(name) folds it (SQLite's lower() folds ASCII letters only)."""
-    found = await session.execute(
-        select(TeamRow.id).where(TeamRow.portal_id == portal_id, same_text(TeamRow.name, name))
-    )
-    return found.first() is not None
+name_taken = _TEAMS.name_taken
 
 
 async def list_teams(session: AsyncSession, portal_id: int) -> list[Team]:
     """Every team of the portal by name."""
-    rows = (
-        await session.execute(
-            select(TeamRow)
-            .where(TeamRow.portal_id == portal_id)
-            .order_by(func.lower(TeamRow.name), TeamRow.id)
-        )
-    ).scalars()
-    return [_team(row) for row in rows]
+    return [_team(row) for row in await _TEAMS.by_name(session, portal_id)]
 
 
 async def insert_team(

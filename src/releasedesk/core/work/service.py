@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor
 from releasedesk.core.errors import Invalid, NotFound, NotUnique
 from releasedesk.core.releases import history, recording
-from releasedesk.core.releases import repository as releases_repository
+from releasedesk.core.releases import writes as release_writes
 from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.history import HistoryValue, Operation, person_value
 from releasedesk.core.releases.parts import NOTHING
@@ -62,7 +62,7 @@ def _snapshot(child: Child) -> dict[str, HistoryValue]:
 
 async def _refresh_notes_flag(session: AsyncSession, release: Release) -> None:
     present = await repository.has_notes(session, release.id)
-    await releases_repository.set_notes_present(session, release.id, present)
+    await release_writes.set_notes_present(session, release.id, present)
 
 
 async def add_child(
@@ -98,7 +98,7 @@ async def add_child(
         },
     )
     if kind is NOTE:
-        await releases_repository.set_notes_present(session, release.id, True)
+        await release_writes.set_notes_present(session, release.id, True)
     await recording.record_item(
         session,
         release.id,

@@ -1,7 +1,7 @@
 """change freezes: freeze windows, the exceptions granted to releases, calendar feed tokens
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0020
+Revises: 0019
 
 `freeze_windows`: one-off or recurring (RFC 5545) windows per portal, with their scope and
 effect; `first_start`/`last_end` bound every occurrence so a check reads only the windows
@@ -17,8 +17,8 @@ from alembic import op
 
 import releasedesk.db.base
 
-revision: str = "0021"
-down_revision: str | None = "0020"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

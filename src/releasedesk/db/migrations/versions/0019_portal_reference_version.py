@@ -1,7 +1,7 @@
 """a portal's reference_version: what a process holding its reference data checks
 
-Revision ID: 0020
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 
 `portals.reference_version` is bumped, in the same transaction, by every service that
 changes the portal's reference data (stages, statuses, templates, lookups); a process holds
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0017"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
