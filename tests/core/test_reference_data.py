@@ -14,7 +14,7 @@ from releasedesk.core.reference import service as reference
 from releasedesk.core.reference.held import HeldReference
 from releasedesk.core.reference.views import Lookups
 from releasedesk.core.refs import Ref
-from releasedesk.core.releases import repository as releases_repository
+from releasedesk.core.releases import references as releases_repository
 from releasedesk.core.workflow import service as workflow
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
