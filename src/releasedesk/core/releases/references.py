@@ -85,7 +85,11 @@ def _reference_columns(
 
 
 def _reference_statement(
-    portal_id: int, lookups: LookupRefs, wanted: Wanted | None, lock: int | None
+    cache: statement_cache.StatementCache,
+    portal_id: int,
+    lookups: LookupRefs,
+    wanted: Wanted | None,
+    lock: int | None,
 ) -> tuple[Select[Any], dict[str, object]]:
     """The statement resolving `lookups` (and `wanted`; locking release `lock`), and its
     parameters.
@@ -96,7 +100,7 @@ def _reference_statement(
     one statement, and no row means no such release."""
     shape = tuple((field, kind, ref.id is not None) for field, (kind, ref) in lookups.items())
     key = (shape, wanted, lock is not None)
-    statement = statement_cache.REFERENCES.get(key)
+    statement = cache.get(key)
     if statement is None:
         columns = _reference_columns(shape, wanted)
         if lock is None:
@@ -107,7 +111,7 @@ def _reference_statement(
                 .where(ReleaseRow.portal_id == _PORTAL, ReleaseRow.id == _RELEASE)
                 .with_for_update(of=ReleaseRow)
             )
-        statement_cache.keep(statement_cache.REFERENCES, key, statement)
+        cache.put(key, statement)
     parameters: dict[str, object] = {"portal_id": portal_id, "release_id": lock}
     for field, (_, ref) in lookups.items():
         assert ref.id is not None or ref.name is not None  # callers pass only those
@@ -142,7 +146,8 @@ async def resolve_references(
     """A new release's `wanted` defaults and the lookups `lookups` names (field → (kind,
     reference with an id or a name), kinds without a parent), in one statement."""
     connection = await session.connection()
-    statement, parameters = _reference_statement(portal_id, lookups, wanted, None)
+    cache = statement_cache.references(connection)
+    statement, parameters = _reference_statement(cache, portal_id, lookups, wanted, None)
     row: Row[Any] = (await connection.execute(statement, parameters)).one()
     return _defaults(row._mapping), _lookups(row._mapping, lookups)
 
@@ -155,6 +160,8 @@ async def lock_resolving(
 ) -> dict[str, Named | None] | None:
     """Lock the release (as locks.lock_release) and resolve the lookups a change names (as
     `resolve_references`) in the same statement; None when there is no such release."""
-    statement, parameters = _reference_statement(portal_id, lookups, None, release_id)
-    row = (await (await session.connection()).execute(statement, parameters)).first()
+    connection = await session.connection()
+    cache = statement_cache.references(connection)
+    statement, parameters = _reference_statement(cache, portal_id, lookups, None, release_id)
+    row = (await connection.execute(statement, parameters)).first()
     return None if row is None else _lookups(row._mapping, lookups)

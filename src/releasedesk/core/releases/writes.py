@@ -74,14 +74,17 @@ def _rows_of(written: CTE, table: Table, count: int, keys: Sequence[str]) -> Ins
 
 
 def _write_statement(
-    release: Insert | Update, release_keys: Sequence[str], children: Children
+    cache: statement_cache.StatementCache,
+    release: Insert | Update,
+    release_keys: Sequence[str],
+    children: Children,
 ) -> tuple[Select[Any], dict[str, object]]:
     """One PostgreSQL statement: `release` (an INSERT or an UPDATE of the release, its
     `release_keys` bound as `r_<key>`) RETURNING its id as a CTE, each child table's rows
     inserted under that id in a data-modifying CTE of its own (each runs to completion,
     read or not; foreign keys are checked at the statement's end). And its parameters.
 
-    Built once per shape with every value bound (statement_cache.WRITES): building it
+    Built once per shape with every value bound (statement_cache.writes): building it
     cost more than sending it."""
     shape: _WriteShape = (
         "insert" if isinstance(release, Insert) else "update",
@@ -91,7 +94,7 @@ def _write_statement(
             for table, rows in children
         ),
     )
-    statement = statement_cache.WRITES.get(shape)
+    statement = cache.get(shape)
     if statement is None:
         bound = {k: bindparam(f"r_{k}", type_=_RELEASES.c[k].type) for k in release_keys}
         written = release.values(bound).returning(_RELEASES.c.id).cte("written_release")
@@ -100,7 +103,7 @@ def _write_statement(
             for (name, count, keys), (table, _) in zip(shape[2], children, strict=True)
         ]
         statement = select(written.c.id).add_cte(*ctes)
-        statement_cache.keep(statement_cache.WRITES, shape, statement)
+        cache.put(shape, statement)
     parameters: dict[str, object] = {}
     for (name, _, keys), (_, rows) in zip(shape[2], children, strict=True):
         for n, row in enumerate(rows):
@@ -126,7 +129,8 @@ async def _write(
         else sql_update(_RELEASES).where(_RELEASES.c.id == _RELEASE)
     )
     if connection.dialect.name == "postgresql" and children:
-        statement, parameters = _write_statement(release, list(values), children)
+        cache = statement_cache.writes(connection)
+        statement, parameters = _write_statement(cache, release, list(values), children)
         parameters.update({f"r_{k}": v for k, v in values.items()})
         parameters["release_id"] = release_id
         return int((await connection.execute(statement, parameters)).scalar_one())
