@@ -4,6 +4,7 @@ workflow position when its status changes."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -33,7 +34,7 @@ from releasedesk.core.execution.status import (
     status_of,
 )
 from releasedesk.core.refs import Ref
-from releasedesk.core.releases import lifecycle
+from releasedesk.core.releases import freeze_gate, lifecycle
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.parts import NOTHING
@@ -104,8 +105,12 @@ async def create_deployment(
     await repository.save(session, release.id, stored)
     await history.record_change(session, actor, release.id, Stored(), stored)
     if target is DeploymentStatus.STARTED:
+        comment = await _freezes_let_start(session, actor, release.id)
         await releases.update_release(
-            session, actor, release.id, ReleaseChanges.of(stage=Ref(name=START_STAGE))
+            session,
+            actor,
+            release.id,
+            ReleaseChanges.of(stage=Ref(name=START_STAGE), comment=comment),
         )
     return await get_deployment(session, actor, release.id)
 
@@ -181,6 +186,7 @@ async def _write(
         release_changes["description"] = changes.description
     if now_status is DeploymentStatus.NOT_STARTED and target is DeploymentStatus.STARTED:
         release_changes["stage"] = Ref(name=START_STAGE)
+        release_changes["comment"] = await _freezes_let_start(session, actor, release_id)
     elif now_status is DeploymentStatus.SUSPENDED and target is DeploymentStatus.STARTED:
         release_changes["status"] = Ref(name=RUNNING)
     await repository.save(session, release_id, stored)
@@ -189,6 +195,24 @@ async def _write(
     if target is DeploymentStatus.COMPLETED and now_status is not DeploymentStatus.COMPLETED:
         await lifecycle.close_release(session, actor, release_id)
     return await get_deployment(session, actor, release_id)
+
+
+async def _freezes_let_start(session: AsyncSession, actor: Actor, release_id: int) -> str | None:
+    """FlexDeploy's STARTED is its move into deployment: refused while a blocking change
+    freeze in the release's scope is on (core.errors.Frozen); a warning window's words for
+    the move's status comment."""
+    warned = await freeze_gate.check(
+        session,
+        actor.portal_id,
+        release_id=release_id,
+        columns={},
+        service_ids=None,
+        requester_id=None,
+        schedule_asked=False,
+        entering_deployment=True,
+        now=dt.datetime.now(dt.UTC),
+    )
+    return freeze_gate.warning_comment(warned)
 
 
 def _target(now: DeploymentStatus, asked: DeploymentStatus | None) -> DeploymentStatus:

@@ -20,11 +20,13 @@ from releasedesk.core.errors import (
     WrongType,
 )
 from releasedesk.core.execution import gate as execution_gate
+from releasedesk.core.freezes.views import Meeting
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import (
     auditing,
     fields,
+    freeze_gate,
     history,
     history_pages,
     listing,
@@ -170,6 +172,17 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
     if stage.internal_name == StageName.CLOSE:
         row["completed_time"] = now
     service_ids = await _service_ids(session, actor, changes.services or ())
+    warned = await freeze_gate.check(
+        session,
+        actor.portal_id,
+        release_id=None,
+        columns=row,
+        service_ids=service_ids,
+        requester_id=actor.user_id,
+        schedule_asked=True,
+        entering_deployment=stage.internal_name == freeze_gate.DEPLOYMENT_STAGE,
+        now=now,
+    )
     holders = [
         (role.id, user.id)
         for role, user in await release_roles.resolve_holders(session, actor, changes.roles or ())
@@ -208,6 +221,7 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
         ),
     )
     await execution_gate.on_stage(session, release_id, stage.internal_name, now)
+    await _record_warning(session, actor, release_id, row, warned, now)
     view = await read_repository.load_one(session, release_id)
     assert view is not None  # inserted just above, in this transaction
     return view
@@ -255,7 +269,8 @@ async def update_release(
         row["template_id"] = await workflow.resolve_template(
             session, actor.portal_id, changes.template
         )
-    await _move(session, actor, row, current, changes, now)
+    service_ids: list[int] = []
+    entering_deployment = await _move(session, actor, row, current, changes, now)
     await _apply_fields(session, actor, row, changes, current, found)
     if entity is not None:
         _update_descriptive_fields(entity, changes, actor, now)
@@ -271,16 +286,56 @@ async def update_release(
     if entity is not None and changes.has("roles"):
         holders = await release_roles.resolve_holders(session, actor, changes.roles or ())
         await release_roles.set_holders(session, actor, entity, holders, now)
+    warned = await freeze_gate.check(
+        session,
+        actor.portal_id,
+        release_id=current.id,
+        columns=row,
+        service_ids=service_ids if changes.has("services") else None,
+        requester_id=None,
+        schedule_asked=any(changes.has(f) for f in _SCHEDULING),
+        entering_deployment=entering_deployment,
+        now=now,
+    )
     row["last_updated_time"] = now
     row["version"] = current.version + 1
     moved = (row["stage_id"], row["status_id"]) != (current.stage.id, current.status.id)
     comment = comment_text(changes.comment)
     await writes.update_columns(session, current.id, row.maps[0])
+    await _record_warning(session, actor, current.id, row, warned, now)
     after = await writes.read_back(session, current.id, entity)
     await recording.record_changes(session, actor, after, before, now, comment, moved=moved)
     if after.stage.is_closure and not current.stage.is_closure:
         await auditing.record_closed(session, actor, after, comment)
     return after
+
+
+# The fields whose change reschedules a release or changes what a freeze's scope sees of it.
+_SCHEDULING = ("scheduled_start_time", "scheduled_end_time", "services", "release_type")
+
+
+async def _record_warning(
+    session: AsyncSession,
+    actor: Actor,
+    release_id: int,
+    row: Columns,
+    warned: list[Meeting],
+    now: dt.datetime,
+) -> None:
+    """A status comment naming the warning freeze windows a write went through."""
+    text = freeze_gate.warning_comment(warned)
+    if text is None:
+        return
+    comment = writes.status_comment_values(
+        release_id=release_id,
+        stage_id=int(str(row["stage_id"])),
+        status_id=int(str(row["status_id"])),
+        comment=text,
+        commented_by_id=actor.user_id,
+        commented_on=now,
+    )
+    comment["release_id"] = release_id
+    await writes.insert_rows(session, [], comment)
 
 
 def _columns_of(current: Release) -> dict[str, object]:
@@ -310,14 +365,15 @@ async def _move(
     current: Release,
     changes: ReleaseChanges,
     now: dt.datetime,
-) -> None:
-    """Stage and status: a status must belong to the stage it is set with."""
+) -> bool:
+    """Stage and status: a status must belong to the stage it is set with. Whether the
+    release enters the Deployment stage (what a change freeze stops)."""
     if changes.has("stage") and changes.stage is None:
         raise Invalid("'stage' cannot be empty", "stage")
     if changes.has("status") and changes.status is None:
         raise Invalid("'status' cannot be empty", "status")
     if changes.stage is None and changes.status is None:
-        return
+        return False
     stage: Stage | None = (
         await workflow.resolve_stage(session, actor.portal_id, changes.stage)
         if changes.stage is not None
@@ -340,6 +396,10 @@ async def _move(
     row["status_id"] = current.status.id if status is None else status.id
     await execution_gate.on_stage(session, current.id, target, now)
     row["completed_time"] = (row["completed_time"] or now) if closing else None
+    return (
+        target == freeze_gate.DEPLOYMENT_STAGE
+        and current.stage.internal_name != freeze_gate.DEPLOYMENT_STAGE
+    )
 
 
 async def _apply_fields(
