@@ -16,7 +16,8 @@ from prometheus_client.multiprocess import mark_process_dead
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from releasedesk.api.dialect_app import TELEMETRY_OFF
 from releasedesk.api.flexdeploy.app import ROUTES as FLEXDEPLOY_ROUTES
@@ -45,7 +46,7 @@ from releasedesk.observe.metrics import (
     metrics_endpoint,
     parse_networks,
 )
-from releasedesk.observe.requests import ObserveRequests
+from releasedesk.observe.requests import ObserveRequests, note_route
 from releasedesk.settings import Settings
 from releasedesk.web import approval_link
 from releasedesk.web.app import create_web_app, to_ui
@@ -87,6 +88,7 @@ async def unrouted(request: Request, exc: Exception) -> Response:
 
 
 SERVER_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+DOCS_PATH = re.compile(r"(?:/app/[^/]+)?/docs(?:/|$)")
 
 
 def front_of(path: str) -> str:
@@ -103,6 +105,8 @@ def front_of(path: str) -> str:
         return "web"
     if path in SERVER_PATHS:
         return "server"
+    if DOCS_PATH.match(path):
+        return "docs"
     return "ucr"
 
 
@@ -119,6 +123,22 @@ def server_routes(db: Database, settings: Settings, sink: RequestMetrics) -> lis
         endpoint = metrics_endpoint(db, sink, access, metrics.multiprocess_dir)
         routes.append(Route("/metrics", endpoint, methods=["GET"]))
     return routes
+
+
+def _name_outer_routes(routes: list[BaseRoute]) -> None:
+    """The outer app's own routes (/healthz, /docs, …) name their template for the request
+    log and metrics themselves: FastAPI's outer router leaves `scope["route"]` unset."""
+    for route in routes:
+        if isinstance(route, Route):
+            route.app = _noting(route.app, route.path)
+
+
+def _noting(inner: ASGIApp, template: str) -> ASGIApp:
+    async def named(scope: Scope, receive: Receive, send: Send) -> None:
+        note_route(scope, template)
+        await inner(scope, receive, send)
+
+    return named
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -188,6 +208,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ],
     )
     app.add_exception_handler(StarletteHTTPException, unrouted)
+    _name_outer_routes(app.router.routes)
     # The routes the dialects' tables mark hot, answered before the routing
     # (api/front_routes.py); a HEAD is its GET without the body, wherever it is answered.
     app.add_middleware(
