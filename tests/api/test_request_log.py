@@ -146,3 +146,14 @@ def test_an_unknown_log_format_is_refused(
     monkeypatch.setenv("RELEASEDESK_SECRET_KEY", "k" * 40)
     with pytest.raises(ValueError, match="RELEASEDESK_LOG_FORMAT"):
         Settings.from_env()
+
+
+def test_the_server_own_routes_are_named_too(
+    client: TestClient, lines: pytest.LogCaptureFixture
+) -> None:
+    lines.clear()
+    client.get("/healthz")
+    client.get("/docs")
+    seen = request_lines(lines)
+    assert seen[0].startswith("GET /healthz 200 ") and " front=server " in seen[0]
+    assert seen[1].startswith("GET /docs 200 ") and " front=docs " in seen[1]
