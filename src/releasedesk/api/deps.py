@@ -86,6 +86,19 @@ def basic_credentials(authorization: str) -> Credentials:
     return Credentials(login=login, password=password) if sep else NO_CREDENTIALS
 
 
+def key_bearer_or_basic(request: Request, key_header: str) -> Credentials:
+    """A key in `key_header`, else `Authorization: Bearer KEY`, else HTTP Basic: how
+    FlexDeploy (X-API-Key) and releasedesk's own API (authtoken) take credentials."""
+    key = request.headers.get(key_header, "").strip()
+    if key:
+        return Credentials(key=key)
+    authorization = request.headers.get("authorization", "").strip()
+    scheme, _, rest = authorization.partition(" ")
+    if scheme.lower() == "bearer" and rest.strip():
+        return Credentials(key=rest.strip())
+    return basic_credentials(authorization) if authorization else NO_CREDENTIALS
+
+
 async def authenticate(request: Request, session: AsyncSession, credentials: Credentials) -> Actor:
     """The caller, authenticated against the portal named by the path; failed sign-ins
     counted and throttled (429 past a limit). The request log names the caller."""

@@ -8,24 +8,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from releasedesk.api.deps import (
-    NO_CREDENTIALS,
     Credentials,
     Session,
     authenticate,
-    basic_credentials,
+    key_bearer_or_basic,
 )
 from releasedesk.core.actors import Actor
 
 
 def read_credentials(request: Request) -> Credentials:
-    key = request.headers.get("authtoken", "").strip()
-    if key:
-        return Credentials(key=key)
-    authorization = request.headers.get("authorization", "").strip()
-    scheme, _, rest = authorization.partition(" ")
-    if scheme.lower() == "bearer" and rest.strip():
-        return Credentials(key=rest.strip())
-    return basic_credentials(authorization) if authorization else NO_CREDENTIALS
+    return key_bearer_or_basic(request, "authtoken")
 
 
 async def current_actor(request: Request, session: Session) -> Actor:
