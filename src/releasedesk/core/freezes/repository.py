@@ -61,21 +61,32 @@ async def list_windows(session: AsyncSession, portal_id: int) -> Sequence[Freeze
     return (await session.execute(statement)).scalars().all()
 
 
+def _may_meet(portal_id: int, start: dt.datetime, end: dt.datetime) -> list[Any]:
+    """The windows some occurrence of which may meet [start, end): the rest cannot
+    (ix_freeze_windows_span)."""
+    return [
+        FreezeWindow.portal_id == portal_id,
+        FreezeWindow.first_start < end,
+        or_(FreezeWindow.last_end.is_(None), FreezeWindow.last_end > start),
+    ]
+
+
 async def windows_meeting(
     session: AsyncSession, portal_id: int, start: dt.datetime, end: dt.datetime
 ) -> Sequence[FreezeWindow]:
-    """The windows some occurrence of which may meet [start, end): the rest cannot
-    (ix_freeze_windows_span)."""
     statement = (
         select(FreezeWindow)
-        .where(
-            FreezeWindow.portal_id == portal_id,
-            FreezeWindow.first_start < end,
-            or_(FreezeWindow.last_end.is_(None), FreezeWindow.last_end > start),
-        )
+        .where(*_may_meet(portal_id, start, end))
         .order_by(FreezeWindow.first_start, FreezeWindow.id)
     )
     return (await session.execute(statement)).scalars().all()
+
+
+async def any_meeting(
+    session: AsyncSession, portal_id: int, start: dt.datetime, end: dt.datetime
+) -> bool:
+    statement = select(FreezeWindow.id).where(*_may_meet(portal_id, start, end)).limit(1)
+    return (await session.execute(statement)).first() is not None
 
 
 async def delete_window(session: AsyncSession, window_id: int) -> None:

@@ -155,6 +155,14 @@ async def check_deployment(
     return await _check(session, portal_id, facts, now, moment, now, "stage")
 
 
+async def any_window_meeting(
+    session: AsyncSession, portal_id: int, start: dt.datetime, end: dt.datetime
+) -> bool:
+    """Whether some window of the portal may meet [start, end) (its bounds say so; its
+    occurrences and scope are not looked at)."""
+    return await repository.any_meeting(session, portal_id, start, end)
+
+
 async def list_windows_meeting(
     session: AsyncSession, portal_id: int, start: dt.datetime, end: dt.datetime
 ) -> list[FreezeWindow]:
