@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -425,10 +426,7 @@ async def _fill(
     row.updated_on = now
 
 
-def _timing(spec: WindowSpec, zone: object) -> Timing:
-    from zoneinfo import ZoneInfo
-
-    assert isinstance(zone, ZoneInfo)
+def _timing(spec: WindowSpec, zone: ZoneInfo) -> Timing:
     one_off = spec.start is not None or spec.end is not None
     recurring = spec.rrule is not None or spec.dtstart is not None or spec.duration is not None
     if one_off and recurring:
