@@ -36,12 +36,12 @@ from releasedesk.core.freezes.views import (
     Effect,
     FreezeWindow,
     Meeting,
-    Named,
     Override,
     ReleaseFacts,
     Scope,
 )
 from releasedesk.core.text import plain_line
+from releasedesk.core.values import Named
 from releasedesk.db.models import FreezeOverride as OverrideRow
 from releasedesk.db.models import FreezeWindow as WindowRow
 

@@ -7,17 +7,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from releasedesk.core.freezes.timing import Occurrence, Timing
+from releasedesk.core.values import Named
 
 
 class Effect(StrEnum):
     BLOCK = "block"  # refuse what would meet the window
     WARN = "warn"  # let it pass, with a status comment saying so
-
-
-@dataclass(frozen=True, slots=True)
-class Named:
-    id: int
-    name: str
 
 
 @dataclass(frozen=True, slots=True)
