@@ -20,6 +20,7 @@ import datetime as dt
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from heapq import merge
 from itertools import accumulate, islice
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,9 @@ from releasedesk.core.calendar.views import (
     SharedKind,
 )
 from releasedesk.core.errors import Invalid, TimesOutOfOrder
+from releasedesk.core.freezes import flags as freeze_flags
+from releasedesk.core.freezes.timing import Occurrence
+from releasedesk.core.freezes.views import Flag
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases.access import view_release
@@ -75,11 +79,18 @@ def _past(window: Window) -> dt.datetime:
     return end if end > start else later(start, PAST_AN_INSTANT)
 
 
+class FrozenWindow(tuple[dt.datetime, dt.datetime]):
+    """A blocking freeze occurrence in a sweep: a window like a release's, told apart only
+    when counting what stood in the way."""
+
+    __slots__ = ()
+
+
 def _sweep(
     start: dt.datetime, duration: dt.timedelta, ordered: Iterable[Window]
-) -> tuple[dt.datetime | None, int]:
-    """`first_free` over windows already in order of start, and how many windows blocked
-    the way.
+) -> tuple[dt.datetime | None, int, int]:
+    """`first_free` over windows already in order of start, how many windows blocked the
+    way, and how many of those were freeze occurrences.
 
     One pass: a window that blocks the candidate moves it past that window; one that starts
     after the candidate's window ends means the candidate is free (every later one starts
@@ -88,16 +99,17 @@ def _sweep(
     """
     latest = later(start, HORIZON)
     candidate = start
-    blocked = 0
+    blocked = frozen = 0
     for window in ordered:
         if overlaps(candidate, later(candidate, duration), window):
             blocked += 1
+            frozen += isinstance(window, FrozenWindow)
             candidate = max(candidate, _past(window))
             if candidate > latest:
-                return None, blocked
+                return None, blocked, frozen
         elif window[0] >= later(candidate, duration):
             break
-    return candidate, blocked
+    return candidate, blocked, frozen
 
 
 def first_free(
@@ -144,13 +156,19 @@ class _Timeline:
         self.windows = sorted(windows, key=lambda busy: (busy.start, busy.release_id))
         self.reach = list(accumulate((busy.end for busy in self.windows), max))
 
-    def first_free(self, subject: _Subject) -> tuple[dt.datetime | None, int]:
+    def first_free(
+        self, subject: _Subject, frozen: Sequence[Occurrence] = ()
+    ) -> tuple[dt.datetime | None, int, int]:
+        """The subject's first free start among these windows and the freeze occurrences
+        (by start) that also block it."""
         skip = bisect_left(self.reach, subject.start)
-        others = (
+        others: Iterable[Window] = (
             (busy.start, busy.end)
             for busy in islice(self.windows, skip, None)
             if busy.release_id != subject.id
         )
+        if frozen:
+            others = merge(others, (FrozenWindow((o.start, o.end)) for o in frozen))
         return _sweep(subject.start, subject.duration, others)
 
 
@@ -167,6 +185,12 @@ async def _next_free(
     same group, say) search the same timeline."""
     if not subjects:
         return {}
+    frozen = await freeze_flags.blocking_occurrences(
+        session,
+        portal_id,
+        [(s.id, s.start, s.horizon_end) for s in subjects],
+        dt.datetime.now(dt.UTC),
+    )
     windows = await repository.busy_windows(
         session,
         portal_id,
@@ -180,21 +204,36 @@ async def _next_free(
         timeline = timelines.get(subject.keys)
         if timeline is None:
             timeline = timelines[subject.keys] = _timeline(subject.keys, windows)
-        start, blocked = timeline.first_free(subject)
+        start, blocked, by_freezes = timeline.first_free(subject, frozen.get(subject.id, ()))
         found[subject.id] = (
             start,
-            _no_free_reason(subject.start, blocked) if start is None else None,
+            _no_free_reason(subject.start, blocked - by_freezes, by_freezes)
+            if start is None
+            else None,
         )
     return found
 
 
-def _no_free_reason(start: dt.datetime, blocked: int) -> str:
+def _no_free_reason(start: dt.datetime, releases: int, frozen: int) -> str:
+    """Why no start within HORIZON is free: the open releases in the way and, when some
+    blocking freeze occurrences were in the way too, how many."""
     latest = later(start, HORIZON)
-    releases = "1 open release" if blocked == 1 else f"{blocked} open releases"
+    fill = "fills" if releases + frozen == 1 else "fill"
+    what = []
+    if releases or not frozen:
+        what.append(
+            ("1 open release" if releases == 1 else f"{releases} open releases")
+            + " sharing a service, the support group or a configuration item"
+        )
+    if frozen:
+        what.append(
+            "1 blocking freeze occurrence"
+            if frozen == 1
+            else f"{frozen} blocking freeze occurrences"
+        )
     return (
         f"No start from {start:%Y-%m-%d %H:%M} to {latest:%Y-%m-%d %H:%M} UTC "
-        f"({HORIZON.days} days) is free: {releases} sharing a service, the support group or "
-        f"a configuration item {'fills' if blocked == 1 else 'fill'} it"
+        f"({HORIZON.days} days) is free: {' and '.join(what)} {fill} it"
     )
 
 
@@ -230,15 +269,17 @@ async def calendar(
         raise Invalid(f"A calendar covers at most {MAX_RANGE.days} days", "end")
     narrowed = await _service(session, actor, service)
     service_id = None if narrowed is None else narrowed.id
+    bands = tuple(await freeze_flags.bands(session, actor.portal_id, start, end))
     rows = await repository.scheduled(session, actor, start, end, service_id)
     if not rows:
-        return Calendar(start, end, narrowed, ())
+        return Calendar(start, end, narrowed, (), bands)
     ids = [row.id for row in rows]
     services = await repository.services_of(session, ids)
     items = await repository.items_of(session, actor.portal_id, ids)
     # Closed releases are shown but occupy no window: only the open ones collide.
     occupying = [row for row in rows if not row.closed]
     collisions: dict[int, list[Collision]] = {}
+    frozen: dict[int, tuple[Flag, ...]] = {}
     if occupying:
         near = await repository.open_reaching(
             session,
@@ -249,6 +290,12 @@ async def calendar(
         collisions = await repository.collisions(
             session, actor.portal_id, [row.id for row in occupying], near
         )
+        frozen = await freeze_flags.flags_of(
+            session,
+            actor.portal_id,
+            [(row.id, row.start, row.end) for row in occupying],
+            dt.datetime.now(dt.UTC),
+        )
     subjects = [
         _Subject(
             row.id,
@@ -257,13 +304,14 @@ async def calendar(
             _keys(row.group, services.get(row.id, ()), items.get(row.id, ())),
         )
         for row in rows
-        if collisions.get(row.id)
+        if collisions.get(row.id) or any(flag.blocks for flag in frozen.get(row.id, ()))
     ]
     free = await _next_free(session, actor.portal_id, subjects)
     events = tuple(
-        _event(row, services, items, collisions, free.get(row.id, (None, None))) for row in rows
+        _event(row, services, items, collisions, free.get(row.id, (None, None)), frozen)
+        for row in rows
     )
-    return Calendar(start, end, narrowed, events)
+    return Calendar(start, end, narrowed, events, bands)
 
 
 def _event(
@@ -272,6 +320,7 @@ def _event(
     items: dict[int, list[Named]],
     collisions: dict[int, list[Collision]],
     free: tuple[dt.datetime | None, str | None],
+    frozen: dict[int, tuple[Flag, ...]],
 ) -> CalendarEvent:
     next_free, reason = free
     return CalendarEvent(
@@ -290,6 +339,7 @@ def _event(
         collisions=tuple(collisions.get(row.id, ())),
         next_free=next_free,
         no_free_reason=reason,
+        freezes=frozen.get(row.id, ()),
     )
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from releasedesk.core.freezes.views import Band, Flag
 from releasedesk.core.releases.views import Named
 
 
@@ -49,7 +50,8 @@ class Collision:
 @dataclass(frozen=True, slots=True)
 class CalendarEvent:
     """A release on the calendar. `collisions` is empty for a closed release (it is shown
-    but occupies no window); `next_free` (or `no_free_reason`) is set only when it collides."""
+    but occupies no window); `next_free` (or `no_free_reason`) is set only when it collides
+    or meets a blocking freeze window."""
 
     release_id: int
     title: str
@@ -66,6 +68,9 @@ class CalendarEvent:
     collisions: tuple[Collision, ...]
     next_free: dt.datetime | None
     no_free_reason: str | None
+    # The freeze windows in its scope its schedule meets (an open release only): blocking
+    # ones it holds no exception to make it look for a free window as a collision does.
+    freezes: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,7 @@ class Calendar:
     end: dt.datetime
     service: Named | None  # the service the calendar was narrowed to, if any
     events: tuple[CalendarEvent, ...]
+    freezes: tuple[Band, ...] = ()  # every freeze occurrence meeting the range, by start
 
 
 @dataclass(frozen=True, slots=True)

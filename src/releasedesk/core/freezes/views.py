@@ -29,6 +29,22 @@ class Scope:
     def everything(self) -> bool:
         return not (self.services or self.release_types or self.teams)
 
+    @property
+    def in_words(self) -> str:
+        """'all releases', or 'services Payments, Email; release types Major'."""
+        if self.everything:
+            return "all releases"
+        parts = [
+            f"{label} {', '.join(one.name for one in named)}"
+            for label, named in (
+                ("services", self.services),
+                ("release types", self.release_types),
+                ("teams", self.teams),
+            )
+            if named
+        ]
+        return "; ".join(parts)
+
     def covers(self, facts: ReleaseFacts) -> bool:
         if self.everything:
             return True
@@ -96,3 +112,29 @@ class Affected:
     scheduled_start: dt.datetime
     scheduled_end: dt.datetime
     overridden: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """One occurrence of a window, as the calendar shades it."""
+
+    window: FreezeWindow
+    occurrence: Occurrence
+
+    @property
+    def blocks(self) -> bool:
+        return self.window.effect is Effect.BLOCK
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A window a release's schedule meets: which occurrence, and whether the release holds
+    an unexpired exception to it (then it is shown, but it blocks nothing)."""
+
+    window: FreezeWindow
+    occurrence: Occurrence
+    excepted: bool
+
+    @property
+    def blocks(self) -> bool:
+        return self.window.effect is Effect.BLOCK and not self.excepted

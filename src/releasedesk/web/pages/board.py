@@ -9,6 +9,7 @@ The approval state of every card comes from one batched core read, not one per c
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ from starlette.routing import BaseRoute, Route
 
 from releasedesk.core.approvals import summary as approvals
 from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
+from releasedesk.core.freezes import flags as freeze_flags
+from releasedesk.core.freezes.views import Flag
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.parts import Part
@@ -66,6 +69,8 @@ class CardState:
     stages: list[Stage]
     status_groups: list[StatusGroup]
     approval: dict[int, approvals.CurrentApproval]
+    # The freeze windows each card's schedule meets (a window made after it was scheduled).
+    freezes: dict[int, tuple[Flag, ...]] = field(default_factory=dict)
     errors: FormErrors = field(default_factory=FormErrors)
     failed: int | None = None
     typed: dict[str, str] = field(default_factory=dict)
@@ -150,6 +155,12 @@ async def _card_state(ctx: PageContext, stages: list[Stage], shown: list[Release
         stages=stages,
         status_groups=[g for g in groups if g.statuses],
         approval=await approvals.current_approvals(ctx.session, ctx.me, shown),
+        freezes=await freeze_flags.flags_of(
+            ctx.session,
+            ctx.me.portal_id,
+            [(r.id, r.scheduled_start_time, r.scheduled_end_time) for r in shown],
+            dt.datetime.now(dt.UTC),
+        ),
     )
 
 

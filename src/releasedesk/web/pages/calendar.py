@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from releasedesk.core.calendar import service as calendars
 from releasedesk.core.calendar.views import CalendarEvent
 from releasedesk.core.errors import ReleaseDeskError
+from releasedesk.core.freezes.views import Band
 from releasedesk.core.refs import Ref
 from releasedesk.web.choices import lookup_choices
 from releasedesk.web.context import PageContext, page
@@ -28,6 +29,7 @@ class Day:
     date: dt.date
     in_range: bool  # False: a day of the month before or after, shown to fill the week
     events: list[CalendarEvent]
+    freezes: list[Band]
 
     @property
     def label(self) -> str:
@@ -66,15 +68,37 @@ def _covers(event: CalendarEvent, day: dt.date) -> bool:
     return start < day_end and (end > day_start or start >= day_start)
 
 
+def _band_covers(band: Band, day: dt.date) -> bool:
+    day_start = _at_midnight(day)
+    return band.occurrence.meets(day_start, day_start + dt.timedelta(days=1))
+
+
 def _days(
-    first: dt.date, last: dt.date, events: tuple[CalendarEvent, ...], shown: tuple[dt.date, dt.date]
+    first: dt.date,
+    last: dt.date,
+    events: tuple[CalendarEvent, ...],
+    bands: tuple[Band, ...],
+    shown: tuple[dt.date, dt.date],
 ) -> list[Day]:
     days = []
     day = first
     while day <= last:
-        days.append(Day(day, shown[0] <= day <= shown[1], [e for e in events if _covers(e, day)]))
+        days.append(
+            Day(
+                day,
+                shown[0] <= day <= shown[1],
+                [e for e in events if _covers(e, day)],
+                [b for b in bands if _band_covers(b, day)],
+            )
+        )
         day += dt.timedelta(days=1)
     return days
+
+
+def _needs_moving(event: CalendarEvent) -> bool:
+    """A release the page lists under Conflicts: it collides, or a blocking freeze window
+    it holds no exception to covers its schedule."""
+    return bool(event.collisions) or any(flag.blocks for flag in event.freezes)
 
 
 @page
@@ -103,6 +127,7 @@ async def release_calendar(ctx: PageContext) -> Response:
         following = {"week": (monday + dt.timedelta(days=7)).isoformat()}
         current = {"week": (today - dt.timedelta(days=today.weekday())).isoformat()}
     error = None
+    bands: tuple[Band, ...] = ()
     try:
         found = await calendars.calendar(
             ctx.session,
@@ -111,7 +136,7 @@ async def release_calendar(ctx: PageContext) -> Response:
             _at_midnight(grid_last + dt.timedelta(days=1)),
             service=Ref(name=service) if service else None,
         )
-        events = found.events
+        events, bands = found.events, found.freezes
     except ReleaseDeskError as refused:  # an unknown service: say so beside the filter
         error, events = refused.message, ()
     in_range = tuple(
@@ -120,16 +145,17 @@ async def release_calendar(ctx: PageContext) -> Response:
         if _at_midnight(shown[0]) <= (e.scheduled_end_time or e.scheduled_start_time)
         and e.scheduled_start_time < _at_midnight(shown[1] + dt.timedelta(days=1))
     )
-    days = _days(grid_first, grid_last, events, shown)
+    days = _days(grid_first, grid_last, events, bands, shown)
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     return ctx.render(
         "calendar/calendar.html",
         view=view,
         title=title,
         weeks=weeks,
-        agenda=[d for d in days if d.in_range and d.events],
+        agenda=[d for d in days if d.in_range and (d.events or d.freezes)],
         events=in_range,
-        colliding=[e for e in in_range if e.collisions],
+        bands=bands,
+        colliding=[e for e in in_range if _needs_moving(e)],
         service=service,
         service_error=error,
         services=await lookup_choices(ctx, "service"),

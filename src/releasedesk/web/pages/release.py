@@ -9,6 +9,7 @@ approvals in release_approvals.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from releasedesk.core.approvals.views import Approval, ApprovalLevel
 from releasedesk.core.deployment import service as deployments
 from releasedesk.core.deployment.views import Deployment
 from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
+from releasedesk.core.freezes import flags as freeze_flags
+from releasedesk.core.freezes import service as freezes
 from releasedesk.core.plans import service as plans
 from releasedesk.core.plans.views import Plan
 from releasedesk.core.releases import service as releases
@@ -174,6 +177,13 @@ async def release_values(ctx: PageContext, release_id: int) -> dict[str, Any]:
     }
     can = Can.of(me, release)
     planned = await plans.get_release(session, me, release.uuid)
+    now = dt.datetime.now(dt.UTC)
+    frozen = await freeze_flags.flags_of(
+        session,
+        me.portal_id,
+        [(release.id, release.scheduled_start_time, release.scheduled_end_time)],
+        now,
+    )
     return {
         "release": release,
         "steps": steps,
@@ -190,6 +200,9 @@ async def release_values(ctx: PageContext, release_id: int) -> dict[str, Any]:
         "closure_statuses": await closure_statuses(ctx) if can.close else [],
         "staff": await people(ctx, staff_only=True) if can.assign else [],
         "approvers": await people(ctx, staff_only=False) if can.manage_approvals else [],
+        "freezes": frozen.get(release.id, ()),
+        "exceptions": await freezes.overrides_of_release(session, me, release.id),
+        "now": now,
         "all_stages": [step.stage for step in steps],
         "can": can,
         "w": release_words,
