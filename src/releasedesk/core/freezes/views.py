@@ -31,11 +31,11 @@ class Scope:
 
     @property
     def in_words(self) -> str:
-        """'all releases', or 'services Payments, Email; release types Major'."""
+        """'all releases', or 'services: Payments, Email; release types: Major'."""
         if self.everything:
             return "all releases"
         parts = [
-            f"{label} {', '.join(one.name for one in named)}"
+            f"{label}: {', '.join(one.name for one in named)}"
             for label, named in (
                 ("services", self.services),
                 ("release types", self.release_types),
