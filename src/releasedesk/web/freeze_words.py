@@ -36,29 +36,32 @@ def _clock(moment: dt.datetime) -> str:
     return f"{moment.day} {moment:%b %Y, %H:%M}"
 
 
-def _zone_label(zone: ZoneInfo, moment: dt.datetime) -> str:
-    return "UTC" if zone.key == "UTC" else f"{zone.key} ({offset(moment)})"
+def _zone_label(zone: ZoneInfo, moment: dt.datetime, named: bool = True) -> str:
+    if zone.key == "UTC":
+        return "UTC"
+    return f"{zone.key} ({offset(moment)})" if named else f"({offset(moment)})"
 
 
-def zoned(moment: dt.datetime, zone: ZoneInfo) -> str:
-    """One moment in the window's zone: "22 Dec 2031, 00:00 Europe/Berlin (UTC+01:00)"."""
+def zoned(moment: dt.datetime, zone: ZoneInfo, named: bool = True) -> str:
+    """One moment in the window's zone: "22 Dec 2031, 00:00 Europe/Berlin (UTC+01:00)"
+    (not `named`: the offset alone, where the zone is said once nearby)."""
     local = moment.astimezone(zone)
-    return f"{_clock(local)} {_zone_label(zone, local)}"
+    return f"{_clock(local)} {_zone_label(zone, local, named)}"
 
 
-def span(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> str:
+def span(start: dt.datetime, end: dt.datetime, zone: ZoneInfo, named: bool = True) -> str:
     """From start to end in the window's zone, the offset once when both share it:
     "22 Dec 2031, 00:00 – 4 Jan 2032, 00:00 Europe/Berlin (UTC+01:00)"; across a change,
     each end with its own."""
     first, last = start.astimezone(zone), end.astimezone(zone)
     if first.utcoffset() != last.utcoffset():
-        return f"{zoned(first, zone)} – {zoned(last, zone)}"
+        return f"{zoned(first, zone, named)} – {zoned(last, zone, named)}"
     until = f"{last:%H:%M}" if first.date() == last.date() else _clock(last)
-    return f"{_clock(first)} – {until} {_zone_label(zone, first)}"
+    return f"{_clock(first)} – {until} {_zone_label(zone, first, named)}"
 
 
-def occurrence_words(occurrence: Occurrence, zone: ZoneInfo) -> str:
-    return span(occurrence.start, occurrence.end, zone)
+def occurrence_words(occurrence: Occurrence, zone: ZoneInfo, named: bool = True) -> str:
+    return span(occurrence.start, occurrence.end, zone, named)
 
 
 def duration_words(duration: Duration) -> str:

@@ -308,10 +308,11 @@ async def grant_exception(ctx: PageContext) -> Response:
             ),
             error,
         ) from error
+    last_day = expires.date() - dt.timedelta(days=1)
     return ctx.redirect(
         f"freezes/{window_id}",
         flash=f"Release {release_id} may now be scheduled and deployed in “{window.name}”"
-        f" until {freeze_words.zoned(expires, window.timing.zone)}.",
+        f" until the end of {last_day.day} {last_day:%b %Y} ({window.timing.zone.key}).",
     )
 
 
