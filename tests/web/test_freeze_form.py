@@ -13,8 +13,9 @@ from releasedesk.core.freezes.timing import Duration, Recurring
 from releasedesk.core.freezes.views import Scope
 from releasedesk.core.values import Named
 from releasedesk.web import freeze_words
-from releasedesk.web.freeze_form import blank, spec_of
 from releasedesk.web.forms import FormErrors
+from releasedesk.web.freeze_form import blank, spec_of
+from releasedesk.web.freeze_words import DASH
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -98,17 +99,17 @@ def test_windows_in_words() -> None:
     start = dt.datetime(2031, 12, 22, tzinfo=BERLIN)
     assert (
         freeze_words.span(start, dt.datetime(2032, 1, 4, tzinfo=BERLIN), BERLIN)
-        == "22 Dec 2031, 00:00 – 4 Jan 2032, 00:00 Europe/Berlin (UTC+01:00)"
+        == f"22 Dec 2031, 00:00 {DASH} 4 Jan 2032, 00:00 Europe/Berlin (UTC+01:00)"
     )
     across = freeze_words.span(
         dt.datetime(2027, 3, 27, 12, tzinfo=BERLIN), dt.datetime(2027, 3, 29, tzinfo=BERLIN), BERLIN
     )
-    assert "(UTC+01:00) – 29 Mar 2027, 00:00 Europe/Berlin (UTC+02:00)" in across
+    assert f"(UTC+01:00) {DASH} 29 Mar 2027, 00:00 Europe/Berlin (UTC+02:00)" in across
     utc = ZoneInfo("UTC")
     same_day = freeze_words.span(
         dt.datetime(2027, 1, 1, 9, tzinfo=utc), dt.datetime(2027, 1, 1, 17, tzinfo=utc), utc
     )
-    assert same_day == "1 Jan 2027, 09:00 – 17:00 UTC"
+    assert same_day == f"1 Jan 2027, 09:00 {DASH} 17:00 UTC"
 
     def words(rule: str, duration: str = "PT48H") -> str | None:
         shape = Recurring(rule, dt.datetime(2026, 1, 2, 18), Duration.parse(duration))

@@ -14,6 +14,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from releasedesk.web.freeze_words import DASH
 from tests.helpers import Desk
 from tests.served import Served
 from tests.web.browser import (
@@ -26,7 +27,7 @@ from tests.web.browser import (
 )
 from tests.web.web_client import give_password
 
-BERLIN_YEAR_END = "22 Dec 2031, 00:00 – 4 Jan 2032, 00:00 Europe/Berlin (UTC+01:00)"
+BERLIN_YEAR_END = f"22 Dec 2031, 00:00 {DASH} 4 Jan 2032, 00:00 Europe/Berlin (UTC+01:00)"
 
 
 def looked_at(page: Page, name: str) -> None:
@@ -151,7 +152,7 @@ def test_an_administrator_makes_changes_scopes_excuses_and_deletes_windows(
     weekends = row(page, "Mail weekends")
     expect(weekends).to_contain_text("Every Saturday at 00:00 Europe/Berlin, for 48 hours")
     expect(weekends).to_contain_text("Services: Email; Release types: Major")
-    expect(weekends).to_contain_text("2 Jan 2027, 00:00 – 4 Jan 2027, 00:00 (UTC+01:00)")
+    expect(weekends).to_contain_text(f"2 Jan 2027, 00:00 {DASH} 4 Jan 2027, 00:00 (UTC+01:00)")
     expect(weekends).not_to_contain_text("16 Jan 2027")  # left out
     looked_at(page, "list")
 
@@ -255,7 +256,12 @@ def test_a_requester_reads_the_list_and_a_forged_form_is_refused(
     window_id = page.url.rsplit("/", 1)[1]
     ui = f"{served.url}/app/{desk.portal}/ui"
     forged = {
-        "freezes": {"name": "Sneaky", "reason": "x", "timezone": "UTC", "start": "2031-01-01T00:00"},
+        "freezes": {
+            "name": "Sneaky",
+            "reason": "x",
+            "timezone": "UTC",
+            "start": "2031-01-01T00:00",
+        },
         f"freezes/{window_id}": {"name": "Renamed", "reason": "x", "timezone": "UTC"},
         f"freezes/{window_id}/delete": {},
         f"freezes/{window_id}/exceptions": {"release": "1", "reason": "x"},

@@ -157,9 +157,7 @@ def _moment(text: str) -> dt.datetime | None:
     return None if moment.tzinfo is not None else moment.replace(microsecond=0)
 
 
-def _exdates(
-    text: str, dtstart: dt.datetime | None, errors: FormErrors
-) -> tuple[dt.datetime, ...]:
+def _exdates(text: str, dtstart: dt.datetime | None, errors: FormErrors) -> tuple[dt.datetime, ...]:
     """One start left out per line: a date and time, or a date alone (at the first start's
     time of day)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]

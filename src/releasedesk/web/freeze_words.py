@@ -15,6 +15,8 @@ EFFECT_WORDS = {Effect.BLOCK: "Blocks", Effect.WARN: "Warns"}
 _DAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday"}
 _DAYS |= {"FR": "Friday", "SA": "Saturday", "SU": "Sunday"}
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+DASH = "\u2013"  # an en dash between a span's ends
+MINUS = "\u2212"  # a minus sign before an offset west of Greenwich
 _UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
 _SIMPLE_PARTS = {"FREQ", "INTERVAL", "BYDAY", "COUNT", "UNTIL", "WKST"}
 
@@ -24,10 +26,10 @@ def effect_word(effect: Effect) -> str:
 
 
 def offset(moment: dt.datetime) -> str:
-    """"UTC+01:00", "UTC−03:30" (the offset of an aware moment)."""
+    """The offset of an aware moment: "UTC+01:00", or with a minus sign "UTC-03:30"."""
     delta = moment.utcoffset() or dt.timedelta(0)
     minutes = int(delta.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "−"
+    sign = "+" if minutes >= 0 else MINUS
     hours, rest = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 
@@ -51,13 +53,14 @@ def zoned(moment: dt.datetime, zone: ZoneInfo, named: bool = True) -> str:
 
 def span(start: dt.datetime, end: dt.datetime, zone: ZoneInfo, named: bool = True) -> str:
     """From start to end in the window's zone, the offset once when both share it:
-    "22 Dec 2031, 00:00 – 4 Jan 2032, 00:00 Europe/Berlin (UTC+01:00)"; across a change,
+    "22 Dec 2031, 00:00 - 4 Jan 2032, 00:00 Europe/Berlin (UTC+01:00)" (an en dash, not a
+    hyphen, between them); across a change,
     each end with its own."""
     first, last = start.astimezone(zone), end.astimezone(zone)
     if first.utcoffset() != last.utcoffset():
-        return f"{zoned(first, zone, named)} – {zoned(last, zone, named)}"
+        return f"{zoned(first, zone, named)} {DASH} {zoned(last, zone, named)}"
     until = f"{last:%H:%M}" if first.date() == last.date() else _clock(last)
-    return f"{_clock(first)} – {until} {_zone_label(zone, first, named)}"
+    return f"{_clock(first)} {DASH} {until} {_zone_label(zone, first, named)}"
 
 
 def occurrence_words(occurrence: Occurrence, zone: ZoneInfo, named: bool = True) -> str:
@@ -65,7 +68,7 @@ def occurrence_words(occurrence: Occurrence, zone: ZoneInfo, named: bool = True)
 
 
 def duration_words(duration: Duration) -> str:
-    """"2 days", "48 hours", "1 day 4 hours 30 minutes"."""
+    """In words: "2 days", "48 hours", "1 day 4 hours 30 minutes"."""
     seconds = int(duration.exact.total_seconds())
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
@@ -165,7 +168,7 @@ def rule_words(shape: Recurring, zone: ZoneInfo) -> str | None:
 
 
 def scope_words(scope: Scope) -> str:
-    """"All releases", or "Services: Payments, Email; Release types: Major"."""
+    """In words: "All releases", or "Services: Payments, Email; Release types: Major"."""
     if scope.everything:
         return "All releases"
     said = [

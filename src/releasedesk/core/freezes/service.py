@@ -559,7 +559,9 @@ async def _audit(session: AsyncSession, actor: Saver, kind: AuditKind, row: Wind
     )
 
 
-async def overrides_of_window(session: AsyncSession, actor: Actor, window_id: int) -> list[Override]:
+async def overrides_of_window(
+    session: AsyncSession, actor: Actor, window_id: int
+) -> list[Override]:
     """The exceptions granted to a window of the actor's portal, unexpired and expired (a
     window's page shows who let what through, and until when)."""
     row = await _row(session, actor, window_id)

@@ -154,17 +154,13 @@ async def create_window(ctx: PageContext) -> Response:
     async def save(spec: WindowSpec) -> FreezeWindow:
         return await freezes.create_window(ctx.session, ctx.me, spec)
 
-    async def again(
-        fresh: PageContext, errors: FormErrors, values: freeze_form.Values
-    ) -> Response:
+    async def again(fresh: PageContext, errors: FormErrors, values: freeze_form.Values) -> Response:
         return await _list(fresh, errors=errors, values=values)
 
     saved = await _save(ctx, save, again)
     if isinstance(saved, Response):
         return saved
-    return ctx.redirect(
-        "freezes", flash=f"The freeze window “{saved.name}” was created."
-    )
+    return ctx.redirect("freezes", flash=f"The freeze window “{saved.name}” was created.")
 
 
 # --- one window ------------------------------------------------------------------------------
@@ -236,9 +232,7 @@ async def update_window(ctx: PageContext) -> Response:
     async def save(spec: WindowSpec) -> FreezeWindow:
         return await freezes.update_window(ctx.session, ctx.me, window_id, spec)
 
-    async def again(
-        fresh: PageContext, errors: FormErrors, values: freeze_form.Values
-    ) -> Response:
+    async def again(fresh: PageContext, errors: FormErrors, values: freeze_form.Values) -> Response:
         return await _edit(fresh, window_id, errors=errors, values=values)
 
     saved = await _save(ctx, save, again)
@@ -326,4 +320,3 @@ def routes() -> list[BaseRoute]:
         Route("/freezes/{window_id}/delete", delete_window, methods=["POST"]),
         Route("/freezes/{window_id}/exceptions", grant_exception, methods=["POST"]),
     ]
-
