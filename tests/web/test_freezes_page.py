@@ -124,6 +124,7 @@ def test_an_administrator_makes_changes_scopes_excuses_and_deletes_windows(
     page.get_by_role("link", name="Change window").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Change “Year-end freeze”")
     expect(page.get_by_label("Start", exact=True)).to_have_value("2031-12-22T00:00")
+    looked_at(page, "edit")
     page.get_by_label("Warn").check()
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("status")).to_contain_text("“Year-end freeze” was changed")
