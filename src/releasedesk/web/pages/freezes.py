@@ -114,6 +114,7 @@ async def _list(
         values=values or freeze_form.blank(_last_zone(windows)),
         windows=windows,
         upcoming={w.id: freezes.next_occurrences(w, now, NEXT_LISTED) for w in windows},
+        now=now,
         **extra,
         **_words(),
     )
@@ -182,6 +183,7 @@ async def _show(
         errors=errors or FormErrors(),
         window=window,
         upcoming=freezes.next_occurrences(window, now, NEXT_SHOWN),
+        now=now,
         affected=await freezes.affected(ctx.session, ctx.me, window_id),
         overrides=overrides,
         expired=lambda override: _expired(override, now),
