@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from releasedesk.core.lookups import service as lookups
+from releasedesk.core.teams import service as teams
 from releasedesk.core.users import service as users
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.views import Stage, Status
@@ -37,6 +38,12 @@ async def lookup_choices(ctx: PageContext, kind: str) -> list[Choice]:
         Choice(row.id, row.name)
         for row in await lookups.list_lookups(ctx.session, ctx.me.portal_id, kind)
     ]
+
+
+async def team_choices(ctx: PageContext) -> list[Choice]:
+    """The portal's teams (UrbanCode Release's), by name."""
+    found = await teams.list_teams(ctx.session, ctx.me)
+    return sorted((Choice(team.id, team.name) for team in found), key=lambda c: c.name.lower())
 
 
 async def release_choices(ctx: PageContext) -> Choices:

@@ -233,3 +233,13 @@ async def release_titles(session: AsyncSession, ids: Collection[int]) -> dict[in
         return {}
     statement = select(Release.id, Release.title).where(Release.id.in_(list(ids)))
     return {key: title for key, title in (await session.execute(statement)).all()}
+
+
+async def overrides_of_window(session: AsyncSession, window_id: int) -> Sequence[FreezeOverride]:
+    """Every exception granted to one window, expired ones too, the latest expiry first."""
+    statement = (
+        select(FreezeOverride)
+        .where(FreezeOverride.window_id == window_id)
+        .order_by(FreezeOverride.expires_on.desc(), FreezeOverride.id.desc())
+    )
+    return (await session.execute(statement)).scalars().all()

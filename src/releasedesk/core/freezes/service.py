@@ -557,3 +557,12 @@ async def _audit(session: AsyncSession, actor: Saver, kind: AuditKind, row: Wind
         subject=Subject(None, None),
         detail={"window": row.name, "id": row.id, "effect": row.effect},
     )
+
+
+async def overrides_of_window(
+    session: AsyncSession, actor: Actor, window_id: int
+) -> list[Override]:
+    """The exceptions granted to a window of the actor's portal, unexpired and expired (a
+    window's page shows who let what through, and until when)."""
+    row = await _row(session, actor, window_id)
+    return await _overrides(session, await repository.overrides_of_window(session, row.id))
