@@ -220,6 +220,32 @@ def test_affected_releases_and_an_exception(desk: Desk) -> None:
     )
 
 
+def test_a_requester_sees_only_their_own_releases_of_a_window(desk: Desk) -> None:
+    ms = lambda when: {"value": str(int(dt.datetime.fromisoformat(when).timestamp() * 1000))}  # noqa: E731
+    window = {
+        "scheduled_start_time": ms("2031-12-27T10:00:00+01:00"),
+        "scheduled_end_time": ms("2031-12-27T12:00:00+01:00"),
+    }
+    mine = int(desk.create_release(key=desk.requester.key, title="Mine", **window)["id"])
+    staff = int(desk.create_release(key=desk.technician.key, title="Staff only", **window)["id"])
+    wid = create(desk, one_off()).json()["id"]
+    base = f"{v1(desk)}/freeze_windows/{wid}"
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    for rid in (mine, staff):
+        body = {"release_id": rid, "reason": f"Reason {rid}", "expires_on": expires}
+        granted = desk.client.post(f"{base}/overrides", json=body, headers=bearer(desk.admin.key))
+        assert granted.status_code == 201, granted.text
+    admin = desk.client.get(f"{base}/affected", headers=bearer(desk.admin.key)).json()
+    assert {r["id"] for r in admin["releases"]} == {mine, staff}
+    requester = bearer(desk.requester.key)
+    seen = desk.client.get(f"{base}/affected", headers=requester).json()["releases"]
+    assert [r["title"] for r in seen] == ["Mine"]
+    own = desk.client.get(f"{v1(desk)}/releases/{mine}/freeze_overrides", headers=requester)
+    assert [o["reason"] for o in own.json()["overrides"]] == [f"Reason {mine}"]
+    other = desk.client.get(f"{v1(desk)}/releases/{staff}/freeze_overrides", headers=requester)
+    assert_problem(other, 404, "release")
+
+
 def test_the_document_describes_every_route(desk: Desk) -> None:
     doc = desk.client.get("/api/v1/openapi.json").json()
     assert doc["info"]["title"] == "releasedesk — its own API"

@@ -135,6 +135,7 @@ async def release_facts(
             Release.scheduled_end_time,
             Release.release_type_id,
             Release.created_time,
+            Release.created_by_id,
             ReleaseStage.internal_name,
             ReleasePlan.team_id,
         )
@@ -148,12 +149,13 @@ async def release_facts(
             "end": end,
             "release_type_id": type_id,
             "created": created,
+            "created_by_id": creator,
             "stage": stage,
             "team_id": team_id,
             "services": set(),
             "requester_id": None,
         }
-        for rid, start, end, type_id, created, stage, team_id in rows.all()
+        for rid, start, end, type_id, created, creator, stage, team_id in rows.all()
     }
     services = await session.execute(
         select(ReleaseService.release_id, ReleaseService.service_id).where(
@@ -225,6 +227,12 @@ async def lock_release(session: AsyncSession, portal_id: int, release_id: int) -
         .where(Release.id == release_id, Release.portal_id == portal_id)
         .with_for_update()
     )
+    return (await session.execute(statement)).first() is not None
+
+
+async def in_portal(session: AsyncSession, portal_id: int, release_id: int) -> bool:
+    """Whether the release is the portal's and not deleted for good."""
+    statement = select(Release.id).where(Release.id == release_id, Release.portal_id == portal_id)
     return (await session.execute(statement)).first() is not None
 
 

@@ -255,15 +255,16 @@ async def facts_of(session: AsyncSession, release_ids: Sequence[int]) -> dict[in
             service_ids=frozenset(f["services"]),
             release_type_id=f["release_type_id"],
             team_id=f["team_id"],
+            created_by_id=f["created_by_id"],
         )
         for rid, f in raw.items()
     }
 
 
 async def affected(session: AsyncSession, actor: Actor, window_id: int) -> list[Affected]:
-    """The live releases scheduled into the window's coming occurrences (in its scope), with
-    whether each holds an unexpired exception: what was scheduled before the window existed,
-    or let through since."""
+    """The live releases scheduled into the window's coming occurrences (in its scope) that
+    the actor may see, with whether each holds an unexpired exception: what was scheduled
+    before the window existed, or let through since."""
     window = await get_window(session, actor, window_id)
     now = dt.datetime.now(dt.UTC)
     first = window.timing.next_occurrences(now, 1)
@@ -281,8 +282,10 @@ async def affected(session: AsyncSession, actor: Actor, window_id: int) -> list[
     for rid in ids:
         f = facts[rid]
         assert f.scheduled_start is not None and f.scheduled_end is not None
-        if window.scope.covers(f) and window.timing.occurrences(
-            f.scheduled_start, f.scheduled_end, 1
+        if (
+            f.seen_by(actor)
+            and window.scope.covers(f)
+            and window.timing.occurrences(f.scheduled_start, f.scheduled_end, 1)
         ):
             met.append(f)
     titles = await repository.release_titles(session, [f.release_id for f in met if f.release_id])
@@ -352,6 +355,15 @@ async def grant_override(
 async def overrides_of_release(
     session: AsyncSession, actor: Actor, release_id: int
 ) -> list[Override]:
+    """The exceptions granted to a release the actor may see (NotFound otherwise, as for
+    any release they may not see)."""
+    facts = (await facts_of(session, [release_id])).get(release_id)
+    if (
+        facts is None
+        or not facts.seen_by(actor)
+        or not await repository.in_portal(session, actor.portal_id, release_id)
+    ):
+        raise NotFound(f"No release with id '{release_id}'", "release")
     return await _overrides(session, await repository.overrides_of(session, [release_id]))
 
 
@@ -565,4 +577,8 @@ async def overrides_of_window(
     """The exceptions granted to a window of the actor's portal, unexpired and expired (a
     window's page shows who let what through, and until when)."""
     row = await _row(session, actor, window_id)
-    return await _overrides(session, await repository.overrides_of_window(session, row.id))
+    found = await repository.overrides_of_window(session, row.id)
+    if not actor.is_staff:  # a requester sees only their own releases' exceptions
+        facts = await facts_of(session, sorted({o.release_id for o in found}))
+        found = [o for o in found if o.release_id in facts and facts[o.release_id].seen_by(actor)]
+    return await _overrides(session, found)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from releasedesk.core.actors import Actor
 from releasedesk.core.freezes.timing import Occurrence, Timing
 from releasedesk.core.values import Named
 
@@ -28,22 +29,6 @@ class Scope:
     @property
     def everything(self) -> bool:
         return not (self.services or self.release_types or self.teams)
-
-    @property
-    def in_words(self) -> str:
-        """'all releases', or 'services: Payments, Email; release types: Major'."""
-        if self.everything:
-            return "all releases"
-        parts = [
-            f"{label}: {', '.join(one.name for one in named)}"
-            for label, named in (
-                ("services", self.services),
-                ("release types", self.release_types),
-                ("teams", self.teams),
-            )
-            if named
-        ]
-        return "; ".join(parts)
 
     def covers(self, facts: ReleaseFacts) -> bool:
         if self.everything:
@@ -79,6 +64,12 @@ class ReleaseFacts:
     service_ids: frozenset[int]
     release_type_id: int | None
     team_id: int | None
+    created_by_id: int | None = None
+
+    def seen_by(self, actor: Actor) -> bool:
+        """Whether the actor may see the release (the release list's rule: staff see all,
+        a requester what they requested or created)."""
+        return actor.is_staff or actor.user_id in (self.requester_id, self.created_by_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from releasedesk.core.freezes.views import Band
 from releasedesk.core.refs import Ref
 from releasedesk.web.choices import lookup_choices
 from releasedesk.web.context import PageContext, page
+from releasedesk.web.freeze_words import scope_words
 
 VIEWS = ("month", "week")
 
@@ -155,6 +156,7 @@ async def release_calendar(ctx: PageContext) -> Response:
         agenda=[d for d in days if d.in_range and (d.events or d.freezes)],
         events=in_range,
         bands=bands,
+        scope_words=scope_words,
         colliding=[e for e in in_range if _needs_moving(e)],
         service=service,
         service_error=error,
