@@ -81,6 +81,22 @@ def pytest_configure(config: pytest.Config) -> None:
     backend = resolve_backend(choice)
     config.stash[BACKEND] = backend
     os.environ[ENVIRONMENT] = backend
+    config.addinivalue_line(
+        "markers",
+        "one_database: the test checks nothing a database decides (pure rules, the import "
+        "walls, the vendored API docs page), so it runs in the SQLite pass only",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, leave out the tests marked `one_database`: they ran on SQLite, and
+    running them twice only lengthens `make test` (deselected, so no skip is counted)."""
+    if config.stash[BACKEND] == "sqlite":
+        return
+    once = [item for item in items if item.get_closest_marker("one_database")]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if not item.get_closest_marker("one_database")]
 
 
 def _described(backend: str) -> str:

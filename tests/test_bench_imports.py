@@ -7,6 +7,8 @@ import importlib
 
 import pytest
 
+pytestmark = pytest.mark.one_database  # nothing here depends on the database
+
 MODULES = [
     "bench.__main__",
     "bench.ab",

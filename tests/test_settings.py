@@ -14,6 +14,8 @@ from releasedesk.core.users.views import KeyHolder
 from releasedesk.db.session import Database
 from releasedesk.settings import DEFAULT_AUTH_CACHE_SECONDS, DatabaseSettings, Settings
 
+pytestmark = pytest.mark.one_database  # nothing here depends on the database
+
 
 def test_the_auth_cache_ttl_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RELEASEDESK_AUTH_CACHE_SECONDS", raising=False)

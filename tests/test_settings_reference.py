@@ -10,6 +10,8 @@ import pytest
 
 from releasedesk.settings import Environment, Settings
 
+pytestmark = pytest.mark.one_database  # nothing here depends on the database
+
 DOC = Path(__file__).parent.parent / "docs" / "deploying.md"
 
 

@@ -20,6 +20,8 @@ from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.errors import Invalid
 from releasedesk.core.stage_approval.status import LevelStatus, StageApproval, stage_approval
 
+pytestmark = pytest.mark.one_database  # nothing here depends on the database
+
 A, R, P, T = (
     ApprovalStatus.APPROVED,
     ApprovalStatus.REJECTED,

@@ -24,6 +24,8 @@ from releasedesk.core.freezes.timing import (
     zone_named,
 )
 
+pytestmark = pytest.mark.one_database  # nothing here depends on the database
+
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC
 

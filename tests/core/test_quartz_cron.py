@@ -7,6 +7,8 @@ import pytest
 from releasedesk.core.catalog.cron import check_schedule
 from releasedesk.core.errors import Invalid
 
+pytestmark = pytest.mark.one_database  # nothing here depends on the database
+
 VALID = [
     "0 0 12 * * ?",
     "0 15 10 ? * *",

@@ -13,6 +13,10 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.one_database  # nothing here depends on the database
+
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "src" / "releasedesk" / "core"
 RUNS = {"execute", "scalar", "scalars", "stream", "stream_scalars"}
