@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.app import webhook_config
 from releasedesk.cli.runtime import run_in_transaction
-from releasedesk.cli.tables import echo_table
+from releasedesk.cli.tables import cli_actor, echo_table
 from releasedesk.core.portals import service as portals
 from releasedesk.core.webhooks import service as webhooks
 from releasedesk.core.webhooks.names import EVENT_NAMES
@@ -27,7 +27,7 @@ PortalOption = Annotated[str, typer.Option("--portal", help="The portal.")]
 
 
 async def _operator(session: AsyncSession, portal: str) -> Operator:
-    return Operator((await portals.get_portal(session, portal)).id)
+    return Operator((await portals.get_portal(session, portal)).id, cli_actor())
 
 
 @webhook_app.command("add")

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from releasedesk.core.audit import service as audit
+from releasedesk.core.audit.views import SYSTEM, AuditKind, Subject
 from releasedesk.core.errors import Invalid
 from releasedesk.core.notifications import outbox as mail
 from releasedesk.core.webhooks import repository, schedule, signing, targets
@@ -312,6 +314,14 @@ class WebhookSender:
         subscription.updated_on = now
         await session.flush()
         await repository.cancel_pending(session, subscription.id, now)
+        await audit.record(
+            session,
+            portal_id=subscription.portal_id,
+            by=SYSTEM,
+            kind=AuditKind.WEBHOOK_DISABLED,
+            subject=Subject(None, None),
+            detail={"webhook": subscription.id, "url": subscription.url, "reason": reason},
+        )
         log.warning("webhook %s (%s) disabled: %s", subscription.id, subscription.url, reason)
         for recipient in await repository.active_admin_emails(session, subscription.portal_id):
             await mail.enqueue(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, require_admin
+from releasedesk.core.audit import service as audit
+from releasedesk.core.audit.views import AuditActor, AuditKind, JsonValue, Subject, actor_of
 from releasedesk.core.errors import Invalid, Mandatory, NotFound, TimesOutOfOrder
 from releasedesk.core.text import plain_line
 from releasedesk.core.webhooks import repository, signing, targets
@@ -27,9 +29,11 @@ LONGEST_GRACE = dt.timedelta(days=7)
 
 @dataclass(frozen=True, slots=True)
 class Operator:
-    """The server's operator (the CLI): trusted as an administrator of the portal."""
+    """The server's operator (the CLI): trusted as an administrator of the portal, audited
+    by name."""
 
     portal_id: int
+    audit_as: AuditActor
 
 
 Manager = Actor | Operator
@@ -48,6 +52,24 @@ class SubscriptionChanges:
 def _may_manage(by: Manager, action: str) -> None:
     if isinstance(by, Actor):
         require_admin(by, action)
+
+
+async def _audit(
+    session: AsyncSession,
+    by: Manager,
+    kind: AuditKind,
+    row: SubscriptionRow,
+    **more: JsonValue,
+) -> None:
+    """Where a portal's events are sent is an administrator's decision the trail keeps."""
+    await audit.record(
+        session,
+        portal_id=by.portal_id,
+        by=actor_of(by) if isinstance(by, Actor) else by.audit_as,
+        kind=kind,
+        subject=Subject(None, None),
+        detail={"webhook": row.id, "url": row.url, "events": list[JsonValue](row.events), **more},
+    )
 
 
 def _now() -> dt.datetime:
@@ -138,6 +160,7 @@ async def create_subscription(
     if not row.enabled:
         row.disabled_reason, row.disabled_on = "disabled when it was made", now
     await repository.insert_subscription(session, row)
+    await _audit(session, by, AuditKind.WEBHOOK_CREATED, row)
     return Created(view_of(row, now), secret)
 
 
@@ -173,6 +196,7 @@ async def change_subscription(
         await repository.cancel_pending(session, row.id, now)
     row.updated_on = now
     await session.flush()
+    await _audit(session, by, AuditKind.WEBHOOK_UPDATED, row, enabled=row.enabled)
     return view_of(row, now)
 
 
@@ -180,6 +204,7 @@ async def delete_subscription(session: AsyncSession, by: Manager, subscription_i
     """A subscription deleted with its delivery log (what it was not sent is never sent)."""
     _may_manage(by, "delete webhooks")
     row = await _row(session, by, subscription_id, for_update=True)
+    await _audit(session, by, AuditKind.WEBHOOK_DELETED, row)
     await repository.delete_subscription(session, row.id)
 
 
@@ -207,6 +232,9 @@ async def rotate_secret(
     row.secret_sealed = config.sealer.seal(secret)
     row.updated_on = now
     await session.flush()
+    await _audit(
+        session, by, AuditKind.WEBHOOK_SECRET_ROTATED, row, grace_seconds=int(grace.total_seconds())
+    )
     return Created(view_of(row, now), secret)
 
 
