@@ -31,7 +31,7 @@ from releasedesk.db.models import (
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
 from tests.api.v1.test_freeze_windows import assert_problem, bearer, v1
-from tests.helpers import Desk
+from tests.helpers import Desk, make_desk
 from tests.webhook_receiver import Answer, Receiver, receiving
 
 ALL_RELEASE_EVENTS = [
@@ -444,3 +444,35 @@ def test_two_senders_on_two_database_handles_deliver_each_event_once(
     sent = Counter((r.path, r.headers["webhook-id"]) for r in receiver.received)
     assert len(sent) == 24 and set(sent.values()) == {1}
     assert desk.count(WebhookEvent) == 12
+
+
+def test_another_portals_admin_sees_and_changes_nothing(
+    client: TestClient, desk: Desk, receiver: Receiver, hooks: None
+) -> None:
+    made = subscribe(desk, receiver.url, ["release.created"])
+    desk.create_release()
+    deliver(client, sender_for(client, Clock()))
+    delivery_id = deliveries(desk, made["id"])[0]["id"]
+    other = make_desk(client)
+    base = f"{v1(other)}/webhooks/{made['id']}"
+    key = bearer(other.admin.key)
+    assert other.client.get(f"{v1(other)}/webhooks", headers=key).json()["webhooks"] == []
+    assert_problem(other.client.get(base, headers=key), 404, "webhook_id")
+    assert_problem(other.client.patch(base, json={"enabled": False}, headers=key), 404)
+    assert_problem(other.client.delete(base, headers=key), 404)
+    assert_problem(other.client.post(f"{base}/rotate_secret", headers=key), 404)
+    assert_problem(other.client.get(f"{base}/deliveries", headers=key), 404)
+    assert_problem(
+        other.client.post(f"{base}/deliveries/{delivery_id}/redeliver", headers=key), 404
+    )
+    assert_problem(
+        desk.client.get(
+            f"{v1(desk)}/webhooks/{made['id']}/deliveries",
+            params={"limit": "0"},
+            headers=bearer(desk.admin.key),
+        ),
+        400,
+        "limit",
+    )
+    one = desk.client.get(f"{v1(desk)}/webhooks/{made['id']}", headers=bearer(desk.admin.key))
+    assert one.json()["enabled"] is True

@@ -117,7 +117,7 @@ async def _row(
         session, by.portal_id, subscription_id, for_update=for_update
     )
     if row is None:
-        raise NotFound(f"No webhook with id '{subscription_id}'", "id")
+        raise NotFound(f"No webhook with id '{subscription_id}'", "webhook_id")
     return row
 
 
