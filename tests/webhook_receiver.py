@@ -71,7 +71,7 @@ class Receiver:
 @contextmanager
 def receiving() -> Iterator[Receiver]:
     receiver = Receiver()
-    thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
+    thread = threading.Thread(target=receiver.server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield receiver
