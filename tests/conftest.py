@@ -33,7 +33,7 @@ with warnings.catch_warnings():
 from releasedesk.app import create_app
 from releasedesk.db.migrate import upgrade
 from releasedesk.db.session import Database
-from releasedesk.settings import Settings, ThrottleSettings
+from releasedesk.settings import Settings, ThrottleSettings, WebhookSettings
 from tests.helpers import Desk, make_desk
 
 T = TypeVar("T")
@@ -168,8 +168,14 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     # served), so the per-address limit of failed sign-ins is off here; the throttling
     # tests build apps with limits of their own (tests/api/test_sign_in_throttle.py).
     throttle = ThrottleSettings(address_failures=0)
+    # Webhook tests receive on loopback, which no deployment allows unless it says so.
+    webhooks = WebhookSettings(allowed_networks="127.0.0.0/8")
     return Settings(
-        database_url=database_url, var_dir=var_dir, secret_key="test-secret", throttle=throttle
+        database_url=database_url,
+        var_dir=var_dir,
+        secret_key="test-secret",
+        throttle=throttle,
+        webhooks=webhooks,
     )
 
 

@@ -5,6 +5,7 @@ beside them."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
 from collections.abc import AsyncIterator
@@ -35,6 +36,10 @@ from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
 from releasedesk.core.throttle.service import throttle_for
 from releasedesk.core.users.cache import AuthCache
+from releasedesk.core.webhooks.config import WebhookConfig
+from releasedesk.core.webhooks.sealing import Sealer
+from releasedesk.core.webhooks.sender import WebhookSender
+from releasedesk.core.webhooks.targets import parse_networks as webhook_networks
 from releasedesk.db.auth_notify import listener_for
 from releasedesk.db.session import Database
 from releasedesk.observe.health import healthz, readyz_for
@@ -64,6 +69,23 @@ def mail_sender(settings: Settings, database: Database) -> Sender:
         mail_from=settings.mail_from,
         render_link=render_link,
         timeout_seconds=settings.smtp_timeout_seconds,
+    )
+
+
+def webhook_config(settings: Settings) -> WebhookConfig:
+    """Webhook secrets sealed under the server's key; the networks the operator allowed."""
+    return WebhookConfig(
+        sealer=Sealer(settings.secret_key),
+        allowed=webhook_networks(settings.webhooks.allowed_networks),
+    )
+
+
+def webhook_sender(settings: Settings, database: Database, config: WebhookConfig) -> WebhookSender:
+    return WebhookSender(
+        database,
+        config,
+        timeout_seconds=settings.webhooks.timeout_seconds,
+        disable_after=dt.timedelta(days=settings.webhooks.disable_after_days),
     )
 
 
@@ -153,6 +175,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings.from_env()
     db = database or Database(settings.database_url, settings.database)
     sender = mail_sender(settings, db) if settings.mail_sender else None
+    webhooks = webhook_config(settings)
+    hooks = webhook_sender(settings, db, webhooks) if settings.webhooks.sender else None
     auth_cache = AuthCache(ttl=settings.auth_cache_seconds)
     db.caches.adopt(auth_cache)  # the database's from now on: sessions find it (cache.py)
     listener = listener_for(db.url, auth_cache)
@@ -165,9 +189,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if listener is not None:
             await listener.start()
         task = None if sender is None else asyncio.create_task(sender.run(), name="mail sender")
+        hooks_task = (
+            None if hooks is None else asyncio.create_task(hooks.run(), name="webhook sender")
+        )
         try:
             yield
         finally:
+            if hooks is not None and hooks_task is not None:
+                hooks.stop()
+                with suppress(asyncio.CancelledError):
+                    await hooks_task
             if sender is not None and task is not None:
                 sender.stop()
                 with suppress(asyncio.CancelledError):
@@ -224,6 +255,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = db
     app.state.settings = settings
     app.state.mail_sender = sender
+    app.state.webhook_sender = hooks
+    app.state.webhooks = webhooks
+    v1.state.webhooks = webhooks  # api/v1/webhooks.py: the sealer and the allowed networks
     app.state.auth_listener = listener
     # Failed sign-ins and key request limits (core/throttle), one counter store for all.
     for each in (app, sdp, ucr, flexdeploy, v1, web):

@@ -31,6 +31,8 @@ DEFAULT_POOL_SIZE = 10
 DEFAULT_MAX_OVERFLOW = 0
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 10.0
 DEFAULT_STATEMENT_TIMEOUT_SECONDS = 60.0
+DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 15.0
+DEFAULT_WEBHOOK_DISABLE_AFTER_DAYS = 5.0
 
 
 class Environment(BaseSettings):
@@ -73,8 +75,12 @@ class Environment(BaseSettings):
     metrics: bool = True
     metrics_allowed_networks: str = ""
     metrics_token: SecretStr | None = None
+    webhook_sender: bool = True
+    webhook_allowed_networks: str = ""
+    webhook_timeout_seconds: float = Field(DEFAULT_WEBHOOK_TIMEOUT_SECONDS, gt=0, le=300)
+    webhook_disable_after_days: float = Field(DEFAULT_WEBHOOK_DISABLE_AFTER_DAYS, gt=0, le=365)
 
-    @field_validator("metrics_allowed_networks")
+    @field_validator("metrics_allowed_networks", "webhook_allowed_networks")
     @classmethod
     def _networks(cls, value: str) -> str:
         for part in (p.strip() for p in value.split(",")):
@@ -218,6 +224,30 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    """Outgoing webhooks: `sender` runs the webhook sender in the server process (on for
+    `releasedesk serve`, off for an app a test builds); `allowed_networks` (comma-separated
+    CIDRs) are private, loopback or link-local networks webhooks may still be sent to;
+    `timeout_seconds` bounds one delivery; a subscription whose deliveries all failed for
+    `disable_after_days` is disabled."""
+
+    sender: bool = False
+    allowed_networks: str = ""
+    timeout_seconds: float = DEFAULT_WEBHOOK_TIMEOUT_SECONDS
+    disable_after_days: float = DEFAULT_WEBHOOK_DISABLE_AFTER_DAYS
+
+    @classmethod
+    def from_env(cls, env: Environment | None = None) -> WebhookSettings:
+        env = env or Environment.read()
+        return cls(
+            sender=env.webhook_sender,
+            allowed_networks=env.webhook_allowed_networks,
+            timeout_seconds=env.webhook_timeout_seconds,
+            disable_after_days=env.webhook_disable_after_days,
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """`secret_key` signs the approval mail links; `smtp_url` (smtp:// or smtps://, user and
     password in the URL) is where mail goes, none: mails are logged and marked delivered;
@@ -232,7 +262,7 @@ class Settings:
     `log_format` is the request log's: `plain` lines or `json` lines (observe/log.py).
     `opentelemetry` turns on FastAPI's OpenTelemetry spans, metrics
     and logs for the providers the deployment configures (off: it costs every request).
-    `database`: the PostgreSQL pool and its timeouts."""
+    `database`: the PostgreSQL pool and its timeouts; `webhooks`: outgoing webhooks."""
 
     database_url: str
     var_dir: Path
@@ -248,6 +278,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -269,4 +300,5 @@ class Settings:
             metrics=MetricsSettings.from_env(env),
             throttle=ThrottleSettings.from_env(env),
             database=DatabaseSettings.from_env(env),
+            webhooks=WebhookSettings.from_env(env),
         )

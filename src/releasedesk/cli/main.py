@@ -16,6 +16,7 @@ from releasedesk.cli.freeze import freeze_app
 from releasedesk.cli.keys import token_app
 from releasedesk.cli.runtime import run_in_transaction
 from releasedesk.cli.tables import cli_actor, echo_table, when
+from releasedesk.cli.webhook import webhook_app
 from releasedesk.core.approvals import delegation
 from releasedesk.core.approvals import policy as approval_policy
 from releasedesk.core.errors import Invalid
@@ -48,6 +49,7 @@ app.add_typer(catalog_app, name="catalog")
 app.command()(backup)
 app.command()(restore)
 app.add_typer(freeze_app, name="freeze")
+app.add_typer(webhook_app, name="webhook")
 
 PortalOption = Annotated[str, typer.Option("--portal", help="Portal name.")]
 
@@ -72,7 +74,7 @@ def serve(
     UrbanCode Release     /releases/, /lifecycleModels/, /teams/ (at the root)
     FlexDeploy            /flexdeploy/rest/v1/…
     Web UI                /ui/ (and the approval mail's links, /approval/…)
-    releasedesk's own     /api/v1/… (freeze windows, schedule, calendar feed)
+    releasedesk's own     /api/v1/… (freeze windows, schedule, calendar feed, webhooks)
     API docs              /docs (each API's OpenAPI document at …/openapi.json)
     Operations            /healthz, /readyz, /metrics (loopback only by default)
 

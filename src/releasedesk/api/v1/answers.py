@@ -115,6 +115,196 @@ FEED_TOKEN: Answers = {201: object_with({"token": STRING, "url": STRING})}
 OVERRIDE_MADE: Answers = {201: OVERRIDE}
 OVERRIDES: Answers = {200: object_with({"overrides": array_of(OVERRIDE)})}
 
+BOOLEAN: Schema = {"type": "boolean"}
+EVENT_NAMES_SCHEMA: Schema = array_of(
+    {
+        "type": "string",
+        "enum": [
+            "release.created",
+            "release.updated",
+            "release.stage_changed",
+            "release.closed",
+            "release.trashed",
+            "release.restored",
+            "release.deleted",
+            "approval.requested",
+            "approval.decided",
+        ],
+    }
+)
+WEBHOOK_IN: Schema = {
+    "type": "object",
+    "description": "A create needs url and events; a PATCH any of them.",
+    "properties": {
+        "url": {
+            "type": "string",
+            "format": "uri",
+            "description": "https:// or http://; its host must resolve to public addresses only"
+            " (unless RELEASEDESK_WEBHOOK_ALLOWED_NETWORKS lists them)",
+        },
+        "events": EVENT_NAMES_SCHEMA,
+        "description": STRING,
+        "enabled": BOOLEAN,
+    },
+    "additionalProperties": False,
+}
+WEBHOOK: Schema = object_with(
+    {
+        "id": INTEGER,
+        "url": STRING,
+        "events": EVENT_NAMES_SCHEMA,
+        "description": STRING,
+        "enabled": BOOLEAN,
+        "disabled_reason": nullable(STRING),
+        "disabled_on": nullable(TIME),
+        "failing_since": nullable(TIME),
+        "previous_secret_expires_on": nullable(TIME),
+        "created_on": TIME,
+        "updated_on": TIME,
+    },
+    created_by=nullable(INTEGER),
+)
+WEBHOOK_WITH_SECRET: Schema = {
+    **WEBHOOK,
+    "required": [*WEBHOOK["required"], "secret"],
+    "properties": {
+        **WEBHOOK["properties"],
+        "secret": {
+            "type": "string",
+            "description": "whsec_ and base64: the signing secret, given only in this answer",
+        },
+    },
+}
+REFERENCE: Schema = nullable(object_with({"id": INTEGER, "name": STRING}))
+PERSON: Schema = nullable(object_with({"id": INTEGER, "name": STRING, "email": nullable(STRING)}))
+STAGE_OR_STATUS: Schema = object_with({"id": INTEGER, "name": STRING, "internal_name": STRING})
+WEBHOOK_RELEASE: Schema = {
+    "type": "object",
+    "description": "A release as webhook events carry it: neutral names, times in RFC 3339"
+    " UTC, references as {id, name}; roles and services when the change loaded them",
+    "required": ["id", "uuid", "version", "title", "stage", "status", "in_trash"],
+    "properties": {
+        "id": INTEGER,
+        "uuid": STRING,
+        "version": INTEGER,
+        "title": STRING,
+        "short_description": nullable(STRING),
+        "emergency": BOOLEAN,
+        "in_trash": BOOLEAN,
+        "template": object_with({"id": INTEGER, "name": STRING}),
+        "stage": STAGE_OR_STATUS,
+        "status": STAGE_OR_STATUS,
+        "group": REFERENCE,
+        "created_by": PERSON,
+        **dict.fromkeys(
+            (
+                "scheduled_start_time",
+                "scheduled_end_time",
+                "next_review_on",
+                "created_time",
+                "last_updated_time",
+                "completed_time",
+                "deleted_time",
+            ),
+            nullable(TIME),
+        ),
+        **dict.fromkeys(
+            (
+                "priority",
+                "impact",
+                "urgency",
+                "risk",
+                "release_type",
+                "category",
+                "subcategory",
+                "item",
+                "site",
+                "closure_code",
+            ),
+            REFERENCE,
+        ),
+        "roles": array_of(object_with({"role": STRING, "user": PERSON})),
+        "services": array_of(REFERENCE),
+    },
+}
+WEBHOOK_PAYLOAD: Schema = {
+    "type": "object",
+    "description": "What a webhook POSTs (Standard Webhooks' payload), signed in the"
+    " webhook-id, webhook-timestamp and webhook-signature headers",
+    "required": ["type", "timestamp", "data"],
+    "properties": {
+        "type": STRING,
+        "timestamp": TIME,
+        "data": {
+            "type": "object",
+            "required": ["release", "by"],
+            "properties": {
+                "release": WEBHOOK_RELEASE,
+                "by": object_with({"id": INTEGER, "name": STRING}),
+                "fields": {
+                    **NAMES,
+                    "description": "release.updated: the fields that changed",
+                },
+                "previous_stage": STAGE_OR_STATUS,
+                "previous_status": STAGE_OR_STATUS,
+                "approval": {
+                    "type": "object",
+                    "description": "approval.requested and approval.decided: the approval",
+                },
+            },
+        },
+    },
+}
+DELIVERY: Schema = object_with(
+    {
+        "id": INTEGER,
+        "webhook_id": INTEGER,
+        "event": object_with(
+            {
+                "id": INTEGER,
+                "webhook_id_header": STRING,
+                "type": STRING,
+                "payload": WEBHOOK_PAYLOAD,
+            }
+        ),
+        "status": {"type": "string", "enum": ["pending", "succeeded", "failed", "canceled"]},
+        "attempts": INTEGER,
+        "created_on": TIME,
+        "next_attempt_on": nullable(TIME),
+        "last_attempt_on": nullable(TIME),
+        "delivered_on": nullable(TIME),
+        "response": object_with(
+            {
+                "status": nullable(INTEGER),
+                "duration_ms": nullable(INTEGER),
+                "headers": nullable(OBJECT),
+                "body": nullable(STRING),
+            }
+        ),
+        "request_headers": nullable(OBJECT),
+        "error": nullable(STRING),
+    }
+)
+ROTATE_IN: Schema = {
+    "type": "object",
+    "properties": {"grace_seconds": {"type": "integer", "minimum": 0, "maximum": 604800}},
+    "additionalProperties": False,
+}
+REDELIVER_IN: Schema = {
+    "type": "object",
+    "required": ["since"],
+    "properties": {"since": TIME, "until": TIME, "failed_only": BOOLEAN},
+    "additionalProperties": False,
+}
+WEBHOOKS: Answers = {200: object_with({"webhooks": array_of(WEBHOOK)})}
+WEBHOOK_ONE: Answers = {200: WEBHOOK}
+WEBHOOK_MADE: Answers = {201: WEBHOOK_WITH_SECRET}
+WEBHOOK_ROTATED: Answers = {200: WEBHOOK_WITH_SECRET}
+DELIVERIES: Answers = {200: object_with({"deliveries": array_of(DELIVERY)})}
+DELIVERY_ONE: Answers = {200: DELIVERY}
+DELIVERY_MADE: Answers = {202: DELIVERY}
+REDELIVERED: Answers = {202: object_with({"deliveries": array_of(INTEGER)})}
+
 
 def json_body(schema: Schema) -> Schema:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
@@ -129,5 +319,5 @@ DOC = DocStyle(
     parameters=(),
     write_body=json_body(OBJECT),
     errors=errors,
-    path_parameters=dict.fromkeys(("window_id", "release_id"), ID),
+    path_parameters=dict.fromkeys(("window_id", "release_id", "webhook_id", "delivery_id"), ID),
 )

@@ -24,6 +24,17 @@ async def read_object(request: Request) -> dict[str, Any]:
     return value
 
 
+async def read_optional_object(request: Request) -> dict[str, Any]:
+    """The body, a JSON object, or {} when there is none."""
+    body = await read_capped_body(request, MAX_BODY_BYTES, "body")
+    if not body.strip():
+        return {}
+    value = parse_json(body, max_bytes=MAX_BODY_BYTES, missing="A JSON object is required")
+    if not isinstance(value, dict):
+        raise WrongType("The request body must be a JSON object", "body")
+    return value
+
+
 def refuse_unknown(body: dict[str, Any], known: set[str], where: str = "") -> None:
     for key in body:
         if key not in known:

@@ -24,12 +24,13 @@ from releasedesk.core.approvals.views import ApprovalStatus, Channel
 from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import NO_SUBJECT, AuditKind, Subject, actor_of, release_detail
 from releasedesk.core.errors import Forbidden, Invalid, NotFound
-from releasedesk.core.releases import history, locks, read_repository, recording
+from releasedesk.core.releases import announce, history, locks, read_repository, recording
 from releasedesk.core.releases.history import Operation, person_value
 from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.rows import person_of
 from releasedesk.core.releases.views import Release
 from releasedesk.core.stage_approval.status import LevelStatus
+from releasedesk.core.webhooks.names import EventType
 from releasedesk.db.models import Approval
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow
 
@@ -132,6 +133,25 @@ async def decide(
     await session.refresh(approval, ["decided_by"])
     await _record_decision(session, actor, release, level, approval, before, capacity, channel)
     await _audit_decision(session, actor, release, level, approval, capacity, channel)
+    approver = approval.approver
+    await announce.approval(
+        session,
+        actor,
+        release,
+        EventType.APPROVAL_DECIDED,
+        {
+            "id": approval.id,
+            "level": {"id": level.id, "level": level.level, "stage": level.stage.name},
+            "status": approval.status,
+            "approver": None
+            if approver is None
+            else {"id": approver.id, "name": approver.name, "email": approver.email_id},
+            "decided_by": {"id": actor.user_id, "name": actor.user_name},
+            "decided_via": channel.value,
+            "decided_on": now,
+            "comments": text,
+        },
+    )
     await _settle_level(session, actor, release, level, approval, now)
     fresh = await repository.level_row(session, release.id, level_id)
     assert fresh is not None  # locked and read above

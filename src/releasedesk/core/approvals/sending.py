@@ -22,13 +22,14 @@ from releasedesk.core.audit.views import AuditKind, Subject, actor_of, release_d
 from releasedesk.core.errors import Invalid, NotFound, ReleaseDeskError
 from releasedesk.core.notifications import outbox
 from releasedesk.core.notifications.templates import fill
-from releasedesk.core.releases import history, recording
+from releasedesk.core.releases import announce, history, recording
 from releasedesk.core.releases.access import view_release, writable_release
 from releasedesk.core.releases.history import Operation
 from releasedesk.core.releases.parts import NOTHING
 from releasedesk.core.releases.views import Release
 from releasedesk.core.stage_approval.status import LevelStatus
 from releasedesk.core.text import plain_line
+from releasedesk.core.webhooks.names import EventType
 from releasedesk.core.workflow.names import RoleName
 from releasedesk.db.models import Approval, User
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow
@@ -209,6 +210,19 @@ async def send(
         subject=APPROVAL,
         description=f"Approval of level {level.level} sent to {sent_to}",
         changes=history.diff(before, approval_value(level, approval)),
+    )
+    await announce.approval(
+        session,
+        actor,
+        release,
+        EventType.APPROVAL_REQUESTED,
+        {
+            "id": approval.id,
+            "level": {"id": level.id, "level": level.level, "stage": level.stage.name},
+            "status": approval.status,
+            "approver": {"id": approver.id, "name": approver.name, "email": approver.email_id},
+            "sent_on": approval.sent_on,
+        },
     )
 
 

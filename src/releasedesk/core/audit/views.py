@@ -51,6 +51,11 @@ class AuditKind(StrEnum):
     FREEZE_WINDOW_DELETED = "freeze_window_deleted"
     FREEZE_OVERRIDE_GRANTED = "freeze_override_granted"
     FREEZE_OVERRIDE_REVOKED = "freeze_override_revoked"
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_UPDATED = "webhook_updated"
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105 (an event name)
+    WEBHOOK_DISABLED = "webhook_disabled"
 
 
 @dataclass(frozen=True, slots=True)

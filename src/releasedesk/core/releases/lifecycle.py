@@ -14,13 +14,14 @@ from releasedesk.core.audit.views import AuditKind
 from releasedesk.core.errors import Invalid, ReleaseDeskError
 from releasedesk.core.execution import gate as execution_gate
 from releasedesk.core.refs import Ref
-from releasedesk.core.releases import auditing, history, recording, roles, writes
+from releasedesk.core.releases import announce, auditing, history, recording, roles, writes
 from releasedesk.core.releases.access import changeable_release, changeable_view
 from releasedesk.core.releases.history import Operation
 from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.views import Release
 from releasedesk.core.stage_approval import gate as stage_gate
 from releasedesk.core.text import comment_text
+from releasedesk.core.webhooks.names import EventType
 from releasedesk.core.workflow import service as workflow
 from releasedesk.core.workflow.names import ClosureStatus, RoleName, StageName
 from releasedesk.db.models import User
@@ -117,6 +118,7 @@ async def close_release(
         session, current.id, values, written.history, written.status_comment
     )
     await auditing.record_closed(session, actor, after, comment_text(comment))
+    await announce.closed(session, actor, after, now)
     return after
 
 
@@ -149,7 +151,9 @@ async def move_to_trash(session: AsyncSession, actor: Actor, release_id: int) ->
         raise Invalid("The release is already in the trash", "id")
     now = dt.datetime.now(dt.UTC)
     await auditing.record(session, actor, current, AuditKind.RELEASE_TRASHED)
-    return await _set_deleted_time(session, actor, current, now, Operation.TRASHED)
+    trashed = await _set_deleted_time(session, actor, current, now, Operation.TRASHED)
+    await announce.lifecycle(session, actor, trashed, EventType.RELEASE_TRASHED)
+    return trashed
 
 
 async def restore_from_trash(session: AsyncSession, actor: Actor, release_id: int) -> Release:
@@ -159,7 +163,9 @@ async def restore_from_trash(session: AsyncSession, actor: Actor, release_id: in
     if not current.in_trash:
         raise NotInTrash("The release is not in the trash", "id")
     await auditing.record(session, actor, current, AuditKind.RELEASE_RESTORED)
-    return await _set_deleted_time(session, actor, current, None, Operation.RESTORED)
+    restored = await _set_deleted_time(session, actor, current, None, Operation.RESTORED)
+    await announce.lifecycle(session, actor, restored, EventType.RELEASE_RESTORED)
+    return restored
 
 
 async def delete_release(session: AsyncSession, actor: Actor, release_id: int) -> None:
@@ -173,6 +179,7 @@ async def delete_release(session: AsyncSession, actor: Actor, release_id: int) -
         )
     await writes.delete_by_id(session, current.id)
     await auditing.record(session, actor, current, AuditKind.RELEASE_DELETED)
+    await announce.lifecycle(session, actor, current, EventType.RELEASE_DELETED)
 
 
 ENGINEER_FIELD = "release_engineer"

@@ -24,6 +24,7 @@ from releasedesk.core.freezes.views import Meeting
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import (
+    announce,
     auditing,
     fields,
     freeze_gate,
@@ -224,6 +225,7 @@ async def add_release(session: AsyncSession, actor: Actor, changes: ReleaseChang
     await _record_warning(session, actor, release_id, row, warned, now)
     view = await read_repository.load_one(session, release_id)
     assert view is not None  # inserted just above, in this transaction
+    await announce.created(session, actor, view, now)
     return view
 
 
@@ -307,6 +309,8 @@ async def update_release(
     await recording.record_changes(session, actor, after, before, now, comment, moved=moved)
     if after.stage.is_closure and not current.stage.is_closure:
         await auditing.record_closed(session, actor, after, comment)
+    changed = history.diff(before, history.snapshot(after))
+    await announce.changed(session, actor, current, after, changed, now)
     return after
 
 

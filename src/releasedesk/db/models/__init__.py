@@ -66,6 +66,7 @@ from releasedesk.db.models.releases import (
 )
 from releasedesk.db.models.throttle import ThrottleCounter
 from releasedesk.db.models.users import ApiKey, User, WebSession
+from releasedesk.db.models.webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
 from releasedesk.db.models.work import (
     ReleaseAssociation,
     ReleaseNote,
@@ -143,5 +144,8 @@ __all__ = [
     "Urgency",
     "User",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "Workflow",
 ]

@@ -1,0 +1,20 @@
+"""The events a subscription may ask for, by the names subscribers see."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    RELEASE_CREATED = "release.created"
+    RELEASE_UPDATED = "release.updated"
+    RELEASE_STAGE_CHANGED = "release.stage_changed"
+    RELEASE_CLOSED = "release.closed"
+    RELEASE_TRASHED = "release.trashed"
+    RELEASE_RESTORED = "release.restored"
+    RELEASE_DELETED = "release.deleted"
+    APPROVAL_REQUESTED = "approval.requested"
+    APPROVAL_DECIDED = "approval.decided"
+
+
+EVENT_NAMES = tuple(e.value for e in EventType)
