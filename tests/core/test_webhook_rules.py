@@ -13,6 +13,8 @@ from releasedesk.core.errors import Invalid
 from releasedesk.core.webhooks import schedule, signing, targets
 from releasedesk.core.webhooks.sealing import SealBroken, Sealer
 
+pytestmark = pytest.mark.one_database  # pure rules: nothing here depends on the database
+
 # The specification's published test vector.
 VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 VECTOR_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"

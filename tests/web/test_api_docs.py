@@ -101,9 +101,7 @@ def test_the_docs_page_links_each_api_and_the_pages_for_people(
 
 
 # SDP's page (the slowest to render) is rendered by test_sdp_s_docs_show_input_data_as_json.
-@pytest.mark.parametrize(
-    ("slug", "name", "document"), APIS[1:], ids=[api[0] for api in APIS[1:]]
-)
+@pytest.mark.parametrize(("slug", "name", "document"), APIS[1:], ids=[api[0] for api in APIS[1:]])
 def test_each_api_s_docs_render_its_document_offline(
     page: Page, served: Served, offline: Offline, slug: str, name: str, document: str
 ) -> None:
