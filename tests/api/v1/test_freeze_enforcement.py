@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from tests.api.flexdeploy.support import flex_for, spec_post
+from tests.api.ucr.support import SAMPLE_TEAM, Ucr
 from tests.api.v1.test_calendar_feed import ms
 from tests.api.v1.test_freeze_windows import bearer, create, one_off
 from tests.helpers import Desk
@@ -98,3 +99,76 @@ def test_an_exception_and_a_warning_window_let_it_through(desk: Desk) -> None:
     comments = desk.get(f"/releases/{warned['id']}/status_comments").json()
     texts = [c.get("comment") for c in comments.get("status_comments", [])]
     assert any(t and "Audit week" in t and "warning" in t for t in texts), comments
+
+
+def test_a_window_scoped_to_a_release_type_holds_a_release_that_does_not_restate_it(
+    desk: Desk,
+) -> None:
+    create(desk, one_off(scope={"release_types": ["Standard"]}))
+    outside = schedule("2032-01-05T10:00:00+01:00", "2032-01-05T12:00:00+01:00")
+    typed = desk.create_release(title="Typed", release_type={"name": "Standard"}, **outside)
+    inside = schedule("2031-12-27T10:00:00+01:00", "2031-12-27T12:00:00+01:00")
+    moved = desk.put(f"/releases/{typed['id']}", input_data={"release": inside})
+    assert "Year-end freeze" in sdp_refusal(moved)
+    other = desk.create_release(title="Untyped", **outside)
+    assert desk.put(f"/releases/{other['id']}", input_data={"release": inside}).status_code == 200
+
+    now = dt.datetime.now(dt.UTC)
+    create(
+        desk,
+        one_off(
+            name="Standard changes held",
+            scope={"release_types": ["Standard"]},
+            start=(now - dt.timedelta(hours=1)).isoformat(),
+            end=(now + dt.timedelta(hours=2)).isoformat(),
+        ),
+    )
+    held = desk.create_release(title="Held", release_type={"name": "Standard"})
+    refused = desk.put(
+        f"/releases/{held['id']}", input_data={"release": {"stage": {"name": "Deployment"}}}
+    )
+    assert "Standard changes held" in sdp_refusal(refused)
+
+
+def test_flexdeploy_resuming_a_suspended_release_is_a_start(desk: Desk) -> None:
+    flex = flex_for(desk)
+    body = {**spec_post(), "releaseStatus": "STARTED"}
+    made = flex.post(body).json()
+    held = desk.put(
+        f"/releases/{made['releaseId']}", input_data={"release": {"status": {"name": "On Hold"}}}
+    )
+    assert held.status_code == 200, held.text
+    assert flex.get(f"/releases/{made['releaseId']}").json()["releaseStatus"] == "SUSPENDED"
+    now = dt.datetime.now(dt.UTC)
+    create(
+        desk,
+        one_off(
+            name="Incident freeze",
+            start=(now - dt.timedelta(hours=1)).isoformat(),
+            end=(now + dt.timedelta(hours=2)).isoformat(),
+        ),
+    )
+    message = flex.refused(flex.patch(made["releaseId"], {**body, "releaseStatus": "STARTED"}))
+    assert "Incident freeze" in message and "next allowed at" in message
+    assert flex.get(f"/releases/{made['releaseId']}").json()["releaseStatus"] == "SUSPENDED"
+
+
+def test_an_urbancode_team_change_into_a_team_s_freeze_is_refused(desk: Desk) -> None:
+    ucr = Ucr(desk)
+    made = ucr.create(name="Team release")
+    found = desk.get(
+        "/releases",
+        input_data={
+            "list_info": {
+                "search_criteria": {"field": "title", "condition": "is", "value": "Team release"}
+            }
+        },
+    ).json()["releases"]
+    inside = schedule("2031-12-27T10:00:00+01:00", "2031-12-27T12:00:00+01:00")
+    scheduled = desk.put(f"/releases/{found[0]['id']}", input_data={"release": inside})
+    assert scheduled.status_code == 200, scheduled.text  # no team yet: out of the scope
+    create(desk, one_off(scope={"teams": ["Team for Sample Release"]}))
+    refused = ucr.put(f"/releases/{made['id']}", {"team": {"id": SAMPLE_TEAM}})
+    assert refused.status_code == 400, refused.text
+    assert "Year-end freeze" in refused.text
+    assert ucr.get(f"/releases/{made['id']}").json()["team"] is None

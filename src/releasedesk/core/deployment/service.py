@@ -188,7 +188,9 @@ async def _write(
         release_changes["stage"] = Ref(name=START_STAGE)
         release_changes["comment"] = await _freezes_let_start(session, actor, release_id)
     elif now_status is DeploymentStatus.SUSPENDED and target is DeploymentStatus.STARTED:
+        # Resuming is a start too: a freeze that came on while it was suspended holds it.
         release_changes["status"] = Ref(name=RUNNING)
+        release_changes["comment"] = await _freezes_let_start(session, actor, release_id)
     await repository.save(session, release_id, stored)
     await history.record_change(session, actor, release_id, before, stored)
     await releases.update_release(session, actor, release_id, ReleaseChanges.of(**release_changes))

@@ -22,6 +22,7 @@ from releasedesk.core.plans.views import (
     PlanChanges,
     PlannedRelease,
 )
+from releasedesk.core.releases import freeze_gate
 from releasedesk.core.releases import lifecycle as release_lifecycle
 from releasedesk.core.releases import service as releases
 from releasedesk.core.releases.parts import Part
@@ -191,6 +192,10 @@ async def update_release(
             else await teams.resolve_team(session, actor, changes.team, TEAM_FIELD)
         )
         await repository.set_team(session, release.id, None if team is None else team.id)
+        # A window scoped to the new team may cover the release's schedule.
+        await freeze_gate.check_as_stored(
+            session, actor.portal_id, release.id, dt.datetime.now(dt.UTC)
+        )
     if changes.has("milestones"):
         await _set_milestones(session, release, current.milestones, changes.milestones)
     return (await _planned(session, actor, [release]))[0]

@@ -47,7 +47,12 @@ async def check(
     ):
         return []
     stored = (await freezes.facts_of(session, [release_id]))[release_id] if release_id else None
-    type_id = columns.get("release_type_id")
+    # The type as it will be: the one this write sets (None when it clears it), else the
+    # stored one, so a window scoped to a type holds a release whose type is not restated.
+    if "release_type_id" in columns or stored is None:
+        type_id = columns.get("release_type_id")
+    else:
+        type_id = stored.release_type_id
     facts = ReleaseFacts(
         release_id=release_id,
         requester_id=requester_id if stored is None else stored.requester_id,
@@ -69,6 +74,23 @@ async def check(
     return met
 
 
+async def check_as_stored(
+    session: AsyncSession, portal_id: int, release_id: int, now: dt.datetime
+) -> None:
+    """Ask the release's stored schedule again after a change of what scopes it (its
+    UrbanCode team): a blocking window in the new scope refuses the change (Frozen). Its
+    schedule did not move, so a warning window only warns where the release is shown."""
+    facts = (await freezes.facts_of(session, [release_id])).get(release_id)
+    if facts is None or facts.scheduled_start is None:
+        return
+    if facts.scheduled_end is None or facts.scheduled_end <= facts.scheduled_start:
+        facts = _instant(facts)
+    start, end = facts.scheduled_start, facts.scheduled_end
+    assert start is not None and end is not None
+    if await freezes.any_window_meeting(session, portal_id, start, end):
+        await freezes.check_schedule(session, portal_id, facts, now)
+
+
 def _instant(facts: ReleaseFacts) -> ReleaseFacts:
     """A release with a start and no end occupies its start (as the calendar shows it)."""
     assert facts.scheduled_start is not None
@@ -80,6 +102,7 @@ def _instant(facts: ReleaseFacts) -> ReleaseFacts:
         facts.service_ids,
         facts.release_type_id,
         facts.team_id,
+        facts.created_by_id,
     )
 
 
