@@ -89,6 +89,11 @@ def test_the_docs_page_links_each_api_and_the_pages_for_people(
         expect(
             page.get_by_role("link", name=f"{name} OpenAPI document", exact=True)
         ).to_have_attribute("href", document)
+    own = page.get_by_role("link", name="releasedesk API docs", exact=True)
+    expect(own).to_have_attribute("href", "/docs/v1")
+    expect(
+        page.get_by_role("link", name="releasedesk OpenAPI document", exact=True)
+    ).to_have_attribute("href", "/api/v1/openapi.json")
     expect(page.get_by_role("link", name="Web UI", exact=True)).to_have_attribute("href", "/ui/")
     expect(page.get_by_text("The approval link page")).to_be_visible()
     assert_accessible(page)

@@ -24,6 +24,7 @@ from releasedesk.api.flexdeploy.app import ROUTES as FLEXDEPLOY_ROUTES
 from releasedesk.api.routes import PORTAL_PREFIX, RouteTable
 from releasedesk.api.sdp.app import ROUTES as SDP_ROUTES
 from releasedesk.api.ucr.app import ROUTES as UCR_ROUTES
+from releasedesk.api.v1.app import ROUTES as V1_ROUTES
 from releasedesk.core.approvals import links
 from releasedesk.web.app import StaticFilesWithHeaders
 
@@ -88,6 +89,15 @@ APIS = (
         "The release API of FlexDeploy: releases, their projects and pipelines, and the "
         "deployment catalog. Sign in with HTTP Basic, a bearer key or an X-API-Key header.",
         FLEXDEPLOY_ROUTES,
+    ),
+    DocumentedApi(
+        "v1",
+        "releasedesk",
+        "releasedesk's own API, for what no vendor API covers: change freezes and their "
+        "exceptions, schedule conflicts and the next free slot, the calendar feed, outgoing "
+        "webhooks. Errors are RFC 9457 problem details. Sign in with a bearer key, an "
+        "authtoken header or HTTP Basic.",
+        V1_ROUTES,
     ),
 )
 BY_SLUG = {api.slug: api for api in APIS}
