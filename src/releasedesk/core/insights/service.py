@@ -29,9 +29,14 @@ UNITS = {
 }
 
 
+def check_reader(actor: Actor) -> None:
+    """Staff only (a page asks before it reads its form)."""
+    require_staff(actor, "read the DORA metrics")
+
+
 async def dora(session: AsyncSession, actor: Actor, query: DoraQuery) -> DoraAnswer:
     """The metric's buckets over [query.start, query.end)."""
-    require_staff(actor, "read the DORA metrics")
+    check_reader(actor)
     edges = bounds(query.start, query.end, query.interval, query.zone)
     buckets = await _buckets(session, actor.portal_id, query, edges)
     return DoraAnswer(query, UNITS[query.metric], tuple(buckets))
