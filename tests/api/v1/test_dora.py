@@ -255,7 +255,8 @@ def test_day_buckets_across_both_dst_changes(desk: Desk) -> None:
         **{"from": "2026-03-28", "to": "2026-03-30", "tz": "UTC", "interval": "day"},
     )
     assert [b["count"] for b in utc["buckets"]] == [1, 2]
-    # A month across the change: March in Berlin holds A, B and C.
+    # A month across the change: March in Berlin holds A, B and C (and none of the
+    # March completions of the data set's portal: each portal reads its own releases).
     month = dora(
         desk,
         metric="deployment_frequency",
@@ -298,6 +299,13 @@ def test_bad_parameters_are_each_named(desk: Desk) -> None:
         headers=bearer(desk.admin.key),
     )
     assert too_many.status_code == 400 and too_many.json()["field"] == "interval"
+    for early in ("0001-01-01", "0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-05:00"):
+        ancient = desk.client.get(
+            f"{v1(desk)}/metrics/dora",
+            params={"metric": "lead_time", "from": early, "to": "2026-01-01"},
+            headers=bearer(desk.admin.key),
+        )
+        assert ancient.status_code == 400 and ancient.json()["field"] == "from", ancient.text
 
 
 def test_staff_only(desk: Desk) -> None:
@@ -309,6 +317,9 @@ def test_staff_only(desk: Desk) -> None:
     assert refused.json()["type"] == "urn:releasedesk:problem:forbidden"
     assert desk.client.get(f"{v1(desk)}/metrics/dora", params=params).status_code == 401
     assert dora(desk, key=desk.admin.key, **params)["buckets"][0]["value"] is None
+    # no level decided at all: one series of empty buckets, still null
+    waits = dora(desk, **{**params, "metric": "approval_wait"})["buckets"]
+    assert [(b["value"], b["count"], "level" in b) for b in waits] == [(None, 0, False)]
 
 
 def test_the_document_describes_the_endpoint(desk: Desk) -> None:

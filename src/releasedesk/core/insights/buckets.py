@@ -19,6 +19,7 @@ from releasedesk.core.errors import Invalid
 from releasedesk.core.insights.views import Aggregation, Interval
 
 MAX_BUCKETS = 1000
+FIRST_YEAR, LAST_YEAR = 1970, 2999  # far from datetime's ends in every zone's offset
 
 
 @lru_cache(maxsize=1)
@@ -43,9 +44,11 @@ def instant(text: str, where: ZoneInfo, field: str) -> dt.datetime:
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
-            return _midnight(day, where)
+            return _bounded(_midnight(day, where), field)
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:  # before shifting it out of range
+            return _bounded(parsed, field)
+    except (ValueError, OverflowError):
         raise Invalid(
             f"'{field}' must be a date (2026-03-01) or an RFC 3339 date-time"
             f" (2026-03-01T00:00:00+01:00), not {text[:40]!r}",
@@ -53,7 +56,13 @@ def instant(text: str, where: ZoneInfo, field: str) -> dt.datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=where)
-    return parsed.astimezone(dt.UTC)
+    return _bounded(parsed.astimezone(dt.UTC), field)
+
+
+def _bounded(moment: dt.datetime, field: str) -> dt.datetime:
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise Invalid(f"'{field}' must lie between {FIRST_YEAR} and {LAST_YEAR}", field)
+    return moment
 
 
 def _midnight(day: dt.date, where: ZoneInfo) -> dt.datetime:

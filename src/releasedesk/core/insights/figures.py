@@ -167,7 +167,10 @@ def time_to_restore(
 
 def approval_wait(levels: Sequence[LevelWait], bounds: Bounds, how: Aggregation) -> list[Bucket]:
     """Per level number (1, 2, …), from its first approval sent to its decision, bucketed by
-    the decision; a series per level that has any decision in the range."""
+    the decision; a series per level that has any decision in the range (none: one series
+    of empty buckets, with no level)."""
+    if not levels:
+        return _durations(bounds, [[] for _ in bounds], how)
     buckets: list[Bucket] = []
     for number in sorted({w.level for w in levels}):
         mine = [w for w in levels if w.level == number and w.decided >= w.sent]
