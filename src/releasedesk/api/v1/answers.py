@@ -304,6 +304,43 @@ DELIVERIES: Answers = {200: object_with({"deliveries": array_of(DELIVERY)})}
 DELIVERY_ONE: Answers = {200: DELIVERY}
 DELIVERY_MADE: Answers = {202: DELIVERY}
 REDELIVERED: Answers = {202: object_with({"deliveries": array_of(INTEGER)})}
+NUMBER: Schema = {"type": "number"}
+DORA_BUCKET: Schema = object_with(
+    {
+        "start": TIME,
+        "end": TIME,
+        "value": {**nullable(NUMBER), "description": "null when the bucket holds nothing"},
+        "numerator": nullable(INTEGER),
+        "denominator": nullable(INTEGER),
+        "count": nullable(INTEGER),
+        "release_ids": array_of(INTEGER),
+    },
+    failed_release_ids={
+        **array_of(INTEGER),
+        "description": "change_failure_rate: the completed releases that failed",
+    },
+    level={**INTEGER, "description": "approval_wait: the approval level's number"},
+)
+DORA: Answers = {
+    200: {
+        **object_with(
+            {
+                "metric": STRING,
+                "interval": STRING,
+                "aggregation": STRING,
+                "tz": STRING,
+                "from": TIME,
+                "to": TIME,
+                "start": nullable(STRING),
+                "unit": {"type": "string", "enum": ["deployments", "seconds", "ratio"]},
+                "buckets": array_of(DORA_BUCKET),
+            }
+        ),
+        "description": "With Accept: text/csv, CSV instead: one row per bucket (columns"
+        " metric, level, start, end, value, unit, numerator, denominator, count, release_ids,"
+        " failed_release_ids; ids joined by ';')",
+    }
+}
 
 
 def json_body(schema: Schema) -> Schema:

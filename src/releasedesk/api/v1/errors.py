@@ -1,7 +1,9 @@
 """Every failure under /api/v1 as RFC 9457 problem details: `application/problem+json` with
 `type` (a URN per kind, stable for clients to switch on), `title` (the kind in words),
 `status`, `detail` (what went wrong) and, as extension members, `field` (the field at fault,
-in the request's own words) and for a freeze, `window` and `next_allowed_at`."""
+in the request's own words), for a freeze, `window` and `next_allowed_at`, and where several
+query parameters were refused at once, `invalid_params` ([{name, reason}], RFC 9457's own
+example)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from releasedesk.core.errors import (
     every_kind,
     from_validation_error,
 )
+from releasedesk.core.insights.asking import InvalidParameters
 
 PROBLEM = "application/problem+json"
 TYPE_PREFIX = "urn:releasedesk:problem:"
@@ -57,6 +60,13 @@ PROBLEM_SCHEMA = {
         "field": {"type": "string"},
         "window": {"type": "string"},
         "next_allowed_at": {"type": ["string", "null"], "format": "date-time"},
+        "invalid_params": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
     },
 }
 DOCUMENTED_ERRORS = error_responses(PROBLEM_SCHEMA, media_type=PROBLEM)
@@ -95,6 +105,8 @@ def core_error(_scope: Scope, error: ReleaseDeskError) -> JsonResponse:
         title = "Frozen"
     else:
         kind = error.kind.value
+    if isinstance(error, InvalidParameters):  # RFC 9457's own example of an extension
+        more["invalid_params"] = [{"name": p.field, "reason": p.message} for p in error.problems]
     return problem(
         status,
         error.message,

@@ -243,7 +243,12 @@ class ReleaseDescriptiveField(IdMixin, Base):
 
 
 class ReleaseStatusComment(IdMixin, Base):
+    """A stage/status move (or a comment on the one it stands in), with its time: the
+    structured history the DORA metrics read (core/insights)."""
+
     __tablename__ = "release_status_comments"
+    # Moves into one stage within a range of times (migration 0023).
+    __table_args__ = (Index("ix_release_status_comments_stage_time", "stage_id", "commented_on"),)
 
     release_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("releases.id", ondelete="CASCADE"), index=True

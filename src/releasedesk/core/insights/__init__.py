@@ -1,0 +1,1 @@
+"""Insights: the four DORA metrics and approval wait, computed from the release store."""
