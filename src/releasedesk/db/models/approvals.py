@@ -20,7 +20,7 @@ class ApprovalLevel(IdMixin, Base):
     # Numbered 1, 2, … per stage by the server under the release's lock; the index settles
     # what the lock would not (a write that forgot it).
     __table_args__ = (
-        # Levels decided within a range of times: approval wait (core/insights, 0023).
+        # Levels decided within a range of times: approval wait (core/insights, 0022).
         Index("ix_release_approval_levels_decided", "action_taken_on"),
         unique_index(
             "ux_release_approval_levels_stage_level",

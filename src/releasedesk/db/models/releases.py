@@ -247,7 +247,7 @@ class ReleaseStatusComment(IdMixin, Base):
     structured history the DORA metrics read (core/insights)."""
 
     __tablename__ = "release_status_comments"
-    # Moves into one stage within a range of times (migration 0023).
+    # Moves into one stage within a range of times (migration 0022).
     __table_args__ = (Index("ix_release_status_comments_stage_time", "stage_id", "commented_on"),)
 
     release_id: Mapped[int] = mapped_column(
