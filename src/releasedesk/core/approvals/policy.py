@@ -10,7 +10,7 @@ from releasedesk.core.audit.views import NO_SUBJECT, SYSTEM, AuditActor, AuditKi
 from releasedesk.core.errors import Invalid
 from releasedesk.core.portals import service as portals
 from releasedesk.core.releases.views import Release
-from releasedesk.db.models import ApprovalPolicy
+from releasedesk.db.models import ApprovalSettings
 
 
 async def forbids_self_approval(session: AsyncSession, portal_id: int) -> bool:
@@ -28,7 +28,7 @@ async def set_self_approval(
     was = row is not None and row.forbid_self_approval
     if row is None:
         await repository.add(
-            session, ApprovalPolicy(portal_id=portal.id, forbid_self_approval=forbid)
+            session, ApprovalSettings(portal_id=portal.id, forbid_self_approval=forbid)
         )
     else:
         row.forbid_self_approval = forbid
