@@ -51,6 +51,11 @@ class AuditKind(StrEnum):
     FREEZE_WINDOW_DELETED = "freeze_window_deleted"
     FREEZE_OVERRIDE_GRANTED = "freeze_override_granted"
     FREEZE_OVERRIDE_REVOKED = "freeze_override_revoked"
+    APPROVAL_POLICY_CREATED = "approval_policy_created"
+    APPROVAL_POLICY_UPDATED = "approval_policy_updated"
+    APPROVAL_POLICY_DELETED = "approval_policy_deleted"
+    APPROVAL_ESCALATED = "approval_escalated"
+    APPROVAL_TIMED_OUT = "approval_timed_out"
 
 
 @dataclass(frozen=True, slots=True)
