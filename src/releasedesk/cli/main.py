@@ -14,6 +14,7 @@ from releasedesk.cli.backup import backup, restore
 from releasedesk.cli.catalog import catalog_app
 from releasedesk.cli.freeze import freeze_app
 from releasedesk.cli.keys import token_app
+from releasedesk.cli.policy import policy_app
 from releasedesk.cli.runtime import run_in_transaction
 from releasedesk.cli.tables import cli_actor, echo_table, when
 from releasedesk.core.approvals import delegation
@@ -48,6 +49,7 @@ app.add_typer(catalog_app, name="catalog")
 app.command()(backup)
 app.command()(restore)
 app.add_typer(freeze_app, name="freeze")
+app.add_typer(policy_app, name="policy")
 
 PortalOption = Annotated[str, typer.Option("--portal", help="Portal name.")]
 
@@ -72,7 +74,8 @@ def serve(
     UrbanCode Release     /releases/, /lifecycleModels/, /teams/ (at the root)
     FlexDeploy            /flexdeploy/rest/v1/…
     Web UI                /ui/ (and the approval mail's links, /approval/…)
-    releasedesk's own     /api/v1/… (freeze windows, schedule, calendar feed)
+    releasedesk's own     /api/v1/… (freeze windows, schedule, calendar feed,
+                          approval policies)
     API docs              /docs (each API's OpenAPI document at …/openapi.json)
     Operations            /healthz, /readyz, /metrics (loopback only by default)
 

@@ -8,13 +8,20 @@ from fastapi import FastAPI
 from releasedesk.api.browser_guard import JSON_BODIES
 from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.routes import ErrorRenderers, RouteTable
-from releasedesk.api.v1 import answers, calendar_feed, errors, freezes, schedule
+from releasedesk.api.v1 import (
+    answers,
+    approval_policies,
+    calendar_feed,
+    errors,
+    freezes,
+    schedule,
+)
 from releasedesk.api.v1.errors import core_error, http_error_response, internal_error
 
 ROUTES = RouteTable.of(
     "releasedesk — its own API",
     "/api/v1",
-    [freezes.routes, schedule.routes, calendar_feed.routes],
+    [freezes.routes, schedule.routes, calendar_feed.routes, approval_policies.routes],
     errors=ErrorRenderers(core_error, http_error_response, internal_error),
     doc=answers.DOC,
     body_types=JSON_BODIES,

@@ -86,21 +86,21 @@ async def stage_names(session: AsyncSession, ids: Collection[int]) -> dict[int, 
     if not ids:
         return {}
     statement = select(ReleaseStage.id, ReleaseStage.name).where(ReleaseStage.id.in_(ids))
-    return {i: n for i, n in (await session.execute(statement)).tuples()}
+    return {int(i): str(n) for i, n in (await session.execute(statement)).all()}
 
 
 async def template_names(session: AsyncSession, ids: Collection[int]) -> dict[int, str]:
     if not ids:
         return {}
     statement = select(ReleaseTemplate.id, ReleaseTemplate.name).where(ReleaseTemplate.id.in_(ids))
-    return {i: n for i, n in (await session.execute(statement)).tuples()}
+    return {int(i): str(n) for i, n in (await session.execute(statement)).all()}
 
 
 async def user_names(session: AsyncSession, ids: Collection[int]) -> dict[int, str]:
     if not ids:
         return {}
     statement = select(User.id, User.name).where(User.id.in_(ids))
-    return {i: n for i, n in (await session.execute(statement)).tuples()}
+    return {int(i): str(n) for i, n in (await session.execute(statement)).all()}
 
 
 async def template_of(session: AsyncSession, release_id: int) -> int | None:
