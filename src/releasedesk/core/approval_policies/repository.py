@@ -199,12 +199,24 @@ async def failed(session: AsyncSession, action_id: int, error: str, retry_at: dt
     )
 
 
-async def next_due(session: AsyncSession) -> dt.datetime | None:
-    """When the next undone action is due (ix_approval_scheduled_actions_due's first row)."""
-    statement = select(func.min(ApprovalScheduledAction.due_at)).where(
-        ApprovalScheduledAction.done_on.is_(None)
+async def next_due(session: AsyncSession, now: dt.datetime) -> dt.datetime | None:
+    """When an action can next be claimed: the earliest due time of those no runner holds,
+    or the earliest end of a lease still held (a runner that died frees its actions then).
+    Two aggregates over ix_approval_scheduled_actions_due's undone rows."""
+    undone = ApprovalScheduledAction.done_on.is_(None)
+    free = select(func.min(ApprovalScheduledAction.due_at)).where(
+        undone,
+        or_(
+            ApprovalScheduledAction.claimed_until.is_(None),
+            ApprovalScheduledAction.claimed_until <= now,
+        ),
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+    held = select(func.min(ApprovalScheduledAction.claimed_until)).where(
+        undone, ApprovalScheduledAction.claimed_until > now
+    )
+    times = [(await session.execute(q)).scalar_one_or_none() for q in (free, held)]
+    found = [t for t in times if t is not None]
+    return min(found) if found else None
 
 
 async def cancel_for_level(session: AsyncSession, level_id: int, now: dt.datetime, why: str) -> int:
