@@ -139,6 +139,23 @@ def test_a_level_reminds_escalates_warns_and_times_out_once_each(desk: Desk) -> 
         headers={"Authorization": f"Bearer {desk.admin.key}"},
     )
     assert changed.status_code == 200, changed.text
+    shown = desk.client.get(
+        f"/app/{desk.portal}/api/v1/releases/{rid}/approval_policies",
+        headers={"authtoken": desk.technician.key},
+    )
+    assert shown.status_code == 200, shown.text
+    [kept] = shown.json()["levels"]
+    assert kept["waiting"] is True and kept["changed_since"] == "changed"
+    assert kept["policy"]["timeout"] == {"after": "PT5H", "action": "reject", "warn_before": "PT1H"}
+    assert "portal's default" in kept["why"]
+    assert kept["deadline"] == (start + 5 * HOUR).isoformat()
+    assert kept["next_reminder"] == (start + HOUR).isoformat()
+    assert sorted(a["kind"] for a in kept["scheduled"]) == [
+        "escalation",
+        "reminder",
+        "timeout",
+        "timeout_warning",
+    ]
 
     runner = Runner(desk.database)
     mails_before = len(outbox(desk))
@@ -255,6 +272,25 @@ def test_n_of_m_and_self_approval_under_a_policy(desk: Desk) -> None:
     )
     assert refused.status_code == 400, refused.text
     assert "approval policy 'CAB default' forbids" in refused.text
+
+
+def test_a_level_not_sent_yet_shows_the_policy_that_would_apply(desk: Desk) -> None:
+    policy(desk, applies_to={"stage": "Submission"}, min_approvals=1)
+    rid = desk.create_release()["id"]
+    add_level(desk, rid, approvers=[desk.technician])
+    shown = desk.client.get(
+        f"/app/{desk.portal}/api/v1/releases/{rid}/approval_policies",
+        headers={"authtoken": desk.admin.key},
+    ).json()["levels"]
+    assert [(lv["waiting"], lv["policy"]["name"], lv["scheduled"]) for lv in shown] == [
+        (False, "CAB default", [])
+    ]
+    assert "stage 'Submission'" in shown[0]["why"]
+    hidden = desk.client.get(
+        f"/app/{desk.portal}/api/v1/releases/{rid}/approval_policies",
+        headers={"authtoken": desk.other_requester.key},
+    )
+    assert hidden.status_code == 403  # not theirs to see
 
 
 def test_n_of_m_rejects_once_n_can_no_longer_approve(desk: Desk) -> None:

@@ -192,6 +192,35 @@ POLICY_OUT: Schema = {
 POLICY: Answers = {200: POLICY_OUT}
 POLICY_MADE: Answers = {201: POLICY_OUT}
 POLICIES: Answers = {200: object_with({"approval_policies": array_of(POLICY_OUT)})}
+LEVEL_POLICY: Schema = object_with(
+    {
+        "level": object_with({"id": INTEGER, "level": INTEGER, "name": STRING}),
+        "stage": STRING,
+        "status": STRING,
+        "policy": nullable(POLICY_OUT),
+        "why": STRING,
+        "waiting": {"type": "boolean"},
+        "changed_since": nullable({"type": "string", "enum": ["changed", "deleted"]}),
+        "waiting_since": nullable(TIME),
+        "deadline": nullable(TIME),
+        "next_reminder": nullable(TIME),
+        "scheduled": array_of(
+            object_with(
+                {
+                    "kind": {
+                        "type": "string",
+                        "enum": ["reminder", "escalation", "timeout_warning", "timeout"],
+                    },
+                    "sequence": INTEGER,
+                    "due_at": TIME,
+                    "done_on": nullable(TIME),
+                    "outcome": nullable(STRING),
+                }
+            )
+        ),
+    }
+)
+LEVEL_POLICIES: Answers = {200: object_with({"levels": array_of(LEVEL_POLICY)})}
 
 
 def json_body(schema: Schema) -> Schema:

@@ -1,5 +1,6 @@
-"""/api/v1/approval_policies: list, create, read, replace, change part of, delete (issue 23).
-Anyone of the portal reads them; administrators save them."""
+"""/api/v1/approval_policies: list, create, read, replace, change part of, delete (issue 23);
+anyone of the portal reads them, administrators save them. And a release's levels with the
+policy each is under, and why."""
 
 from __future__ import annotations
 
@@ -13,8 +14,15 @@ from releasedesk.api.v1 import answers
 from releasedesk.api.v1.auth import CurrentActor
 from releasedesk.api.v1.freezes import id_of
 from releasedesk.api.v1.input import read_object, refuse_unknown
-from releasedesk.api.v1.policy_wire import POLICY_KEYS, policy_body, policy_json, policy_spec
+from releasedesk.api.v1.policy_wire import (
+    POLICY_KEYS,
+    level_policy_json,
+    policy_body,
+    policy_json,
+    policy_spec,
+)
 from releasedesk.core.approval_policies import service as policies
+from releasedesk.core.approvals import policy_status
 
 routes = Routes()
 BODY = answers.json_body(answers.POLICY_IN)
@@ -73,3 +81,15 @@ async def delete_policy(policy_id: str, session: Session, actor: CurrentActor) -
     snapshot they started with."""
     await policies.delete_policy(session, actor, id_of(policy_id, "approval policy", "id"))
     return Response(status_code=204)
+
+
+@routes.get("/releases/{release_id}/approval_policies", answers=answers.LEVEL_POLICIES)
+async def release_level_policies(
+    release_id: str, session: Session, actor: CurrentActor
+) -> JsonResponse:
+    """Each approval level of the release with its policy and why: the one it waits under
+    (kept as it started, `changed_since` saying when the policy changed later), else the one
+    that would apply now; its deadline, next reminder and the scheduler's actions."""
+    rid = id_of(release_id, "release", "release_id")
+    found = await policy_status.level_policies(session, actor, rid)
+    return JsonResponse({"levels": [level_policy_json(f) for f in found]})

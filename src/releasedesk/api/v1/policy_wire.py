@@ -7,6 +7,7 @@ an answer. Types are checked here, naming the field; what the values mean, in th
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from releasedesk.api.v1.input import refuse_unknown
@@ -20,6 +21,7 @@ from releasedesk.core.approval_policies.service import (
 from releasedesk.core.approval_policies.views import (
     AppliesTo,
     ApprovalPolicy,
+    LevelPolicy,
     hours_json,
 )
 from releasedesk.core.errors import WrongType
@@ -141,6 +143,36 @@ def policy_body(policy: ApprovalPolicy) -> dict[str, Any]:
 
 def policy_json(policy: ApprovalPolicy) -> dict[str, Any]:
     return {"id": policy.id, **policy_body(policy)}
+
+
+def level_policy_json(found: LevelPolicy) -> dict[str, Any]:
+    """One level's policy as the release's approval_policies answer shows it."""
+
+    def moment(value: dt.datetime | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return {
+        "level": {"id": found.level_id, "level": found.level, "name": found.level_name},
+        "stage": found.stage,
+        "status": found.status,
+        "policy": None if found.policy is None else policy_json(found.policy),
+        "why": found.why,
+        "waiting": found.waiting,
+        "changed_since": found.changed_since,
+        "waiting_since": moment(found.waiting_since),
+        "deadline": moment(found.deadline),
+        "next_reminder": moment(found.next_reminder),
+        "scheduled": [
+            {
+                "kind": a.kind.value,
+                "sequence": a.sequence,
+                "due_at": a.due_at.isoformat(),
+                "done_on": moment(a.done_on),
+                "outcome": a.outcome,
+            }
+            for a in found.actions
+        ],
+    }
 
 
 def _object(body: dict[str, Any], key: str, known: set[str]) -> dict[str, Any] | None:

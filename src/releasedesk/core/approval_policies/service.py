@@ -440,6 +440,14 @@ def _none_for(template: str | None, stage: str | None) -> str:
     return "; none applies to " + " or ".join(named)
 
 
+async def changed_since(session: AsyncSession, portal_id: int, kept: ApprovalPolicy) -> str | None:
+    """Whether the policy a level keeps was "changed" or "deleted" since it was taken."""
+    row = await repository.get(session, portal_id, kept.id)
+    if row is None:
+        return "deleted"
+    return None if row.updated_on == kept.updated_on else "changed"
+
+
 # --- views ---------------------------------------------------------------------------------
 
 

@@ -111,6 +111,38 @@ class ApprovalPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduledAction:
+    """One action due (or done) for a waiting level, as it stands."""
+
+    kind: ActionKind
+    sequence: int
+    due_at: dt.datetime
+    done_on: dt.datetime | None
+    outcome: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LevelPolicy:
+    """The policy of one approval level and where it stands: the one it waits under
+    (`waiting`: its snapshot, even when the policy was changed or deleted since, which
+    `changed_since` says), else the one that would apply if it went out now."""
+
+    level_id: int
+    level: int
+    level_name: str
+    stage: str
+    status: str
+    policy: ApprovalPolicy | None
+    why: str
+    waiting: bool
+    changed_since: str | None  # "changed" or "deleted" after the level started waiting
+    waiting_since: dt.datetime | None
+    deadline: dt.datetime | None
+    next_reminder: dt.datetime | None
+    actions: tuple[ScheduledAction, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """The policy that applies to a level, or None, and why (the most specific wins)."""
 

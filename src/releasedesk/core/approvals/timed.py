@@ -93,11 +93,14 @@ async def _effect(session: AsyncSession, action: ApprovalScheduledAction, now: d
 
 
 def _waited_on(level: ApprovalLevelRow) -> list[Approval]:
-    """The approvals sent and not decided: whom a reminder or warning goes to."""
+    """The approvals sent and not decided, of approvers still active: whom a reminder or
+    warning goes to."""
     return [
         a
         for a in level.approvals
-        if a.status == ApprovalStatus.PENDING.value and a.approver is not None
+        if a.status == ApprovalStatus.PENDING.value
+        and a.approver is not None
+        and a.approver.is_active
     ]
 
 
