@@ -23,6 +23,7 @@ from releasedesk.core.approvals import decisions
 from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.errors import Invalid
 from releasedesk.core.scheduler.runner import Runner
+from releasedesk.core.users import service as users
 from releasedesk.db.models import ApprovalLevel, ApprovalScheduledAction, AuditEvent
 from releasedesk.db.session import Database
 from tests.api.sdp.approvals_support import (
@@ -428,3 +429,60 @@ def test_a_new_action_wakes_the_runner_of_this_process(desk: Desk) -> None:
             await task
 
         desk.client.portal.call(stopped)
+
+
+def test_an_approver_deactivated_mid_flight_is_counted_out(desk: Desk) -> None:
+    policy(desk, reminder={"first_after": "PT1H"})
+    [leaver] = add_people(desk, 1)
+    rid, lid = waiting_level(desk, [desk.technician, leaver], rule="everyone")
+    start = level_row(desk, lid).waiting_since
+    assert start is not None
+    approvals = {a["approver"]["name"]: a["id"] for a in level_of(desk, rid, lid)["approvals"]}
+    assert decide(desk, rid, lid, approvals[desk.technician.name], "approve").status_code == 200
+    assert level_of(desk, rid, lid)["status"]["name"] == "Pending Approval"  # waits on the leaver
+
+    async def deactivate(session: AsyncSession) -> None:
+        await users.set_active(session, desk.portal_id, leaver.name, False)
+
+    in_unit_of_work(desk, deactivate)
+    assert run_at(desk, Runner(desk.database), start + HOUR) == 1
+    mails = outbox(desk)
+    assert not any(m.subject.startswith("Reminder") for m in mails)  # the one waited on left
+    leaver_address = leaver.name.replace(" ", ".").lower()
+    assert not any(m.recipient.startswith(leaver_address) for m in mails)  # withdrawn, unsent
+    level = level_of(desk, rid, lid)
+    assert level["status"]["name"] == "Approved"
+    assert [a["approver"]["name"] for a in level["approvals"]] == [desk.technician.name]
+    [reminder] = actions(desk, lid)
+    assert f"without {leaver.name}, no longer active: approved" in (reminder.outcome or "")
+    assert any("no longer active" in d for d in descriptions(desk, rid))
+
+
+def test_a_timeout_inside_a_freeze_window_waits_for_its_end(desk: Desk) -> None:
+    policy(desk, timeout={"after": "PT1H", "action": "reject"})
+    rid, lid = waiting_level(desk, [desk.technician])
+    start = level_row(desk, lid).waiting_since
+    assert start is not None
+    window_end = (start + 3 * HOUR).replace(microsecond=0)
+    frozen = desk.client.post(
+        f"/app/{desk.portal}/api/v1/freeze_windows",
+        json={
+            "name": "Quarter close",
+            "reason": "Books close",
+            "start": (start + HOUR / 2).replace(microsecond=0).isoformat(),
+            "end": window_end.isoformat(),
+            "effect": "block",
+        },
+        headers={"Authorization": f"Bearer {desk.admin.key}"},
+    )
+    assert frozen.status_code == 201, frozen.text
+    runner = Runner(desk.database)
+    assert run_at(desk, runner, start + HOUR) == 1
+    [timeout] = actions(desk, lid)
+    assert timeout.done_on is None and timeout.due_at == window_end
+    assert level_row(desk, lid).deadline == window_end
+    assert level_of(desk, rid, lid)["status"]["name"] == "Pending Approval"
+    assert any("waits for the freeze window 'Quarter close'" in d for d in descriptions(desk, rid))
+    assert run_at(desk, runner, start + 2 * HOUR) == 0
+    assert run_at(desk, runner, window_end) == 1
+    assert level_of(desk, rid, lid)["status"]["name"] == "Rejected"

@@ -148,6 +148,12 @@ def finish(action: ApprovalScheduledAction, now: dt.datetime, outcome: str) -> N
     action.claimed_until = None
 
 
+def postpone(action: ApprovalScheduledAction, until: dt.datetime) -> None:
+    """The action waits until `until`, free for any runner to claim then."""
+    action.due_at = until
+    action.claimed_by = action.claimed_until = None
+
+
 async def release_of_action(session: AsyncSession, action_id: int) -> tuple[int, int] | None:
     return await repository.release_of_action(session, action_id)
 

@@ -9,6 +9,7 @@ either comes first (the action then finds the level decided and does nothing) or
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from releasedesk.core.approval_policies.views import (
     TimeoutAction,
     from_snapshot,
 )
-from releasedesk.core.approvals import links, policy, repository, sending
+from releasedesk.core.approvals import decisions, links, policy, repository, sending
 from releasedesk.core.approvals.service import renumber
 from releasedesk.core.approvals.snapshots import (
     APPROVAL,
@@ -31,7 +32,8 @@ from releasedesk.core.approvals.snapshots import (
 from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import NO_SUBJECT, SYSTEM, AuditKind, release_detail
-from releasedesk.core.errors import ReleaseDeskError
+from releasedesk.core.errors import Frozen, ReleaseDeskError
+from releasedesk.core.freezes import service as freezes
 from releasedesk.core.notifications import outbox
 from releasedesk.core.releases import history, locks, read_repository, recording
 from releasedesk.core.releases.history import Operation
@@ -63,11 +65,24 @@ async def run_action(
     if action is None:
         return None
     outcome = await _effect(session, action, now)
+    if isinstance(outcome, Postponed):
+        scheduling.postpone(action, outcome.until)
+        return outcome.why
     scheduling.finish(action, now, outcome)
     return outcome
 
 
-async def _effect(session: AsyncSession, action: ApprovalScheduledAction, now: dt.datetime) -> str:
+@dataclass(frozen=True, slots=True)
+class Postponed:
+    """The action waits until `until` (a timeout inside a freeze window), because `why`."""
+
+    until: dt.datetime
+    why: str
+
+
+async def _effect(
+    session: AsyncSession, action: ApprovalScheduledAction, now: dt.datetime
+) -> str | Postponed:
     level = await repository.level_row(session, action.release_id, action.level_id)
     if level is None:
         return "nothing to do: the approval level is gone"
@@ -82,6 +97,16 @@ async def _effect(session: AsyncSession, action: ApprovalScheduledAction, now: d
         return f"nothing to do: level {level.level} is not waiting"
     rules_of = from_snapshot(action.policy_snapshot)
     kind = ActionKind(action.kind)
+    departed = await _drop_departed(session, release, level, rules_of, now)
+    if level.status != LevelStatus.PENDING.value:
+        return (
+            f"level {level.level} counted again without {departed}, no longer active: "
+            f"{level.status}"
+        )
+    if kind is ActionKind.TIMEOUT:
+        frozen = await _frozen_until(session, release, level, rules_of, now)
+        if frozen is not None:
+            return frozen
     if kind is ActionKind.REMINDER:
         return await _remind(session, release, level, rules_of, action, now)
     if kind is ActionKind.TIMEOUT_WARNING:
@@ -90,6 +115,80 @@ async def _effect(session: AsyncSession, action: ApprovalScheduledAction, now: d
     if kind is ActionKind.ESCALATION:
         return await _escalate(session, release, level, rules_of, now)
     return await _time_out(session, release, level, rules_of, now)
+
+
+async def _drop_departed(
+    session: AsyncSession,
+    release: Release,
+    level: ApprovalLevelRow,
+    rules_of: ApprovalPolicy,
+    now: dt.datetime,
+) -> str | None:
+    """Approvers deactivated while the level waits are removed from it, undecided, and the
+    level counted again without them (as removal.py does for a person), so it neither waits
+    on someone who left nor reminds them; who they were, or None."""
+    gone = [
+        a
+        for a in level.approvals
+        if a.decided_on is None
+        and a.approver is not None
+        and not a.approver.is_active
+        and a.status in (ApprovalStatus.TO_BE_SENT.value, ApprovalStatus.PENDING.value)
+    ]
+    if not gone:
+        return None
+    names = ", ".join(a.approver.name for a in gone if a.approver is not None)
+    before_level = level_value(level)
+    await outbox.withdraw_approval_mails(session, [a.id for a in gone])
+    for approval in gone:
+        value = approval_value(level, approval)
+        level.approvals.remove(approval)
+        await repository.remove(session, approval)
+        await recording.record(
+            session,
+            release.id,
+            None,
+            Operation.REMOVED,
+            subject=APPROVAL,
+            description=f"Approver removed from approval level {level.level}: no longer "
+            f"active (policy {rules_of.name})",
+            changes=[history.FieldChange(APPROVAL, value, None)],
+            time=now,
+        )
+    await decisions.settle(session, None, release, level, before_level, submitter_id=None)
+    return names
+
+
+async def _frozen_until(
+    session: AsyncSession,
+    release: Release,
+    level: ApprovalLevelRow,
+    rules_of: ApprovalPolicy,
+    now: dt.datetime,
+) -> Postponed | None:
+    """A timeout falling inside a blocking freeze window of the release waits for the
+    window's end (its first allowed time), said in the history; None when none is on."""
+    facts = (await freezes.facts_of(session, [release.id])).get(release.id)
+    if facts is None:
+        return None
+    try:
+        await freezes.check_deployment(session, release.portal_id, facts, now)
+    except Frozen as frozen:
+        until = frozen.next_allowed_at
+        if not isinstance(until, dt.datetime) or until <= now:
+            return None  # frozen for longer than the horizon: the timeout goes ahead
+        level.deadline = until
+        why = (
+            f"Timeout of approval level {level.level} of {level.stage.name} under policy "
+            f"{rules_of.name} waits for the freeze window '{frozen.window}' to end: until "
+            f"{until.isoformat()}"
+        )
+        await recording.record(
+            session, release.id, None, Operation.CHANGED, subject=APPROVAL_LEVEL,
+            description=why, time=now,
+        )  # fmt: skip
+        return Postponed(until, why)
+    return None
 
 
 def _waited_on(level: ApprovalLevelRow) -> list[Approval]:
