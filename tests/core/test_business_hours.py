@@ -83,7 +83,8 @@ calendars = st.builds(
 moments = st.datetimes(
     dt.datetime(2026, 1, 1), dt.datetime(2027, 12, 31), timezones=st.just(dt.UTC)
 )
-amounts = st.integers(min_value=1, max_value=40 * 24 * HOUR)
+# at most 480 working hours: twice that fits the horizon even at 2.5 hours one day a week
+amounts = st.integers(min_value=1, max_value=20 * 24 * HOUR)
 
 
 @settings(max_examples=200, deadline=None)
@@ -112,3 +113,16 @@ def test_more_business_time_never_ends_earlier(
 ) -> None:
     low, high = sorted((first, second))
     assert hours.add(start, low) <= hours.add(start, high)
+
+
+def test_a_duration_longer_than_the_calendar_holds_is_refused_when_saved() -> None:
+    from releasedesk.core.approval_policies.service import fits
+
+    mondays = BusinessHours(BERLIN, frozenset({Weekday.MO}), dt.time(9), dt.time(10))
+    try:
+        fits(mondays, 366 * 24 * HOUR, "timeout.after", berlin(2026, 12, 7, 9))
+    except Invalid as error:
+        assert error.field == "timeout.after"
+    else:
+        raise AssertionError("8,784 working hours of Monday mornings were accepted")
+    fits(mondays, 100 * HOUR, "timeout.after", berlin(2026, 12, 7, 9))  # two years: fine

@@ -162,6 +162,13 @@ def test_every_bad_field_is_named(desk: Desk) -> None:
         ({"business_hours": {"start": "18:00", "end": "08:00"}}, "business_hours.end"),
         ({"business_hours": {"holidays": ["tomorrow"]}}, "business_hours.holidays"),
         ({"business_hours": {"days": "MO"}}, "business_hours.days"),
+        (
+            {
+                "timeout": {"after": "PT8000H"},
+                "business_hours": {"days": ["MO"], "start": "09:00", "end": "10:00"},
+            },
+            "timeout.after",
+        ),
     ]
     for changes, field in bad:
         answer = create(desk, cab(**changes))

@@ -13,7 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, require_admin
 from releasedesk.core.approval_policies import repository
-from releasedesk.core.approval_policies.business_hours import BusinessHours, Weekday
+from releasedesk.core.approval_policies.business_hours import (
+    HORIZON_DAYS,
+    BusinessHours,
+    Weekday,
+)
 from releasedesk.core.approval_policies.views import (
     AppliesTo,
     ApprovalPolicy,
@@ -186,6 +190,8 @@ async def _fill(
             f"'min_approvals' must be a whole number from 1 to {MOST_APPROVALS}", "min_approvals"
         )
     hours = None if spec.business_hours is None else business_hours(spec.business_hours)
+    if hours is not None:
+        _fit_durations(row, hours, now)
     row.name = name
     row.min_approvals = spec.min_approvals
     row.forbid_self_approval = spec.forbid_self_approval
@@ -380,6 +386,34 @@ def business_hours(spec: HoursSpec) -> BusinessHours:
                 "business_hours.holidays",
             ) from None
     return BusinessHours(zone, frozenset(days), start, end, frozenset(holidays))
+
+
+def _fit_durations(row: PolicyRow, hours: BusinessHours, now: dt.datetime) -> None:
+    """Every duration of the policy must end within the calendar's horizon from now (a
+    working hour a week and a duration in hours could otherwise reach decades ahead)."""
+    day = hours.day_seconds
+    for field, text in (
+        ("reminder.first_after", row.reminder_first_after),
+        ("reminder.every", row.reminder_every),
+        ("escalate_after", row.escalate_after),
+        ("timeout.after", row.timeout_after),
+    ):
+        if text is not None:
+            duration = Duration.parse(text, field)
+            fits(hours, duration.days * day + int(duration.exact.total_seconds()), field, now)
+
+
+def fits(hours: BusinessHours, seconds: int, field: str, now: dt.datetime) -> None:
+    """Refuse (naming `field`) `seconds` of working time the calendar cannot hold within
+    its horizon of `now`."""
+    try:
+        hours.add(now, seconds)
+    except ValueError:
+        raise Invalid(
+            f"'{field}' is more working time than 'business_hours' holds in the next "
+            f"{HORIZON_DAYS // 366} years",
+            field,
+        ) from None
 
 
 def _clock(text: str, field: str) -> dt.time:

@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from releasedesk.core.approval_policies.business_hours import BusinessHours, Weekday
+from releasedesk.core.approval_policies.business_hours import (
+    HORIZON_DAYS,
+    BusinessHours,
+    Weekday,
+)
 from releasedesk.core.freezes.timing import Duration, zone_named
 from releasedesk.core.names import OrgRole
 
@@ -98,7 +102,12 @@ class ApprovalPolicy:
         """`seconds` after `moment`, counted in business hours when the policy has them."""
         if self.business_hours is None:
             return moment + dt.timedelta(seconds=seconds)
-        return self.business_hours.add(moment, seconds)
+        try:
+            return self.business_hours.add(moment, seconds)
+        except ValueError:
+            # Saving refuses a duration the calendar cannot hold; holidays filling the
+            # years since could still: then it is as good as never.
+            return moment + dt.timedelta(days=HORIZON_DAYS)
 
     def describe(self, duration: Duration) -> str:
         """A duration in words, "3 business days" or "4 hours"."""
