@@ -1,6 +1,6 @@
 """create_app(settings): the server, each API dialect a sub-app over one database (SDP v3,
-UrbanCode Release, FlexDeploy), the approval mail link's page, and the outbox sender running
-beside them."""
+UrbanCode Release, FlexDeploy), the approval mail link's page, and the outbox sender and the
+approval scheduler running beside them."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from releasedesk.api.v1.app import create_v1_app
 from releasedesk.api_docs import pages as api_docs
 from releasedesk.core.approvals import links
 from releasedesk.core.notifications.sender import Sender, SmtpServer
+from releasedesk.core.scheduler.runner import Runner
 from releasedesk.core.throttle.service import throttle_for
 from releasedesk.core.users.cache import AuthCache
 from releasedesk.core.webhooks.config import WebhookConfig
@@ -167,7 +168,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """The whole server: SDP at /api/v3 and /app/{portal}/api/v3, the mail link page at
     /approval/…, FlexDeploy at /flexdeploy/rest/v1 and /app/{portal}/flexdeploy/rest/v1,
     UrbanCode Release at the root and under /app/{portal}/, the API docs at /docs, and (with
-    `settings.mail_sender`) the outbox sender.
+    `settings.mail_sender`) the outbox sender, (with `settings.approval_scheduler`) the
+    approval policies' scheduler.
 
     The database's auth cache is made here, with the settings' TTL; while the app runs, a
     listener tells it what other processes changed in keys and users (db/auth_notify.py).
@@ -177,6 +179,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     sender = mail_sender(settings, db) if settings.mail_sender else None
     webhooks = webhook_config(settings)
     hooks = webhook_sender(settings, db, webhooks) if settings.webhooks.sender else None
+    scheduler = Runner(db) if settings.approval_scheduler else None
     auth_cache = AuthCache(ttl=settings.auth_cache_seconds)
     db.caches.adopt(auth_cache)  # the database's from now on: sessions find it (cache.py)
     listener = listener_for(db.url, auth_cache)
@@ -192,6 +195,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         hooks_task = (
             None if hooks is None else asyncio.create_task(hooks.run(), name="webhook sender")
         )
+        runs = (
+            None
+            if scheduler is None
+            else asyncio.create_task(scheduler.run(), name="approval scheduler")
+        )
         try:
             yield
         finally:
@@ -203,6 +211,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 sender.stop()
                 with suppress(asyncio.CancelledError):
                     await task
+            if scheduler is not None and runs is not None:
+                scheduler.stop()
+                with suppress(asyncio.CancelledError):
+                    await runs
             if listener is not None:
                 await listener.stop()
             await throttle.close()
@@ -258,6 +270,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.webhook_sender = hooks
     app.state.webhooks = webhooks
     v1.state.webhooks = webhooks  # api/v1/webhooks.py: the sealer and the allowed networks
+    app.state.approval_scheduler = scheduler
     app.state.auth_listener = listener
     # Failed sign-ins and key request limits (core/throttle), one counter store for all.
     for each in (app, sdp, ucr, flexdeploy, v1, web):

@@ -57,6 +57,7 @@ class Environment(BaseSettings):
     mail_from: str = DEFAULT_MAIL_FROM
     smtp_timeout_seconds: float = Field(DEFAULT_SMTP_TIMEOUT_SECONDS, gt=0, le=3600)
     mail_sender: bool = True
+    approval_scheduler: bool = True
     auth_cache_seconds: float = Field(DEFAULT_AUTH_CACHE_SECONDS, ge=0, le=3600)
     opentelemetry: bool = False
     log_format: Literal["plain", "json"] = "plain"
@@ -255,7 +256,8 @@ class Settings:
     may come from besides the request's Host (cross_site.py); `smtp_timeout_seconds` bounds
     one delivery (a dead sender's claimed mails go again after two). `mail_sender` runs the outbox
     sender in the server process: on for `releasedesk serve`, off for an app a test builds
-    (a test runs the sender it means to check). `auth_cache_seconds` bounds how long a
+    (a test runs the sender it means to check); `approval_scheduler` likewise runs the
+    approval policies' scheduler (core/scheduler). `auth_cache_seconds` bounds how long a
     process may trust a key it looked up for a read (a write always reads its key; changes
     made through releasedesk reach every process's reads within half a second; this bounds
     only a lost notification or a change behind its back; 0 turns the cache off).
@@ -272,6 +274,7 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     smtp_timeout_seconds: float = DEFAULT_SMTP_TIMEOUT_SECONDS
     mail_sender: bool = False
+    approval_scheduler: bool = False
     auth_cache_seconds: float = DEFAULT_AUTH_CACHE_SECONDS
     opentelemetry: bool = False
     log_format: str = "plain"
@@ -294,6 +297,7 @@ class Settings:
             base_url=env.base_url.rstrip("/"),
             smtp_timeout_seconds=env.smtp_timeout_seconds,
             mail_sender=env.mail_sender,
+            approval_scheduler=env.approval_scheduler,
             auth_cache_seconds=env.auth_cache_seconds,
             opentelemetry=env.opentelemetry,
             log_format=env.log_format,

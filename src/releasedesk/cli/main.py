@@ -14,6 +14,7 @@ from releasedesk.cli.backup import backup, restore
 from releasedesk.cli.catalog import catalog_app
 from releasedesk.cli.freeze import freeze_app
 from releasedesk.cli.keys import token_app
+from releasedesk.cli.policy import policy_app
 from releasedesk.cli.runtime import run_in_transaction
 from releasedesk.cli.tables import cli_actor, echo_table, when
 from releasedesk.cli.webhook import webhook_app
@@ -50,6 +51,7 @@ app.command()(backup)
 app.command()(restore)
 app.add_typer(freeze_app, name="freeze")
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(policy_app, name="policy")
 
 PortalOption = Annotated[str, typer.Option("--portal", help="Portal name.")]
 
@@ -74,7 +76,8 @@ def serve(
     UrbanCode Release     /releases/, /lifecycleModels/, /teams/ (at the root)
     FlexDeploy            /flexdeploy/rest/v1/…
     Web UI                /ui/ (and the approval mail's links, /approval/…)
-    releasedesk's own     /api/v1/… (freeze windows, schedule, calendar feed, webhooks)
+    releasedesk's own     /api/v1/… (freeze windows, schedule, calendar feed, webhooks,
+                          approval policies, DORA metrics)
     API docs              /docs (each API's OpenAPI document at …/openapi.json)
     Operations            /healthz, /readyz, /metrics (loopback only by default)
 

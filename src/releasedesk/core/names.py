@@ -1,4 +1,5 @@
-"""The internal names the rules depend on: stages, statuses and release roles.
+"""The internal names the rules depend on: stages, statuses, release roles and the
+organisational roles an approval may name.
 
 Portals may rename what users see; these internal names stay, and the code compares
 against them only through these constants.
@@ -47,3 +48,11 @@ class StatusType(StrEnum):
 
     SUCCESS = "Success"
     FAILED = "Failed"
+
+
+class OrgRole(StrEnum):
+    """The organisational roles an approver may be named by (SDP's `xpath`), resolved to a
+    user when the approval is sent (core/approvals/org_roles.py)."""
+
+    REPORTING_TO = "release_requester.reporting_to"
+    DEPARTMENT_HEAD = "release_requester.department.head"

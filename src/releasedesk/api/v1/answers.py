@@ -343,6 +343,113 @@ DORA: Answers = {
 }
 
 
+DURATION: Schema = {
+    "type": "string",
+    "description": "ISO 8601, down to a second, such as PT4H or P2D; counted in business"
+    " hours when the policy has them (a business day is one working day's hours)",
+    "examples": ["PT4H"],
+}
+POLICY_IN: Schema = {
+    "type": "object",
+    "description": "An approval policy; every part but name optional. applies_to: {} for the"
+    ' portal\'s default, {"stage": name} or {"template": name}; the most specific wins.',
+    "required": ["name"],
+    "properties": {
+        "name": STRING,
+        "applies_to": {
+            "type": "object",
+            "properties": {"stage": STRING, "template": STRING},
+            "additionalProperties": False,
+        },
+        "reminder": nullable(
+            {
+                "type": "object",
+                "properties": {
+                    "first_after": DURATION,
+                    "every": nullable(DURATION),
+                    "max": nullable(INTEGER),
+                },
+                "additionalProperties": False,
+            }
+        ),
+        "escalate_after": nullable(DURATION),
+        "escalation_approvers": array_of(
+            {
+                "type": "object",
+                "properties": {"name": STRING, "org_role": STRING},
+                "additionalProperties": False,
+            }
+        ),
+        "timeout": nullable(
+            {
+                "type": "object",
+                "properties": {
+                    "after": DURATION,
+                    "action": {"type": "string", "enum": ["reject", "approve", "expire"]},
+                    "warn_before": nullable(DURATION),
+                },
+                "additionalProperties": False,
+            }
+        ),
+        "min_approvals": nullable(INTEGER),
+        "forbid_self_approval": {"type": "boolean"},
+        "business_hours": nullable(
+            {
+                "type": "object",
+                "properties": {
+                    "timezone": STRING,
+                    "days": array_of(
+                        {"type": "string", "enum": ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]}
+                    ),
+                    "start": {"type": "string", "examples": ["09:00"]},
+                    "end": {"type": "string", "examples": ["17:00"]},
+                    "holidays": array_of({"type": "string", "format": "date"}),
+                },
+                "additionalProperties": False,
+            }
+        ),
+    },
+    "additionalProperties": False,
+}
+POLICY_OUT: Schema = {
+    **POLICY_IN,
+    "required": ["id", *POLICY_IN["required"]],
+    "properties": {**POLICY_IN["properties"], "id": INTEGER},
+}
+POLICY: Answers = {200: POLICY_OUT}
+POLICY_MADE: Answers = {201: POLICY_OUT}
+POLICIES: Answers = {200: object_with({"approval_policies": array_of(POLICY_OUT)})}
+LEVEL_POLICY: Schema = object_with(
+    {
+        "level": object_with({"id": INTEGER, "level": INTEGER, "name": STRING}),
+        "stage": STRING,
+        "status": STRING,
+        "policy": nullable(POLICY_OUT),
+        "why": STRING,
+        "waiting": {"type": "boolean"},
+        "changed_since": nullable({"type": "string", "enum": ["changed", "deleted"]}),
+        "waiting_since": nullable(TIME),
+        "deadline": nullable(TIME),
+        "next_reminder": nullable(TIME),
+        "scheduled": array_of(
+            object_with(
+                {
+                    "kind": {
+                        "type": "string",
+                        "enum": ["reminder", "escalation", "timeout_warning", "timeout"],
+                    },
+                    "sequence": INTEGER,
+                    "due_at": TIME,
+                    "done_on": nullable(TIME),
+                    "outcome": nullable(STRING),
+                }
+            )
+        ),
+    }
+)
+LEVEL_POLICIES: Answers = {200: object_with({"levels": array_of(LEVEL_POLICY)})}
+
+
 def json_body(schema: Schema) -> Schema:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
@@ -356,5 +463,7 @@ DOC = DocStyle(
     parameters=(),
     write_body=json_body(OBJECT),
     errors=errors,
-    path_parameters=dict.fromkeys(("window_id", "release_id", "webhook_id", "delivery_id"), ID),
+    path_parameters=dict.fromkeys(
+        ("window_id", "release_id", "webhook_id", "delivery_id", "policy_id"), ID
+    ),
 )

@@ -10,6 +10,7 @@ from releasedesk.api.dialect_app import dialect_app
 from releasedesk.api.routes import ErrorRenderers, RouteTable
 from releasedesk.api.v1 import (
     answers,
+    approval_policies,
     calendar_feed,
     errors,
     freezes,
@@ -22,7 +23,14 @@ from releasedesk.api.v1.errors import core_error, http_error_response, internal_
 ROUTES = RouteTable.of(
     "releasedesk — its own API",
     "/api/v1",
-    [freezes.routes, schedule.routes, calendar_feed.routes, webhooks.routes, metrics.routes],
+    [
+        freezes.routes,
+        schedule.routes,
+        calendar_feed.routes,
+        webhooks.routes,
+        metrics.routes,
+        approval_policies.routes,
+    ],
     errors=ErrorRenderers(core_error, http_error_response, internal_error),
     doc=answers.DOC,
     body_types=JSON_BODIES,

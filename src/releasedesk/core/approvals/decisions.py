@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
+from releasedesk.core.approval_policies import scheduling
 from releasedesk.core.approvals import policy, repository, rules, sending
 from releasedesk.core.approvals.rules import Rule
 from releasedesk.core.approvals.service import approval_of, renumber
@@ -118,13 +119,13 @@ async def decide(
     why = rules.why_not_decidable(ApprovalStatus(approval.status), LevelStatus(level.status))
     if why is not None:
         raise Invalid(f"This approval cannot be decided: {why}", "status")
-    if verdict is ApprovalStatus.APPROVED and await policy.forbids_self_approval(
-        session, actor.portal_id
-    ):
-        approver = approval.approver
-        assert approver is not None  # a pending approval has its approver
-        policy.refuse_own_release(release, approver.id, approver.name)
-        policy.refuse_own_release(release, actor.user_id, actor.user_name)
+    if verdict is ApprovalStatus.APPROVED:
+        rule = await policy.self_approval_rule(session, release, level)
+        if rule is not None:
+            approver = approval.approver
+            assert approver is not None  # a pending approval has its approver
+            policy.refuse_own_release(release, approver.id, approver.name, rule)
+            policy.refuse_own_release(release, actor.user_id, actor.user_name, rule)
     before = approval_value(level, approval)
     approval.status, approval.comments = verdict.value, text
     approval.decided_on, approval.decided_by_id = now, actor.user_id
@@ -263,7 +264,7 @@ async def _settle_level(
 
 async def settle(
     session: AsyncSession,
-    actor: Actor,
+    actor: Actor | None,
     release: Release,
     level: ApprovalLevelRow,
     before: dict[str, history.HistoryValue],
@@ -272,12 +273,20 @@ async def settle(
 ) -> None:
     """The level's outcome under its rule from the approvals it has now (after a decision,
     or after an undecided approver was removed); once it is approved the next level goes
-    out, sent in the name of `submitter_id` (or the caller)."""
-    outcome = rules.level_outcome(Rule.stored(level.rule_type, level.rule_value), _votes(level))
+    out, sent in the name of `submitter_id` (or the caller). The level's approval policy
+    adds its N of M; once the level has its outcome, what the policy still had due for it
+    is closed."""
+    waiting_under = scheduling.policy_of(level)
+    minimum = None if waiting_under is None else waiting_under.min_approvals
+    rule = Rule.stored(level.rule_type, level.rule_value)
+    outcome = rules.level_outcome(rule, _votes(level), minimum)
     level.status = outcome.value
     await session.flush()
     if outcome is LevelStatus.PENDING:
         return
+    await scheduling.stop_waiting(
+        session, level, dt.datetime.now(dt.UTC), f"not needed: the level was {outcome}", reset=False
+    )
     ended = " (the stage's approval is rejected)" if outcome is LevelStatus.REJECTED else ""
     await recording.record(
         session,

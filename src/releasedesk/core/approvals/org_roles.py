@@ -3,15 +3,11 @@ a user when the approval is sent."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from releasedesk.core.errors import Invalid
+from releasedesk.core.names import OrgRole
 from releasedesk.core.releases.history import HistoryValue
 
-
-class OrgRole(StrEnum):
-    REPORTING_TO = "release_requester.reporting_to"
-    DEPARTMENT_HEAD = "release_requester.department.head"
+__all__ = ["DISPLAY_NAMES", "OrgRole", "display_name", "org_role", "snapshot_path"]
 
 
 DISPLAY_NAMES = {

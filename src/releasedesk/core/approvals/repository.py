@@ -47,7 +47,7 @@ from releasedesk.db.base import BigId, UtcDateTime
 from releasedesk.db.models import (
     Approval,
     ApprovalLink,
-    ApprovalPolicy,
+    ApprovalSettings,
     ApproverAbsence,
     DepartmentHead,
     Portal,
@@ -640,9 +640,9 @@ async def clear_absence(session: AsyncSession, user_id: int) -> bool:
 # --- the portal's policy and the organisational roles --------------------------------------
 
 
-async def policy_row(session: AsyncSession, portal_id: int) -> ApprovalPolicy | None:
+async def policy_row(session: AsyncSession, portal_id: int) -> ApprovalSettings | None:
     result = await session.execute(
-        select(ApprovalPolicy).where(ApprovalPolicy.portal_id == portal_id)
+        select(ApprovalSettings).where(ApprovalSettings.portal_id == portal_id)
     )
     return result.scalar_one_or_none()
 

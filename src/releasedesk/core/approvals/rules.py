@@ -64,9 +64,24 @@ class Rule:
 DECIDED = (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED)
 
 
-def level_outcome(rule: Rule, votes: Sequence[ApprovalStatus]) -> LevelStatus:
+def level_outcome(
+    rule: Rule, votes: Sequence[ApprovalStatus], min_approvals: int | None = None
+) -> LevelStatus:
     """The level's status given each approver's status, decisions in the order they came
-    (first_response reads the first one); approvals not decided yet count as undecided."""
+    (first_response reads the first one); approvals not decided yet count as undecided.
+    `min_approvals` (N of M, from the level's approval policy) holds an approval by the rule
+    until N approved, and rejects the level once N can no longer approve."""
+    outcome = _rule_outcome(rule, votes)
+    if min_approvals is None or outcome is LevelStatus.REJECTED:
+        return outcome
+    approved = votes.count(ApprovalStatus.APPROVED)
+    if approved >= min_approvals:
+        return outcome
+    undecided = sum(1 for v in votes if v not in DECIDED)
+    return LevelStatus.PENDING if approved + undecided >= min_approvals else LevelStatus.REJECTED
+
+
+def _rule_outcome(rule: Rule, votes: Sequence[ApprovalStatus]) -> LevelStatus:
     total = len(votes)
     decided = [v for v in votes if v in DECIDED]
     approved = decided.count(ApprovalStatus.APPROVED)

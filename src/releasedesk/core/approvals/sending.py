@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor, require_staff
+from releasedesk.core.approval_policies import scheduling
 from releasedesk.core.approvals import links, repository, rules
 from releasedesk.core.approvals.org_roles import OrgRole, display_name
 from releasedesk.core.approvals.schemas import NotificationInput
@@ -18,7 +19,7 @@ from releasedesk.core.approvals.snapshots import APPROVAL, approval_value
 from releasedesk.core.approvals.views import Approval as ApprovalView
 from releasedesk.core.approvals.views import ApprovalStatus, Notification
 from releasedesk.core.audit import service as audit
-from releasedesk.core.audit.views import AuditKind, Subject, actor_of, release_detail
+from releasedesk.core.audit.views import SYSTEM, AuditKind, Subject, actor_of, release_detail
 from releasedesk.core.errors import Invalid, NotFound, ReleaseDeskError
 from releasedesk.core.notifications import outbox
 from releasedesk.core.notifications.templates import fill
@@ -143,7 +144,7 @@ def _notification(given: NotificationInput) -> Notification:
 
 async def send(
     session: AsyncSession,
-    actor: Actor,
+    actor: Actor | None,
     release: Release,
     level: ApprovalLevelRow,
     approval: Approval,
@@ -151,7 +152,9 @@ async def send(
     *,
     submitter: str | None = None,
 ) -> None:
-    """Send `approval` of `level` (release locked by the caller); its history entry."""
+    """Send `approval` of `level` (release locked by the caller); its history entry. The
+    level starts waiting under its approval policy with its first approval sent (`actor`
+    None: sent by the scheduler, an escalation)."""
     siblings = await repository.level_rows(session, release.id, level.stage_id)
     index = next(i for i, row in enumerate(siblings) if row.id == level.id)
     why = rules.why_not_sendable(index, [LevelStatus(r.status) for r in siblings])
@@ -177,13 +180,14 @@ async def send(
     approval.status, approval.sent_on, approval.sent_by_id = (
         ApprovalStatus.PENDING.value,
         now,
-        actor.user_id,
+        None if actor is None else actor.user_id,
     )
     await session.flush()
+    await scheduling.start_waiting(session, release.portal_id, level, now)
     await session.refresh(approval, ["approver", "original_approver"])
     link_id = await links.new_link(session, approval.id, now)
     values = {
-        "submitter": submitter or actor.user_name,
+        "submitter": submitter or ("releasedesk" if actor is None else actor.user_name),
         "title": release.title,
         "approver": approver.name,
         "release_id": str(release.id),
@@ -273,7 +277,7 @@ async def _delegate(
 
 async def _audit_delegation(
     session: AsyncSession,
-    actor: Actor,
+    actor: Actor | None,
     release: Release,
     level: ApprovalLevelRow,
     approval: Approval,
@@ -285,7 +289,7 @@ async def _audit_delegation(
     await audit.record(
         session,
         portal_id=release.portal_id,
-        by=actor_of(actor),
+        by=SYSTEM if actor is None else actor_of(actor),
         kind=AuditKind.APPROVAL_DELEGATED,
         subject=Subject(away.id, away.name),
         detail=release_detail(
@@ -300,7 +304,11 @@ async def _audit_delegation(
 
 
 async def send_next_level(
-    session: AsyncSession, actor: Actor, release: Release, stage_id: int, submitter: str | None
+    session: AsyncSession,
+    actor: Actor | None,
+    release: Release,
+    stage_id: int,
+    submitter: str | None,
 ) -> None:
     """Once a level is approved, the next level of its stage goes out: each of its
     approvals still To Be Sent is sent, and one that cannot be (an organisational role that

@@ -253,7 +253,7 @@ async def _add_approvers(
             f"level {level.level} is already {level.status}; it takes no more approvers",
             "approval_level",
         )
-    forbid_self = await policy.forbids_self_approval(session, actor.portal_id)
+    forbid_self = await policy.self_approval_rule(session, release, level)
     users = {a.approver_id for a in level.approvals if a.approver_id is not None}
     paths = {a.xpath for a in level.approvals if a.xpath is not None}
     rows: list[Approval] = []
@@ -276,8 +276,8 @@ async def _add_approvers(
                 raise NotUnique(
                     f"'{user.name}' is already an approver of level {level.level}", "approver"
                 )
-            if forbid_self:
-                policy.refuse_own_release(release, user.id, user.name)
+            if forbid_self is not None:
+                policy.refuse_own_release(release, user.id, user.name, forbid_self)
             users.add(user.id)
             approval.approver_id = user.id
         else:

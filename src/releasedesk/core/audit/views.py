@@ -56,6 +56,11 @@ class AuditKind(StrEnum):
     WEBHOOK_DELETED = "webhook_deleted"
     WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105 (an event name)
     WEBHOOK_DISABLED = "webhook_disabled"
+    APPROVAL_POLICY_CREATED = "approval_policy_created"
+    APPROVAL_POLICY_UPDATED = "approval_policy_updated"
+    APPROVAL_POLICY_DELETED = "approval_policy_deleted"
+    APPROVAL_ESCALATED = "approval_escalated"
+    APPROVAL_TIMED_OUT = "approval_timed_out"
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,8 +96,9 @@ def release_json(release: Release) -> dict[str, Any]:
     return shape
 
 
-def _by(actor: Actor) -> dict[str, Any]:
-    return {"id": actor.user_id, "name": actor.user_name}
+def _by(actor: Actor | None) -> dict[str, Any] | None:
+    """Who made the change; None for the system (the approval scheduler's escalations)."""
+    return None if actor is None else {"id": actor.user_id, "name": actor.user_name}
 
 
 async def created(session: AsyncSession, actor: Actor, release: Release, now: dt.datetime) -> None:
@@ -164,7 +165,7 @@ async def lifecycle(session: AsyncSession, actor: Actor, release: Release, type:
 
 async def approval(
     session: AsyncSession,
-    actor: Actor,
+    actor: Actor | None,
     release: Release,
     type: EventType,
     details: Mapping[str, Any],

@@ -20,7 +20,7 @@ MOVE_FIELDS = ("stage", "status")
 async def record(
     session: AsyncSession,
     release_id: int,
-    actor: Actor,
+    actor: Actor | None,
     operation: Operation,
     *,
     changes: Sequence[FieldChange] = (),
@@ -28,10 +28,11 @@ async def record(
     subject: str | None = None,
     time: dt.datetime | None = None,
 ) -> None:
-    """One history entry."""
+    """One history entry; `actor` None for what the system did by itself (the approval
+    scheduler: a reminder, an escalation, a timeout)."""
     entry = writes.history_values(
         release_id=release_id,
-        actor_id=actor.user_id,
+        actor_id=None if actor is None else actor.user_id,
         operation=operation,
         subject=subject,
         changes=changes,

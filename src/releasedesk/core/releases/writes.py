@@ -220,7 +220,7 @@ def status_comment_values(
 def history_values(
     *,
     release_id: int | None,
-    actor_id: int,
+    actor_id: int | None,
     operation: Operation,
     subject: str | None,
     changes: Sequence[FieldChange],

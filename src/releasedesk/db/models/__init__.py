@@ -1,10 +1,11 @@
 """All tables; importing this package registers every model on Base.metadata."""
 
+from releasedesk.db.models.approval_policies import ApprovalPolicy, ApprovalScheduledAction
 from releasedesk.db.models.approvals import (
     Approval,
     ApprovalLevel,
     ApprovalLink,
-    ApprovalPolicy,
+    ApprovalSettings,
     ApproverAbsence,
     DepartmentHead,
     ReportingLine,
@@ -83,6 +84,8 @@ __all__ = [
     "ApprovalLevel",
     "ApprovalLink",
     "ApprovalPolicy",
+    "ApprovalScheduledAction",
+    "ApprovalSettings",
     "ApproverAbsence",
     "AuditChainHead",
     "AuditEvent",

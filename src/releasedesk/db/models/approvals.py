@@ -4,8 +4,9 @@ links an approver decides through, and approvers away with a delegate."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, UtcDateTime, unique_index, utcnow
@@ -51,6 +52,11 @@ class ApprovalLevel(IdMixin, Base):
         BigId, ForeignKey("users.id", ondelete="SET NULL")
     )
     action_taken_on: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # The approval policy the level started waiting under (core/approval_policies), as it
+    # was then: a policy changed or deleted later leaves a level in flight on its snapshot.
+    policy_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    deadline: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # its policy's timeout
 
     stage: Mapped[ReleaseStage] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[created_by_id])
@@ -170,17 +176,18 @@ class ApproverAbsence(IdMixin, PortalMixin, Base):
     delegate: Mapped[User] = relationship(lazy="joined", foreign_keys=[delegate_id])
 
 
-class ApprovalPolicy(IdMixin, PortalMixin, Base):
+class ApprovalSettings(IdMixin, PortalMixin, Base):
     """A portal's approval settings (no row: the defaults). Off by default, as in ServiceDesk
-    Plus: `forbid_self_approval` keeps a release's creator and requesters from approving it."""
+    Plus: `forbid_self_approval` keeps a release's creator and requesters from approving it
+    in every level of the portal (a level's policy may forbid it where this does not)."""
 
-    __tablename__ = "approval_policies"
+    __tablename__ = "approval_settings"
     __table_args__ = (
         unique_index(
-            "ux_approval_policies_portal",
+            "ux_approval_settings_portal",
             "portal_id",
             field="portal",
-            says="that portal already has an approval policy",
+            says="that portal already has approval settings",
         ),
     )
 
