@@ -6,6 +6,8 @@ merged and the first time a release fits."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import random
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +23,8 @@ from releasedesk.core.freezes.timing import (
     check,
     first_fit,
     merged,
+    moved_start,
+    parse_rule,
     zone_named,
 )
 
@@ -164,3 +168,89 @@ def test_overlapping_windows_merge_and_a_release_fits_after_them() -> None:
     # 2 hours fit between 10:00 and 12:00 (half-open spans: ending at 12:00 meets nothing).
     assert first_fit([a, b, c], utc(2027, 1, 1, 2), dt.timedelta(hours=2)) == utc(2027, 1, 1, 10)
     assert first_fit([a, b, c], utc(2026, 12, 31), four_hours) == utc(2026, 12, 31)
+
+
+# --- expanding from a DTSTART moved near the span (what a check of today costs) -----------
+
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _drawn_rule(rng: random.Random) -> str:
+    """A rule of the kinds RFC 5545 allows and dateutil derives defaults for."""
+    frequency = rng.choice(("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY"))
+    parts = [f"FREQ={frequency}"]
+    if rng.random() < 0.5:
+        parts.append(f"INTERVAL={rng.randint(2, 5)}")
+    if frequency != "HOURLY" and rng.random() < 0.5:
+        parts.append("BYDAY=" + ",".join(rng.sample(_DAYS, rng.randint(1, 3))))
+        if frequency in ("MONTHLY", "WEEKLY") and rng.random() < 0.3:
+            parts.append(f"BYSETPOS={rng.choice((1, -1))}")
+    elif frequency == "MONTHLY" and rng.random() < 0.5:
+        parts.append(f"BYDAY={rng.choice((1, 2, -1))}{rng.choice(_DAYS)}")
+    if frequency in ("MONTHLY", "YEARLY") and rng.random() < 0.3:
+        parts.append(f"BYMONTHDAY={rng.choice((1, 15, 29, 30, 31, -1))}")
+    if frequency == "YEARLY" and rng.random() < 0.3:
+        parts.append(f"BYMONTH={rng.randint(1, 12)}")
+    if frequency == "HOURLY" and rng.random() < 0.5:
+        parts.append("BYMINUTE=0,30")
+    if rng.random() < 0.2:
+        parts.append(f"WKST={rng.choice(_DAYS)}")
+    ending = rng.random()
+    if ending < 0.2:
+        parts.append(f"UNTIL={rng.randint(2021, 2030)}{rng.randint(1, 12):02d}15T000000")
+    elif ending < 0.3:
+        parts.append(f"COUNT={rng.randint(1, 300)}")
+    return ";".join(parts)
+
+
+def _from(text: str, dtstart: dt.datetime, low: dt.datetime, days: int) -> list[dt.datetime]:
+    rule = parse_rule(text, dtstart)
+    return list(
+        itertools.takewhile(
+            lambda d: d <= low + dt.timedelta(days=days), rule.xafter(low, inc=True)
+        )
+    )
+
+
+def test_a_rule_moved_near_the_span_has_the_same_occurrences_there() -> None:
+    rng = random.Random(22)
+    moved = 0
+    for _ in range(600):
+        text = _drawn_rule(rng)
+        start = dt.datetime(2016, 1, 1, rng.randint(0, 23), rng.choice((0, 30))) + dt.timedelta(
+            days=rng.randint(0, 2000)
+        )
+        if rng.random() < 0.15:  # the end of a month, or 29 February
+            start = start.replace(year=2020, month=rng.choice((1, 2, 3, 8)), day=29)
+        low = start + dt.timedelta(days=rng.randint(0, 4000), hours=rng.randint(0, 23))
+        days = 3 if "HOURLY" in text else rng.choice((1, 30, 400))
+        near = moved_start(text, start, low)
+        assert start <= near < low or near == start
+        assert _from(text, near, low, days) == _from(text, start, low, days), (text, start, low)
+        moved += near != start
+    assert moved > 300  # most are moved: the test compares moved rules
+
+
+def test_a_move_keeps_the_day_of_the_month_and_never_moves_a_count() -> None:
+    for low in (dt.datetime(2026, month, 10) for month in range(1, 13)):
+        by_months = moved_start("FREQ=MONTHLY", dt.datetime(2020, 1, 31, 22), low)
+        assert by_months.day == 31 and by_months < low  # never a 30th by clamping
+        by_years = moved_start("FREQ=YEARLY", dt.datetime(2020, 2, 29, 22), low)
+        assert (by_years.month, by_years.day) == (2, 29)  # only to a leap year, if at all
+        counted = moved_start("FREQ=DAILY;COUNT=5000", dt.datetime(2020, 1, 1, 22), low)
+        assert counted == dt.datetime(2020, 1, 1, 22)  # counted from the first
+
+
+def test_a_nightly_window_saved_years_ago_is_expanded_from_near_today() -> None:
+    nightly = Timing(
+        Recurring("FREQ=DAILY", dt.datetime(2020, 1, 1, 22), Duration.parse("PT4H")), BERLIN
+    )
+    day = dt.datetime(2026, 3, 29, tzinfo=UTC)  # Berlin's clocks go forward that night
+    found = nightly.occurrences(day, day + dt.timedelta(days=2))
+    assert [(o.start.isoformat(), o.end.isoformat()) for o in found] == [
+        ("2026-03-28T21:00:00+00:00", "2026-03-29T01:00:00+00:00"),
+        ("2026-03-29T20:00:00+00:00", "2026-03-30T00:00:00+00:00"),
+        ("2026-03-30T20:00:00+00:00", "2026-03-31T00:00:00+00:00"),
+    ]
+    start = moved_start("FREQ=DAILY", dt.datetime(2020, 1, 1, 22), dt.datetime(2026, 3, 28))
+    assert dt.datetime(2026, 3, 20) < start < dt.datetime(2026, 3, 28) and start.hour == 22

@@ -167,18 +167,19 @@ async def any_window_meeting(
 async def list_windows_meeting(
     session: AsyncSession, portal_id: int, start: dt.datetime, end: dt.datetime
 ) -> list[FreezeWindow]:
-    """The portal's windows some occurrence of which may meet [start, end)."""
-    return await _views(session, await repository.windows_meeting(session, portal_id, start, end))
+    """The portal's windows some occurrence of which may meet [start, end), their scopes by
+    id alone (the names are not read: a check compares ids)."""
+    rows = await repository.windows_meeting(session, portal_id, start, end)
+    return await _views(session, rows, names=False)
 
 
 async def meetings(
     session: AsyncSession, portal_id: int, facts: ReleaseFacts, start: dt.datetime, end: dt.datetime
 ) -> list[Meeting]:
     """Every window in scope some occurrence of which meets [start, end), blocking or not,
-    overridden or not (the conflicts view)."""
-    windows = await _views(
-        session, await repository.windows_meeting(session, portal_id, start, end)
-    )
+    overridden or not (the conflicts view); their scopes by id alone."""
+    rows = await repository.windows_meeting(session, portal_id, start, end)
+    windows = await _views(session, rows, names=False)
     found = []
     for window in windows:
         if window.scope.covers(facts):
@@ -233,7 +234,7 @@ async def next_allowed(
     horizon = start + HORIZON
     rows = await repository.windows_meeting(session, portal_id, start, horizon)
     blocked: list[Occurrence] = []
-    for window in await _views(session, rows):
+    for window in await _views(session, rows, names=False):
         if (
             window.effect is Effect.BLOCK
             and window.id not in excused
@@ -514,16 +515,24 @@ async def _scope_ids(
     return ids
 
 
-async def _views(session: AsyncSession, rows: Sequence[WindowRow]) -> list[FreezeWindow]:
+async def _views(
+    session: AsyncSession, rows: Sequence[WindowRow], *, names: bool = True
+) -> list[FreezeWindow]:
+    """The rows as views. `names=False` for the checks (a write's, conflicts, next free
+    slots): they compare a scope's ids and name a window by its own name, so the names of
+    its services, release types and teams and of its maker are not read (a read per kind
+    on every check; the views' scope names are then empty, and `created_by` None)."""
+    if not names:
+        return [_view(row, {}, {}) for row in rows]
     wanted: dict[str, set[int]] = {kind: set() for kind in repository.SCOPE_MODELS}
     for row in rows:
         for kind, ids in (row.scope or {}).items():
             wanted[kind].update(ids)
-    names = {kind: await repository.names_of(session, kind, ids) for kind, ids in wanted.items()}
+    named = {kind: await repository.names_of(session, kind, ids) for kind, ids in wanted.items()}
     makers = await repository.user_names(
         session, {r.created_by_id for r in rows if r.created_by_id}
     )
-    return [_view(row, names, makers) for row in rows]
+    return [_view(row, named, makers) for row in rows]
 
 
 def _view(row: WindowRow, names: dict[str, dict[int, str]], makers: dict[int, str]) -> FreezeWindow:
@@ -545,7 +554,7 @@ def _view(row: WindowRow, names: dict[str, dict[int, str]], makers: dict[int, st
     scope = row.scope or {}
 
     def named(kind: str) -> tuple[Named, ...]:
-        return tuple(Named(i, names[kind].get(i, "")) for i in scope.get(kind, ()))
+        return tuple(Named(i, names.get(kind, {}).get(i, "")) for i in scope.get(kind, ()))
 
     return FreezeWindow(
         id=row.id,

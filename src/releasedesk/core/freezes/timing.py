@@ -10,6 +10,10 @@ in Europe/Berlin is 01:30 UTC, which is 03:30 CEST), a time that occurs twice is
 23 or 25 hours across a change), its hours, minutes and seconds exact; years and months are
 refused as ambiguous, and a window lasts at most a year.
 
+A span is expanded from the rule's DTSTART moved forward by whole cycles to just before the
+span (`moved_start`: the same occurrences there), so a check of today does not generate every
+occurrence since a window was first saved.
+
 A rule is checked when it is saved: it must parse, and it may repeat at most
 `MAX_OCCURRENCES` times in `RULE_HORIZON` (FREQ=SECONDLY would otherwise make every check
 expand millions of occurrences); beyond that it is refused naming `rrule`.
@@ -23,7 +27,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import (
+    DAILY,
+    HOURLY,
+    MINUTELY,
+    MONTHLY,
+    SECONDLY,
+    WEEKLY,
+    YEARLY,
+    rrule,
+    rrulestr,
+)
 
 from releasedesk.core.errors import Invalid
 
@@ -126,7 +141,7 @@ class Timing:
         # either side covers the zone's offset.
         low = _wall(start - shape.duration.longest, self.zone) - dt.timedelta(days=1)
         high = _wall(end, self.zone) + dt.timedelta(days=1)
-        for local in _between(self.rule(), low, high, shape.exdates):
+        for local in _between(self.rule(low), low, high, shape.exdates):
             occurrence = self._placed(local)
             if occurrence.meets(start, end):
                 found.append(occurrence)
@@ -141,7 +156,7 @@ class Timing:
             return self.occurrences(after, shape.end + dt.timedelta(seconds=1), count)
         found: list[Occurrence] = []
         low = _wall(after - shape.duration.longest, self.zone) - dt.timedelta(days=1)
-        for local in _after(self.rule(), low, shape.exdates):
+        for local in _after(self.rule(low), low, shape.exdates):
             occurrence = self._placed(local)
             if occurrence.end > after:
                 found.append(occurrence)
@@ -149,9 +164,13 @@ class Timing:
                     break
         return found
 
-    def rule(self) -> rrule:
-        assert isinstance(self.shape, Recurring)
-        return parse_rule(self.shape.rule, self.shape.dtstart)
+    def rule(self, near: dt.datetime | None = None) -> rrule:
+        """The rule from its DTSTART; from a DTSTART moved whole cycles towards `near` (the
+        same occurrences from `near` on) when given."""
+        shape = self.shape
+        assert isinstance(shape, Recurring)
+        start = shape.dtstart if near is None else moved_start(shape.rule, shape.dtstart, near)
+        return parse_rule(shape.rule, start)
 
     def _placed(self, local: dt.datetime) -> Occurrence:
         assert isinstance(self.shape, Recurring)
@@ -248,6 +267,62 @@ def first_fit(
             break
         at = span.end
     return at
+
+
+# A period of each frequency: calendar months and years, exact weeks and shorter (rules are
+# expanded in wall-clock time, where a day is a day); and the most days a period lasts.
+_PERIOD: dict[int, relativedelta | dt.timedelta] = {
+    YEARLY: relativedelta(years=1),
+    MONTHLY: relativedelta(months=1),
+    WEEKLY: dt.timedelta(weeks=1),
+    DAILY: dt.timedelta(days=1),
+    HOURLY: dt.timedelta(hours=1),
+    MINUTELY: dt.timedelta(minutes=1),
+    SECONDLY: dt.timedelta(seconds=1),
+}
+_LONGEST = {YEARLY: dt.timedelta(days=366), MONTHLY: dt.timedelta(days=31)}
+
+
+_FREQUENCIES = {
+    "YEARLY": YEARLY,
+    "MONTHLY": MONTHLY,
+    "WEEKLY": WEEKLY,
+    "DAILY": DAILY,
+    "HOURLY": HOURLY,
+    "MINUTELY": MINUTELY,
+    "SECONDLY": SECONDLY,
+}
+
+
+def moved_start(text: str, dtstart: dt.datetime, low: dt.datetime) -> dt.datetime:
+    """A DTSTART for the rule `text` moved forward from `dtstart` by whole cycles (INTERVAL
+    periods) to before `low`: the rule from there has the same occurrences from `low` on,
+    without generating every one since the first (python-dateutil walks a rule from its
+    DTSTART on every expansion: a nightly window saved years ago is thousands of steps
+    before a check of today).
+
+    The move keeps the periods' alignment (whole cycles) and what dateutil derives from
+    DTSTART (its time, weekday, day of the month, month); a move that would change the day
+    of the month (from the 29th to 31st by months, 29 February by years) is not made, nor
+    is any for a rule with a COUNT, which counts from its first occurrence."""
+    parts = dict(
+        (p.split("=", 1)[0].strip().upper(), p.split("=", 1)[-1].strip().upper())
+        for p in text.strip().upper().removeprefix("RRULE:").split(";")
+    )
+    frequency = _FREQUENCIES.get(parts.get("FREQ", ""))
+    interval = parts.get("INTERVAL", "1")
+    if frequency is None or "COUNT" in parts or not interval.isdigit() or low <= dtstart:
+        return dtstart
+    cycle = int(interval) or 1
+    period = _LONGEST.get(frequency, _PERIOD[frequency])
+    assert isinstance(period, dt.timedelta)
+    cycles = (low - dtstart) // (period * cycle) - 1
+    if cycles < 1:
+        return dtstart
+    moved: dt.datetime = dtstart + _PERIOD[frequency] * (cycle * cycles)
+    if moved >= low or (frequency in _LONGEST and moved.day != dtstart.day):
+        return dtstart
+    return moved
 
 
 def _wall(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
