@@ -22,10 +22,12 @@ expand millions of occurrences); beyond that it is refused naming `rrule`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import (
@@ -41,11 +43,17 @@ from dateutil.rrule import (
 )
 
 from releasedesk.core.errors import Invalid
+from releasedesk.core.limits import EARLIEST_YEAR, LATEST_YEAR, MAX_DURATION_TEXT
 
 UTC = dt.UTC
 MAX_OCCURRENCES = 10_000  # in RULE_HORIZON: every hour of a year and then some
 RULE_HORIZON = dt.timedelta(days=5 * 366)
 LONGEST_WINDOW = dt.timedelta(days=366)
+# How far from its DTSTART a rule's last occurrence is looked for when it is saved; one
+# ending later, or after more than MAX_OCCURRENCES, is stored as never ending (`last_end`
+# None: every check expands it over the span asked, which is always correct).
+LAST_END_HORIZON = relativedelta(years=100)
+MAX_RRULE_TEXT = 1000  # the column's length
 _DURATION = re.compile(
     r"P(?:(?P<weeks>\d+)W|(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?"
     r"(?:(?P<seconds>\d+)S)?)?)"
@@ -68,19 +76,24 @@ class Duration:
                 f" seconds, such as PT48H or P2DT4H, not {text!r}",
                 field,
             )
+        if len(text) > MAX_DURATION_TEXT:
+            raise Invalid(
+                f"'{field}' is at most {MAX_DURATION_TEXT} characters, and at most a year", field
+            )
         part = {k: int(v) for k, v in found.groupdict().items() if v}
         days = part.get("days", 0) + 7 * part.get("weeks", 0)
-        exact = dt.timedelta(
-            hours=part.get("hours", 0),
-            minutes=part.get("minutes", 0),
-            seconds=part.get("seconds", 0),
-        )
-        duration = cls(days, exact)
-        if duration.longest <= dt.timedelta(0):
+        seconds = 3600 * part.get("hours", 0) + 60 * part.get("minutes", 0)
+        seconds += part.get("seconds", 0)
+        # Weighed in whole numbers before any timedelta is made (P99999999999D overflows one).
+        longest = days * 25 * 3600 + seconds
+        if longest <= 0:
             raise Invalid(f"'{field}' must be longer than nothing", field)
-        if duration.longest > LONGEST_WINDOW + dt.timedelta(hours=1):
-            raise Invalid(f"'{field}' must be at most a year", field)
-        return duration
+        if longest > (LONGEST_WINDOW + dt.timedelta(hours=1)).total_seconds():
+            raise Invalid(
+                f"'{field}' must be at most a year ({LONGEST_WINDOW.days} days), not {text!r}",
+                field,
+            )
+        return cls(days, dt.timedelta(seconds=seconds))
 
     @property
     def longest(self) -> dt.timedelta:
@@ -139,8 +152,8 @@ class Timing:
         found = []
         # Starts from (start - the longest it lasts) can still reach into the span; a day
         # either side covers the zone's offset.
-        low = _wall(start - shape.duration.longest, self.zone) - dt.timedelta(days=1)
-        high = _wall(end, self.zone) + dt.timedelta(days=1)
+        low = shifted(_wall(shifted(start, -shape.duration.longest), self.zone), -_DAY)
+        high = shifted(_wall(end, self.zone), _DAY)
         for local in _between(self.rule(low), low, high, shape.exdates):
             occurrence = self._placed(local)
             if occurrence.meets(start, end):
@@ -153,9 +166,9 @@ class Timing:
         """The next `count` occurrences not over by `after`."""
         shape = self.shape
         if isinstance(shape, OneOff):
-            return self.occurrences(after, shape.end + dt.timedelta(seconds=1), count)
+            return self.occurrences(after, shifted(shape.end, dt.timedelta(seconds=1)), count)
         found: list[Occurrence] = []
-        low = _wall(after - shape.duration.longest, self.zone) - dt.timedelta(days=1)
+        low = shifted(_wall(shifted(after, -shape.duration.longest), self.zone), -_DAY)
         for local in _after(self.rule(low), low, shape.exdates):
             occurrence = self._placed(local)
             if occurrence.end > after:
@@ -170,20 +183,20 @@ class Timing:
         shape = self.shape
         assert isinstance(shape, Recurring)
         start = shape.dtstart if near is None else moved_start(shape.rule, shape.dtstart, near)
-        return parse_rule(shape.rule, start)
+        return parse_rule(shape.rule, start, self.zone)
 
     def _placed(self, local: dt.datetime) -> Occurrence:
         assert isinstance(self.shape, Recurring)
         duration = self.shape.duration
         start = local.replace(tzinfo=self.zone)  # fold 0: RFC 5545's reading of gaps and folds
-        end_wall = (local + dt.timedelta(days=duration.days)).replace(tzinfo=self.zone)
-        return Occurrence(start.astimezone(UTC), end_wall.astimezone(UTC) + duration.exact)
+        end_wall = shifted(local, dt.timedelta(days=duration.days)).replace(tzinfo=self.zone)
+        return Occurrence(_utc(start), shifted(_utc(end_wall), duration.exact))
 
 
 def zone_named(name: str, field: str = "timezone") -> ZoneInfo:
     """The IANA zone `name`; Invalid naming `field` for anything else."""
     try:
-        if not name or name != name.strip() or ".." in name or name.startswith("/"):
+        if name not in zone_names():  # "localtime" and file paths open a zone file too
             raise ValueError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -192,8 +205,32 @@ def zone_named(name: str, field: str = "timezone") -> ZoneInfo:
         ) from None
 
 
-def parse_rule(text: str, dtstart: dt.datetime) -> rrule:
-    """The RRULE `text` from `dtstart` (naive wall-clock); Invalid naming `rrule`."""
+@cache
+def zone_names() -> frozenset[str]:
+    """The IANA zones a window may be in: the system's tz database's names, without the
+    files that are no zone name ("localtime" is this machine's zone, whatever it is)."""
+    return (frozenset(available_timezones()) - {"localtime", "posixrules"}) | {"UTC"}
+
+
+def within_years(moment: dt.datetime, field: str) -> dt.datetime:
+    """`moment` when its year is from EARLIEST_YEAR to LATEST_YEAR (core/limits.py), read
+    as written; Invalid naming `field` otherwise (a time in year 9999 or 1 overflows once
+    an offset or a span is added to it)."""
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise Invalid(
+            f"'{field}' must fall in the years {EARLIEST_YEAR} to {LATEST_YEAR},"
+            f" not {moment.isoformat()}",
+            field,
+        )
+    return moment
+
+
+def parse_rule(text: str, dtstart: dt.datetime, zone: ZoneInfo | None = None) -> rrule:
+    """The RRULE `text` from `dtstart` (naive wall-clock in `zone`); Invalid naming `rrule`.
+    An UNTIL in UTC (ending in Z) is that moment (RFC 5545 3.3.10), read on `zone`'s wall
+    clock the rule is expanded in; any other UNTIL is already a wall-clock time."""
+    if len(text) > MAX_RRULE_TEXT:
+        raise Invalid(f"'rrule' is at most {MAX_RRULE_TEXT:,} characters", "rrule")
     cleaned = text.strip()
     if cleaned.upper().startswith("RRULE:"):
         cleaned = cleaned[6:]
@@ -208,6 +245,8 @@ def parse_rule(text: str, dtstart: dt.datetime) -> rrule:
             " apart)",
             "rrule",
         )
+    if zone is not None:
+        cleaned = _UTC_UNTIL.sub(lambda m: _until_on_wall(m, zone), cleaned)
     try:
         rule = rrulestr(cleaned, dtstart=dtstart, ignoretz=True)
     except (ValueError, TypeError, OverflowError) as error:
@@ -226,12 +265,15 @@ def check(timing: Timing) -> None:
             raise Invalid("a freeze window lasts at most a year", "end")
         return
     rule = timing.rule()
-    horizon = shape.dtstart + RULE_HORIZON
+    if not _happens(rule, shape.dtstart + RULE_HORIZON):
+        raise Invalid(
+            "'rrule' has no occurrence in the five years from 'dtstart' (a day no month has,"
+            " COUNT=0, an UNTIL before it): give it one that happens",
+            "rrule",
+        )
     count = 0
     try:
-        for local in rule:
-            if local > horizon:
-                break
+        for _ in _bounded(rule, shape.dtstart + RULE_HORIZON):
             count += 1
             if count > MAX_OCCURRENCES:
                 raise Invalid(
@@ -241,6 +283,78 @@ def check(timing: Timing) -> None:
                 )
     except (ValueError, OverflowError) as error:
         raise Invalid(f"'rrule' cannot be expanded: {error}", "rrule") from None
+
+
+def _happens(rule: rrule, by: dt.datetime) -> bool:
+    """Whether `rule` has an occurrence up to `by`. dateutil looks for a next occurrence up
+    to year 9999 whatever the UNTIL (8 s for FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31), so the rule
+    is asked from its DTSTART moved whole 400-year Gregorian cycles (the same weekdays and
+    leap days) to within 400 years of 9999, and the answer moved back."""
+    if rule._count == 0:  # noqa: SLF001
+        return False
+    start = rule._dtstart  # noqa: SLF001
+    cycles = (dt.MAXYEAR - 6 - start.year) // 400
+    probe = rule.replace(dtstart=start.replace(year=start.year + 400 * cycles), until=None)
+    probes = [probe.replace(count=None)]
+    if rule._freq > DAILY:  # noqa: SLF001
+        # Its days are those the same rule by days has: asked first, as dateutil walks an
+        # hourly rule with no day at all hour by hour (3 s for 400 years).
+        probes.insert(0, probe.replace(count=None, freq=DAILY, interval=1, bysetpos=None))
+    try:
+        for each in probes:
+            first = next(iter(each), None)
+            if first is None:
+                return False
+    except (ValueError, OverflowError):
+        return False
+    assert first is not None
+    if first is None:
+        return False
+    first = first.replace(year=first.year - 400 * cycles)
+    until = rule._until  # noqa: SLF001
+    return first <= (by if until is None else min(until, by))
+
+
+def last_end(timing: Timing) -> dt.datetime | None:
+    """When a recurring window's last occurrence ends, for a rule with a COUNT or an UNTIL;
+    None for one that never ends, or whose last occurrence lies more than LAST_END_HORIZON
+    from its DTSTART or after more than MAX_OCCURRENCES (stored as never ending, which every
+    check reads correctly; walking HOURLY to the year 2999 took 20 s of the event loop)."""
+    shape = timing.shape
+    assert isinstance(shape, Recurring)
+    parts = {p.split("=", 1)[0].strip().upper() for p in shape.rule.split(";")}
+    if not parts & {"COUNT", "UNTIL"}:
+        return None  # it never ends
+    cap = shifted(shape.dtstart, LAST_END_HORIZON)
+    until = timing.rule()._until  # noqa: SLF001 (the UNTIL on the wall clock, parsed)
+    if until is not None and until > cap:
+        return None
+    skipped = set(shape.exdates)
+    last = None
+    walked = 0
+    # An UNTIL's rule is walked from a DTSTART moved near its end (moved_start); a COUNT's
+    # counts from its first occurrence, so from there, at most MAX_OCCURRENCES steps.
+    near = timing.rule(shifted(until, -RULE_HORIZON)) if until is not None else timing.rule()
+    for local in _bounded(near, cap):
+        walked += 1
+        if walked > MAX_OCCURRENCES:
+            return None
+        if local not in skipped:
+            last = local
+    if last is None:
+        return None  # every one left out near the end: never ending is always safe
+    return timing._placed(last).end  # noqa: SLF001
+
+
+def _bounded(rule: rrule, until: dt.datetime) -> Iterator[dt.datetime]:
+    """The rule's occurrences up to `until`, without dateutil's search up to year 9999 for
+    a next one that never comes."""
+    own = rule._until  # noqa: SLF001
+    if rule._count is None:  # noqa: SLF001
+        yield from rule.replace(until=until if own is None else min(own, until))
+        return
+    # COUNT counts from the first occurrence: the first COUNT of those up to `until`.
+    yield from itertools.islice(rule.replace(count=None, until=until), rule._count)  # noqa: SLF001
 
 
 def merged(occurrences: Iterable[Occurrence]) -> list[Occurrence]:
@@ -263,7 +377,7 @@ def first_fit(
     for span in merged(blocked):
         if span.end <= at:
             continue
-        if at + length <= span.start:
+        if shifted(at, length) <= span.start:
             break
         at = span.end
     return at
@@ -325,8 +439,41 @@ def moved_start(text: str, dtstart: dt.datetime, low: dt.datetime) -> dt.datetim
     return moved
 
 
+_DAY = dt.timedelta(days=1)
+_UTC_UNTIL = re.compile(r"(?i)(?<![A-Z])UNTIL=(\d{8}T\d{6})Z")
+
+
+def _until_on_wall(found: re.Match[str], zone: ZoneInfo) -> str:
+    try:
+        moment = dt.datetime.strptime(found.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return found.group(0)  # dateutil names what is wrong with it
+    return "UNTIL=" + _wall(moment, zone).strftime("%Y%m%dT%H%M%S")
+
+
 def _wall(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    return moment.astimezone(zone).replace(tzinfo=None)
+    """`moment` on `zone`'s wall clock; the first or last datetime when it falls outside."""
+    try:
+        return moment.astimezone(zone).replace(tzinfo=None)
+    except OverflowError:
+        return dt.datetime.max if moment.year > 1 else dt.datetime.min
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (dt.datetime.max if moment.year > 1 else dt.datetime.min).replace(tzinfo=UTC)
+
+
+def shifted(moment: dt.datetime, by: dt.timedelta | relativedelta) -> dt.datetime:
+    """`moment + by`, held at datetime's first or last moment instead of overflowing (a
+    release scheduled in year 9999 is checked against windows all the same)."""
+    try:
+        return moment + by
+    except (OverflowError, ValueError):  # relativedelta says ValueError
+        edge = dt.datetime.max if moment.year > 1 else dt.datetime.min
+        return edge.replace(tzinfo=moment.tzinfo)
 
 
 def _between(

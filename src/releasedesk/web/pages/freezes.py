@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -18,6 +18,7 @@ from releasedesk.core.actors import require_admin
 from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
 from releasedesk.core.freezes import service as freezes
 from releasedesk.core.freezes.service import WindowSpec
+from releasedesk.core.freezes import timing
 from releasedesk.core.freezes.timing import OneOff
 from releasedesk.core.freezes.views import FreezeWindow, Override
 from releasedesk.web import freeze_form, freeze_words
@@ -40,7 +41,7 @@ def _now() -> dt.datetime:
 @cache
 def zone_names() -> tuple[str, ...]:
     """The IANA zones this server knows, for the time zone field's suggestions."""
-    return tuple(sorted(available_timezones()))
+    return tuple(sorted(timing.zone_names()))
 
 
 def form_errors(error: ReleaseDeskError, fields: tuple[str, ...]) -> FormErrors:
