@@ -290,13 +290,13 @@ def _happens(rule: rrule, by: dt.datetime) -> bool:
     to year 9999 whatever the UNTIL (8 s for FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31), so the rule
     is asked from its DTSTART moved whole 400-year Gregorian cycles (the same weekdays and
     leap days) to within 400 years of 9999, and the answer moved back."""
-    if rule._count == 0:  # noqa: SLF001
+    if rule._count == 0:
         return False
-    start = rule._dtstart  # noqa: SLF001
+    start = rule._dtstart
     cycles = (dt.MAXYEAR - 6 - start.year) // 400
     probe = rule.replace(dtstart=start.replace(year=start.year + 400 * cycles), until=None)
     probes = [probe.replace(count=None)]
-    if rule._freq > DAILY:  # noqa: SLF001
+    if rule._freq > DAILY:
         # Its days are those the same rule by days has: asked first, as dateutil walks an
         # hourly rule with no day at all hour by hour (3 s for 400 years).
         probes.insert(0, probe.replace(count=None, freq=DAILY, interval=1, bysetpos=None))
@@ -311,7 +311,7 @@ def _happens(rule: rrule, by: dt.datetime) -> bool:
     if first is None:
         return False
     first = first.replace(year=first.year - 400 * cycles)
-    until = rule._until  # noqa: SLF001
+    until = rule._until
     return first <= (by if until is None else min(until, by))
 
 
@@ -326,35 +326,33 @@ def last_end(timing: Timing) -> dt.datetime | None:
     if not parts & {"COUNT", "UNTIL"}:
         return None  # it never ends
     cap = shifted(shape.dtstart, LAST_END_HORIZON)
-    until = timing.rule()._until  # noqa: SLF001 (the UNTIL on the wall clock, parsed)
+    until = timing.rule()._until
     if until is not None and until > cap:
         return None
     skipped = set(shape.exdates)
     last = None
-    walked = 0
     # An UNTIL's rule is walked from a DTSTART moved near its end (moved_start); a COUNT's
     # counts from its first occurrence, so from there, at most MAX_OCCURRENCES steps.
     near = timing.rule(shifted(until, -RULE_HORIZON)) if until is not None else timing.rule()
-    for local in _bounded(near, cap):
-        walked += 1
+    for walked, local in enumerate(_bounded(near, cap), 1):
         if walked > MAX_OCCURRENCES:
             return None
         if local not in skipped:
             last = local
     if last is None:
         return None  # every one left out near the end: never ending is always safe
-    return timing._placed(last).end  # noqa: SLF001
+    return timing._placed(last).end
 
 
 def _bounded(rule: rrule, until: dt.datetime) -> Iterator[dt.datetime]:
     """The rule's occurrences up to `until`, without dateutil's search up to year 9999 for
     a next one that never comes."""
-    own = rule._until  # noqa: SLF001
-    if rule._count is None:  # noqa: SLF001
+    own = rule._until
+    if rule._count is None:
         yield from rule.replace(until=until if own is None else min(own, until))
         return
     # COUNT counts from the first occurrence: the first COUNT of those up to `until`.
-    yield from itertools.islice(rule.replace(count=None, until=until), rule._count)  # noqa: SLF001
+    yield from itertools.islice(rule.replace(count=None, until=until), rule._count)
 
 
 def merged(occurrences: Iterable[Occurrence]) -> list[Occurrence]:

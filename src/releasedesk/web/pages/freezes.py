@@ -17,8 +17,8 @@ from starlette.routing import BaseRoute, Route
 from releasedesk.core.actors import require_admin
 from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
 from releasedesk.core.freezes import service as freezes
-from releasedesk.core.freezes.service import WindowSpec
 from releasedesk.core.freezes import timing
+from releasedesk.core.freezes.service import WindowSpec
 from releasedesk.core.freezes.timing import OneOff
 from releasedesk.core.freezes.views import FreezeWindow, Override
 from releasedesk.web import freeze_form, freeze_words
