@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil.relativedelta import relativedelta
@@ -290,13 +291,13 @@ def _happens(rule: rrule, by: dt.datetime) -> bool:
     to year 9999 whatever the UNTIL (8 s for FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31), so the rule
     is asked from its DTSTART moved whole 400-year Gregorian cycles (the same weekdays and
     leap days) to within 400 years of 9999, and the answer moved back."""
-    if rule._count == 0:
+    if _parsed(rule, "count") == 0:
         return False
-    start = rule._dtstart
+    start = _parsed(rule, "dtstart")
     cycles = (dt.MAXYEAR - 6 - start.year) // 400
     probe = rule.replace(dtstart=start.replace(year=start.year + 400 * cycles), until=None)
     probes = [probe.replace(count=None)]
-    if rule._freq > DAILY:
+    if _parsed(rule, "freq") > DAILY:
         # Its days are those the same rule by days has: asked first, as dateutil walks an
         # hourly rule with no day at all hour by hour (3 s for 400 years).
         probes.insert(0, probe.replace(count=None, freq=DAILY, interval=1, bysetpos=None))
@@ -311,7 +312,7 @@ def _happens(rule: rrule, by: dt.datetime) -> bool:
     if first is None:
         return False
     first = first.replace(year=first.year - 400 * cycles)
-    until = rule._until
+    until = _parsed(rule, "until")
     return first <= (by if until is None else min(until, by))
 
 
@@ -326,7 +327,7 @@ def last_end(timing: Timing) -> dt.datetime | None:
     if not parts & {"COUNT", "UNTIL"}:
         return None  # it never ends
     cap = shifted(shape.dtstart, LAST_END_HORIZON)
-    until = timing.rule()._until
+    until = _parsed(timing.rule(), "until")  # the UNTIL on the wall clock, parsed
     if until is not None and until > cap:
         return None
     skipped = set(shape.exdates)
@@ -344,15 +345,21 @@ def last_end(timing: Timing) -> dt.datetime | None:
     return timing._placed(last).end
 
 
+def _parsed(rule: rrule, part: str) -> Any:
+    """What dateutil read of the rule (`count`, `until`, `dtstart`, `freq`): it keeps them
+    in attributes of its own and offers no reader."""
+    return getattr(rule, f"_{part}")
+
+
 def _bounded(rule: rrule, until: dt.datetime) -> Iterator[dt.datetime]:
     """The rule's occurrences up to `until`, without dateutil's search up to year 9999 for
     a next one that never comes."""
-    own = rule._until
-    if rule._count is None:
+    own = _parsed(rule, "until")
+    if _parsed(rule, "count") is None:
         yield from rule.replace(until=until if own is None else min(own, until))
         return
     # COUNT counts from the first occurrence: the first COUNT of those up to `until`.
-    yield from itertools.islice(rule.replace(count=None, until=until), rule._count)
+    yield from itertools.islice(rule.replace(count=None, until=until), _parsed(rule, "count"))
 
 
 def merged(occurrences: Iterable[Occurrence]) -> list[Occurrence]:

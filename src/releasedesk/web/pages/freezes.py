@@ -313,6 +313,21 @@ async def grant_exception(ctx: PageContext) -> Response:
     )
 
 
+@page
+async def revoke_exception(ctx: PageContext) -> Response:
+    """An exception ended before it expires (administrators; the core says so)."""
+    window_id = _window_id(ctx)
+    raw = str(ctx.request.path_params["override_id"])
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 18):
+        raise NotFound(f"No exception with id '{raw}'", "override_id")
+    window = await freezes.get_window(ctx.session, ctx.me, window_id)
+    await freezes.revoke_override(ctx.session, ctx.me, window_id, int(raw))
+    return ctx.redirect(
+        f"freezes/{window_id}",
+        flash=f"The exception was revoked: “{window.name}” blocks that release again.",
+    )
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/freezes", window_list, methods=["GET"]),
@@ -322,4 +337,9 @@ def routes() -> list[BaseRoute]:
         Route("/freezes/{window_id}/edit", edit_window, methods=["GET"]),
         Route("/freezes/{window_id}/delete", delete_window, methods=["POST"]),
         Route("/freezes/{window_id}/exceptions", grant_exception, methods=["POST"]),
+        Route(
+            "/freezes/{window_id}/exceptions/{override_id}/revoke",
+            revoke_exception,
+            methods=["POST"],
+        ),
     ]
