@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +23,7 @@ from releasedesk.core.freezes.timing import (
     Timing,
     check,
     first_fit,
+    last_end,
     merged,
     moved_start,
     parse_rule,
@@ -254,3 +256,78 @@ def test_a_nightly_window_saved_years_ago_is_expanded_from_near_today() -> None:
     ]
     start = moved_start("FREQ=DAILY", dt.datetime(2020, 1, 1, 22), dt.datetime(2026, 3, 28))
     assert dt.datetime(2026, 3, 20) < start < dt.datetime(2026, 3, 28) and start.hour == 22
+
+
+def test_a_far_until_or_count_is_stored_as_never_ending_without_walking_it() -> None:
+    # Walking every fifth hour to 2999 took 16-25 s of the event loop; UNTIL=9999 was a 500.
+    for rule in (
+        "FREQ=HOURLY;INTERVAL=5;UNTIL=29991231T000000",
+        "FREQ=HOURLY;INTERVAL=5;UNTIL=99991231T000000",
+        "FREQ=DAILY;COUNT=40000",
+    ):
+        timing = recurring(rule, dt.datetime(2027, 1, 1), "PT1H")
+        started = time.process_time()
+        assert last_end(timing) is None, rule
+        assert time.process_time() - started < 2, rule
+    near = recurring("FREQ=DAILY;COUNT=5", dt.datetime(2027, 1, 1, 22), "PT1H")
+    assert last_end(near) == utc(2027, 1, 5, 22)  # 23:00 Berlin, UTC+1
+    until = recurring("FREQ=DAILY;UNTIL=20900101T000000", dt.datetime(2027, 1, 1, 22), "PT1H")
+    assert last_end(until) == utc(2089, 12, 31, 22)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=31",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31",
+        "FREQ=HOURLY;BYMONTH=4;BYMONTHDAY=31",
+        "FREQ=DAILY;COUNT=0",
+        "FREQ=DAILY;UNTIL=20250101T000000",
+    ],
+)
+def test_a_rule_with_no_occurrence_is_refused_quickly(rule: str) -> None:
+    started = time.process_time()
+    with pytest.raises(Invalid) as refused:
+        recurring(rule, dt.datetime(2027, 1, 1), "PT1H")
+    assert refused.value.field == "rrule" and "no occurrence" in refused.value.message
+    assert time.process_time() - started < 3  # dateutil alone looks until 9999: 8 s
+
+
+def test_times_near_the_datetime_bounds_are_clamped() -> None:
+    timing = recurring("FREQ=DAILY", dt.datetime(2027, 1, 1, 22), "P2D")
+    assert timing.occurrences(utc(9999, 12, 31), utc(9999, 12, 31, 23)) != []
+    assert timing.next_occurrences(utc(9999, 12, 31, 12), 3) != []
+    assert timing.occurrences(utc(1, 1, 1), utc(1, 1, 2)) == []
+    assert first_fit([], utc(9999, 12, 31, 23), dt.timedelta(days=3)) == utc(9999, 12, 31, 23)
+
+
+def test_a_utc_until_is_that_moment_and_a_plain_one_the_wall_clock() -> None:
+    # 21:30Z on 10 January is 22:30 in Berlin: the 22:00 occurrence of that day is in.
+    start = dt.datetime(2027, 1, 1, 22)
+    span = (utc(2027, 1, 10), utc(2027, 1, 12))
+    zulu = recurring("FREQ=DAILY;UNTIL=20270110T213000Z", start, "PT1H")
+    assert [o.start for o in zulu.occurrences(*span)] == [utc(2027, 1, 10, 21)]
+    before = recurring("FREQ=DAILY;UNTIL=20270110T205959Z", start, "PT1H")  # 21:59:59 there
+    assert before.occurrences(*span) == []
+    wall = recurring("FREQ=DAILY;UNTIL=20270110T213000", start, "PT1H")  # 21:30 there
+    assert wall.occurrences(*span) == []
+
+
+@pytest.mark.parametrize("text", ["P99999999999D", "PT99999999999999999999H", "P99999999999W"])
+def test_a_huge_duration_is_refused_naming_the_field(text: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        Duration.parse(text, "within")
+    assert refused.value.field == "within" and "at most a year" in refused.value.message
+
+
+def test_only_iana_names_are_zones() -> None:
+    for name in ("localtime", "posixrules", "/etc/localtime"):
+        with pytest.raises(Invalid):
+            zone_named(name)
+    assert zone_named("UTC").key == "UTC"
+
+
+def test_a_rule_longer_than_its_column_is_refused() -> None:
+    with pytest.raises(Invalid) as refused:
+        parse_rule("FREQ=DAILY;" + "BYHOUR=1;" * 120, dt.datetime(2027, 1, 1))
+    assert refused.value.field == "rrule" and "1,000" in refused.value.message

@@ -481,11 +481,20 @@ def shifted(moment: dt.datetime, by: dt.timedelta | relativedelta) -> dt.datetim
         return edge.replace(tzinfo=moment.tzinfo)
 
 
+def _from(rule: rrule, low: dt.datetime) -> Iterator[dt.datetime]:
+    """The rule's occurrences from `low`, ending where dateutil reaches year 10000 (it
+    raises there, a week or a period past datetime's last day)."""
+    try:
+        yield from rule.xafter(low, inc=True)
+    except (ValueError, OverflowError):
+        return
+
+
 def _between(
     rule: rrule, low: dt.datetime, high: dt.datetime, exdates: Sequence[dt.datetime]
 ) -> Iterator[dt.datetime]:
     skipped = set(exdates)
-    for local in rule.xafter(low, inc=True):
+    for local in _from(rule, low):
         if local > high:
             return
         if local not in skipped:
@@ -494,6 +503,6 @@ def _between(
 
 def _after(rule: rrule, low: dt.datetime, exdates: Sequence[dt.datetime]) -> Iterator[dt.datetime]:
     skipped = set(exdates)
-    for local in rule.xafter(low, inc=True):
+    for local in _from(rule, low):
         if local not in skipped:
             yield local
