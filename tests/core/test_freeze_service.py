@@ -5,8 +5,8 @@ later window affects. Over the real database, both kinds."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import pytest
