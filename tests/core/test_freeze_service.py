@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import pytest
@@ -17,7 +18,7 @@ from releasedesk.core.freezes import repository
 from releasedesk.core.freezes import service as freezes
 from releasedesk.core.freezes.service import WindowSpec
 from releasedesk.core.freezes.views import Effect, ReleaseFacts
-from releasedesk.db.models import FreezeOverride
+from releasedesk.db.models import AuditEvent, FreezeOverride
 from tests.core.test_calendar import actor, ms
 from tests.helpers import Desk
 
@@ -160,10 +161,11 @@ def test_an_exception_lets_one_release_through_until_it_expires(desk: Desk) -> N
     )
     assert granted.window_name == "Year-end freeze" and granted.granted_by == desk.admin.name
     assert check(desk, asked, dt.datetime.now(dt.UTC)) == []  # excused
-    with pytest.raises(NotUnique):
+    with pytest.raises(NotUnique) as live:  # a live one is revoked first, never doubled
         run(
             desk, lambda s: freezes.grant_override(s, actor(desk), window.id, rid, "Again", expires)
         )
+    assert live.value.field == "release_id"
 
     async def expire(session: AsyncSession) -> None:
         past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
@@ -172,6 +174,57 @@ def test_an_exception_lets_one_release_through_until_it_expires(desk: Desk) -> N
     run(desk, expire)
     with pytest.raises(Frozen):
         check(desk, asked, dt.datetime.now(dt.UTC))
+    renewed = run(  # an expired one is renewed by a new grant, which replaces it
+        desk, lambda s: freezes.grant_override(s, actor(desk), window.id, rid, "Again", expires)
+    )
+    assert check(desk, asked, dt.datetime.now(dt.UTC)) == []
+    held = run(desk, lambda s: freezes.overrides_of_window(s, actor(desk), window.id), False)
+    assert [(o.id, o.reason) for o in held] == [(renewed.id, "Again")]
+    with pytest.raises(Forbidden):
+        run(
+            desk,
+            lambda s: freezes.revoke_override(
+                s, actor(desk, desk.technician), window.id, renewed.id
+            ),
+        )
+    run(desk, lambda s: freezes.revoke_override(s, actor(desk), window.id, renewed.id))
+    with pytest.raises(Frozen):
+        check(desk, asked, dt.datetime.now(dt.UTC))
+    assert desk.count(AuditEvent, kind="freeze_override_revoked") == 1
+
+
+def test_a_release_in_year_9999_is_checked_against_an_open_ended_rule(desk: Desk) -> None:
+    create(
+        desk,
+        year_end(
+            start=None,
+            end=None,
+            rrule="FREQ=WEEKLY;BYDAY=SA",
+            dtstart=dt.datetime(2031, 12, 20),
+            duration="P2D",
+        ),
+    )
+    far = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+    asked = facts(far, far + dt.timedelta(hours=23, minutes=59))  # a Friday: nothing met
+    assert check(desk, asked) == []
+
+
+def test_a_far_until_is_open_ended_and_a_rule_that_never_happens_refused(desk: Desk) -> None:
+    hourly = year_end(
+        start=None,
+        end=None,
+        rrule="FREQ=HOURLY;INTERVAL=5;UNTIL=29991231T000000",
+        dtstart=dt.datetime(2031, 12, 20),
+        duration="PT1H",
+    )
+    assert create(desk, hourly).name == "Year-end freeze"  # not 20 s of walking
+    for never in ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=31", "FREQ=DAILY;COUNT=0"):
+        with pytest.raises(Invalid) as refused:
+            create(desk, replace(hourly, name=never, rrule=never))
+        assert refused.value.field == "rrule"
+    with pytest.raises(Invalid) as long_name:
+        create(desk, year_end(name="x" * 201))
+    assert long_name.value.field == "name"
 
 
 def test_the_requester_never_grants_their_own_release_an_exception(desk: Desk) -> None:

@@ -6,6 +6,9 @@ merged and the first time a release fits."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import random
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +23,10 @@ from releasedesk.core.freezes.timing import (
     Timing,
     check,
     first_fit,
+    last_end,
     merged,
+    moved_start,
+    parse_rule,
     zone_named,
 )
 
@@ -164,3 +170,164 @@ def test_overlapping_windows_merge_and_a_release_fits_after_them() -> None:
     # 2 hours fit between 10:00 and 12:00 (half-open spans: ending at 12:00 meets nothing).
     assert first_fit([a, b, c], utc(2027, 1, 1, 2), dt.timedelta(hours=2)) == utc(2027, 1, 1, 10)
     assert first_fit([a, b, c], utc(2026, 12, 31), four_hours) == utc(2026, 12, 31)
+
+
+# --- expanding from a DTSTART moved near the span (what a check of today costs) -----------
+
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _drawn_rule(rng: random.Random) -> str:
+    """A rule of the kinds RFC 5545 allows and dateutil derives defaults for."""
+    frequency = rng.choice(("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY"))
+    parts = [f"FREQ={frequency}"]
+    if rng.random() < 0.5:
+        parts.append(f"INTERVAL={rng.randint(2, 5)}")
+    if frequency != "HOURLY" and rng.random() < 0.5:
+        parts.append("BYDAY=" + ",".join(rng.sample(_DAYS, rng.randint(1, 3))))
+        if frequency in ("MONTHLY", "WEEKLY") and rng.random() < 0.3:
+            parts.append(f"BYSETPOS={rng.choice((1, -1))}")
+    elif frequency == "MONTHLY" and rng.random() < 0.5:
+        parts.append(f"BYDAY={rng.choice((1, 2, -1))}{rng.choice(_DAYS)}")
+    if frequency in ("MONTHLY", "YEARLY") and rng.random() < 0.3:
+        parts.append(f"BYMONTHDAY={rng.choice((1, 15, 29, 30, 31, -1))}")
+    if frequency == "YEARLY" and rng.random() < 0.3:
+        parts.append(f"BYMONTH={rng.randint(1, 12)}")
+    if frequency == "HOURLY" and rng.random() < 0.5:
+        parts.append("BYMINUTE=0,30")
+    if rng.random() < 0.2:
+        parts.append(f"WKST={rng.choice(_DAYS)}")
+    ending = rng.random()
+    if ending < 0.2:
+        parts.append(f"UNTIL={rng.randint(2021, 2030)}{rng.randint(1, 12):02d}15T000000")
+    elif ending < 0.3:
+        parts.append(f"COUNT={rng.randint(1, 300)}")
+    return ";".join(parts)
+
+
+def _from(text: str, dtstart: dt.datetime, low: dt.datetime, days: int) -> list[dt.datetime]:
+    rule = parse_rule(text, dtstart)
+    return list(
+        itertools.takewhile(
+            lambda d: d <= low + dt.timedelta(days=days), rule.xafter(low, inc=True)
+        )
+    )
+
+
+def test_a_rule_moved_near_the_span_has_the_same_occurrences_there() -> None:
+    rng = random.Random(22)
+    moved = 0
+    for _ in range(600):
+        text = _drawn_rule(rng)
+        start = dt.datetime(2016, 1, 1, rng.randint(0, 23), rng.choice((0, 30))) + dt.timedelta(
+            days=rng.randint(0, 2000)
+        )
+        if rng.random() < 0.15:  # the end of a month, or 29 February
+            start = start.replace(year=2020, month=rng.choice((1, 2, 3, 8)), day=29)
+        low = start + dt.timedelta(days=rng.randint(0, 4000), hours=rng.randint(0, 23))
+        days = 3 if "HOURLY" in text else rng.choice((1, 30, 400))
+        near = moved_start(text, start, low)
+        assert start <= near < low or near == start
+        assert _from(text, near, low, days) == _from(text, start, low, days), (text, start, low)
+        moved += near != start
+    assert moved > 300  # most are moved: the test compares moved rules
+
+
+def test_a_move_keeps_the_day_of_the_month_and_never_moves_a_count() -> None:
+    for low in (dt.datetime(2026, month, 10) for month in range(1, 13)):
+        by_months = moved_start("FREQ=MONTHLY", dt.datetime(2020, 1, 31, 22), low)
+        assert by_months.day == 31 and by_months < low  # never a 30th by clamping
+        by_years = moved_start("FREQ=YEARLY", dt.datetime(2020, 2, 29, 22), low)
+        assert (by_years.month, by_years.day) == (2, 29)  # only to a leap year, if at all
+        counted = moved_start("FREQ=DAILY;COUNT=5000", dt.datetime(2020, 1, 1, 22), low)
+        assert counted == dt.datetime(2020, 1, 1, 22)  # counted from the first
+
+
+def test_a_nightly_window_saved_years_ago_is_expanded_from_near_today() -> None:
+    nightly = Timing(
+        Recurring("FREQ=DAILY", dt.datetime(2020, 1, 1, 22), Duration.parse("PT4H")), BERLIN
+    )
+    day = dt.datetime(2026, 3, 29, tzinfo=UTC)  # Berlin's clocks go forward that night
+    found = nightly.occurrences(day, day + dt.timedelta(days=2))
+    assert [(o.start.isoformat(), o.end.isoformat()) for o in found] == [
+        ("2026-03-28T21:00:00+00:00", "2026-03-29T01:00:00+00:00"),
+        ("2026-03-29T20:00:00+00:00", "2026-03-30T00:00:00+00:00"),
+        ("2026-03-30T20:00:00+00:00", "2026-03-31T00:00:00+00:00"),
+    ]
+    start = moved_start("FREQ=DAILY", dt.datetime(2020, 1, 1, 22), dt.datetime(2026, 3, 28))
+    assert dt.datetime(2026, 3, 20) < start < dt.datetime(2026, 3, 28) and start.hour == 22
+
+
+def test_a_far_until_or_count_is_stored_as_never_ending_without_walking_it() -> None:
+    # Walking every fifth hour to 2999 took 16-25 s of the event loop; UNTIL=9999 was a 500.
+    for rule in (
+        "FREQ=HOURLY;INTERVAL=5;UNTIL=29991231T000000",
+        "FREQ=HOURLY;INTERVAL=5;UNTIL=99991231T000000",
+        "FREQ=DAILY;COUNT=40000",
+    ):
+        timing = recurring(rule, dt.datetime(2027, 1, 1), "PT1H")
+        started = time.process_time()
+        assert last_end(timing) is None, rule
+        assert time.process_time() - started < 2, rule
+    near = recurring("FREQ=DAILY;COUNT=5", dt.datetime(2027, 1, 1, 22), "PT1H")
+    assert last_end(near) == utc(2027, 1, 5, 22)  # 23:00 Berlin, UTC+1
+    until = recurring("FREQ=DAILY;UNTIL=20900101T000000", dt.datetime(2027, 1, 1, 22), "PT1H")
+    assert last_end(until) == utc(2089, 12, 31, 22)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=31",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31",
+        "FREQ=HOURLY;BYMONTH=4;BYMONTHDAY=31",
+        "FREQ=DAILY;COUNT=0",
+        "FREQ=DAILY;UNTIL=20250101T000000",
+    ],
+)
+def test_a_rule_with_no_occurrence_is_refused_quickly(rule: str) -> None:
+    started = time.process_time()
+    with pytest.raises(Invalid) as refused:
+        recurring(rule, dt.datetime(2027, 1, 1), "PT1H")
+    assert refused.value.field == "rrule" and "no occurrence" in refused.value.message
+    assert time.process_time() - started < 3  # dateutil alone looks until 9999: 8 s
+
+
+def test_times_near_the_datetime_bounds_are_clamped() -> None:
+    timing = recurring("FREQ=DAILY", dt.datetime(2027, 1, 1, 22), "P2D")
+    assert timing.occurrences(utc(9999, 12, 31), utc(9999, 12, 31, 23)) != []
+    assert timing.next_occurrences(utc(9999, 12, 31, 12), 3) != []
+    assert timing.occurrences(utc(1, 1, 1), utc(1, 1, 2)) == []
+    assert first_fit([], utc(9999, 12, 31, 23), dt.timedelta(days=3)) == utc(9999, 12, 31, 23)
+
+
+def test_a_utc_until_is_that_moment_and_a_plain_one_the_wall_clock() -> None:
+    # 21:30Z on 10 January is 22:30 in Berlin: the 22:00 occurrence of that day is in.
+    start = dt.datetime(2027, 1, 1, 22)
+    span = (utc(2027, 1, 10), utc(2027, 1, 12))
+    zulu = recurring("FREQ=DAILY;UNTIL=20270110T213000Z", start, "PT1H")
+    assert [o.start for o in zulu.occurrences(*span)] == [utc(2027, 1, 10, 21)]
+    before = recurring("FREQ=DAILY;UNTIL=20270110T205959Z", start, "PT1H")  # 21:59:59 there
+    assert before.occurrences(*span) == []
+    wall = recurring("FREQ=DAILY;UNTIL=20270110T213000", start, "PT1H")  # 21:30 there
+    assert wall.occurrences(*span) == []
+
+
+@pytest.mark.parametrize("text", ["P99999999999D", "PT99999999999999999999H", "P99999999999W"])
+def test_a_huge_duration_is_refused_naming_the_field(text: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        Duration.parse(text, "within")
+    assert refused.value.field == "within" and "at most a year" in refused.value.message
+
+
+def test_only_iana_names_are_zones() -> None:
+    for name in ("localtime", "posixrules", "/etc/localtime"):
+        with pytest.raises(Invalid):
+            zone_named(name)
+    assert zone_named("UTC").key == "UTC"
+
+
+def test_a_rule_longer_than_its_column_is_refused() -> None:
+    with pytest.raises(Invalid) as refused:
+        parse_rule("FREQ=DAILY;" + "BYHOUR=1;" * 120, dt.datetime(2027, 1, 1))
+    assert refused.value.field == "rrule" and "1,000" in refused.value.message

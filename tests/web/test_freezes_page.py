@@ -184,6 +184,15 @@ def test_an_administrator_makes_changes_scopes_excuses_and_deletes_windows(
     expect(exceptions).to_contain_text(desk.admin.name)
     looked_at(page, "window")
 
+    # Revoked, after a confirmation: the release meets the window again.
+    exceptions.get_by_role("button", name="Revoke").click()
+    dialog = page.locator("details.dialog[open] .dialog-body")
+    expect(dialog).to_contain_text(f"Revoke the exception of release #{payroll}?")
+    looked_at(page, "revoke-exception")
+    dialog.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_role("status")).to_contain_text("The exception was revoked")
+    expect(page.get_by_text("No exception has been granted to this window.")).to_be_visible()
+
     # Deleted, after a confirmation.
     page.get_by_role("button", name="Delete window").click()
     dialog = page.locator("details.dialog[open] .dialog-body")
@@ -274,6 +283,7 @@ def test_a_requester_reads_the_list_and_a_forged_form_is_refused(
         f"freezes/{window_id}": {"name": "Renamed", "reason": "x", "timezone": "UTC"},
         f"freezes/{window_id}/delete": {},
         f"freezes/{window_id}/exceptions": {"release": "1", "reason": "x"},
+        f"freezes/{window_id}/exceptions/1/revoke": {},
     }
     for path, fields in forged.items():
         answer = page.request.post(

@@ -73,3 +73,16 @@ MAX_FORM_BYTES = 2_000_000
 # so without this a 1 MB description was stored, and read back on every page that shows it.
 # FlexDeploy's wire already took at most this much.
 MAX_LONG_TEXT = 100_000
+
+# --- times -------------------------------------------------------------------------------
+
+# The years a time given to releasedesk's own API or a freeze window may fall in: far past
+# any release plan, and far enough from datetime's year 1 and 9999 that a zone's offset, a
+# window's length or a search's span (a year at most) added to it stays a date (a window
+# ending 9999-12-31T23:00:00-05:00 was a 500).
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
+
+# Characters of an ISO 8601 duration (P366D or PT8784H and then some; the column holds 40):
+# the digits of P99999999999D were read and overflowed a timedelta.
+MAX_DURATION_TEXT = 40

@@ -8,6 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import icalendar
+from dateutil.rrule import rrulestr
 
 from tests.api.v1.test_freeze_windows import assert_problem, bearer, create, one_off, v1
 from tests.helpers import Desk
@@ -91,10 +92,36 @@ def test_a_token_opens_only_its_own_portal_and_bad_filters_are_named(desk: Desk)
     for params, field in (
         ({"include": "everything"}, "include"),
         ({"from": "soon"}, "from"),
-        ({"from": "2027-01-01T00:00:00Z", "to": "2029-01-01T00:00:00Z"}, "end"),
+        ({"from": "2027-01-01T00:00:00Z", "to": "2029-01-01T00:00:00Z"}, "to"),
+        ({"from": "2027-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}, "to"),
+        ({"to": "later"}, "to"),
     ):
         assert_problem(
             desk.client.get(f"{v1(desk)}/calendar.ics", params={"token": token, **params}),
             400,
             field,
         )
+
+
+def test_a_wall_clock_until_goes_out_in_utc_and_expands_the_same(desk: Desk) -> None:
+    # Daily 22:00 in Berlin until 22:30 there on 10 January (21:30Z): 10 January is in.
+    window = {
+        "name": "Nightly",
+        "reason": "Batch runs",
+        "timezone": "Europe/Berlin",
+        "rrule": "FREQ=DAILY;UNTIL=20270110T223000",
+        "dtstart": "2027-01-01T22:00:00",
+        "duration": "PT1H",
+    }
+    made = desk.client.post(
+        f"{v1(desk)}/freeze_windows", json=window, headers=bearer(desk.admin.key)
+    )
+    assert made.status_code == 201, made.text
+    answer = desk.client.get(
+        f"{v1(desk)}/calendar.ics", params={"include": "freezes"}, headers=bearer(desk.admin.key)
+    )
+    (event,) = icalendar.Calendar.from_ical(answer.content).walk("VEVENT")
+    assert event["rrule"].to_ical() == b"FREQ=DAILY;UNTIL=20270110T213000Z"  # RFC 5545 3.3.10
+    start = event.decoded("dtstart")
+    rule = rrulestr(event["rrule"].to_ical().decode(), dtstart=start)
+    assert [o.astimezone(dt.UTC) for o in rule][-1] == dt.datetime(2027, 1, 10, 21, tzinfo=dt.UTC)

@@ -243,7 +243,7 @@ def test_a_requester_sees_only_their_own_releases_of_a_window(desk: Desk) -> Non
     own = desk.client.get(f"{v1(desk)}/releases/{mine}/freeze_overrides", headers=requester)
     assert [o["reason"] for o in own.json()["overrides"]] == [f"Reason {mine}"]
     other = desk.client.get(f"{v1(desk)}/releases/{staff}/freeze_overrides", headers=requester)
-    assert_problem(other, 404, "release")
+    assert_problem(other, 404, "release_id")
 
 
 def test_the_document_describes_every_route(desk: Desk) -> None:
@@ -254,3 +254,73 @@ def test_the_document_describes_every_route(desk: Desk) -> None:
     assert {"get", "put", "patch", "delete"} <= set(paths["/freeze_windows/{window_id}"])
     created = paths["/freeze_windows"]["post"]["responses"]
     assert "201" in created and PROBLEM in created["400"]["content"]
+
+
+def test_bad_times_lengths_and_ids_are_400_naming_the_field(desk: Desk) -> None:
+    weekly = {"rrule": "FREQ=WEEKLY;BYDAY=SA", "dtstart": "2031-12-06T00:00:00", "duration": "P2D"}
+    recurring = {k: v for k, v in one_off(**weekly).items() if k not in ("start", "end")}
+    for body, field in (
+        (one_off(end="9999-12-31T23:00:00-05:00"), "end"),
+        (one_off(start="0001-01-01T00:00:00+01:00"), "start"),
+        ({**recurring, "dtstart": "9999-06-01T00:00:00"}, "dtstart"),
+        ({**recurring, "dtstart": "0001-01-01T00:00:00"}, "dtstart"),
+        ({**recurring, "duration": "P99999999999D"}, "duration"),
+        ({**recurring, "duration": "PT99999999999999999999H"}, "duration"),
+        ({**recurring, "duration": "P99999999999W"}, "duration"),
+        ({**recurring, "rrule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=31"}, "rrule"),
+        ({**recurring, "rrule": "FREQ=DAILY;" + "BYHOUR=1;" * 120}, "rrule"),
+        (one_off(name="x" * 201), "name"),
+        (one_off(timezone="localtime"), "timezone"),
+    ):
+        assert_problem(create(desk, body), 400, field)
+    assert create(desk, one_off(name="x" * 200)).status_code == 201
+    admin = bearer(desk.admin.key)
+    for params, field in (
+        ({"duration": "PT1H", "after": "9999-12-30T00:00:00Z"}, "after"),
+        ({"duration": "PT1H", "after": "0001-01-01T00:00:00+01:00"}, "after"),
+        ({"duration": "P99999999999D"}, "duration"),
+    ):
+        found = desk.client.get(f"{v1(desk)}/schedule/next_free", params=params, headers=admin)
+        assert_problem(found, 400, field)
+    feed = desk.client.get(
+        f"{v1(desk)}/calendar.ics", params={"from": "9999-12-01T00:00:00Z"}, headers=admin
+    )
+    assert_problem(feed, 400, "from")
+    wid = create(desk, one_off(name="Ids")).json()["id"]
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).isoformat()
+    big = {"release_id": 9223372036854775808, "reason": "Big", "expires_on": expires}
+    made = desk.client.post(f"{v1(desk)}/freeze_windows/{wid}/overrides", json=big, headers=admin)
+    assert_problem(made, 400, "release_id")
+
+
+def test_an_exception_revoked_and_renewed(desk: Desk) -> None:
+    ms = lambda when: {"value": str(int(dt.datetime.fromisoformat(when).timestamp() * 1000))}  # noqa: E731
+    rid = desk.create_release(
+        key=desk.requester.key,
+        title="Inside",
+        scheduled_start_time=ms("2031-12-27T10:00:00+01:00"),
+        scheduled_end_time=ms("2031-12-27T12:00:00+01:00"),
+    )["id"]
+    wid = create(desk, one_off()).json()["id"]
+    other = create(desk, one_off(name="Other")).json()["id"]
+    admin = bearer(desk.admin.key)
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    body = {"release_id": int(rid), "reason": "Tax law", "expires_on": expires}
+    made = desk.client.post(f"{v1(desk)}/freeze_windows/{wid}/overrides", json=body, headers=admin)
+    oid = made.json()["id"]
+    again = desk.client.post(f"{v1(desk)}/freeze_windows/{wid}/overrides", json=body, headers=admin)
+    assert_problem(again, 409, "release_id")
+    gone = f"{v1(desk)}/freeze_windows/{other}/overrides/{oid}"
+    assert_problem(desk.client.delete(gone, headers=admin), 404, "override_id")
+    mine = f"{v1(desk)}/freeze_windows/{wid}/overrides/{oid}"
+    assert_problem(desk.client.delete(mine, headers=bearer(desk.technician.key)), 403)
+    assert desk.client.delete(mine, headers=admin).status_code == 204
+    assert_problem(desk.client.delete(mine, headers=admin), 404, "override_id")
+    listed = desk.client.get(f"{v1(desk)}/releases/{rid}/freeze_overrides", headers=admin)
+    assert listed.json()["overrides"] == []
+    renewed = desk.client.post(
+        f"{v1(desk)}/freeze_windows/{wid}/overrides", json=body, headers=admin
+    )
+    assert renewed.status_code == 201, renewed.text
+    doc = desk.client.get("/api/v1/openapi.json").json()
+    assert "delete" in doc["paths"]["/freeze_windows/{window_id}/overrides/{override_id}"]

@@ -24,19 +24,20 @@ WINDOW_IN: Schema = {
     "type": "object",
     "description": "One-off: start and end (RFC 3339 with an offset). Recurring: rrule (an"
     " RFC 5545 RRULE value), dtstart (a wall-clock time in timezone), duration (ISO 8601, such"
-    " as PT48H) and exdates.",
+    " as PT48H, at most a year) and exdates; an UNTIL ending in Z is UTC, any other a"
+    " wall-clock time in timezone. Times fall in the years 1900 to 2999.",
     "required": ["name", "reason"],
     "properties": {
-        "name": STRING,
+        "name": {"type": "string", "maxLength": 200},
         "reason": STRING,
         "timezone": {"type": "string", "description": "An IANA zone; UTC when left out"},
         "effect": {"type": "string", "enum": ["block", "warn"]},
         "scope": SCOPE,
         "start": TIME,
         "end": TIME,
-        "rrule": {"type": "string", "examples": ["FREQ=WEEKLY;BYDAY=SA"]},
+        "rrule": {"type": "string", "maxLength": 1000, "examples": ["FREQ=WEEKLY;BYDAY=SA"]},
         "dtstart": {"type": "string", "examples": ["2026-12-05T00:00:00"]},
-        "duration": {"type": "string", "examples": ["PT48H"]},
+        "duration": {"type": "string", "maxLength": 40, "examples": ["PT48H"]},
         "exdates": array_of(STRING),
     },
     "additionalProperties": False,
@@ -114,6 +115,8 @@ SLOTS: Answers = {200: object_with({"slots": array_of(SPAN), "reason": nullable(
 FEED_TOKEN: Answers = {201: object_with({"token": STRING, "url": STRING})}
 OVERRIDE_MADE: Answers = {201: OVERRIDE}
 OVERRIDES: Answers = {200: object_with({"overrides": array_of(OVERRIDE)})}
+# An exception revoked: nothing to answer (404 naming override_id for one to another window).
+OVERRIDE_REVOKED: Answers = {204: None}
 
 BOOLEAN: Schema = {"type": "boolean"}
 EVENT_NAMES_SCHEMA: Schema = array_of(

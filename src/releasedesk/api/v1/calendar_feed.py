@@ -15,8 +15,8 @@ from releasedesk.api.v1 import answers, ics
 from releasedesk.api.v1.auth import CurrentActor, current_actor
 from releasedesk.api.v1.input import moment
 from releasedesk.core.actors import Actor
-from releasedesk.core.calendar.service import calendar
-from releasedesk.core.errors import Invalid, Unauthenticated
+from releasedesk.core.calendar.service import MAX_RANGE, calendar
+from releasedesk.core.errors import Invalid, TimesOutOfOrder, Unauthenticated
 from releasedesk.core.feeds import service as feeds
 from releasedesk.core.freezes import service as freezes
 
@@ -50,7 +50,11 @@ async def calendar_feed(request: Request, session: Session) -> Response:
     query = request.query_params
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     start = moment(query["from"], "from") if "from" in query else now - dt.timedelta(days=30)
-    end = moment(query["to"], "to") if "to" in query else start + dt.timedelta(days=366)
+    end = moment(query["to"], "to") if "to" in query else start + MAX_RANGE
+    if end <= start:  # named as the feed's caller sent it (the core's calendar says `end`)
+        raise TimesOutOfOrder("'to' must be after 'from'", "to")
+    if end - start > MAX_RANGE:
+        raise Invalid(f"'to' is at most {MAX_RANGE.days} days after 'from'", "to")
     include = {p.strip() for p in query.get("include", "releases,freezes").split(",") if p.strip()}
     if not include or include - INCLUDES:
         raise Invalid("'include' takes releases, freezes or both", "include")

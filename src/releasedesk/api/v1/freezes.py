@@ -4,6 +4,8 @@ a window affects; exceptions granted to single releases."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import Request
 from starlette.responses import Response
@@ -14,7 +16,8 @@ from releasedesk.api.routes import Routes
 from releasedesk.api.v1 import answers, wire
 from releasedesk.api.v1.auth import CurrentActor
 from releasedesk.api.v1.input import moment, read_object, refuse_unknown
-from releasedesk.core.errors import Invalid, NotFound, WrongType
+from releasedesk.api.wire_values import entity_id
+from releasedesk.core.errors import Invalid, NotFound, ReleaseDeskError, WrongType
 from releasedesk.core.freezes import service as freezes
 
 routes = Routes()
@@ -134,11 +137,9 @@ async def grant_override(
     (administrators other than the release's requester)."""
     body = await read_object(request)
     refuse_unknown(body, {"release_id", "reason", "expires_on"})
-    release_id = body.get("release_id")
-    if isinstance(release_id, str) and release_id.isdigit():
-        release_id = int(release_id)
-    if not isinstance(release_id, int) or isinstance(release_id, bool):
-        raise WrongType("'release_id' must be a release's id", "release_id")
+    if "release_id" not in body:
+        raise Invalid("'release_id' is required", "release_id")
+    release_id = entity_id(body["release_id"], "release_id")  # 64-bit, as every id
     reason = body.get("reason")
     if not isinstance(reason, str):
         raise WrongType("'reason' must be a string", "reason")
@@ -146,13 +147,40 @@ async def grant_override(
         raise Invalid("'expires_on' is required", "expires_on")
     expires = moment(body["expires_on"], "expires_on")
     wid = id_of(window_id, "freeze window", "id")
-    made = await freezes.grant_override(session, actor, wid, release_id, reason, expires)
+    with _release_named_release_id():
+        made = await freezes.grant_override(session, actor, wid, release_id, reason, expires)
     return JsonResponse(wire.override_json(made), status_code=201)
+
+
+@routes.delete(
+    "/freeze_windows/{window_id}/overrides/{override_id}", answers=answers.OVERRIDE_REVOKED
+)
+async def revoke_override(
+    window_id: str, override_id: str, session: Session, actor: CurrentActor
+) -> Response:
+    """An exception ended before it expires (administrators); the release meets the window
+    again."""
+    wid = id_of(window_id, "freeze window", "id")
+    oid = id_of(override_id, "exception", "override_id")
+    await freezes.revoke_override(session, actor, wid, oid)
+    return Response(status_code=204)
+
+
+@contextmanager
+def _release_named_release_id() -> Iterator[None]:
+    """The core names a release `release` (the web form's field); this API's is `release_id`."""
+    try:
+        yield
+    except ReleaseDeskError as error:
+        if error.field == "release":
+            error.field = "release_id"
+        raise
 
 
 @routes.get("/releases/{release_id}/freeze_overrides", answers=answers.OVERRIDES)
 async def release_overrides(release_id: str, session: Session, actor: CurrentActor) -> JsonResponse:
     """The exceptions a release holds (expired ones too, for the record)."""
     rid = id_of(release_id, "release", "release_id")
-    found = await freezes.overrides_of_release(session, actor, rid)
+    with _release_named_release_id():
+        found = await freezes.overrides_of_release(session, actor, rid)
     return JsonResponse({"overrides": [wire.override_json(o) for o in found]})

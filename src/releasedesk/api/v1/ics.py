@@ -1,11 +1,13 @@
 """The calendar feed as iCalendar (RFC 5545), made with the `icalendar` library: the releases
 on the caller's calendar as events in UTC, the freeze windows as events in their own zone (a
-recurring window as its RRULE with its EXDATEs and the VTIMEZONE it needs, so a calendar
-client expands it exactly as releasedesk does)."""
+recurring window as its RRULE with its EXDATEs and the VTIMEZONE it needs, its UNTIL in UTC
+as RFC 5545 3.3.10 asks beside a DTSTART with a TZID, so a calendar client expands it as
+releasedesk does)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -89,7 +91,21 @@ def _window_event(window: FreezeWindow, portal: str, now: dt.datetime) -> icalen
         return item
     item.add("dtstart", shape.dtstart.replace(tzinfo=zone))
     item["DURATION"] = _Literal(shape.duration.text())
-    item.add("rrule", icalendar.vRecur.from_ical(shape.rule))
+    item.add("rrule", _until_in_utc(icalendar.vRecur.from_ical(shape.rule), zone))
     if shape.exdates:
         item.add("exdate", [d.replace(tzinfo=zone) for d in shape.exdates])
     return item
+
+
+def _until_in_utc(rule: icalendar.vRecur, zone: ZoneInfo) -> icalendar.vRecur:
+    """The rule with its UNTIL as a UTC time: a window's own UNTIL without Z is a wall-clock
+    time in its zone (a date, that day's midnight there)."""
+    until = rule.get("UNTIL")
+    if until:
+        value = until[0]
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(value, dt.time())
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        rule["UNTIL"] = [value.astimezone(dt.UTC)]
+    return rule

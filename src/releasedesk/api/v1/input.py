@@ -1,5 +1,6 @@
 """Reading the v1 API's JSON: the body strictly (api/json_body.py), and the values its
-objects hold (RFC 3339 times, lists of names), each refusal naming its field."""
+objects hold (RFC 3339 times within core/limits.py's years, lists of names), each refusal
+naming its field."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import Request
 from releasedesk.api.json_body import parse_json
 from releasedesk.api.request_body import read_body as read_capped_body
 from releasedesk.core.errors import Invalid, WrongType
+from releasedesk.core.freezes.timing import within_years
 
 MAX_BODY_BYTES = 256_000
 
@@ -66,7 +68,7 @@ def moment(value: object, field: str, *, offset: bool = True) -> dt.datetime:
         ) from None
     if offset and parsed.tzinfo is None:
         raise Invalid(f"'{field}' needs an offset, such as +01:00 or Z", field)
-    return parsed
+    return within_years(parsed, field)
 
 
 def names(value: object, field: str) -> list[str]:

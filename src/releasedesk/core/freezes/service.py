@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.actors import Actor, require_admin
 from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import AuditActor, AuditKind, Subject, actor_of
-from releasedesk.core.errors import Forbidden, Frozen, Invalid, Mandatory, NotFound
+from releasedesk.core.errors import Forbidden, Frozen, Invalid, Mandatory, NotFound, NotUnique
 from releasedesk.core.freezes import repository
 from releasedesk.core.freezes.timing import (
     Duration,
@@ -29,6 +29,9 @@ from releasedesk.core.freezes.timing import (
     Timing,
     check,
     first_fit,
+    last_end,
+    shifted,
+    within_years,
     zone_named,
 )
 from releasedesk.core.freezes.views import (
@@ -51,6 +54,7 @@ HORIZON = dt.timedelta(days=400)
 LONGEST_OVERRIDE = dt.timedelta(days=366)
 DEPLOYMENT_STAGE = "deployment"
 _WALL = "%Y-%m-%dT%H:%M:%S"
+NAME_LENGTH = 200  # the column's
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,18 +171,19 @@ async def any_window_meeting(
 async def list_windows_meeting(
     session: AsyncSession, portal_id: int, start: dt.datetime, end: dt.datetime
 ) -> list[FreezeWindow]:
-    """The portal's windows some occurrence of which may meet [start, end)."""
-    return await _views(session, await repository.windows_meeting(session, portal_id, start, end))
+    """The portal's windows some occurrence of which may meet [start, end), their scopes by
+    id alone (the names are not read: a check compares ids)."""
+    rows = await repository.windows_meeting(session, portal_id, start, end)
+    return await _views(session, rows, names=False)
 
 
 async def meetings(
     session: AsyncSession, portal_id: int, facts: ReleaseFacts, start: dt.datetime, end: dt.datetime
 ) -> list[Meeting]:
     """Every window in scope some occurrence of which meets [start, end), blocking or not,
-    overridden or not (the conflicts view)."""
-    windows = await _views(
-        session, await repository.windows_meeting(session, portal_id, start, end)
-    )
+    overridden or not (the conflicts view); their scopes by id alone."""
+    rows = await repository.windows_meeting(session, portal_id, start, end)
+    windows = await _views(session, rows, names=False)
     found = []
     for window in windows:
         if window.scope.covers(facts):
@@ -230,10 +235,10 @@ async def next_allowed(
 ) -> dt.datetime | None:
     """The first time from `start` at which a span of `length` meets no blocking window in
     the release's scope (None if none within HORIZON)."""
-    horizon = start + HORIZON
+    horizon = shifted(start, HORIZON)  # a release scheduled in year 9999 is asked too
     rows = await repository.windows_meeting(session, portal_id, start, horizon)
     blocked: list[Occurrence] = []
-    for window in await _views(session, rows):
+    for window in await _views(session, rows, names=False):
         if (
             window.effect is Effect.BLOCK
             and window.id not in excused
@@ -241,7 +246,7 @@ async def next_allowed(
         ):
             blocked.extend(window.timing.occurrences(start, horizon))
     fit = first_fit(blocked, start, length)
-    return fit if fit + length <= horizon else None
+    return fit if shifted(fit, length) <= horizon and fit < horizon else None
 
 
 async def facts_of(session: AsyncSession, release_ids: Sequence[int]) -> dict[int, ReleaseFacts]:
@@ -325,6 +330,17 @@ async def grant_override(
     facts = (await facts_of(session, [release_id]))[release_id]
     if facts.requester_id == actor.user_id:
         raise Forbidden("A release's requester cannot grant it an exception", "release")
+    for held in await repository.overrides_of(session, [release_id]):
+        if held.window_id != window.id:
+            continue
+        if held.expires_on > now:
+            raise NotUnique(
+                f"Release {release_id} holds an exception to this window until"
+                f" {held.expires_on.isoformat()}: revoke it first",
+                "release_id",
+            )
+        await repository.delete_override(session, held.id)  # expired: the new one renews it
+        await session.flush()
     row = await repository.insert_override(
         session,
         OverrideRow(
@@ -350,6 +366,36 @@ async def grant_override(
         },
     )
     return (await _overrides(session, [row]))[0]
+
+
+async def revoke_override(
+    session: AsyncSession, actor: Actor, window_id: int, override_id: int
+) -> None:
+    """An exception ended before it expires (admins): the release meets the window again.
+    One to another window, or of another portal, names nothing here."""
+    require_admin(actor, "revoke exceptions to freeze windows")
+    window = await _row(session, actor, window_id)
+    held = await repository.get_override(session, override_id)
+    if held is None or held.window_id != window.id:
+        raise NotFound(
+            f"No exception with id '{override_id}' to the freeze window '{window.name}'",
+            "override_id",
+        )
+    await repository.lock_release(session, actor.portal_id, held.release_id)
+    await repository.delete_override(session, held.id)
+    await audit.record(
+        session,
+        portal_id=actor.portal_id,
+        by=actor_of(actor),
+        kind=AuditKind.FREEZE_OVERRIDE_REVOKED,
+        subject=Subject(None, None),
+        detail={
+            "window": window.name,
+            "release_id": held.release_id,
+            "reason": held.reason,
+            "expires_on": held.expires_on.isoformat(),
+        },
+    )
 
 
 async def overrides_of_release(
@@ -405,7 +451,7 @@ async def _fill(
     session: AsyncSession, actor: Saver, row: WindowRow, spec: WindowSpec, now: dt.datetime
 ) -> None:
     """Check `spec` and write it onto `row` (every part refused names its field)."""
-    row.name = plain_line(spec.name, "name", mandatory=True)
+    row.name = plain_line(spec.name, "name", mandatory=True, max_length=NAME_LENGTH)
     row.reason = plain_line(spec.reason, "reason", mandatory=True)
     try:
         effect = Effect(spec.effect)
@@ -433,8 +479,7 @@ async def _fill(
             shape.dtstart.replace(tzinfo=zone) - shape.duration.longest, 1
         )
         row.first_start = first[0].start if first else shape.dtstart.replace(tzinfo=zone)
-        last = _last_end(timing)
-        row.last_end = last
+        row.last_end = last_end(timing)
     row.updated_on = now
 
 
@@ -457,6 +502,7 @@ def _timing(spec: WindowSpec, zone: ZoneInfo) -> Timing:
                 raise Invalid(
                     f"'{name}' needs an offset (RFC 3339, such as 2026-12-24T00:00:00+01:00)", name
                 )
+            within_years(value, name)
         return Timing(OneOff(spec.start, spec.end), zone)
     if spec.rrule is None:
         raise Mandatory("start", "give 'start' and 'end', or 'rrule', 'dtstart' and 'duration'")
@@ -464,8 +510,8 @@ def _timing(spec: WindowSpec, zone: ZoneInfo) -> Timing:
         raise Mandatory("dtstart")
     if spec.duration is None:
         raise Mandatory("duration")
-    dtstart = _wall_clock(spec.dtstart, zone)
-    exdates = tuple(_wall_clock(d, zone) for d in spec.exdates)
+    dtstart = _wall_clock(within_years(spec.dtstart, "dtstart"), zone)
+    exdates = tuple(_wall_clock(within_years(d, "exdates"), zone) for d in spec.exdates)
     return Timing(Recurring(spec.rrule, dtstart, Duration.parse(spec.duration), exdates), zone)
 
 
@@ -473,27 +519,6 @@ def _wall_clock(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(zone).replace(tzinfo=None)
     return moment.replace(microsecond=0)
-
-
-def _last_end(timing: Timing) -> dt.datetime | None:
-    """When the last occurrence ends, for a rule with a COUNT or an UNTIL; None otherwise."""
-    rule = timing.rule()
-    shape = timing.shape
-    assert isinstance(shape, Recurring)
-    parts = {p.split("=", 1)[0].strip().upper() for p in shape.rule.split(";")}
-    if not parts & {"COUNT", "UNTIL"}:
-        return None  # it never ends
-    last = None
-    skipped = set(shape.exdates)
-    for local in rule:
-        if local not in skipped:
-            last = local
-    if last is None:
-        return shape.dtstart.replace(tzinfo=timing.zone)
-    return timing.occurrences(
-        last.replace(tzinfo=timing.zone) - dt.timedelta(days=1),
-        last.replace(tzinfo=timing.zone) + shape.duration.longest + dt.timedelta(days=1),
-    )[-1].end
 
 
 async def _scope_ids(
@@ -514,20 +539,28 @@ async def _scope_ids(
     return ids
 
 
-async def _views(session: AsyncSession, rows: Sequence[WindowRow]) -> list[FreezeWindow]:
+async def _views(
+    session: AsyncSession, rows: Sequence[WindowRow], *, names: bool = True
+) -> list[FreezeWindow]:
+    """The rows as views. `names=False` for the checks (a write's, conflicts, next free
+    slots): they compare a scope's ids and name a window by its own name, so the names of
+    its services, release types and teams and of its maker are not read (a read per kind
+    on every check; the views' scope names are then empty, and `created_by` None)."""
+    if not names:
+        return [_view(row, {}, {}) for row in rows]
     wanted: dict[str, set[int]] = {kind: set() for kind in repository.SCOPE_MODELS}
     for row in rows:
         for kind, ids in (row.scope or {}).items():
             wanted[kind].update(ids)
-    names = {kind: await repository.names_of(session, kind, ids) for kind, ids in wanted.items()}
+    named = {kind: await repository.names_of(session, kind, ids) for kind, ids in wanted.items()}
     makers = await repository.user_names(
         session, {r.created_by_id for r in rows if r.created_by_id}
     )
-    return [_view(row, names, makers) for row in rows]
+    return [_view(row, named, makers) for row in rows]
 
 
 def _view(row: WindowRow, names: dict[str, dict[int, str]], makers: dict[int, str]) -> FreezeWindow:
-    zone = zone_named(row.timezone)
+    zone = ZoneInfo(row.timezone)  # checked when saved
     if row.rrule is None:
         assert row.start_on is not None and row.end_on is not None
         timing = Timing(OneOff(row.start_on, row.end_on), zone)
@@ -545,7 +578,7 @@ def _view(row: WindowRow, names: dict[str, dict[int, str]], makers: dict[int, st
     scope = row.scope or {}
 
     def named(kind: str) -> tuple[Named, ...]:
-        return tuple(Named(i, names[kind].get(i, "")) for i in scope.get(kind, ()))
+        return tuple(Named(i, names.get(kind, {}).get(i, "")) for i in scope.get(kind, ()))
 
     return FreezeWindow(
         id=row.id,

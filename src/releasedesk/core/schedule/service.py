@@ -4,9 +4,11 @@ meets), and the next free slots for a piece of work: starts at which a span of t
 length meets no blocking freeze window in its scope and no open release sharing one of its
 services.
 
-Both read what the calendar and the freezes already keep (calendar/repository.busy_windows:
-one statement for every busy window of the services; freezes: the windows that can meet the
-range, expanded in the process), so they stay fast with thousands of scheduled releases.
+Both read what the calendar and the freezes already keep (calendar/repository: the open
+releases reaching into the release's window and the pairs among them that collide, two
+statements; busy_windows, one statement for every busy window of the services; freezes: the
+windows that can meet the range, expanded in the process), so they stay fast with thousands
+of scheduled releases (bench/: the `conflicts` and `next_free` scenarios).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Actor
 from releasedesk.core.calendar import repository as calendar_repository
-from releasedesk.core.calendar.service import calendar
+from releasedesk.core.calendar.service import later
 from releasedesk.core.calendar.views import Collision, SharedKind
 from releasedesk.core.errors import Invalid
 from releasedesk.core.freezes import repository as freeze_repository
@@ -55,11 +57,16 @@ async def conflicts(session: AsyncSession, actor: Actor, release_id: int) -> Con
     if start is None:
         return Conflicts(release_id, None, None, (), ())
     until = end if end is not None and end > start else start + AN_INSTANT
-    shown = await calendar(session, actor, start, until)
     collisions: tuple[Collision, ...] = ()
-    for event in shown.events:
-        if event.release_id == release_id:
-            collisions = event.collisions
+    if not release.in_trash and not release.stage.is_closure:  # it occupies its window
+        # What the calendar of the release's window says of this release alone: the open
+        # releases the caller may see reaching into its window, then the pairs that overlap
+        # and share something (not the calendar of every release in the window, with the
+        # collisions and next free window of each).
+        reach = later(start, max(end - start, dt.timedelta(0)) if end else dt.timedelta(0))
+        near = await calendar_repository.open_reaching(session, actor, start, reach)
+        found = await calendar_repository.collisions(session, actor.portal_id, [release_id], near)
+        collisions = tuple(found.get(release_id, ()))
     facts = (await freezes.facts_of(session, [release_id]))[release_id]
     met = await freezes.meetings(session, actor.portal_id, facts, start, until)
     return Conflicts(release_id, start, end, collisions, tuple(met))

@@ -14,7 +14,8 @@ from releasedesk.db.base import Base, BigId, IdMixin, PortalMixin, UtcDateTime, 
 
 class FreezeWindow(IdMixin, PortalMixin, Base):
     """One window: one-off (`start_on`, `end_on`) or recurring (`rrule` from `dtstart`, a
-    wall-clock time in `timezone`, lasting `duration`, without `exdates`). `scope` holds the
+    wall-clock time in `timezone`, lasting `duration`, except on
+    its `exdates`). `scope` holds the
     ids it is limited to ({} for every release). `first_start` and `last_end` (None: no end)
     bound every occurrence, so a check reads only the windows that can matter, through
     ix_freeze_windows_span."""

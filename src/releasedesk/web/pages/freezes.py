@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from releasedesk.core.actors import require_admin
 from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
 from releasedesk.core.freezes import service as freezes
+from releasedesk.core.freezes import timing
 from releasedesk.core.freezes.service import WindowSpec
 from releasedesk.core.freezes.timing import OneOff
 from releasedesk.core.freezes.views import FreezeWindow, Override
@@ -40,7 +41,7 @@ def _now() -> dt.datetime:
 @cache
 def zone_names() -> tuple[str, ...]:
     """The IANA zones this server knows, for the time zone field's suggestions."""
-    return tuple(sorted(available_timezones()))
+    return tuple(sorted(timing.zone_names()))
 
 
 def form_errors(error: ReleaseDeskError, fields: tuple[str, ...]) -> FormErrors:
@@ -312,6 +313,21 @@ async def grant_exception(ctx: PageContext) -> Response:
     )
 
 
+@page
+async def revoke_exception(ctx: PageContext) -> Response:
+    """An exception ended before it expires (administrators; the core says so)."""
+    window_id = _window_id(ctx)
+    raw = str(ctx.request.path_params["override_id"])
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 18):
+        raise NotFound(f"No exception with id '{raw}'", "override_id")
+    window = await freezes.get_window(ctx.session, ctx.me, window_id)
+    await freezes.revoke_override(ctx.session, ctx.me, window_id, int(raw))
+    return ctx.redirect(
+        f"freezes/{window_id}",
+        flash=f"The exception was revoked: “{window.name}” blocks that release again.",
+    )
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/freezes", window_list, methods=["GET"]),
@@ -321,4 +337,9 @@ def routes() -> list[BaseRoute]:
         Route("/freezes/{window_id}/edit", edit_window, methods=["GET"]),
         Route("/freezes/{window_id}/delete", delete_window, methods=["POST"]),
         Route("/freezes/{window_id}/exceptions", grant_exception, methods=["POST"]),
+        Route(
+            "/freezes/{window_id}/exceptions/{override_id}/revoke",
+            revoke_exception,
+            methods=["POST"],
+        ),
     ]
