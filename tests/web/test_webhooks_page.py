@@ -57,11 +57,14 @@ def hooks(client: TestClient, desk: Desk) -> Iterator[None]:
     client.portal.call(clean)
 
 
-def deliver(client: TestClient) -> int:
-    """One round of a webhook sender on the suite's database (the served app runs none)."""
+def deliver(client: TestClient, later: dt.timedelta = dt.timedelta(0)) -> int:
+    """One round of a webhook sender on the suite's database (the served app runs none),
+    its clock `later` than now (a retry's time come)."""
     config: WebhookConfig = client.app.state.webhooks  # type: ignore[attr-defined]
     database: Database = client.app.state.database  # type: ignore[attr-defined]
-    sender = WebhookSender(database, config, random=lambda: 0.5)
+    sender = WebhookSender(
+        database, config, random=lambda: 0.5, clock=lambda: dt.datetime.now(dt.UTC) + later
+    )
     try:
         return client.portal.call(sender.deliver_due)
     finally:
@@ -139,11 +142,15 @@ def test_an_administrator_subscribes_sees_deliveries_and_redelivers(
     expect(page.get_by_role("textbox", name="Signing secret")).to_have_count(0)
     assert secret not in page.content()
 
-    # A release change is delivered, and shows in the log with its answer.
-    receiver.answer(Answer(200, {"x-api-key": "hidden"}, b"<b>thanks</b>"))
+    # A release change is delivered (at the second attempt), and shows in the log with
+    # every attempt's answer.
+    receiver.answer(
+        Answer(500, body=b"busy"), Answer(200, {"x-api-key": "hidden"}, b"<b>thanks</b>")
+    )
     made = desk.create_release(title="Payroll 2.1")
     assert deliver(client) >= 1
-    (first,) = receiver.received
+    assert deliver(client, dt.timedelta(seconds=10)) >= 1  # the schedule's first wait: 5 s
+    first = receiver.received[-1]
     assert first.json()["type"] == "release.created"
     assert Webhook(secret).verify(first.body, first.headers)["data"]["release"]["id"] == int(
         made["id"]
@@ -153,8 +160,15 @@ def test_an_administrator_subscribes_sees_deliveries_and_redelivers(
     log = page.get_by_role("region", name="Delivery log")
     expect(log).to_contain_text("release.created")
     expect(log).to_contain_text("Succeeded")
-    log.get_by_text("Answer and headers").first.click()
-    expect(log.locator("pre").first).to_have_text("<b>thanks</b>")  # shown as text
+    log.get_by_text("2 attempts: answers and headers").click()
+    attempts = log.locator(".attempt")
+    expect(attempts).to_have_count(2)
+    expect(attempts.nth(0)).to_contain_text("Attempt 1")
+    expect(attempts.nth(0)).to_contain_text("HTTP 500")
+    expect(attempts.nth(0)).to_contain_text("next attempt")
+    expect(attempts.nth(0).locator("pre").first).to_have_text("busy")
+    expect(attempts.nth(1)).to_contain_text("HTTP 200")
+    expect(attempts.nth(1).locator("pre").first).to_have_text("<b>thanks</b>")  # as text
     expect(log).to_contain_text("x-api-key: [redacted]")
     expect(log).to_contain_text("webhook-signature: v1,")
     looked_at(page, "log")
@@ -163,7 +177,7 @@ def test_an_administrator_subscribes_sees_deliveries_and_redelivers(
     log.get_by_role("button", name="Redeliver").first.click()
     expect(page.get_by_role("status")).to_contain_text("queued again")
     assert deliver(client) >= 1
-    assert [r.headers["webhook-id"] for r in receiver.received] == [first.headers["webhook-id"]] * 2
+    assert [r.headers["webhook-id"] for r in receiver.received] == [first.headers["webhook-id"]] * 3
     page.reload()
     expect(page.get_by_role("region", name="Delivery log").locator("tbody")).to_have_count(2)
 

@@ -317,6 +317,19 @@ def test_retries_follow_the_schedule_honour_retry_after_and_keep_the_webhook_id(
     assert len(receiver.received) == 3
     log = deliveries(desk, made["id"])[0]
     assert log["status"] == "succeeded" and log["attempts"] == 3
+    # Every attempt is kept, not only the last (migration 0024's webhook_attempts).
+    tries = log["attempt_log"]
+    assert [a["number"] for a in tries] == [1, 2, 3]
+    assert [a["response"]["status"] for a in tries] == [500, 503, 200]
+    assert [a["response"]["body"] for a in tries] == ["down", "later", "ok"]
+    assert tries[1]["response"]["headers"]["retry-after"] == "3600"
+    assert tries[0]["next_attempt_on"] == first_retry.isoformat()
+    assert tries[2]["next_attempt_on"] is None
+    assert tries[2]["request_headers"]["webhook-id"] == receiver.received[2].headers["webhook-id"]
+    one_delivery = desk.client.get(
+        f"{v1(desk)}/webhooks/{made['id']}/deliveries/{log['id']}", headers=bearer(desk.admin.key)
+    ).json()
+    assert one_delivery["attempt_log"] == tries
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 1
     assert len({r.body for r in receiver.received}) == 1
     timestamps = [int(r.headers["webhook-timestamp"]) for r in receiver.received]

@@ -255,6 +255,24 @@ WEBHOOK_PAYLOAD: Schema = {
         },
     },
 }
+ANSWER: Schema = object_with(
+    {
+        "status": nullable(INTEGER),
+        "duration_ms": nullable(INTEGER),
+        "headers": nullable(OBJECT),
+        "body": nullable(STRING),
+    }
+)
+ATTEMPT: Schema = object_with(
+    {
+        "number": INTEGER,
+        "attempted_on": TIME,
+        "response": ANSWER,
+        "request_headers": nullable(OBJECT),
+        "error": nullable(STRING),
+        "next_attempt_on": nullable(TIME),
+    }
+)
 DELIVERY: Schema = object_with(
     {
         "id": INTEGER,
@@ -273,16 +291,13 @@ DELIVERY: Schema = object_with(
         "next_attempt_on": nullable(TIME),
         "last_attempt_on": nullable(TIME),
         "delivered_on": nullable(TIME),
-        "response": object_with(
-            {
-                "status": nullable(INTEGER),
-                "duration_ms": nullable(INTEGER),
-                "headers": nullable(OBJECT),
-                "body": nullable(STRING),
-            }
-        ),
+        "response": ANSWER,
         "request_headers": nullable(OBJECT),
         "error": nullable(STRING),
+        "attempt_log": {
+            **array_of(ATTEMPT),
+            "description": "Every attempt, oldest first; `response` above is the last's",
+        },
     }
 )
 ROTATE_IN: Schema = {
