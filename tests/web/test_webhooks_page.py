@@ -4,7 +4,8 @@ once; a release created, its delivery (sent by a sender on the suite's database,
 `releasedesk serve` runs one) in the log with its answer; redelivered one by one and by
 time; settings changed, disabled and enabled, the secret rotated, then deleted after a
 confirmation. A technician sees no link and gets a 403. Every page is checked by axe-core
-at 1280 and 390 px, for sideways scrolling, and photographed into test-artifacts/."""
+at 1280 and 390 px, for sideways scrolling, and photographed into test-artifacts/. Over
+HTTP: the log's pages, and refusals beside their fields."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from releasedesk.db.models import WebhookSubscription
 from releasedesk.db.session import Database
 from tests.helpers import Desk
 from tests.served import Served
+from tests.web.accounts_helpers import labelled, signed_in
 from tests.web.browser import (
     DESKTOP,
     NARROW,
@@ -32,6 +34,7 @@ from tests.web.browser import (
     screenshot,
     set_width,
 )
+from tests.web.html_tree import parse
 from tests.web.web_client import give_password
 from tests.webhook_receiver import Answer, Receiver, receiving
 
@@ -245,3 +248,47 @@ def test_a_technician_has_no_webhooks_page(page: Page, served: Served, desk: Des
     )
     assert forged.status == 403
     assert "Only an administrator can" in forged.text()
+
+
+def test_the_log_pages_and_refusals_are_said_beside_their_fields(desk: Desk, hooks: None) -> None:
+    """Over HTTP: 20 deliveries a page, "Older deliveries" keyed by the last one shown; a
+    private URL and a moment to come refused beside their fields, nothing changed."""
+    made = desk.client.post(
+        f"/app/{desk.portal}/api/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hooks", "events": ["release.created"]},
+        headers={"authtoken": desk.admin.key},
+    )
+    assert made.status_code == 201, made.text
+    webhook = made.json()["id"]
+    for n in range(21):  # pending: no sender runs here
+        desk.create_release(title=f"Release {n}")
+    browser = signed_in(desk)
+    first = browser.page(f"/webhooks/{webhook}")
+    rows = first.all("tbody", class_="delivery")
+    assert len(rows) == 20
+    assert all("Pending" in row.text for row in rows)
+    older = first.one("a", text="Older deliveries").attrs["href"]
+    assert "Newest deliveries" not in first.text
+    second = browser.page(older.removeprefix(browser.prefix))
+    assert len(second.all("tbody", class_="delivery")) == 1
+    assert second.one("a", text="Newest deliveries")
+    assert "Older deliveries" not in second.text
+
+    refused = browser.post(
+        f"/webhooks/{webhook}",
+        {"url": "http://10.0.0.1/hooks", "events": "release.closed", "description": "Moved"},
+    )
+    assert refused.status_code == 422
+    page = parse(refused.text)
+    assert "private address" in page.by_id("url-error").text
+    assert labelled(page, "Description").attrs["value"] == "Moved"  # kept
+    answer = desk.client.get(
+        f"/app/{desk.portal}/api/v1/webhooks/{webhook}", headers={"authtoken": desk.admin.key}
+    ).json()
+    assert answer["url"] == "http://127.0.0.1:9/hooks" and answer["events"] == ["release.created"]
+
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    refused = browser.post(f"/webhooks/{webhook}/redeliver", {"since": later})
+    assert refused.status_code == 422
+    assert "Enter a time in the past" in parse(refused.text).by_id("since-error").text
+    assert browser.get("/webhooks/nine").status_code == 404
