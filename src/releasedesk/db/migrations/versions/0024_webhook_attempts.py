@@ -1,7 +1,7 @@
 """webhook attempts: every attempt of a delivery, not only its last
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0022
 
 `webhook_attempts`: one row per attempt of a webhook delivery (its number, when, the
 answer's status, duration, headers and body, or the error; the retry it set), inserted when
@@ -17,7 +17,7 @@ from alembic import op
 import releasedesk.db.base
 
 revision: str = "0024"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
