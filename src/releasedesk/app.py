@@ -226,7 +226,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ucr = create_ucr_app(db, settings.base_url)
     flexdeploy = create_flexdeploy_app(db, settings.base_url)
     v1 = create_v1_app(db, settings.base_url)
-    web = create_web_app(db, settings)
+    web = create_web_app(db, settings, webhooks)
     app = FastAPI(
         title="releasedesk",
         lifespan=lifespan,

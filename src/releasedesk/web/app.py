@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from releasedesk.core.webhooks.config import WebhookConfig
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
 from releasedesk.web.context import PageContext, WebState, page, prefix_of, refusal_page
@@ -31,6 +32,7 @@ from releasedesk.web.pages import (
     signin,
     trash,
     users,
+    webhooks,
 )
 from releasedesk.web.security import CookieSigner
 
@@ -50,6 +52,7 @@ PAGES = (
     trash,
     keys,
     users,
+    webhooks,
     audit,
 )
 
@@ -79,7 +82,7 @@ async def not_allowed(request: Request, _error: Exception) -> Response:
     return refusal_page(request, "This page cannot be used that way.", 405)
 
 
-def create_web_app(database: Database, settings: Settings) -> Starlette:
+def create_web_app(database: Database, settings: Settings, webhooks: WebhookConfig) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/", home, methods=["GET"]),
         Mount("/static", app=StaticFilesWithHeaders(directory=STATIC), name="static"),
@@ -88,7 +91,10 @@ def create_web_app(database: Database, settings: Settings) -> Starlette:
         routes.extend(module.routes())
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
     app.state.web = WebState(
-        database=database, signer=CookieSigner(settings.secret_key), base_url=settings.base_url
+        database=database,
+        signer=CookieSigner(settings.secret_key),
+        webhooks=webhooks,
+        base_url=settings.base_url,
     )
     return app
 

@@ -22,6 +22,7 @@ from releasedesk.core.actors import Actor
 from releasedesk.core.approvals import inbox
 from releasedesk.core.errors import ErrorKind, Invalid, ReleaseDeskError, every_kind
 from releasedesk.core.users import sessions
+from releasedesk.core.webhooks.config import WebhookConfig
 from releasedesk.db.session import Database
 from releasedesk.failure_log import failure_summary
 from releasedesk.observe.requests import note_user
@@ -64,11 +65,13 @@ STATUS_OF_KIND: Mapping[ErrorKind, int] = every_kind(
 
 @dataclass(frozen=True)
 class WebState:
-    """What every page needs from the server: the database, the cookie signer and the
-    server's configured address (RELEASEDESK_BASE_URL, one of its own origins)."""
+    """What every page needs from the server: the database, the cookie signer, the
+    server's configured address (RELEASEDESK_BASE_URL, one of its own origins) and the
+    webhook settings the Webhooks page hands the core (the API's own)."""
 
     database: Database
     signer: CookieSigner
+    webhooks: WebhookConfig
     base_url: str | None = None
 
 

@@ -30,7 +30,7 @@ from releasedesk.db.models import (
 )
 from releasedesk.db.session import Database
 from releasedesk.settings import Settings
-from tests.api.v1.test_freeze_windows import assert_problem, bearer, v1
+from tests.api.v1.test_freeze_windows import assert_problem, bearer, create, one_off, v1
 from tests.helpers import Desk, make_desk
 from tests.webhook_receiver import Answer, Receiver, receiving
 
@@ -277,6 +277,76 @@ def test_an_unwanted_event_is_not_written_and_a_refused_write_leaves_none(
     assert desk.count(WebhookEvent) == 0
 
 
+FREEZE_EVENTS = [
+    "freeze_window.created",
+    "freeze_window.updated",
+    "freeze_window.deleted",
+    "freeze_override.granted",
+]
+
+
+def test_freeze_windows_and_exceptions_are_announced_in_their_transaction(
+    client: TestClient, desk: Desk, receiver: Receiver, hooks: None
+) -> None:
+    made = subscribe(desk, receiver.url, FREEZE_EVENTS)
+    refused = create(desk, one_off(end="2031-12-21T00:00:00+01:00"))
+    assert_problem(refused, 400, "end")
+    assert desk.count(WebhookEvent) == 0  # a refused window announces nothing
+    ms = int(dt.datetime.fromisoformat("2031-12-27T10:00:00+01:00").timestamp() * 1000)
+    inside = desk.create_release(
+        key=desk.requester.key,
+        title="Inside",
+        scheduled_start_time={"value": str(ms)},
+        scheduled_end_time={"value": str(ms + 3_600_000)},
+    )["id"]
+    window = create(desk, one_off()).json()
+    base = f"{v1(desk)}/freeze_windows/{window['id']}"
+    admin = bearer(desk.admin.key)
+    changed = desk.client.patch(base, json={"effect": "warn"}, headers=admin)
+    assert changed.status_code == 200, changed.text
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).replace(microsecond=0)
+    granted = desk.client.post(
+        f"{base}/overrides",
+        json={"release_id": int(inside), "reason": "Tax law", "expires_on": expires.isoformat()},
+        headers=admin,
+    )
+    assert granted.status_code == 201, granted.text
+    assert desk.client.delete(base, headers=admin).status_code == 204
+    sender = sender_for(client, Clock())
+    while deliver(client, sender):
+        pass
+    assert receiver.types() == [
+        "freeze_window.created",
+        "freeze_window.updated",
+        "freeze_override.granted",
+        "freeze_window.deleted",
+    ]
+    bodies = [verified(made["secret"], r)["data"] for r in receiver.received]
+    first = bodies[0]["freeze_window"]
+    assert first == {
+        "id": window["id"],
+        "name": "Year-end freeze",
+        "reason": "Finance closes the books",
+        "effect": "block",
+        "timezone": "Europe/Berlin",
+        "kind": "one_off",
+        "start": "2031-12-21T23:00:00Z",
+        "end": "2032-01-03T23:00:00Z",
+        "scope": {"services": [], "release_types": [], "teams": []},
+        "created_by": desk.admin.name,
+        "created_on": first["created_on"],
+        "updated_on": first["updated_on"],
+    }
+    assert bodies[0]["by"] == {"id": desk.admin.id, "name": desk.admin.name}
+    assert bodies[1]["freeze_window"]["effect"] == "warn"
+    override = bodies[2]["freeze_override"]
+    assert override["window"] == {"id": window["id"], "name": "Year-end freeze"}
+    assert override["release"] == {"id": int(inside)}
+    assert override["reason"] == "Tax law" and override["granted_by"] == desk.admin.name
+    assert override["expires_on"] == expires.isoformat().replace("+00:00", "Z")
+    assert bodies[3]["freeze_window"]["id"] == window["id"]  # as it was
+
+
 def test_retries_follow_the_schedule_honour_retry_after_and_keep_the_webhook_id(
     client: TestClient, desk: Desk, receiver: Receiver, hooks: None
 ) -> None:
@@ -317,6 +387,19 @@ def test_retries_follow_the_schedule_honour_retry_after_and_keep_the_webhook_id(
     assert len(receiver.received) == 3
     log = deliveries(desk, made["id"])[0]
     assert log["status"] == "succeeded" and log["attempts"] == 3
+    # Every attempt is kept, not only the last (migration 0024's webhook_attempts).
+    tries = log["attempt_log"]
+    assert [a["number"] for a in tries] == [1, 2, 3]
+    assert [a["response"]["status"] for a in tries] == [500, 503, 200]
+    assert [a["response"]["body"] for a in tries] == ["down", "later", "ok"]
+    assert tries[1]["response"]["headers"]["retry-after"] == "3600"
+    assert tries[0]["next_attempt_on"] == first_retry.isoformat()
+    assert tries[2]["next_attempt_on"] is None
+    assert tries[2]["request_headers"]["webhook-id"] == receiver.received[2].headers["webhook-id"]
+    one_delivery = desk.client.get(
+        f"{v1(desk)}/webhooks/{made['id']}/deliveries/{log['id']}", headers=bearer(desk.admin.key)
+    ).json()
+    assert one_delivery["attempt_log"] == tries
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 1
     assert len({r.body for r in receiver.received}) == 1
     timestamps = [int(r.headers["webhook-timestamp"]) for r in receiver.received]

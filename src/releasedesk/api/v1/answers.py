@@ -9,6 +9,7 @@ from typing import Any
 from releasedesk.api.openapi import INTEGER, OBJECT, STRING, array_of, nullable, object_with
 from releasedesk.api.routes import ApiRoute, DocStyle, Schema
 from releasedesk.api.v1.errors import DOCUMENTED_ERRORS
+from releasedesk.core.webhooks.names import EVENT_NAMES
 
 Answers = Mapping[int, Schema | None]
 TIME: Schema = {"type": "string", "format": "date-time"}
@@ -119,22 +120,7 @@ OVERRIDES: Answers = {200: object_with({"overrides": array_of(OVERRIDE)})}
 OVERRIDE_REVOKED: Answers = {204: None}
 
 BOOLEAN: Schema = {"type": "boolean"}
-EVENT_NAMES_SCHEMA: Schema = array_of(
-    {
-        "type": "string",
-        "enum": [
-            "release.created",
-            "release.updated",
-            "release.stage_changed",
-            "release.closed",
-            "release.trashed",
-            "release.restored",
-            "release.deleted",
-            "approval.requested",
-            "approval.decided",
-        ],
-    }
-)
+EVENT_NAMES_SCHEMA: Schema = array_of({"type": "string", "enum": list(EVENT_NAMES)})
 WEBHOOK_IN: Schema = {
     "type": "object",
     "description": "A create needs url and events; a PATCH any of them.",
@@ -230,6 +216,45 @@ WEBHOOK_RELEASE: Schema = {
         "services": array_of(REFERENCE),
     },
 }
+NAMED_LIST: Schema = array_of(object_with({"id": INTEGER, "name": STRING}))
+WEBHOOK_FREEZE_WINDOW: Schema = {
+    "type": "object",
+    "description": "freeze_window.*: the window (as it was, when deleted). A one_off window has"
+    " start and end (UTC); a recurring one its rrule, its dtstart and exdates as wall-clock"
+    " times in timezone, and the ISO 8601 duration of each occurrence",
+    "required": ["id", "name", "reason", "effect", "timezone", "kind", "scope"],
+    "properties": {
+        "id": INTEGER,
+        "name": STRING,
+        "reason": STRING,
+        "effect": {"type": "string", "enum": ["block", "warn"]},
+        "timezone": STRING,
+        "kind": {"type": "string", "enum": ["one_off", "recurring"]},
+        "start": TIME,
+        "end": TIME,
+        "rrule": STRING,
+        "dtstart": STRING,
+        "duration": STRING,
+        "exdates": NAMES,
+        "scope": object_with(
+            {"services": NAMED_LIST, "release_types": NAMED_LIST, "teams": NAMED_LIST}
+        ),
+        "created_by": nullable(STRING),
+        "created_on": TIME,
+        "updated_on": TIME,
+    },
+}
+WEBHOOK_FREEZE_OVERRIDE: Schema = object_with(
+    {
+        "id": INTEGER,
+        "window": object_with({"id": INTEGER, "name": STRING}),
+        "release": object_with({"id": INTEGER}),
+        "reason": STRING,
+        "expires_on": TIME,
+        "granted_by": nullable(STRING),
+        "granted_on": TIME,
+    }
+)
 WEBHOOK_PAYLOAD: Schema = {
     "type": "object",
     "description": "What a webhook POSTs (Standard Webhooks' payload), signed in the"
@@ -240,10 +265,17 @@ WEBHOOK_PAYLOAD: Schema = {
         "timestamp": TIME,
         "data": {
             "type": "object",
-            "required": ["release", "by"],
+            "description": "release.* and approval.* carry release; freeze_window.*"
+            " freeze_window; freeze_override.granted freeze_override",
+            "required": ["by"],
             "properties": {
                 "release": WEBHOOK_RELEASE,
-                "by": object_with({"id": INTEGER, "name": STRING}),
+                "freeze_window": WEBHOOK_FREEZE_WINDOW,
+                "freeze_override": WEBHOOK_FREEZE_OVERRIDE,
+                "by": {
+                    **object_with({"id": nullable(INTEGER), "name": STRING}),
+                    "description": "who did it (id null: the server's operator, by the CLI)",
+                },
                 "fields": {
                     **NAMES,
                     "description": "release.updated: the fields that changed",
@@ -258,6 +290,24 @@ WEBHOOK_PAYLOAD: Schema = {
         },
     },
 }
+ANSWER: Schema = object_with(
+    {
+        "status": nullable(INTEGER),
+        "duration_ms": nullable(INTEGER),
+        "headers": nullable(OBJECT),
+        "body": nullable(STRING),
+    }
+)
+ATTEMPT: Schema = object_with(
+    {
+        "number": INTEGER,
+        "attempted_on": TIME,
+        "response": ANSWER,
+        "request_headers": nullable(OBJECT),
+        "error": nullable(STRING),
+        "next_attempt_on": nullable(TIME),
+    }
+)
 DELIVERY: Schema = object_with(
     {
         "id": INTEGER,
@@ -276,16 +326,13 @@ DELIVERY: Schema = object_with(
         "next_attempt_on": nullable(TIME),
         "last_attempt_on": nullable(TIME),
         "delivered_on": nullable(TIME),
-        "response": object_with(
-            {
-                "status": nullable(INTEGER),
-                "duration_ms": nullable(INTEGER),
-                "headers": nullable(OBJECT),
-                "body": nullable(STRING),
-            }
-        ),
+        "response": ANSWER,
         "request_headers": nullable(OBJECT),
         "error": nullable(STRING),
+        "attempt_log": {
+            **array_of(ATTEMPT),
+            "description": "Every attempt, oldest first; `response` above is the last's",
+        },
     }
 )
 ROTATE_IN: Schema = {

@@ -8,7 +8,7 @@ from typing import Any
 from releasedesk.api.v1.input import refuse_unknown, text
 from releasedesk.core.errors import WrongType
 from releasedesk.core.webhooks.service import SubscriptionChanges
-from releasedesk.core.webhooks.views import Created, Delivery, Subscription
+from releasedesk.core.webhooks.views import Created, Delivery, DeliveryAttempt, Subscription
 
 SUBSCRIPTION_KEYS = {"url", "events", "description", "enabled"}
 
@@ -85,4 +85,21 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
         },
         "request_headers": delivery.request_headers,
         "error": delivery.error,
+        "attempt_log": [attempt_json(a) for a in delivery.attempt_log],
+    }
+
+
+def attempt_json(attempt: DeliveryAttempt) -> dict[str, Any]:
+    return {
+        "number": attempt.number,
+        "attempted_on": _time(attempt.attempted_on),
+        "response": {
+            "status": attempt.response_status,
+            "duration_ms": attempt.duration_ms,
+            "headers": attempt.response_headers,
+            "body": attempt.response_body,
+        },
+        "request_headers": attempt.request_headers,
+        "error": attempt.error,
+        "next_attempt_on": _time(attempt.next_attempt_on),
     }

@@ -20,7 +20,7 @@ from releasedesk.core.actors import Actor, require_admin
 from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import AuditActor, AuditKind, Subject, actor_of
 from releasedesk.core.errors import Forbidden, Frozen, Invalid, Mandatory, NotFound, NotUnique
-from releasedesk.core.freezes import repository
+from releasedesk.core.freezes import announce, repository
 from releasedesk.core.freezes.timing import (
     Duration,
     Occurrence,
@@ -45,6 +45,7 @@ from releasedesk.core.freezes.views import (
 )
 from releasedesk.core.text import plain_line
 from releasedesk.core.values import Named
+from releasedesk.core.webhooks.names import EventType
 from releasedesk.db.models import FreezeOverride as OverrideRow
 from releasedesk.db.models import FreezeWindow as WindowRow
 
@@ -113,7 +114,9 @@ async def create_window(session: AsyncSession, actor: Saver, spec: WindowSpec) -
     await _fill(session, actor, row, spec, now)
     await repository.insert(session, row)
     await _audit(session, actor, AuditKind.FREEZE_WINDOW_CREATED, row)
-    return (await _views(session, [row]))[0]
+    made = (await _views(session, [row]))[0]
+    await _announce(session, actor, EventType.FREEZE_WINDOW_CREATED, made)
+    return made
 
 
 async def update_window(
@@ -124,14 +127,25 @@ async def update_window(
     await _fill(session, actor, row, spec, dt.datetime.now(dt.UTC))
     await session.flush()
     await _audit(session, actor, AuditKind.FREEZE_WINDOW_UPDATED, row)
-    return (await _views(session, [row]))[0]
+    changed = (await _views(session, [row]))[0]
+    await _announce(session, actor, EventType.FREEZE_WINDOW_UPDATED, changed)
+    return changed
 
 
 async def delete_window(session: AsyncSession, actor: Saver, window_id: int) -> None:
     _may_save(actor, "delete freeze windows")
     row = await _row(session, actor, window_id, for_update=True)
     await _audit(session, actor, AuditKind.FREEZE_WINDOW_DELETED, row)
+    gone = (await _views(session, [row]))[0]  # as it was, for the event
     await repository.delete_window(session, row.id)
+    await _announce(session, actor, EventType.FREEZE_WINDOW_DELETED, gone)
+
+
+async def _announce(
+    session: AsyncSession, actor: Saver, type: EventType, window: FreezeWindow
+) -> None:
+    """The change as a webhook event, in its transaction (after its audit entry)."""
+    await announce.window_changed(session, actor.portal_id, _audit_actor(actor), type, window)
 
 
 def next_occurrences(window: FreezeWindow, now: dt.datetime, count: int = 3) -> list[Occurrence]:
@@ -365,7 +379,9 @@ async def grant_override(
             "expires_on": expires_on.isoformat(),
         },
     )
-    return (await _overrides(session, [row]))[0]
+    granted = (await _overrides(session, [row]))[0]
+    await announce.override_granted(session, actor.portal_id, actor_of(actor), granted)
+    return granted
 
 
 async def revoke_override(

@@ -15,6 +15,10 @@ class EventType(StrEnum):
     RELEASE_DELETED = "release.deleted"
     APPROVAL_REQUESTED = "approval.requested"
     APPROVAL_DECIDED = "approval.decided"
+    FREEZE_WINDOW_CREATED = "freeze_window.created"
+    FREEZE_WINDOW_UPDATED = "freeze_window.updated"
+    FREEZE_WINDOW_DELETED = "freeze_window.deleted"
+    FREEZE_OVERRIDE_GRANTED = "freeze_override.granted"
 
 
 EVENT_NAMES = tuple(e.value for e in EventType)

@@ -3,6 +3,7 @@ deliveries, the delivery log."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,8 +13,14 @@ from sqlalchemy import ColumnElement, Row, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Role
-from releasedesk.core.webhooks.views import Delivery, DeliveryStatus
-from releasedesk.db.models import User, WebhookDelivery, WebhookEvent, WebhookSubscription
+from releasedesk.core.webhooks.views import Delivery, DeliveryAttempt, DeliveryStatus
+from releasedesk.db.models import (
+    User,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 # --- subscriptions --------------------------------------------------------------------------
 
@@ -227,7 +234,36 @@ async def deliveries(
         statement = statement.where(WebhookDelivery.id < before_id)
     if status is not None:
         statement = statement.where(WebhookDelivery.status == status)
-    return [_delivery(row) for row in (await session.execute(statement)).all()]
+    found = [_delivery(row) for row in (await session.execute(statement)).all()]
+    return await _with_attempts(session, found)
+
+
+async def _with_attempts(session: AsyncSession, found: list[Delivery]) -> list[Delivery]:
+    """The deliveries with every attempt of each, oldest first: one IN query for the page
+    (ix_webhook_attempts_delivery; at most eight attempts a delivery)."""
+    if not found:
+        return found
+    statement = (
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id.in_([d.id for d in found]))
+        .order_by(WebhookAttempt.delivery_id, WebhookAttempt.number, WebhookAttempt.id)
+    )
+    by_delivery: dict[int, list[DeliveryAttempt]] = {}
+    for a in (await session.execute(statement)).scalars():
+        by_delivery.setdefault(a.delivery_id, []).append(
+            DeliveryAttempt(
+                number=a.number,
+                attempted_on=a.attempted_on,
+                response_status=a.response_status,
+                duration_ms=a.duration_ms,
+                response_body=a.response_body,
+                response_headers=a.response_headers,
+                request_headers=a.request_headers,
+                error=a.error,
+                next_attempt_on=a.next_attempt_on,
+            )
+        )
+    return [dataclasses.replace(d, attempt_log=tuple(by_delivery.get(d.id, ()))) for d in found]
 
 
 async def delivery(
@@ -241,8 +277,20 @@ async def delivery(
         )
     )
     row = (await session.execute(statement)).first()
-    return None if row is None else _delivery(row)
+    if row is None:
+        return None
+    (found,) = await _with_attempts(session, [_delivery(row)])
+    return found
 
+
+ATTEMPT_COLUMNS = (
+    "response_status",
+    "duration_ms",
+    "response_body",
+    "response_headers",
+    "request_headers",
+    "error",
+)
 
 # --- the sender's claims --------------------------------------------------------------------
 
@@ -343,12 +391,22 @@ async def renew_claims(
 async def record_attempt(
     session: AsyncSession, delivery_id: int, values: Mapping[str, object]
 ) -> None:
-    """One attempt's outcome on its delivery (the lease released with it)."""
+    """One attempt's outcome on its delivery (the lease released with it), and the attempt
+    kept as a row of its own for the log (the delivery's columns hold only the last)."""
     await session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id)
         .values(claimed_until=None, **values)
         .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        insert(WebhookAttempt).values(
+            delivery_id=delivery_id,
+            number=values["attempts"],
+            attempted_on=values["last_attempt_on"],
+            next_attempt_on=values.get("next_attempt_on"),
+            **{name: values.get(name) for name in ATTEMPT_COLUMNS},
+        )
     )
 
 

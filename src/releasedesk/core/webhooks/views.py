@@ -41,6 +41,22 @@ class Created:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    """One attempt of a delivery: its answer (status, duration, headers, body), or the error
+    that left it without one, and the retry it set."""
+
+    number: int
+    attempted_on: dt.datetime
+    response_status: int | None
+    duration_ms: int | None
+    response_body: str | None
+    response_headers: dict[str, Any] | None
+    request_headers: dict[str, Any] | None
+    error: str | None
+    next_attempt_on: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     id: int
     subscription_id: int
@@ -60,3 +76,5 @@ class Delivery:
     response_headers: dict[str, Any] | None
     request_headers: dict[str, Any] | None
     error: str | None
+    # Every attempt, oldest first (none for a delivery recorded before migration 0024).
+    attempt_log: tuple[DeliveryAttempt, ...] = ()

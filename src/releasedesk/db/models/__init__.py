@@ -67,7 +67,12 @@ from releasedesk.db.models.releases import (
 )
 from releasedesk.db.models.throttle import ThrottleCounter
 from releasedesk.db.models.users import ApiKey, User, WebSession
-from releasedesk.db.models.webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
+from releasedesk.db.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from releasedesk.db.models.work import (
     ReleaseAssociation,
     ReleaseNote,
@@ -147,6 +152,7 @@ __all__ = [
     "Urgency",
     "User",
     "WebSession",
+    "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEvent",
     "WebhookSubscription",

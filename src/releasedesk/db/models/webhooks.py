@@ -85,3 +85,30 @@ class WebhookDelivery(IdMixin, Base):
     response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     request_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookAttempt(IdMixin, Base):
+    """One attempt of a delivery, kept beside the delivery's summary of its last one, so the
+    log shows every try of a retried delivery (what each answered, or why it got none).
+
+    A table rather than a JSON list on the delivery: an attempt is written once, as a row
+    inserted in the record's transaction, while a JSON list would be read and rewritten
+    whole at each attempt (up to eight, each with a body of up to 64 KB); the rows go with
+    their delivery (ON DELETE CASCADE) and the log reads a page's attempts in one IN query
+    by ix_webhook_attempts_delivery. The schedule bounds them: eight per delivery."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index("ix_webhook_attempts_delivery", "delivery_id", "number"),)
+
+    delivery_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("webhook_deliveries.id", ondelete="CASCADE")
+    )
+    number: Mapped[int] = mapped_column(Integer)  # 1 for the first attempt
+    attempted_on: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    request_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_on: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # the retry it set
