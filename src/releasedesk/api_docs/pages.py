@@ -94,9 +94,9 @@ APIS = (
         "v1",
         "releasedesk",
         "releasedesk's own API, for what no vendor API covers: change freezes and their "
-        "exceptions, schedule conflicts and the next free slot, the calendar feed, outgoing "
-        "webhooks. Errors are RFC 9457 problem details. Sign in with a bearer key, an "
-        "authtoken header or HTTP Basic.",
+        "exceptions, schedule conflicts and the next free slot, the calendar feed, approval "
+        "policies, outgoing webhooks and DORA metrics. Errors are RFC 9457 problem details. "
+        "Sign in with a bearer key, an authtoken header or HTTP Basic.",
         V1_ROUTES,
     ),
 )
