@@ -117,10 +117,10 @@ TARGETS: tuple[Target, ...] = (
     Target("post_add", "p99_ms", "<", 200, SQLITE_C16),
     Target("put_update", "p99_ms", "<", 200, SQLITE_C16),
     # The schedule reads (issue 22), a measured decision (2026-12-06, docs/performance.md
-    # "The schedule reads"): after the fixes, four runs each at load average 5-11 on the
-    # shared 2-core machine gave conflicts 0.0054-0.0108 (median 0.0076) on SQLite and
-    # 0.0030-0.0086 (0.0050) on PostgreSQL, next_free 0.0047-0.0105 (0.0066) and
-    # 0.0032-0.0111 (0.0071). CPU per request from the profiles (server 9.4 ms + PostgreSQL
+    # "The schedule reads"): after the fixes, five runs each at load average 5-11 on the
+    # shared 2-core machine gave conflicts 0.0054-0.0108 (median 0.0068) on SQLite and
+    # 0.0030-0.0086 (0.0054) on PostgreSQL, next_free 0.0047-0.0105 (0.0062) and
+    # 0.0032-0.0111 (0.0076). CPU per request from the profiles (server 9.4 ms + PostgreSQL
     # 4.3 ms for conflicts, 7.1 + 3.2 ms for next_free; 14-16 ms in the SQLite process)
     # against a bare ASGI of about 20,000 req/s when the machine is idle puts an idle run at
     # 0.003-0.005: loaded runs flatter heavy reads, as bare ASGI loses more. So 0.003 on
