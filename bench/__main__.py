@@ -13,6 +13,10 @@ before its load; default 3000),
 BENCH_CONNECTIONS (wrk's concurrency, default 32), BENCH_REPORT (report name, default latest),
 BENCH_TWO_WORKERS=0 (skip the second server run: bare ASGI, ceiling, GET by id and the first
 list page again under `uvicorn --workers 2`, to show how the server scales on two cores),
+BENCH_SCHEDULE_N (default 10000: the releases of the schedule run, which loads the conflicts
+and next free slot scenarios, with the references, on a database of its own seeded with
+services on every release and BENCH_FREEZES freeze windows, default 100; BENCH_SCHEDULE_N=0
+skips it),
 BENCH_PROFILE=0 (do not profile the scenarios that miss a target of bench/targets.py: by
 default each is loaded again for BENCH_SECONDS under py-spy, its stacks saved in
 bench/results/profiles/ and summarised in the report).
@@ -76,28 +80,35 @@ async def _pg_admin(statement: str, database: str | None = None) -> None:
         await connection.close()
 
 
-def pg_database(n: int) -> str:
-    return f"{os.environ.get('BENCH_PG_DATABASE', 'rd_bench')}_{n}"
+def _size(n: int, freezes: int = 0) -> str:
+    """How a seeded database is told apart: its releases, and its freeze windows if any."""
+    return f"{n}_f{freezes}" if freezes else str(n)
 
 
-def database_url(database: str, n: int) -> str:
+def pg_database(n: int, freezes: int = 0) -> str:
+    return f"{os.environ.get('BENCH_PG_DATABASE', 'rd_bench')}_{_size(n, freezes)}"
+
+
+def database_url(database: str, n: int, freezes: int = 0) -> str:
     if database == "sqlite":
-        return f"sqlite:///{VAR / f'bench-{n}.db'}"
-    return make_url(pg_server()).set(database=pg_database(n)).render_as_string(hide_password=False)
+        return f"sqlite:///{VAR / f'bench-{_size(n, freezes)}.db'}"
+    name = pg_database(n, freezes)
+    return make_url(pg_server()).set(database=name).render_as_string(hide_password=False)
 
 
-def meta_path(database: str, n: int) -> Path:
-    if database == "postgresql" and pg_database(n) != f"rd_bench_{n}":
-        return VAR / f"postgresql-{pg_database(n)}.json"
-    return VAR / f"{database}-{n}.json"
+def meta_path(database: str, n: int, freezes: int = 0) -> Path:
+    if database == "postgresql" and pg_database(n, freezes) != f"rd_bench_{_size(n, freezes)}":
+        return VAR / f"postgresql-{pg_database(n, freezes)}.json"
+    return VAR / f"{database}-{_size(n, freezes)}.json"
 
 
-def prepare(database: str, n: int) -> dict[str, Any]:
-    """A database seeded with n releases (reused when one of that size is already there,
-    brought to this checkout's schema first)."""
+def prepare(database: str, n: int, freezes: int = 0) -> dict[str, Any]:
+    """A database seeded with n releases (and, with `freezes`, services and that many freeze
+    windows); reused when one of that kind is already there, brought to this checkout's
+    schema first."""
     VAR.mkdir(parents=True, exist_ok=True)
-    meta_file = meta_path(database, n)
-    url = database_url(database, n)
+    meta_file = meta_path(database, n, freezes)
+    url = database_url(database, n, freezes)
     if meta_file.exists() and os.environ.get("BENCH_RESEED") != "1":
         print(f"[{database} N={n}] reusing the seeded database")
         upgrade(url)
@@ -117,7 +128,7 @@ def prepare(database: str, n: int) -> dict[str, Any]:
         db = Database(url)
         try:
             async with db.unit_of_work() as session:
-                result = await seed_rows(session, n)
+                result = await seed_rows(session, n, freezes=freezes)
         finally:
             await db.dispose()
         main_count = n - n // 10
@@ -278,6 +289,7 @@ def profile_misses(
     meta: dict[str, Any],
     seconds: int,
     stem: str,
+    freezes: int = 0,
 ) -> None:
     """Measure `run` against its targets (again: each call has more rows); profile each of
     `scenarios` that misses one, once, with py-spy on `pid` while wrk loads it again (unless
@@ -295,7 +307,7 @@ def profile_misses(
             pid,
             seconds,
             partial(load_once, scenario, key, meta, seconds),
-            pg_database(run.n) if run.database == "postgresql" else None,
+            pg_database(run.n, freezes) if run.database == "postgresql" else None,
         )
         run.profiles.append(profile)
     for outcome in run.targets:
@@ -334,12 +346,13 @@ def run_one(
     *,
     kind: str = "main",
     stem: str = "latest",
+    freezes: int = 0,
 ) -> report.Run:
     """Seed (or reuse), serve with one worker, verify, load, profile the scenarios that miss
     a target (raw stacks named after `stem`); then, if `two_workers` names scenarios, serve
     again with two workers, verify again and load those."""
-    meta = prepare(database, n)
-    url = database_url(database, n)
+    meta = prepare(database, n, freezes)
+    url = database_url(database, n, freezes)
     key = new_key(url)
     server = start_server(url)
     try:
@@ -357,12 +370,14 @@ def run_one(
         meta["web_cookie"] = web_cookie()
         meta["url"] = url
         run.verified = verified(key, meta)
+        if freezes:
+            run.verified += verify.verify_schedule(PORT, key, meta["first"], meta["last"])
         run.response_bytes = response_sizes(key, meta)
         # Reads, then writes, each group profiled before the next changes the data it reads.
         for group in ([s for s in scenarios if not s.writes], [s for s in scenarios if s.writes]):
             load(run, group, key, meta, seconds)
             run.rss_after_mb = rss_mb(server.pid)
-            profile_misses(run, server.pid, group, key, meta, seconds, stem)
+            profile_misses(run, server.pid, group, key, meta, seconds, stem, freezes)
     finally:
         stop_server(server)
     if two_workers:
@@ -373,15 +388,17 @@ def run_one(
             load(run, two_workers, key, meta, seconds, workers=2)
         finally:
             stop_server(server)
-    run.plans = asyncio.run(_plans(url, meta["main_count"]))
+    run.plans = asyncio.run(_plans(url, meta["main_count"], schedule=freezes > 0))
     report.fill_ratios(run)
     return run
 
 
-async def _plans(url: str, main_count: int) -> dict[str, str]:
+async def _plans(url: str, main_count: int, *, schedule: bool = False) -> dict[str, str]:
     db = Database(url)
     try:
         async with db.unit_of_work() as session:
+            if schedule:
+                return await explain.schedule_plans(session)
             return await explain.plans(session, main_count)
     finally:
         await db.dispose()
@@ -393,7 +410,8 @@ def main() -> None:
     choice = os.environ.get("BENCH_DB", "both")
     databases = ["sqlite", "postgresql"] if choice == "both" else [choice]
     wanted = [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s]
-    scenarios = [s for s in SCENARIOS if not wanted or s.name in wanted]
+    chosen = [s for s in SCENARIOS if not wanted or s.name in wanted]
+    scenarios = [s for s in chosen if not s.schedule]
     # Reads first: the writes change the data the reads see.
     scenarios.sort(key=lambda s: s.writes)
     facts = report.machine_facts()
@@ -403,13 +421,32 @@ def main() -> None:
         if os.environ.get("BENCH_TWO_WORKERS", "1") != "0":
             two = [s for s in scenarios if s.name in TWO_WORKER_SCENARIOS]
         name = os.environ.get("BENCH_REPORT", "latest")
-        runs = [run_one(db, n, scenarios, seconds, two, stem=name) for db in databases]
+        runs = [run_one(db, n, scenarios, seconds, two, stem=name) for db in databases if scenarios]
+        title = f"releasedesk benchmark, N = {n:,}" if runs else "releasedesk benchmark"
+        schedule_n = env_int("BENCH_SCHEDULE_N", 10_000)
+        on_schedule = [s for s in chosen if s.schedule]
+        if schedule_n and on_schedule:
+            refs = [s for s in SCENARIOS if s.name in ("bare_asgi", "ceiling")]
+            freezes = env_int("BENCH_FREEZES", 100)
+            runs += [
+                run_one(
+                    db,
+                    schedule_n,
+                    refs + on_schedule,
+                    seconds,
+                    kind="schedule",
+                    stem=name,
+                    freezes=freezes,
+                )
+                for db in databases
+            ]
+            title += f"; schedule: N = {schedule_n:,} with {freezes} freeze windows"
         path = report.write(
             runs,
             facts,
             seconds,
             name,
-            f"releasedesk benchmark, N = {n:,}",
+            title,
             env_int("BENCH_CONNECTIONS", 32),
         )
         print(f"report: {path}")

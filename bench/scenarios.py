@@ -7,15 +7,17 @@ url-encodes an input_data body.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from bench import write_pools
 from bench.seed import WORDS
+from releasedesk.core.portals.reference_data import SERVICES
 
 PRIORITIES = ("Low", "Medium", "Normal", "High")
 STAGES = (
@@ -121,6 +123,29 @@ def deep_paths(count: int) -> list[str]:
     ]
 
 
+def next_free_paths() -> list[str]:
+    """The next_free scenario's questions: a four-hour slot for one or two of every portal's
+    services (bench/schedule_seed.py links every release to some), from a day drawn over the
+    seeded releases' years, within thirty days."""
+    rng = random.Random(22)
+    paths = []
+    for _ in range(200):
+        day = dt.datetime(2020, 3, 1, 8, tzinfo=dt.UTC) + dt.timedelta(days=rng.randint(0, 2100))
+        services = ",".join(rng.sample(SERVICES, rng.choice((1, 2))))
+        paths.append(
+            "/api/v1/schedule/next_free?"
+            + urlencode(
+                {
+                    "duration": "PT4H",
+                    "services": services,
+                    "after": day.isoformat(),
+                    "within": "P30D",
+                }
+            )
+        )
+    return paths
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -133,6 +158,8 @@ class Scenario:
     # A one-shot write's pool, made through the running server just before the load
     # (port, key, database URL → paths); the Lua takes them in turn (`next_path()`).
     pool: Callable[[int, str, str], list[str]] | None = None
+    # Run apart, on a database seeded with services and freeze windows (BENCH_SCHEDULE_N).
+    schedule: bool = False
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -233,5 +260,18 @@ SCENARIOS: tuple[Scenario, ...] = (
         'form(\'{"approval":{"comments":"bench"}}\'))',
         writes=True,
         pool=write_pools.decision_paths,
+    ),
+    Scenario(
+        "conflicts",
+        "GET /api/v1/releases/{random id}/conflicts (overlapping releases, freezes met)",
+        'return wrk.format("GET", "/api/v1/releases/" .. math.random(first, last) .. "/conflicts")',
+        schedule=True,
+    ),
+    Scenario(
+        "next_free",
+        "GET /api/v1/schedule/next_free (PT4H, one or two services, a day drawn, P30D)",
+        'return wrk.format("GET", pick(paths))',
+        paths=lambda _count: next_free_paths(),
+        schedule=True,
     ),
 )

@@ -6,6 +6,9 @@ list, so a `contains` search on a word hits some rows but not most. Each release
 the API would give it (requester and engineer roles, six descriptive fields, an `add`
 history row and a status comment), and a share of them tasks, worklogs, approval levels and
 approvals. PostgreSQL rows go in with COPY, SQLite rows with executemany.
+
+For the schedule scenarios (bench/schedule_seed.py), `freezes=` also links each release to one
+or two of its portal's services and saves that many freeze windows in the main portal.
 """
 
 from __future__ import annotations
@@ -258,8 +261,11 @@ class Counter:
         return self.value - 1
 
 
-async def seed(session: AsyncSession, total: int, *, history_entries: int = 50) -> SeedResult:
-    """Seed `total` releases (90 % in `itdesk`, 10 % in `bench-other`)."""
+async def seed(
+    session: AsyncSession, total: int, *, history_entries: int = 50, freezes: int = 0
+) -> SeedResult:
+    """Seed `total` releases (90 % in `itdesk`, 10 % in `bench-other`); with `freezes`, also
+    services on every release and that many freeze windows (bench/schedule_seed.py)."""
     started = time.perf_counter()
     rng = random.Random(42)
     main = await _portal_data(session, "itdesk", people=60)
@@ -292,6 +298,18 @@ async def seed(session: AsyncSession, total: int, *, history_entries: int = 50) 
     result.last_id = counters[Release].value - 1
     result.history_release_id = result.first_id
     await _long_history(session, main, result.first_id, history_entries, counters)
+    if freezes:
+        from bench.schedule_seed import seed_schedule
+
+        split = result.first_id + main_count
+        for data, ids, windows in (
+            (main, range(result.first_id, split), freezes),
+            (other, range(split, result.last_id + 1), 0),
+        ):
+            for table, count in (
+                await seed_schedule(session, data.portal_id, ids, windows)
+            ).items():
+                result.rows[table] = result.rows.get(table, 0) + count
     await _fix_sequences(session)
     admin = await users.repository.get(session, main.portal_id, main.admin_id)
     assert admin is not None

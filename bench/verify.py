@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from bench.scenarios import fresh_text
+from bench.scenarios import fresh_text, next_free_paths
 from bench.seed import WORDS
 
 
@@ -122,4 +124,57 @@ def verify(
             found = browser.get("/ui/releases", params={"q": word})
             assert found.status_code == 200 and found.text.lower().count(word) >= 20
         checked.append("the web list shows 20 rows with the total, and finds a title word")
+    return checked
+
+
+def _when(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def verify_schedule(port: int, key: str, first: int, last: int) -> list[str]:
+    """The schedule scenarios' answers (a database seeded with services and freeze windows):
+    conflicts overlap the release's window and share something, freezes met overlap it;
+    slots are as long as asked, in order, apart, within the range. Some answers must hold
+    conflicts, freezes and slots, so the load does not measure empty answers."""
+    checked: list[str] = []
+    rng = random.Random(5)
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"authtoken": key}, timeout=60
+    ) as client:
+        releases = freezes = 0
+        for release_id in rng.sample(range(first, last + 1), 30):
+            response = client.get(f"/api/v1/releases/{release_id}/conflicts")
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert body["release_id"] == release_id, body
+            start, end = _when(body["scheduled"]["start"]), _when(body["scheduled"]["end"])
+            for other in body["releases"]:
+                other_start = _when(other["scheduled"]["start"])
+                other_end = _when(other["scheduled"]["end"])
+                assert other_start < end and start < other_end and other["shared"], body
+            for met in body["freeze_windows"]:
+                assert _when(met["start"]) < end and start < _when(met["end"]), body
+            releases += bool(body["releases"])
+            freezes += bool(body["freeze_windows"])
+        assert releases and freezes, (releases, freezes)
+        checked.append(
+            f"conflicts overlap the release's window ({releases} of 30 with releases,"
+            f" {freezes} with freeze windows)"
+        )
+        slots = 0
+        for path in rng.sample(next_free_paths(), 20):
+            response = client.get(path)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            after = _when(parse_qs(urlparse(path).query)["after"][0])
+            ends = after
+            for slot in body["slots"]:
+                slot_start, slot_end = _when(slot["start"]), _when(slot["end"])
+                assert slot_end - slot_start == dt.timedelta(hours=4), body
+                assert ends <= slot_start and slot_end <= after + dt.timedelta(days=30), body
+                ends = slot_end
+            assert len(body["slots"]) == 3 or body["reason"], body
+            slots += len(body["slots"])
+        assert slots, "no slot found anywhere"
+        checked.append(f"next_free gives 4-hour slots in order within 30 days ({slots} of 60)")
     return checked

@@ -16,6 +16,7 @@ MODULES = [
     "bench.explain",
     "bench.profiling",
     "bench.report",
+    "bench.schedule_seed",
     "bench.seed",
     "bench.server",
     "bench.serving",

@@ -18,14 +18,16 @@ from tests.test_history_migration import _run, fresh_url  # noqa: F401  (the fix
 pytestmark = pytest.mark.filterwarnings("ignore:Skipped unsupported reflection")
 
 
-def test_seeded_releases_are_counted(fresh_url: str) -> None:  # noqa: F811
+@pytest.mark.parametrize("freezes", [0, 12])
+def test_seeded_releases_are_counted(fresh_url: str, freezes: int) -> None:  # noqa: F811
+    """With `freezes` (the schedule run's seed), also services and freeze windows."""
     upgrade(fresh_url)
 
     async def seeding() -> None:
         database = Database(fresh_url)
         try:
             async with database.unit_of_work() as session:
-                await seed(session, 300, history_entries=3)
+                await seed(session, 300, history_entries=3, freezes=freezes)
         finally:
             await database.dispose()
 
@@ -43,3 +45,18 @@ def test_seeded_releases_are_counted(fresh_url: str) -> None:  # noqa: F811
     )
     assert [tuple(map(int, row)) for row in kept] == [tuple(map(int, row)) for row in counted]
     assert sorted(int(n) for _, n in counted) == [30, 270]
+    if not freezes:
+        return
+    [(links, linked)] = _run(
+        fresh_url, "SELECT count(*), count(DISTINCT release_id) FROM release_services", {}
+    )
+    assert int(linked) == 300 and 300 < int(links) < 600  # one or two services each
+    windows = _run(
+        fresh_url,
+        "SELECT portal_id, effect, rrule IS NULL, scope FROM freeze_windows ORDER BY id",
+        {},
+    )
+    assert len(windows) == freezes and {int(w[0]) for w in windows} == {int(kept[0][0])}
+    assert {w[1] for w in windows} == {"block", "warn"}
+    assert {bool(w[2]) for w in windows} == {True, False}  # one-off and recurring
+    assert len({str(w[3]) for w in windows}) > 2  # everything, services, a release type
