@@ -9,6 +9,7 @@ from typing import Any
 from releasedesk.api.openapi import INTEGER, OBJECT, STRING, array_of, nullable, object_with
 from releasedesk.api.routes import ApiRoute, DocStyle, Schema
 from releasedesk.api.v1.errors import DOCUMENTED_ERRORS
+from releasedesk.core.releases import announce
 from releasedesk.core.webhooks.names import EVENT_NAMES
 
 Answers = Mapping[int, Schema | None]
@@ -185,33 +186,8 @@ WEBHOOK_RELEASE: Schema = {
         "status": STAGE_OR_STATUS,
         "group": REFERENCE,
         "created_by": PERSON,
-        **dict.fromkeys(
-            (
-                "scheduled_start_time",
-                "scheduled_end_time",
-                "next_review_on",
-                "created_time",
-                "last_updated_time",
-                "completed_time",
-                "deleted_time",
-            ),
-            nullable(TIME),
-        ),
-        **dict.fromkeys(
-            (
-                "priority",
-                "impact",
-                "urgency",
-                "risk",
-                "release_type",
-                "category",
-                "subcategory",
-                "item",
-                "site",
-                "closure_code",
-            ),
-            REFERENCE,
-        ),
+        **dict.fromkeys(announce.TIMES, nullable(TIME)),
+        **dict.fromkeys(announce.LOOKUPS, REFERENCE),
         "roles": array_of(object_with({"role": STRING, "user": PERSON})),
         "services": array_of(REFERENCE),
     },

@@ -22,7 +22,8 @@ from releasedesk.core.values import Named, Stage, Status
 from releasedesk.core.webhooks import outbox
 from releasedesk.core.webhooks.names import EventType
 
-_LOOKUPS = (
+# The release's lookups and times in the neutral shape (api/v1/answers.py documents them).
+LOOKUPS = (
     "priority",
     "impact",
     "urgency",
@@ -34,7 +35,7 @@ _LOOKUPS = (
     "site",
     "closure_code",
 )
-_TIMES = (
+TIMES = (
     "scheduled_start_time",
     "scheduled_end_time",
     "next_review_on",
@@ -85,8 +86,8 @@ def release_json(release: Release) -> dict[str, Any]:
         else {"id": release.group.id, "name": release.group.name},
         "created_by": person_json(release.created_by),
     }
-    shape.update({name: _time(getattr(release, name)) for name in _TIMES})
-    shape.update({name: _named(getattr(release, name)) for name in _LOOKUPS})
+    shape.update({name: _time(getattr(release, name)) for name in TIMES})
+    shape.update({name: _named(getattr(release, name)) for name in LOOKUPS})
     if release.roles:
         shape["roles"] = [
             {"role": h.role.internal_name, "user": person_json(h.user)} for h in release.roles
