@@ -27,8 +27,8 @@ from releasedesk.core.freezes.timing import (
     merged,
     moved_start,
     parse_rule,
-    zone_named,
 )
+from releasedesk.core.zones import zone_named
 
 pytestmark = pytest.mark.one_database  # nothing here depends on the database
 

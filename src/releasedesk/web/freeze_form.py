@@ -16,8 +16,9 @@ from typing import Any
 
 from releasedesk.core.errors import Invalid
 from releasedesk.core.freezes.service import WindowSpec
-from releasedesk.core.freezes.timing import OneOff, zone_named
+from releasedesk.core.freezes.timing import OneOff
 from releasedesk.core.freezes.views import Effect, FreezeWindow
+from releasedesk.core.zones import zone_named
 from releasedesk.web.context import PageContext
 from releasedesk.web.forms import FIRST_YEAR, LAST_YEAR, FormErrors
 

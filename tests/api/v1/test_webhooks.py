@@ -179,6 +179,7 @@ def test_subscriptions_are_kept_by_admins_and_the_secret_is_shown_once(
         "http://[::1]:8080/hooks",
         "http://192.168.0.10/",
         "ftp://127.0.0.1/hooks",
+        "http://[fec0::1]/hooks",  # IPv6 site-local: private, though not is_private
     ],
 )
 def test_a_private_address_is_refused_with_a_400_naming_url(desk: Desk, url: str) -> None:
@@ -211,11 +212,12 @@ def test_every_release_event_reaches_the_receiver_once_signed(
 
     assert receiver.received == []  # nothing is posted inside a request
     sender = sender_for(client, Clock())
-    assert deliver(client, sender) == 8
+    assert deliver(client, sender) == 9
     assert receiver.types() == [
         "release.created",
         "release.updated",
         "release.stage_changed",
+        "release.stage_changed",  # a close reaches Closure, as an update into it does
         "release.closed",
         "release.trashed",
         "release.restored",
@@ -229,13 +231,14 @@ def test_every_release_event_reaches_the_receiver_once_signed(
     assert created["data"]["by"]["name"] == desk.admin.name
     assert payloads[1]["data"]["fields"] == ["title"]
     assert payloads[2]["data"]["release"]["stage"]["name"] == "Planning"
-    assert payloads[3]["data"]["release"]["status"]["name"] == "Completed"
-    deleted = payloads[7]["data"]["release"]
+    assert payloads[3]["data"]["release"]["stage"]["name"] == "Closure"
+    assert payloads[4]["data"]["release"]["status"]["name"] == "Completed"
+    deleted = payloads[8]["data"]["release"]
     assert deleted["id"] == int(rid) and deleted["in_trash"]
     assert deliver(client, sender) == 0  # each once
 
     log = deliveries(desk, made["id"])
-    assert len(log) == 8 and {d["status"] for d in log} == {"succeeded"}
+    assert len(log) == 9 and {d["status"] for d in log} == {"succeeded"}
     newest = log[0]
     assert newest["event"]["type"] == "release.deleted"
     assert newest["response"]["status"] == 200 and newest["response"]["body"] == "ok"
@@ -248,8 +251,21 @@ def test_every_release_event_reaches_the_receiver_once_signed(
     )
     assert again.status_code == 202, again.text
     deliver(client, sender)
-    assert receiver.received[-1].headers["webhook-id"] == receiver.received[7].headers["webhook-id"]
-    assert receiver.received[-1].body == receiver.received[7].body
+    assert receiver.received[-1].headers["webhook-id"] == receiver.received[8].headers["webhook-id"]
+    assert receiver.received[-1].body == receiver.received[8].body
+
+
+def test_a_rotation_grace_past_a_week_is_a_400_not_an_overflow(
+    desk: Desk, receiver: Receiver, hooks: None
+) -> None:
+    made = subscribe(desk, receiver.url)
+    for grace in (100_000_000_000_000, 604_801, -1):
+        answer = desk.client.post(
+            f"{v1(desk)}/webhooks/{made['id']}/rotate_secret",
+            json={"grace_seconds": grace},
+            headers=bearer(desk.admin.key),
+        )
+        assert_problem(answer, 400, "grace_seconds")
 
 
 def test_an_unwanted_event_is_not_written_and_a_refused_write_leaves_none(

@@ -22,6 +22,7 @@ from releasedesk.core.webhooks import service as webhooks
 from releasedesk.core.webhooks.config import WebhookConfig
 
 routes = Routes()
+MOST_GRACE_SECONDS = int(webhooks.LONGEST_GRACE.total_seconds())
 
 LOG_QUERY = (
     Parameter("limit", "How many (1 to 100; 50 when left out)"),
@@ -98,6 +99,10 @@ async def rotate_secret(
     grace = body.get("grace_seconds")
     if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool)):
         raise WrongType("'grace_seconds' must be a whole number of seconds", "grace_seconds")
+    if grace is not None and not 0 <= grace <= MOST_GRACE_SECONDS:  # before any timedelta
+        raise Invalid(
+            f"'grace_seconds' must be between 0 and {MOST_GRACE_SECONDS} (7 days)", "grace_seconds"
+        )
     made = await webhooks.rotate_secret(
         session,
         actor,

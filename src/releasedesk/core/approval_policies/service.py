@@ -34,12 +34,13 @@ from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import NO_SUBJECT, AuditActor, AuditKind, actor_of
 from releasedesk.core.errors import Invalid, NotFound, NotUnique
 from releasedesk.core.freezes.service import Operator
-from releasedesk.core.freezes.timing import Duration, zone_named
+from releasedesk.core.freezes.timing import Duration
 from releasedesk.core.names import OrgRole
 from releasedesk.core.refs import Ref
 from releasedesk.core.text import plain_line
 from releasedesk.core.users import service as users
 from releasedesk.core.workflow import service as workflow
+from releasedesk.core.zones import zone_named
 from releasedesk.db.models import ApprovalPolicy as PolicyRow
 from releasedesk.db.models import User
 

@@ -14,8 +14,9 @@ from releasedesk.core.approval_policies.business_hours import (
     BusinessHours,
     Weekday,
 )
-from releasedesk.core.freezes.timing import Duration, zone_named
+from releasedesk.core.freezes.timing import Duration
 from releasedesk.core.names import OrgRole
+from releasedesk.core.zones import zone_named
 
 DAY = 86_400
 

@@ -32,7 +32,6 @@ from releasedesk.core.freezes.timing import (
     last_end,
     shifted,
     within_years,
-    zone_named,
 )
 from releasedesk.core.freezes.views import (
     Affected,
@@ -46,6 +45,7 @@ from releasedesk.core.freezes.views import (
 from releasedesk.core.text import plain_line
 from releasedesk.core.values import Named
 from releasedesk.core.webhooks.names import EventType
+from releasedesk.core.zones import zone_named
 from releasedesk.db.models import FreezeOverride as OverrideRow
 from releasedesk.db.models import FreezeWindow as WindowRow
 

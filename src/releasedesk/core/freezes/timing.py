@@ -26,9 +26,8 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import (
@@ -192,25 +191,6 @@ class Timing:
         start = local.replace(tzinfo=self.zone)  # fold 0: RFC 5545's reading of gaps and folds
         end_wall = shifted(local, dt.timedelta(days=duration.days)).replace(tzinfo=self.zone)
         return Occurrence(_utc(start), shifted(_utc(end_wall), duration.exact))
-
-
-def zone_named(name: str, field: str = "timezone") -> ZoneInfo:
-    """The IANA zone `name`; Invalid naming `field` for anything else."""
-    try:
-        if name not in zone_names():  # "localtime" and file paths open a zone file too
-            raise ValueError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid(
-            f"'{field}' must be an IANA time zone such as Europe/Berlin, not {name!r}", field
-        ) from None
-
-
-@cache
-def zone_names() -> frozenset[str]:
-    """The IANA zones a window may be in: the system's tz database's names, without the
-    files that are no zone name ("localtime" is this machine's zone, whatever it is)."""
-    return (frozenset(available_timezones()) - {"localtime", "posixrules"}) | {"UTC"}
 
 
 def within_years(moment: dt.datetime, field: str) -> dt.datetime:

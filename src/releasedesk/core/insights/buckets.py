@@ -12,29 +12,19 @@ import datetime as dt
 import math
 import statistics
 from collections.abc import Sequence
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from releasedesk.core.errors import Invalid
 from releasedesk.core.insights.views import Aggregation, Interval
+from releasedesk.core.zones import zone_named
 
 MAX_BUCKETS = 1000
 FIRST_YEAR, LAST_YEAR = 1970, 2999  # far from datetime's ends in every zone's offset
 
 
-@lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def zone(name: str, field: str = "tz") -> ZoneInfo:
     """An IANA zone by its name (Europe/Berlin, UTC); anything else refused naming `field`."""
-    if name not in _zone_names():
-        raise Invalid(f"'{field}' must be an IANA time zone such as Europe/Berlin", field)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid(f"'{field}' must be an IANA time zone such as Europe/Berlin", field) from None
+    return zone_named(name, field)
 
 
 def instant(text: str, where: ZoneInfo, field: str) -> dt.datetime:

@@ -118,7 +118,8 @@ async def close_release(
         session, current.id, values, written.history, written.status_comment
     )
     await auditing.record_closed(session, actor, after, comment_text(comment))
-    await announce.closed(session, actor, after, now)
+    # As an update into Closure announces it: the stage reached, then the close.
+    await announce.changed(session, actor, current, after, (), now)
     return after
 
 

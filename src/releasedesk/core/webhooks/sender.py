@@ -181,10 +181,13 @@ class WebhookSender:
             "user-agent": USER_AGENT,
             **signing.headers(secrets_in_force, one.message_id, now, body),
         }
-        try:
-            target = await targets.check(one.url, self.config.allowed, self.config.resolve)
+        try:  # the lookup counts against the attempt's time too: the claim's lease covers both
+            async with asyncio.timeout(self.timeout_seconds):
+                target = await targets.check(one.url, self.config.allowed, self.config.resolve)
         except Invalid as refused:
             return Attempt(headers, error=refused.message)
+        except TimeoutError:
+            return Attempt(headers, error="the host name was not resolved in time")
         url = httpx.URL(target.url)
         pinned = url.copy_with(host=str(target.address))
         sent = {**headers, "host": url.netloc.decode("ascii")}

@@ -53,7 +53,7 @@ def refusal(address: Address, allowed: Sequence[Network]) -> str | None:
         return "a loopback address"
     if address.is_link_local:
         return "a link-local address (cloud metadata services live there)"
-    if address.is_private:
+    if address.is_private or (isinstance(address, ipaddress.IPv6Address) and address.is_site_local):
         return "a private address"
     if address.is_multicast or address.is_unspecified or address.is_reserved:
         return "not a unicast address"

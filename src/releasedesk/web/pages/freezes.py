@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from releasedesk.core import zones
 from releasedesk.core.actors import require_admin
 from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
 from releasedesk.core.freezes import service as freezes
-from releasedesk.core.freezes import timing
 from releasedesk.core.freezes.service import WindowSpec
 from releasedesk.core.freezes.timing import OneOff
 from releasedesk.core.freezes.views import FreezeWindow, Override
@@ -41,7 +41,7 @@ def _now() -> dt.datetime:
 @cache
 def zone_names() -> tuple[str, ...]:
     """The IANA zones this server knows, for the time zone field's suggestions."""
-    return tuple(sorted(timing.zone_names()))
+    return tuple(sorted(zones.zone_names()))
 
 
 def form_errors(error: ReleaseDeskError, fields: tuple[str, ...]) -> FormErrors:
