@@ -12,7 +12,8 @@ from typing import Any
 from playwright.sync_api import Locator, Page, expect
 
 from releasedesk.web.policy_words import DASH
-from tests.helpers import Desk
+from tests.api.sdp.approvals_support import add_level, add_people, sent
+from tests.helpers import Desk, Person
 from tests.served import Served
 from tests.web.browser import (
     DESKTOP,
@@ -180,3 +181,66 @@ def test_a_technician_has_no_approval_policies_page(page: Page, served: Served, 
     assert forged.status == 403
     assert "Only an administrator can" in forged.text()
     assert policies(desk) == []
+
+
+def asked(desk: Desk, approver: Person, title: str) -> tuple[str, str]:
+    """A release with a level asking `approver`, sent: (release id, approval id)."""
+    rid = str(desk.create_release(title=title)["id"])
+    level = add_level(desk, rid, approvers=[approver])
+    (approval,) = level["approvals"]
+    sent(desk, rid, level["id"], approval["id"])
+    return rid, str(approval["id"])
+
+
+def put_policy(desk: Desk, body: dict[str, Any], policy_id: int | None = None) -> int:
+    path = f"/app/{desk.portal}/api/v1/approval_policies"
+    answer = desk.client.request(
+        "POST" if policy_id is None else "PUT",
+        path if policy_id is None else f"{path}/{policy_id}",
+        json=body,
+        headers={"authtoken": desk.admin.key},
+    )
+    assert answer.status_code in (200, 201), answer.text
+    return int(answer.json()["id"])
+
+
+def test_the_release_page_and_my_approvals_show_deadlines(
+    page: Page, served: Served, desk: Desk
+) -> None:
+    """A level sent with no policy has no deadline; one sent under the portal's default
+    (5 days) keeps it after the policy is changed to 2 hours, which the next level gets:
+    My approvals lists the 2-hour one first, then the 5-day one, then the one without."""
+    (approver,) = add_people(desk, 1)
+    give_password(desk, approver.name, "approver-pass")
+    none_id, none_approval = asked(desk, approver, "No deadline")
+    policy = {
+        "name": "CAB default",
+        "timeout": {"after": "P5D"},
+        "reminder": {"first_after": "P1D"},
+    }
+    policy_id = put_policy(desk, policy)
+    slow_id, slow_approval = asked(desk, approver, "Five days")
+    put_policy(desk, {**policy, "timeout": {"after": "PT2H"}}, policy_id)
+    fast_id, fast_approval = asked(desk, approver, "Two hours")
+
+    sign_in(page, served, desk, approver.name, "approver-pass")
+    page.goto(f"{served.url}/app/{desk.portal}/ui/releases/{slow_id}")
+    level = page.locator(".level").filter(has_text="Level 1")
+    expect(level).to_contain_text("Policy 'CAB default': it is the portal's default")
+    expect(level).to_contain_text("kept as it started: the policy was changed since")
+    expect(level.get_by_text("Deadline:")).to_be_visible()
+    expect(level).to_contain_text("next reminder:")
+    page.get_by_role("heading", name="Approvals", exact=True).scroll_into_view_if_needed()
+    looked_at(page, "release")
+
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name=re.compile("^My approvals")
+    ).click()
+    articles = page.locator("article.approval")
+    expect(articles).to_have_count(3)
+    ids = [a.get_attribute("id") for a in articles.all()]
+    assert ids == [f"approval-{a}" for a in (fast_approval, slow_approval, none_approval)]
+    expect(articles.nth(0)).to_contain_text("Two hours")
+    expect(articles.nth(2).get_by_role("definition").last).to_have_text("None")
+    looked_at(page, "my-approvals")
+    assert none_id and fast_id
