@@ -17,6 +17,7 @@ from releasedesk.db.session import Database
 from releasedesk.settings import Settings
 from releasedesk.web.context import PageContext, WebState, page, prefix_of, refusal_page
 from releasedesk.web.pages import (
+    approval_policies,
     approvals,
     audit,
     board,
@@ -52,6 +53,7 @@ PAGES = (
     trash,
     keys,
     users,
+    approval_policies,
     webhooks,
     audit,
 )

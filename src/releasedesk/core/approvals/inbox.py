@@ -34,7 +34,8 @@ MAX_DECIDED_LIMIT = 100
 
 
 async def waiting_on(session: AsyncSession, actor: Actor) -> list[InboxItem]:
-    """The approvals the caller can decide now, the longest waiting first."""
+    """The approvals the caller can decide now: the soonest deadline first, then those
+    without one, each the longest waiting first."""
     now = dt.datetime.now(dt.UTC)
     rows = await repository.waiting_on(session, actor.portal_id, actor.user_id, now)
     return [_item(actor, row) for row in rows]
@@ -130,6 +131,7 @@ def _item(actor: Actor, row: InboxRow) -> InboxItem:
         comments=approval.comments,
         decided_on=approval.action_taken_on,
         decided_by=approval.decided_by,
+        deadline=row.deadline,
     )
 
 

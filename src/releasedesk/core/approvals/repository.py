@@ -271,6 +271,7 @@ class InboxRow:
     requested_by: Person | None
     approvers: int
     approved: int
+    deadline: dt.datetime | None  # the level's, while it waits under a policy with a timeout
 
 
 _counted = aliased(Approval)
@@ -311,6 +312,7 @@ def _inbox_statement(
             ApprovalLevelRow.created_by_id,
             approvers,
             approved,
+            ApprovalLevelRow.deadline,
         )
         .select_from(Approval if approvals is None else approvals)
         .join(ApprovalLevelRow, ApprovalLevelRow.id == Approval.level_id)
@@ -322,7 +324,7 @@ def _inbox_statement(
     )
 
 
-INBOX_COLUMNS = 14  # the columns of `_inbox_statement`, before any a caller adds
+INBOX_COLUMNS = 15  # the columns of `_inbox_statement`, before any a caller adds
 
 
 def _inbox_row(columns: Sequence[Any]) -> InboxRow:
@@ -341,6 +343,7 @@ def _inbox_row(columns: Sequence[Any]) -> InboxRow:
         created_by_id,
         approvers,
         approved,
+        deadline,
     ) = columns[:INBOX_COLUMNS]
     level = LevelRef(
         approval.level_id, number, release_id, LevelStatus(status), created_on, created_by_id
@@ -355,6 +358,7 @@ def _inbox_row(columns: Sequence[Any]) -> InboxRow:
         requested_by=person_of(requester),
         approvers=int(approvers),
         approved=int(approved),
+        deadline=deadline,
     )
 
 
@@ -399,9 +403,15 @@ async def inbox_entry(
 
 
 def waiting_statement(portal_id: int, user_id: int, now: dt.datetime) -> Select[Any]:
-    """The approvals the user can decide now, oldest sent first (see `waiting_on`)."""
+    """The approvals the user can decide now, the soonest deadline first, then those with
+    none, each oldest sent first (see `waiting_on`)."""
     statement = _inbox_statement(portal_id, _pending_asked_of(user_id, now))
-    return _waiting(statement, user_id).order_by(Approval.sent_on, Approval.id)
+    return _waiting(statement, user_id).order_by(
+        ApprovalLevelRow.deadline.is_(None),
+        ApprovalLevelRow.deadline,
+        Approval.sent_on,
+        Approval.id,
+    )
 
 
 # A value, or the bind parameter a statement built once takes it through.
@@ -483,8 +493,8 @@ async def waiting_by_approver(session: AsyncSession, portal_id: int) -> dict[int
 async def waiting_on(
     session: AsyncSession, portal_id: int, user_id: int, now: dt.datetime
 ) -> list[InboxRow]:
-    """The approvals the user can decide now, oldest sent first, in one statement (the away
-    periods a subquery of it)."""
+    """The approvals the user can decide now, soonest deadline first (then oldest sent), in
+    one statement (the away periods a subquery of it)."""
     return await _inbox_rows(session, waiting_statement(portal_id, user_id, now))
 
 

@@ -124,6 +124,7 @@ class InboxItem:
     comments: str | None
     decided_on: dt.datetime | None
     decided_by: Person | None
+    deadline: dt.datetime | None = None  # when its level times out under its policy
 
 
 @dataclass(frozen=True, slots=True)

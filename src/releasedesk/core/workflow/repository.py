@@ -195,3 +195,13 @@ async def statuses(session: AsyncSession, portal_id: int) -> list[Status]:
     )
     found = [_status(row) for row in rows]
     return [status for status in found if status is not None]
+
+
+async def templates(session: AsyncSession, portal_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the portal's release templates, by name."""
+    statement = (
+        select(ReleaseTemplate.id, ReleaseTemplate.name)
+        .where(ReleaseTemplate.portal_id == portal_id)
+        .order_by(ReleaseTemplate.name, ReleaseTemplate.id)
+    )
+    return [(row.id, row.name) for row in await _rows(session, statement)]

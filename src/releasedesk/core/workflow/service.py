@@ -145,3 +145,9 @@ async def list_statuses(session: AsyncSession, portal_id: int) -> list[Status]:
     if held is not None:
         return [s.status for s in held.statuses]
     return await repository.statuses(session, portal_id)
+
+
+async def list_templates(session: AsyncSession, portal_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the portal's release templates by name, for a choice of one (the held
+    reference data keeps only folded names, so this reads the database)."""
+    return await repository.templates(session, portal_id)

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from releasedesk.core.actors import Actor, can_edit_release
+from releasedesk.core.approvals import policy_status
 from releasedesk.core.approvals.summary import StageSummary, approval_summary
 from releasedesk.core.approvals.views import Approval, ApprovalLevel
 from releasedesk.core.deployment import service as deployments
@@ -201,6 +202,10 @@ async def release_values(ctx: PageContext, release_id: int) -> dict[str, Any]:
         "staff": await people(ctx, staff_only=True) if can.assign else [],
         "approvers": await people(ctx, staff_only=False) if can.manage_approvals else [],
         "freezes": frozen.get(release.id, ()),
+        "level_policies": {
+            found.level_id: found
+            for found in await policy_status.level_policies(session, me, release_id)
+        },
         "exceptions": await freezes.overrides_of_release(session, me, release.id),
         "now": now,
         "all_stages": [step.stage for step in steps],
