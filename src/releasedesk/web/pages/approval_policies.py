@@ -11,13 +11,13 @@ from functools import cache
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from releasedesk.core import zones
 from releasedesk.core.actors import require_admin
 from releasedesk.core.approval_policies import service as policies
 from releasedesk.core.approval_policies.business_hours import Weekday
 from releasedesk.core.approval_policies.service import PolicySpec
 from releasedesk.core.approval_policies.views import ApprovalPolicy, TimeoutAction
 from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
-from releasedesk.core.freezes import timing
 from releasedesk.core.users import service as users
 from releasedesk.core.workflow import service as workflow
 from releasedesk.web import policy_form, policy_words
@@ -30,7 +30,7 @@ PAGE_REFUSALS = (ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND)
 
 @cache
 def zone_names() -> tuple[str, ...]:
-    return tuple(sorted(timing.zone_names()))
+    return tuple(sorted(zones.zone_names()))
 
 
 def form_errors(error: ReleaseDeskError) -> FormErrors:
