@@ -1,0 +1,290 @@
+"""Webhooks from real servers (issue 24's "Done when"): two `releasedesk serve` processes on
+one database, each running the webhook sender, and a receiver on 127.0.0.1 that the
+`standardwebhooks` verifier checks every request of. Release writes spread over both servers
+reach it once each; a server killed -9 while its delivery is in flight leaves that delivery
+to the servers that run next, which send it once the claim's lease ends, under the same
+`webhook-id`.
+
+"Once" is counted against the store: every event has one delivery, and the copies of a
+`webhook-id` the receiver got are the attempts of that delivery (a retry after a failed
+attempt is the same delivery; a copy beyond its attempts would be a second delivery), plus
+one for the attempt cut off by the kill, whose answer the killed sender never recorded.
+
+Both databases: two servers on one SQLite file share its single writer, which the sender's
+claim takes (BEGIN IMMEDIATE), so each delivery is claimed once there too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from standardwebhooks.webhooks import Webhook
+
+from releasedesk.core.portals import service as portals
+from releasedesk.core.users import service as users
+from releasedesk.db.models import WebhookDelivery, WebhookEvent
+from releasedesk.db.session import Database
+from tests.conftest import BACKEND, own_database
+from tests.durability import ServerProcess, wait_for
+from tests.webhook_receiver import Receiver, receiving
+
+RELEASE_EVENTS = [
+    "release.created",
+    "release.updated",
+    "release.stage_changed",
+    "release.closed",
+    "release.trashed",
+    "release.restored",
+    "release.deleted",
+]
+TIMEOUT_SECONDS = 2.0  # the sender's lease is two of these and 5 s: 9 s
+DELIVERY_SECONDS_LIMIT = 20.0
+ENV = {
+    "RELEASEDESK_SECRET_KEY": "webhook-servers-share-this-secret-key-0123456789",
+    "RELEASEDESK_WEBHOOK_SENDER": "1",
+    "RELEASEDESK_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+    "RELEASEDESK_WEBHOOK_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+    "RELEASEDESK_MAIL_SENDER": "0",
+    "RELEASEDESK_APPROVAL_SCHEDULER": "0",
+}
+
+
+@dataclass(frozen=True)
+class Portal:
+    url: str  # the database's
+    name: str
+    key: str  # an admin's
+
+    def v3(self, server: ServerProcess) -> str:
+        return f"{server.url}/app/{self.name}/api/v3"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An event as the store has it, with its deliveries' attempts."""
+
+    message_id: str
+    type: str
+    body: str
+    attempts: list[int]  # per delivery
+    delivered: bool
+
+
+@pytest.fixture
+def own_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own: no other test's deliveries for its senders."""
+    with own_database(request.config.stash[BACKEND], tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with receiving() as running:
+        yield running
+
+
+def portal_in(url: str) -> Portal:
+    async def go() -> Portal:
+        database = Database(url)
+        try:
+            async with database.unit_of_work() as session:
+                portal = await portals.create_portal(session, "hookservers")
+                admin = await users.add_user(
+                    session, portal_id=portal.id, name="Ada Admin", role="admin",
+                    email_id="ada@hookservers.example.com",
+                )  # fmt: skip
+                return Portal(url, portal.name, await users.create_api_key(session, user=admin))
+        finally:
+            await database.dispose()
+
+    return asyncio.run(go())
+
+
+def servers(url: str, tmp_path: Path, *names: str) -> list[ServerProcess]:
+    made = [ServerProcess(url, tmp_path / name, ENV) for name in names]
+    for server in made:
+        server.worker.log.parent.mkdir(parents=True, exist_ok=True)
+    return made
+
+
+def start_together(*started: ServerProcess) -> None:
+    """Start them side by side (two shared cores: a start takes seconds)."""
+    failures: list[BaseException] = []
+
+    def start(server: ServerProcess) -> None:
+        try:
+            server.start()
+        except BaseException as failure:
+            failures.append(failure)
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in started]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+
+
+def subscribe(server: ServerProcess, portal: Portal, url: str) -> str:
+    """A subscription to every release event, made through `server`: its secret."""
+    made = httpx.post(
+        f"{server.url}/app/{portal.name}/api/v1/webhooks",
+        json={"url": url, "events": RELEASE_EVENTS},
+        headers={"Authorization": f"Bearer {portal.key}"},
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    return str(made.json()["secret"])
+
+
+def sdp(body: object) -> dict[str, str]:
+    return {"input_data": json.dumps(body)}
+
+
+def create(server: ServerProcess, portal: Portal) -> int:
+    """A release made through `server` (release.created): its id."""
+    title = f"Hooked {uuid.uuid4().hex[:8]}"
+    made = httpx.post(
+        f"{portal.v3(server)}/releases",
+        params=sdp({"release": {"title": title}}),
+        headers={"authtoken": portal.key},
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    return int(made.json()["release"]["id"])
+
+
+def retitle(server: ServerProcess, portal: Portal, release_id: int) -> None:
+    """The release's title changed through `server` (release.updated)."""
+    changed = httpx.put(
+        f"{portal.v3(server)}/releases/{release_id}",
+        params=sdp({"release": {"title": f"Retitled {uuid.uuid4().hex[:8]}"}}),
+        headers={"authtoken": portal.key},
+        timeout=30,
+    )
+    assert changed.status_code == 200, changed.text
+
+
+def write_through_both(portal: Portal, one: ServerProcess, other: ServerProcess, n: int) -> None:
+    """`n` releases, half made through each server and each retitled through the other,
+    from two clients at once: 2n events."""
+
+    def client(first: ServerProcess, second: ServerProcess, count: int) -> None:
+        for _ in range(count):
+            retitle(second, portal, create(first, portal))
+
+    failures: list[BaseException] = []
+
+    def run(first: ServerProcess, second: ServerProcess, count: int) -> None:
+        try:
+            client(first, second, count)
+        except BaseException as failure:
+            failures.append(failure)
+
+    threads = [
+        threading.Thread(target=run, args=(one, other, n // 2)),
+        threading.Thread(target=run, args=(other, one, n - n // 2)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+
+
+def stored(url: str) -> list[Stored]:
+    async def go() -> list[Stored]:
+        database = Database(url)
+        try:
+            async with database.unit_of_work(writes=False) as session:
+                events = (await session.execute(select(WebhookEvent))).scalars().all()
+                rows = (await session.execute(select(WebhookDelivery))).scalars().all()
+                return [
+                    Stored(
+                        e.message_id,
+                        e.type,
+                        e.body,
+                        [d.attempts for d in rows if d.event_id == e.id],
+                        all(d.status == "succeeded" for d in rows if d.event_id == e.id),
+                    )
+                    for e in events
+                ]
+        finally:
+            await database.dispose()
+
+    return asyncio.run(go())
+
+
+def all_delivered(url: str, expected: int) -> bool:
+    events = stored(url)
+    return len(events) == expected and all(e.delivered for e in events)
+
+
+def check_once(
+    url: str, receiver: Receiver, secret: str, cut_off: Counter[str] | None = None
+) -> list[Stored]:
+    """Every request verifies and is one of the stored events, byte for byte; each event
+    has one delivery, received as many times as it was attempted (plus the attempts cut off
+    by a kill, `cut_off`, by webhook-id): what the store holds."""
+    events = stored(url)
+    by_id = {e.message_id: e for e in events}
+    verifier = Webhook(secret)
+    copies: Counter[str] = Counter()
+    for request in receiver.received:
+        payload = verifier.verify(request.body, request.headers)
+        message_id = request.headers["webhook-id"]
+        assert message_id in by_id, f"{message_id} is no event of the store"
+        assert request.body.decode() == by_id[message_id].body
+        assert payload["type"] == by_id[message_id].type
+        copies[message_id] += 1
+    assert set(copies) == set(by_id), "an event never reached the receiver"
+    for event in events:
+        assert len(event.attempts) == 1, f"{event.message_id} has {len(event.attempts)} deliveries"
+        expected = event.attempts[0] + (cut_off or Counter())[event.message_id]
+        assert copies[event.message_id] == expected, (
+            f"{event.message_id} received {copies[event.message_id]} times, "
+            f"attempted {event.attempts[0]}: delivered twice"
+        )
+    return events
+
+
+def test_release_writes_through_two_servers_reach_the_receiver_once_each(
+    own_url: str, tmp_path: Path, receiver: Receiver, backend_name: str
+) -> None:
+    portal = portal_in(own_url)
+    one, other = servers(own_url, tmp_path, "one", "other")
+    start_together(one, other)
+    try:
+        secret = subscribe(one, portal, receiver.url)
+        releases = 12
+        write_through_both(portal, one, other, releases)
+        wait_for(
+            lambda: all_delivered(own_url, 2 * releases),
+            DELIVERY_SECONDS_LIMIT,
+            "every event delivered",
+            every=0.2,
+        )
+    finally:
+        one.stop()
+        other.stop()
+    events = check_once(own_url, receiver, secret)
+    assert Counter(e.type for e in events) == {
+        "release.created": releases,
+        "release.updated": releases,
+    }
+    for server in (one, other):
+        assert "Traceback" not in server.output(), server.output()[-5000:]
+    retried = sum(e.attempts[0] - 1 for e in events)
+    print(f"\ntwo servers on {backend_name}: {len(events)} events once each, {retried} retries")
