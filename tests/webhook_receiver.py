@@ -19,6 +19,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    peer_port: int = 0  # the sender's end of the connection
 
     def json(self) -> dict[str, object]:
         value = orjson.loads(self.body)
@@ -49,7 +50,12 @@ class Receiver:
                 body = self.rfile.read(length)
                 with receiver._lock:
                     receiver.received.append(
-                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                        Received(
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            self.client_address[1],
+                        )
                     )
                     answer = receiver.script.pop(0) if receiver.script else Answer()
                     holding = receiver._to_hold > 0

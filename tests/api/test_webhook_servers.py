@@ -17,7 +17,9 @@ claim takes (BEGIN IMMEDIATE), so each delivery is claimed once there too.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import os
 import threading
 import uuid
 from collections import Counter
@@ -32,7 +34,7 @@ from standardwebhooks.webhooks import Webhook
 
 from releasedesk.core.portals import service as portals
 from releasedesk.core.users import service as users
-from releasedesk.db.models import WebhookDelivery, WebhookEvent
+from releasedesk.db.models import WebhookAttempt, WebhookDelivery, WebhookEvent
 from releasedesk.db.session import Database
 from tests.conftest import BACKEND, own_database
 from tests.durability import ServerProcess, wait_for
@@ -47,13 +49,15 @@ RELEASE_EVENTS = [
     "release.restored",
     "release.deleted",
 ]
-TIMEOUT_SECONDS = 2.0  # the sender's lease is two of these and 5 s: 9 s
+TIMEOUT_SECONDS = 2.0
+LEASE_SECONDS = 6.0  # a killed sender's delivery waits this long (by default 2 timeouts + 5 s)
 DELIVERY_SECONDS_LIMIT = 20.0
 ENV = {
     "RELEASEDESK_SECRET_KEY": "webhook-servers-share-this-secret-key-0123456789",
     "RELEASEDESK_WEBHOOK_SENDER": "1",
     "RELEASEDESK_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
     "RELEASEDESK_WEBHOOK_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+    "RELEASEDESK_WEBHOOK_LEASE_SECONDS": str(LEASE_SECONDS),
     "RELEASEDESK_MAIL_SENDER": "0",
     "RELEASEDESK_APPROVAL_SCHEDULER": "0",
 }
@@ -288,3 +292,124 @@ def test_release_writes_through_two_servers_reach_the_receiver_once_each(
         assert "Traceback" not in server.output(), server.output()[-5000:]
     retried = sum(e.attempts[0] - 1 for e in events)
     print(f"\ntwo servers on {backend_name}: {len(events)} events once each, {retried} retries")
+
+
+def _connection_inode(local_port: int, remote_port: int) -> str | None:
+    """The inode of the loopback TCP socket from `local_port` to `remote_port`."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote = fields[1].rsplit(":", 1)[1], fields[2].rsplit(":", 1)[1]
+            if int(local, 16) == local_port and int(remote, 16) == remote_port:
+                return fields[9]
+    return None
+
+
+def _holds(pid: int, inode: str) -> bool:
+    wanted = f"socket:[{inode}]"
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if os.readlink(fd) == wanted:
+                return True
+        except OSError:  # closed meanwhile
+            continue
+    return False
+
+
+def sender_of(peer_port: int, receiver: Receiver, among: list[ServerProcess]) -> ServerProcess:
+    """Which server's process holds the connection the receiver got a request on (Linux's
+    /proc: the socket from that port to the receiver's, and the process with it open)."""
+    inode = _connection_inode(peer_port, int(receiver.url.split(":")[2].split("/")[0]))
+    assert inode is not None, f"no connection from port {peer_port}"
+    for server in among:
+        assert server.process is not None
+        if _holds(server.process.pid, inode):
+            return server
+    raise AssertionError(f"no server holds the connection from port {peer_port}")
+
+
+def in_flight(url: str, message_id: str) -> tuple[int, dt.datetime]:
+    """The held delivery's attempts recorded and the end of its claim's lease."""
+
+    async def go() -> tuple[int, dt.datetime]:
+        database = Database(url)
+        try:
+            async with database.unit_of_work(writes=False) as session:
+                delivery = (
+                    await session.execute(
+                        select(WebhookDelivery)
+                        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+                        .where(WebhookEvent.message_id == message_id)
+                    )
+                ).scalar_one()
+                assert delivery.claimed_until is not None, "the held delivery is not claimed"
+                return delivery.attempts, delivery.claimed_until
+        finally:
+            await database.dispose()
+
+    return asyncio.run(go())
+
+
+def attempted_on(url: str, message_id: str) -> list[dt.datetime]:
+    async def go() -> list[dt.datetime]:
+        database = Database(url)
+        try:
+            async with database.unit_of_work(writes=False) as session:
+                statement = (
+                    select(WebhookAttempt.attempted_on)
+                    .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
+                    .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+                    .where(WebhookEvent.message_id == message_id)
+                )
+                return list((await session.execute(statement)).scalars())
+        finally:
+            await database.dispose()
+
+    return asyncio.run(go())
+
+
+def test_a_server_killed_mid_delivery_leaves_it_to_the_others_once_its_lease_ends(
+    own_url: str, tmp_path: Path, receiver: Receiver, backend_name: str
+) -> None:
+    portal = portal_in(own_url)
+    one, other = servers(own_url, tmp_path, "one", "other")
+    start_together(one, other)
+    try:
+        secret = subscribe(one, portal, receiver.url)
+        receiver.hold_next(1)  # the first delivery's answer never comes
+        made = [create(one if n % 2 else other, portal) for n in range(4)]
+        assert receiver.held.wait(DELIVERY_SECONDS_LIMIT), "no delivery reached the receiver"
+        held = receiver.received[0]
+        killed = sender_of(held.peer_port, receiver, [one, other])
+        killed.kill()  # within the timeout: the attempt is in flight, not recorded
+        receiver.release()
+        message_id = held.headers["webhook-id"]
+        attempts, lease_ends = in_flight(own_url, message_id)
+        assert attempts == 0
+        survivor = other if killed is one else one
+        for release_id in made:  # more events while the killed server is down
+            retitle(survivor, portal, release_id)
+        killed.start()  # back while the lease still holds the delivery
+        write_through_both(portal, one, other, 2)
+        wait_for(
+            lambda: all_delivered(own_url, 2 * len(made) + 4),
+            DELIVERY_SECONDS_LIMIT,
+            "every event delivered, the held one after its lease",
+            every=0.2,
+        )
+    finally:
+        one.stop()
+        other.stop()
+    check_once(own_url, receiver, secret, cut_off=Counter({message_id: 1}))
+    copies = [r for r in receiver.received if r.headers["webhook-id"] == message_id]
+    assert len(copies) == 2 and copies[0].body == copies[1].body  # the same message again
+    (again,) = attempted_on(own_url, message_id)
+    assert again >= lease_ends, (again, lease_ends)  # not before the killed claim ran out
+    assert killed.kills == 1
+    for server in (one, other):
+        assert "Traceback" not in server.output(), server.output()[-5000:]
+    print(
+        f"\nkill -9 on {backend_name}: the held delivery sent again "
+        f"{(again - lease_ends).total_seconds():.1f} s after its lease ended; starts took "
+        f"{one.start_seconds} and {other.start_seconds} s"
+    )
