@@ -2,10 +2,11 @@
 every server may run one), claims due deliveries, posts each once, and records the answer.
 
 A claim leases rows to one sender (`FOR UPDATE SKIP LOCKED` on PostgreSQL; one writer at a
-time on SQLite) for two timeouts, renewed for the rest of the batch at each record, so each
-delivery is attempted by one sender; a sender killed mid-batch leaves its rows to the next
-once the lease runs out (the one window left: killed after the receiver answered, before
-the record; the receiver then sees the same `webhook-id` again, which is what it is for).
+time on SQLite) for two timeouts and 5 s (RELEASEDESK_WEBHOOK_LEASE_SECONDS), renewed for
+the rest of the batch at each record, so each delivery is attempted by one sender; a sender
+killed mid-batch leaves its rows to the next once the lease runs out (the one window left:
+killed after the receiver answered, before the record; the receiver then sees the same
+`webhook-id` again, which is what it is for).
 
 Each attempt resolves the URL's host again, refuses it if it now lands somewhere private
 (targets.py), and connects to the very address it checked: the request goes to that IP with
