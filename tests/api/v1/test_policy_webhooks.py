@@ -49,6 +49,7 @@ def hooks(client: TestClient, desk: Desk) -> Iterator[None]:
                 delete(WebhookSubscription).where(WebhookSubscription.portal_id == desk.portal_id)
             )
 
+    assert client.portal is not None
     client.portal.call(clean)
 
 
