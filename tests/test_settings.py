@@ -103,3 +103,19 @@ def test_a_bad_database_setting_stops_the_start_naming_the_variable(
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=name):
         Settings.from_env()
+
+
+def test_the_webhook_lease_outlasts_an_attempt_or_the_start_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lease no longer than the timeout and a second would let another sender take a
+    delivery still in flight; by default it is two timeouts and 5 s."""
+    monkeypatch.delenv("RELEASEDESK_WEBHOOK_LEASE_SECONDS", raising=False)
+    monkeypatch.setenv("RELEASEDESK_WEBHOOK_TIMEOUT_SECONDS", "2")
+    assert Settings.from_env().webhooks.lease_seconds is None
+    monkeypatch.setenv("RELEASEDESK_WEBHOOK_LEASE_SECONDS", "6")
+    assert Settings.from_env().webhooks.lease_seconds == 6
+    monkeypatch.setenv("RELEASEDESK_WEBHOOK_LEASE_SECONDS", "3")
+    with pytest.raises(ValueError, match="RELEASEDESK_WEBHOOK_LEASE_SECONDS") as refused:
+        Settings.from_env()
+    assert "RELEASEDESK_WEBHOOK_TIMEOUT_SECONDS + 1 (3)" in str(refused.value)

@@ -1,5 +1,7 @@
 """A real HTTP receiver for webhook tests: a threaded server on 127.0.0.1 that keeps every
-request it gets and answers each from a script (200 when the script runs out)."""
+request it gets and answers each from a script (200 when the script runs out). It can hold
+the next requests unanswered (`hold_next`) until `release`, so a test can kill a sender
+while its delivery is in flight."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    peer_port: int = 0  # the sender's end of the connection
 
     def json(self) -> dict[str, object]:
         value = orjson.loads(self.body)
@@ -36,6 +39,9 @@ class Receiver:
         self.received: list[Received] = []
         self.script: list[Answer] = []
         self._lock = threading.Lock()
+        self._to_hold = 0
+        self.held = threading.Event()  # set once a request is being held
+        self._released = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,15 +50,29 @@ class Receiver:
                 body = self.rfile.read(length)
                 with receiver._lock:
                     receiver.received.append(
-                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                        Received(
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            self.client_address[1],
+                        )
                     )
                     answer = receiver.script.pop(0) if receiver.script else Answer()
-                self.send_response(answer.status)
-                for name, value in answer.headers.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
+                    holding = receiver._to_hold > 0
+                    receiver._to_hold -= holding
+                if holding:
+                    receiver.held.set()
+                    receiver._released.wait(60)
+                try:
+                    self.send_response(answer.status)
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", str(len(answer.body)))
+                    self.end_headers()
+                    self.wfile.write(answer.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    if not holding:  # a held request's sender may be gone: that is the test
+                        raise
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -63,6 +83,16 @@ class Receiver:
     def answer(self, *answers: Answer) -> None:
         with self._lock:
             self.script.extend(answers)
+
+    def hold_next(self, count: int = 1) -> None:
+        """Keep the next `count` requests unanswered until `release` (taken as received)."""
+        with self._lock:
+            self._to_hold = count
+            self.held.clear()
+            self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
 
     def types(self) -> list[str]:
         return [str(r.json()["type"]) for r in self.received]
@@ -76,6 +106,7 @@ def receiving() -> Iterator[Receiver]:
     try:
         yield receiver
     finally:
+        receiver.release()
         receiver.server.shutdown()
         receiver.server.server_close()
         thread.join()

@@ -87,6 +87,7 @@ def webhook_sender(settings: Settings, database: Database, config: WebhookConfig
         config,
         timeout_seconds=settings.webhooks.timeout_seconds,
         disable_after=dt.timedelta(days=settings.webhooks.disable_after_days),
+        lease_seconds=settings.webhooks.lease_seconds,
     )
 
 

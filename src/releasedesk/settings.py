@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PORTAL = "itdesk"
@@ -80,6 +80,20 @@ class Environment(BaseSettings):
     webhook_allowed_networks: str = ""
     webhook_timeout_seconds: float = Field(DEFAULT_WEBHOOK_TIMEOUT_SECONDS, gt=0, le=300)
     webhook_disable_after_days: float = Field(DEFAULT_WEBHOOK_DISABLE_AFTER_DAYS, gt=0, le=365)
+    webhook_lease_seconds: float | None = Field(None, gt=0, le=3600)
+
+    @field_validator("webhook_lease_seconds")
+    @classmethod
+    def _lease(cls, value: float | None, info: ValidationInfo) -> float | None:
+        """A claim must outlast one attempt (the timeout and a second), or another sender
+        could take a delivery still in flight and send it twice."""
+        timeout = info.data.get("webhook_timeout_seconds")
+        if value is not None and timeout is not None and value <= timeout + 1:
+            raise ValueError(
+                "the lease must be more than RELEASEDESK_WEBHOOK_TIMEOUT_SECONDS + 1"
+                f" ({timeout + 1:g})"
+            )
+        return value
 
     @field_validator("metrics_allowed_networks", "webhook_allowed_networks")
     @classmethod
@@ -230,12 +244,14 @@ class WebhookSettings:
     `releasedesk serve`, off for an app a test builds); `allowed_networks` (comma-separated
     CIDRs) are private, loopback or link-local networks webhooks may still be sent to;
     `timeout_seconds` bounds one delivery; a subscription whose deliveries all failed for
-    `disable_after_days` is disabled."""
+    `disable_after_days` is disabled; `lease_seconds` is how long a sender's claim keeps a
+    delivery from the others (None: two timeouts and 5 s)."""
 
     sender: bool = False
     allowed_networks: str = ""
     timeout_seconds: float = DEFAULT_WEBHOOK_TIMEOUT_SECONDS
     disable_after_days: float = DEFAULT_WEBHOOK_DISABLE_AFTER_DAYS
+    lease_seconds: float | None = None
 
     @classmethod
     def from_env(cls, env: Environment | None = None) -> WebhookSettings:
@@ -245,6 +261,7 @@ class WebhookSettings:
             allowed_networks=env.webhook_allowed_networks,
             timeout_seconds=env.webhook_timeout_seconds,
             disable_after_days=env.webhook_disable_after_days,
+            lease_seconds=env.webhook_lease_seconds,
         )
 
 

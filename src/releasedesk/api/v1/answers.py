@@ -231,6 +231,17 @@ WEBHOOK_FREEZE_OVERRIDE: Schema = object_with(
         "granted_on": TIME,
     }
 )
+WEBHOOK_APPROVAL_LEVEL: Schema = object_with(
+    {
+        "id": INTEGER,
+        "level": INTEGER,
+        "name": STRING,
+        "stage": object_with({"id": INTEGER, "name": STRING}),
+        "status": STRING,
+        "waiting_since": nullable(TIME),
+        "deadline": nullable(TIME),
+    }
+)
 WEBHOOK_PAYLOAD: Schema = {
     "type": "object",
     "description": "What a webhook POSTs (Standard Webhooks' payload), signed in the"
@@ -242,15 +253,18 @@ WEBHOOK_PAYLOAD: Schema = {
         "data": {
             "type": "object",
             "description": "release.* and approval.* carry release; freeze_window.*"
-            " freeze_window; freeze_override.granted freeze_override",
+            " freeze_window; freeze_override.granted freeze_override; approval.escalated"
+            " and approval.timed_out (by the approval scheduler: by is null) approval_level,"
+            " policy and escalation or timeout",
             "required": ["by"],
             "properties": {
                 "release": WEBHOOK_RELEASE,
                 "freeze_window": WEBHOOK_FREEZE_WINDOW,
                 "freeze_override": WEBHOOK_FREEZE_OVERRIDE,
                 "by": {
-                    **object_with({"id": nullable(INTEGER), "name": STRING}),
-                    "description": "who did it (id null: the server's operator, by the CLI)",
+                    **nullable(object_with({"id": nullable(INTEGER), "name": STRING})),
+                    "description": "who did it (id null: the server's operator, by the CLI;"
+                    " null: the approval scheduler)",
                 },
                 "fields": {
                     **NAMES,
@@ -261,6 +275,35 @@ WEBHOOK_PAYLOAD: Schema = {
                 "approval": {
                     "type": "object",
                     "description": "approval.requested and approval.decided: the approval",
+                },
+                "approval_level": {
+                    **WEBHOOK_APPROVAL_LEVEL,
+                    "description": "approval.escalated and approval.timed_out: the level,"
+                    " its status after the action, the wait it was under",
+                },
+                "policy": {
+                    **object_with({"id": INTEGER, "name": STRING}),
+                    "description": "the approval policy the level waited under (as copied"
+                    " onto it when it was sent)",
+                },
+                "escalation": {
+                    **object_with({"after": nullable(STRING), "added": NAMES, "not_added": NAMES}),
+                    "description": "approval.escalated: after how long (ISO 8601), who was"
+                    " added and sent the approval, who could not be and why",
+                },
+                "timeout": {
+                    **object_with(
+                        {
+                            "after": STRING,
+                            "action": {"type": "string", "enum": ["reject", "approve", "expire"]},
+                            "outcome": {
+                                "type": "string",
+                                "enum": ["rejected", "approved", "expired"],
+                            },
+                        }
+                    ),
+                    "description": "approval.timed_out: after how long (ISO 8601), the"
+                    " policy's action and what the level came to",
                 },
             },
         },

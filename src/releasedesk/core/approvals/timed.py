@@ -35,11 +35,12 @@ from releasedesk.core.audit.views import NO_SUBJECT, SYSTEM, AuditKind, release_
 from releasedesk.core.errors import Frozen, ReleaseDeskError
 from releasedesk.core.freezes import service as freezes
 from releasedesk.core.notifications import outbox
-from releasedesk.core.releases import history, locks, read_repository, recording
+from releasedesk.core.releases import announce, history, locks, read_repository, recording
 from releasedesk.core.releases.history import Operation
 from releasedesk.core.releases.parts import Part
 from releasedesk.core.releases.views import Release
 from releasedesk.core.stage_approval.status import LevelStatus
+from releasedesk.core.webhooks.names import EventType
 from releasedesk.db.models import Approval, ApprovalScheduledAction
 from releasedesk.db.models import ApprovalLevel as ApprovalLevelRow
 
@@ -403,6 +404,19 @@ async def _escalate(
             not_added=list(skipped),
         ),
     )
+    await announce.policy_action(
+        session,
+        release,
+        EventType.APPROVAL_ESCALATED,
+        _level_json(level),
+        _policy_json(rules_of),
+        {
+            "after": None if after is None else after.text(),
+            "added": added,
+            "not_added": skipped,
+        },
+        now,
+    )
     return description
 
 
@@ -421,6 +435,7 @@ async def _time_out(
         f"{rules_of.describe(timeout.after)} under policy {rules_of.name}: {outcome}"
     )
     before = level_value(level)
+    waited = _level_json(level)  # the wait that ran out (stopping it clears its times)
     if timeout.action is TimeoutAction.EXPIRE:
         await _expire(session, release, level, now)
         description += "; its undecided approvals wait to be sent again"
@@ -460,11 +475,38 @@ async def _time_out(
             outcome=outcome,
         ),
     )
+    await announce.policy_action(
+        session,
+        release,
+        EventType.APPROVAL_TIMED_OUT,
+        {**waited, "status": level.status},
+        _policy_json(rules_of),
+        {"after": timeout.after.text(), "action": timeout.action.value, "outcome": outcome},
+        now,
+    )
     if timeout.action is not TimeoutAction.EXPIRE:
         await renumber(session, release.id, level.stage_id)
         if timeout.action is TimeoutAction.APPROVE:
             await sending.send_next_level(session, None, release, level.stage_id, None)
     return description
+
+
+def _level_json(level: ApprovalLevelRow) -> dict[str, object]:
+    """The level as policy events carry it (its status after the action)."""
+    return {
+        "id": level.id,
+        "level": level.level,
+        "name": level.name,
+        "stage": {"id": level.stage.id, "name": level.stage.name},
+        "status": level.status,
+        "waiting_since": level.waiting_since,
+        "deadline": level.deadline,
+    }
+
+
+def _policy_json(rules_of: ApprovalPolicy) -> dict[str, object]:
+    """The policy the level waited under, as copied onto it when it was sent."""
+    return {"id": rules_of.id, "name": rules_of.name}
 
 
 async def _expire(

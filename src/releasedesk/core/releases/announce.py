@@ -164,6 +164,33 @@ async def lifecycle(session: AsyncSession, actor: Actor, release: Release, type:
     )
 
 
+async def policy_action(
+    session: AsyncSession,
+    release: Release,
+    type: EventType,
+    level: Mapping[str, Any],
+    policy: Mapping[str, Any],
+    details: Mapping[str, Any],
+    now: dt.datetime,
+) -> None:
+    """What an approval policy did to a waiting level (the scheduler: no actor): escalated
+    it (`data.escalation`) or timed it out (`data.timeout`)."""
+    key = "escalation" if type is EventType.APPROVAL_ESCALATED else "timeout"
+    await outbox.record(
+        session,
+        release.portal_id,
+        type,
+        {
+            "release": release_json(release),
+            "approval_level": dict(level),
+            "policy": dict(policy),
+            key: dict(details),
+            "by": None,
+        },
+        now,
+    )
+
+
 async def approval(
     session: AsyncSession,
     actor: Actor | None,

@@ -15,6 +15,8 @@ class EventType(StrEnum):
     RELEASE_DELETED = "release.deleted"
     APPROVAL_REQUESTED = "approval.requested"
     APPROVAL_DECIDED = "approval.decided"
+    APPROVAL_ESCALATED = "approval.escalated"
+    APPROVAL_TIMED_OUT = "approval.timed_out"
     FREEZE_WINDOW_CREATED = "freeze_window.created"
     FREEZE_WINDOW_UPDATED = "freeze_window.updated"
     FREEZE_WINDOW_DELETED = "freeze_window.deleted"

@@ -2,10 +2,11 @@
 every server may run one), claims due deliveries, posts each once, and records the answer.
 
 A claim leases rows to one sender (`FOR UPDATE SKIP LOCKED` on PostgreSQL; one writer at a
-time on SQLite) for two timeouts, renewed for the rest of the batch at each record, so each
-delivery is attempted by one sender; a sender killed mid-batch leaves its rows to the next
-once the lease runs out (the one window left: killed after the receiver answered, before
-the record; the receiver then sees the same `webhook-id` again, which is what it is for).
+time on SQLite) for two timeouts and 5 s (RELEASEDESK_WEBHOOK_LEASE_SECONDS), renewed for
+the rest of the batch at each record, so each delivery is attempted by one sender; a sender
+killed mid-batch leaves its rows to the next once the lease runs out (the one window left:
+killed after the receiver answered, before the record; the receiver then sees the same
+`webhook-id` again, which is what it is for).
 
 Each attempt resolves the URL's host again, refuses it if it now lands somewhere private
 (targets.py), and connects to the very address it checked: the request goes to that IP with
@@ -91,6 +92,7 @@ class WebhookSender:
     config: WebhookConfig
     timeout_seconds: float = 15.0
     disable_after: dt.timedelta = dt.timedelta(days=5)
+    lease_seconds: float | None = None  # None: two timeouts and 5 s
     poll_seconds: float = 1.0
     batch: int = 20
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
@@ -102,11 +104,16 @@ class WebhookSender:
     def __post_init__(self) -> None:
         if self.timeout_seconds <= 0:
             raise ValueError("the webhook timeout must be more than 0 seconds")
+        if self.lease_seconds is not None and self.lease_seconds <= self.timeout_seconds + 1:
+            raise ValueError("the webhook lease must be more than the timeout and a second")
 
     @property
     def lease(self) -> dt.timedelta:
-        # One attempt (at most the timeout) and its record (the other): each record
-        # renews the rest of the batch, so a slow round keeps its rows.
+        # One attempt (at most the timeout and a second) and its record (the rest): each
+        # record renews the rest of the batch, so a slow round keeps its rows. A sender
+        # killed mid-delivery leaves it this long (RELEASEDESK_WEBHOOK_LEASE_SECONDS).
+        if self.lease_seconds is not None:
+            return dt.timedelta(seconds=self.lease_seconds)
         return dt.timedelta(seconds=2 * self.timeout_seconds + 5)
 
     async def run(self) -> None:
