@@ -438,6 +438,30 @@ def test_retries_follow_the_schedule_honour_retry_after_and_keep_the_webhook_id(
     assert one.json()["failing_since"] is None  # a success ends the failing spell
 
 
+def test_a_receiver_that_does_not_answer_in_time_is_tried_again(
+    client: TestClient, desk: Desk, receiver: Receiver, hooks: None
+) -> None:
+    made = subscribe(desk, receiver.url, ["release.created"])
+    receiver.hold_next()  # the first request is never answered
+    desk.create_release()
+    clock = Clock()
+    sender = sender_for(client, clock, timeout_seconds=0.5)
+    try:
+        deliver(client, sender)
+    finally:
+        receiver.release()
+    log = deliveries(desk, made["id"])[0]
+    assert log["status"] == "pending" and log["attempts"] == 1
+    assert log["response"]["status"] is None  # no answer, only the error
+    assert dt.datetime.fromisoformat(log["next_attempt_on"]) - clock.now == dt.timedelta(seconds=5)
+    clock.advance(seconds=6)
+    deliver(client, sender)
+    log = deliveries(desk, made["id"])[0]
+    assert log["status"] == "succeeded" and log["attempts"] == 2
+    first, second = receiver.received[0], receiver.received[-1]
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+
+
 def test_a_410_disables_the_webhook_cancels_the_rest_and_mails_the_admins(
     client: TestClient, desk: Desk, receiver: Receiver, hooks: None
 ) -> None:
