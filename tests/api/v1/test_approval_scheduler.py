@@ -210,6 +210,25 @@ def test_a_decision_closes_what_was_due_and_a_late_action_does_nothing(desk: Des
     assert level_of(desk, rid, lid)["status"]["name"] == "Approved"
 
 
+def test_the_sdp_approval_summary_shows_a_waiting_level_s_deadline_and_next_reminder(
+    desk: Desk,
+) -> None:
+    policy(desk, reminder={"first_after": "PT1H"}, timeout={"after": "PT2H", "action": "reject"})
+    rid, lid = waiting_level(desk, [desk.technician])
+    start = level_row(desk, lid).waiting_since
+    assert start is not None
+    stages = desk.get(f"/releases/{rid}/approval_levels/approval_summary").json()
+    [level] = [lv for st in stages["approval_summary"] for lv in st.get("approval_levels", [])]
+    ms = lambda moment: str(int(moment.timestamp() * 1000))  # noqa: E731
+    assert level["deadline"]["value"] == ms(start + 2 * HOUR)
+    assert level["next_reminder"]["value"] == ms(start + HOUR)
+    approval = level_of(desk, rid, lid)["approvals"][0]["id"]
+    assert decide(desk, rid, lid, approval, "approve", desk.technician.key).status_code == 200
+    stages = desk.get(f"/releases/{rid}/approval_levels/approval_summary").json()
+    [level] = [lv for st in stages["approval_summary"] for lv in st.get("approval_levels", [])]
+    assert "deadline" not in level and "next_reminder" not in level  # decided: SDP's shape
+
+
 def test_a_decision_racing_the_timeout_one_wins_the_other_is_a_clear_no_op(desk: Desk) -> None:
     policy(desk, timeout={"after": "PT1H", "action": "reject"})
     rid, lid = waiting_level(desk, [desk.technician])

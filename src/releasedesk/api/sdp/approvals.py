@@ -24,6 +24,7 @@ from releasedesk.api.wire_values import entity_id, is_digits
 from releasedesk.core.approvals import decisions, delegation, removal, sending
 from releasedesk.core.approvals import service as approvals
 from releasedesk.core.approvals.permissions import release_permissions
+from releasedesk.core.approvals.policy_status import level_policies
 from releasedesk.core.approvals.summary import approval_summary
 from releasedesk.core.approvals.views import ApprovalStatus
 from releasedesk.core.errors import Invalid
@@ -73,10 +74,12 @@ async def get_approval_summary(
     release_id: str, session: Session, actor: CurrentActor, _: NoInput
 ) -> JsonResponse:
     """The stages in order: visited, latest decision, last status and comment, levels."""
-    stages = await approval_summary(session, actor, release_id_of(release_id))
+    rid = release_id_of(release_id)
+    stages = await approval_summary(session, actor, rid)
+    timed = {p.level_id: p for p in await level_policies(session, actor, rid)}
     return JsonResponse(
         {
-            "approval_summary": [translate_work.stage_summary_json(s) for s in stages],
+            "approval_summary": [translate_work.stage_summary_json(s, timed) for s in stages],
             "response_status": success_status(as_list=True),
         }
     )

@@ -16,6 +16,7 @@ from releasedesk.api.sdp.translate import (
     user_json,
 )
 from releasedesk.api.wire_values import boolean, datetime_to_epoch_ms, integer
+from releasedesk.core.approval_policies.views import LevelPolicy
 from releasedesk.core.approvals.summary import Decision, StageSummary
 from releasedesk.core.approvals.views import ApprovalLevel
 from releasedesk.core.errors import Invalid, Mandatory, WrongType
@@ -178,9 +179,11 @@ def summary_json(counts: ReleaseSummary) -> dict[str, Any]:
     }
 
 
-def approval_level_json(level: ApprovalLevel) -> dict[str, Any]:
+def approval_level_json(level: ApprovalLevel, timed: LevelPolicy | None = None) -> dict[str, Any]:
+    """A level in SDP's shape; a pending one waiting under an approval policy (releasedesk's
+    own, no SDP field) adds its `deadline` and `next_reminder` in SDP's time shape."""
     name, status_id = LEVEL_STATUS[level.status]
-    return {
+    shape = {
         "comments": level.comments,
         "level": level.level,
         "associated_entity": "release",
@@ -196,9 +199,16 @@ def approval_level_json(level: ApprovalLevel) -> dict[str, Any]:
         "status": {"name": name, "id": status_id},
         "action_taken_on": sdp_time(level.action_taken_on),
     }
+    pending = level.status is LevelStatus.PENDING
+    if pending and timed is not None and timed.waiting and (timed.deadline or timed.next_reminder):
+        shape["deadline"] = sdp_time(timed.deadline)
+        shape["next_reminder"] = sdp_time(timed.next_reminder)
+    return shape
 
 
-def stage_summary_json(summary: StageSummary) -> dict[str, Any]:
+def stage_summary_json(
+    summary: StageSummary, timed: Mapping[int, LevelPolicy] | None = None
+) -> dict[str, Any]:
     stage = summary.stage
     out: dict[str, Any] = {
         "latestDecision": DECISIONS[summary.latest_decision],
@@ -217,5 +227,7 @@ def stage_summary_json(summary: StageSummary) -> dict[str, Any]:
         out["commented_on"] = datetime_to_epoch_ms(comment.commented_on)
         out["status"] = status_json(comment.status)
     if summary.levels:
-        out["approval_levels"] = [approval_level_json(level) for level in summary.levels]
+        out["approval_levels"] = [
+            approval_level_json(level, (timed or {}).get(level.id)) for level in summary.levels
+        ]
     return out
