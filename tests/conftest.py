@@ -88,15 +88,24 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _runs_once(item: pytest.Item) -> bool:
+    """Marked `one_database`, or driving Chromium: a browser test checks what a person sees
+    and does on a page, whose reads and writes are the core's calls that the API, core and
+    HTTP-level web tests check on both databases."""
+    return item.get_closest_marker("one_database") is not None or "browser" in getattr(
+        item, "fixturenames", ()
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, leave out the tests marked `one_database`: they ran on SQLite, and
-    running them twice only lengthens `make test` (deselected, so no skip is counted)."""
+    """On PostgreSQL, leave out the tests that run once (`_runs_once`): they ran on SQLite,
+    and running them twice only lengthens `make test` (deselected, so no skip is counted)."""
     if config.stash[BACKEND] == "sqlite":
         return
-    once = [item for item in items if item.get_closest_marker("one_database")]
+    once = [item for item in items if _runs_once(item)]
     if once:
         config.hook.pytest_deselected(items=once)
-        items[:] = [item for item in items if not item.get_closest_marker("one_database")]
+        items[:] = [item for item in items if not _runs_once(item)]
 
 
 def _described(backend: str) -> str:
