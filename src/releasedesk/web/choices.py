@@ -6,7 +6,9 @@ the version."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
+from releasedesk.core import zones
 from releasedesk.core.lookups import service as lookups
 from releasedesk.core.teams import service as teams
 from releasedesk.core.users import service as users
@@ -59,3 +61,9 @@ async def release_choices(ctx: PageContext) -> Choices:
         release_types=await lookup_choices(ctx, "release_type"),
         staff=staff,
     )
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    """The IANA zones this server knows, sorted, for a time zone field's suggestions."""
+    return tuple(sorted(zones.zone_names()))

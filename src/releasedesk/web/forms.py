@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from releasedesk.core.errors import ReleaseDeskError
+from releasedesk.core.errors import ErrorKind, ReleaseDeskError
 from releasedesk.web.context import PageContext
 
 # The years a scheduled time may fall in: what people plan, with room for every date
 # computation after it (a calendar's next free window looks 90 days further).
 FIRST_YEAR, LAST_YEAR = 1970, 9000
+
+# Refusals a form page shows as the core's error page (403, 404), not beside a field.
+PAGE_REFUSALS = (ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND)
 
 # Field names the core names in its errors, as the web form calls them.
 FORM_FIELD = {"email_id": "email"}

@@ -6,31 +6,22 @@ same functions and puts their refusals beside the field they name."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import cache
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from releasedesk.core import zones
 from releasedesk.core.actors import require_admin
 from releasedesk.core.approval_policies import service as policies
 from releasedesk.core.approval_policies.business_hours import Weekday
 from releasedesk.core.approval_policies.service import PolicySpec
 from releasedesk.core.approval_policies.views import ApprovalPolicy, TimeoutAction
-from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
+from releasedesk.core.errors import NotFound, ReleaseDeskError
 from releasedesk.core.users import service as users
 from releasedesk.core.workflow import service as workflow
 from releasedesk.web import policy_form, policy_words
-from releasedesk.web.choices import Choice
+from releasedesk.web.choices import Choice, zone_names
 from releasedesk.web.context import PageContext, Rerender, page
-from releasedesk.web.forms import FormErrors
-
-PAGE_REFUSALS = (ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND)
-
-
-@cache
-def zone_names() -> tuple[str, ...]:
-    return tuple(sorted(zones.zone_names()))
+from releasedesk.web.forms import PAGE_REFUSALS, FormErrors
 
 
 def form_errors(error: ReleaseDeskError) -> FormErrors:

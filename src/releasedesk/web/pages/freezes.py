@@ -8,40 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from releasedesk.core import zones
 from releasedesk.core.actors import require_admin
-from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
+from releasedesk.core.errors import NotFound, ReleaseDeskError
 from releasedesk.core.freezes import service as freezes
 from releasedesk.core.freezes.service import WindowSpec
 from releasedesk.core.freezes.timing import OneOff
 from releasedesk.core.freezes.views import FreezeWindow, Override
 from releasedesk.web import freeze_form, freeze_words
-from releasedesk.web.choices import lookup_choices, team_choices
+from releasedesk.web.choices import lookup_choices, team_choices, zone_names
 from releasedesk.web.context import PageContext, Rerender, page
-from releasedesk.web.forms import FormErrors
+from releasedesk.web.forms import PAGE_REFUSALS, FormErrors
 
 NEXT_LISTED = 3  # occurrences in the list
 NEXT_SHOWN = 5  # on a window's page
 GRANT_FIELDS = ("release", "reason", "expires_on")
 SCOPE_FIELD = {f"scope.{kind}": kind for kind in freeze_form.SCOPE_KINDS}
 # Refusals that are the page's, not the form's: not allowed, the window gone.
-PAGE_REFUSALS = (ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND)
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@cache
-def zone_names() -> tuple[str, ...]:
-    """The IANA zones this server knows, for the time zone field's suggestions."""
-    return tuple(sorted(zones.zone_names()))
 
 
 def form_errors(error: ReleaseDeskError, fields: tuple[str, ...]) -> FormErrors:

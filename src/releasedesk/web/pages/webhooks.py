@@ -15,21 +15,20 @@ from collections.abc import Awaitable, Callable
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from releasedesk.core.errors import ErrorKind, NotFound, ReleaseDeskError
+from releasedesk.core.errors import NotFound, ReleaseDeskError
 from releasedesk.core.webhooks import service as webhooks
 from releasedesk.core.webhooks.config import WebhookConfig
 from releasedesk.core.webhooks.names import EVENT_NAMES
 from releasedesk.core.webhooks.service import DESCRIPTION_MAX, SubscriptionChanges
 from releasedesk.core.webhooks.views import Created, Delivery, DeliveryStatus
 from releasedesk.web.context import PageContext, Rerender, WebState, page
-from releasedesk.web.forms import FormErrors, datetime_field
+from releasedesk.web.forms import PAGE_REFUSALS, FormErrors, datetime_field
 
 FIELDS = ("url", "events", "description")
 REDELIVER_FIELDS = ("since",)
 LOG_PAGE = 20
 BODY_SHOWN = 2000  # of a response body, on the page (the API gives all it kept)
 # Refusals that are the page's, not the form's: not allowed, the subscription gone.
-PAGE_REFUSALS = (ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND)
 STATUS_WORDS = {
     DeliveryStatus.PENDING: "Pending",
     DeliveryStatus.SUCCEEDED: "Succeeded",
