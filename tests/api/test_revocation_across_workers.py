@@ -1,6 +1,6 @@
 """A revoke made through the CLI: no worker lets the key write once it has committed, and
 every worker refuses its reads within the documented bound (docs/architecture.md, "Auth
-cache": half a second; SQLite polls every 0.25 s, PostgreSQL is told by NOTIFY).
+cache": half a second; SQLite polls every 0.1 s, PostgreSQL is told by NOTIFY).
 
 Two `releasedesk serve` processes on their own ports (so each request is known to reach a
 given worker) over the suite's database; both have served the key before it is revoked.
