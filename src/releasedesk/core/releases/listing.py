@@ -12,12 +12,13 @@ decided in one place, `_page_ids`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from releasedesk.core.actors import Actor
-from releasedesk.core.releases import read_repository
+from releasedesk.core.releases import named_filters, read_repository
 from releasedesk.core.releases.read_repository import EVERYTHING, Part
 from releasedesk.core.releases.search_fields import RELEASE_FIELDS, RELEASE_FIELDS_PER_ROW
 from releasedesk.core.releases.views import Release, ReleaseFilter
@@ -223,6 +224,10 @@ async def search(
     parts: frozenset[Part] = EVERYTHING,
 ) -> Page[Release]:
     """One page of releases, whether more rows follow, and the total when asked for."""
+    if query.filter is not None:  # names of references compared by id (named_filters)
+        query = replace(
+            query, filter=await named_filters.with_ids(session, actor.portal_id, query.filter)
+        )
     # On the session's connection, not session.execute: a Core select gains nothing from
     # the ORM's execution layer, which was a tenth of a list's CPU in the profile.
     connection = await session.connection()
