@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from sqlalchemy import func, select
 
+from releasedesk.api.front_routes import front_routes
+from releasedesk.api.sdp.app import ROUTES as SDP_ROUTES
 from releasedesk.db import driver
 from tests.helpers import Desk
 
@@ -89,3 +91,33 @@ def test_a_driver_read_in_a_write_is_inside_its_transaction(
 
     first, middle, last = run(txids)
     assert first == middle == last
+
+
+def test_sdps_release_writes_are_answered_in_front_and_earlier_routes_keep_their_paths(
+    desk: Desk,
+) -> None:
+    """POST /releases and PUT /releases/{id} are hot; PUT /releases/close, /assign, /pickup
+    and /restore_from_trash are declared before PUT /releases/{release_id} and still reach
+    their own endpoints (the sub-app would try them first), not the update with id
+    "close"."""
+    hot = {(m, f.template) for f in front_routes([SDP_ROUTES]) for m in f.route.methods}
+    assert ("POST", "/api/v3/releases") in hot
+    assert ("PUT", "/api/v3/releases/{release_id}") in hot
+    put_update = next(
+        f for f in front_routes([SDP_ROUTES]) if "PUT" in f.methods and "{release_id}" in f.template
+    )
+    for action in ("close", "assign", "pickup", "restore_from_trash"):
+        assert any(s.fullmatch(f"/api/v3/releases/{action}") for s in put_update.shadows), action
+
+    release = desk.create_release()
+    closed = desk.put(f"/releases/close?ids={release['id']}", input_data={"status": "completed"})
+    assert closed.status_code == 200, closed.text
+    assert "is not a release id" not in closed.text
+    read = desk.get(f"/releases/{release['id']}").json()["release"]
+    assert read["stage"]["internal_name"] == "close"
+
+    updated = desk.put(f"/releases/{release['id']}", input_data={"release": {"title": "Hot"}})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["release"]["title"] == "Hot"
+    wrong = desk.put("/releases/nope", input_data={"release": {"title": "x"}})
+    assert wrong.status_code == 400 and "not a release id" in wrong.text

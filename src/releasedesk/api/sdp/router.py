@@ -55,7 +55,7 @@ def release_response(release: Release, status_code: int = 200) -> JsonResponse:
     return JsonResponse(body, status_code=status_code)
 
 
-@routes.post("/releases", answers=one("release", status=201))
+@routes.post("/releases", hot=True, answers=one("release", status=201))
 async def add_release(request: Request, session: Session, actor: CurrentActor) -> JsonResponse:
     """Add a release (title mandatory; template, stage and status default)."""
     release_in = parse_release(await read_input_data(request))
@@ -105,7 +105,7 @@ async def get_release(
     return release_response(release)
 
 
-@routes.put("/releases/{release_id}", answers=one("release"))
+@routes.put("/releases/{release_id}", hot=True, answers=one("release"))
 async def update_release(
     release_id: str, request: Request, session: Session, actor: CurrentActor
 ) -> JsonResponse:
