@@ -599,3 +599,41 @@ def test_another_portals_admin_sees_and_changes_nothing(
     )
     one = desk.client.get(f"{v1(desk)}/webhooks/{made['id']}", headers=bearer(desk.admin.key))
     assert one.json()["enabled"] is True
+
+
+def test_who_wants_events_is_held_and_every_change_of_a_subscription_is_seen(
+    client: TestClient, desk: Desk, receiver: Receiver, hooks: None
+) -> None:
+    """Release writes read the subscriptions from the reference data held per portal
+    version (core/webhooks/outbox.wanting): made, disabled, enabled, deleted through the
+    API, each is seen by the very next write; one deleted by hand behind the services'
+    back costs the write nothing (the deliveries are for what the database still has)."""
+    desk.create_release()  # the portal's reference data now held, with nobody subscribed
+    assert desk.count(WebhookEvent) == 0
+    made = subscribe(desk, receiver.url, ["release.created"])
+    desk.create_release()
+    assert desk.count(WebhookEvent) == 1
+    path, key = f"{v1(desk)}/webhooks/{made['id']}", bearer(desk.admin.key)
+    assert desk.client.patch(path, json={"enabled": False}, headers=key).status_code == 200
+    desk.create_release()
+    assert desk.count(WebhookEvent) == 1
+    assert desk.client.patch(path, json={"enabled": True}, headers=key).status_code == 200
+    desk.create_release()
+    assert desk.count(WebhookEvent) == 2
+    assert desk.client.delete(path, headers=key).status_code == 204
+    desk.create_release()
+    assert desk.count(WebhookEvent) == 2
+
+    again = subscribe(desk, receiver.url, ["release.created"])
+    desk.create_release()
+    assert desk.count(WebhookEvent) == 3
+
+    async def delete_by_hand() -> None:
+        async with desk.database.unit_of_work() as session:
+            await session.execute(
+                delete(WebhookSubscription).where(WebhookSubscription.id == again["id"])
+            )
+
+    client.portal.call(delete_by_hand)
+    desk.create_release()  # 201: held data still names it, its delivery is left out
+    assert desk.count(WebhookEvent) == 4

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from releasedesk.core.reference.views import Lookups, Workflow
-
 Key = tuple[int, int, str]  # portal id, reference version, part ("workflow" or a kind)
-Part = Workflow | Lookups
+Part = object  # Workflow, Lookups, or another part held per version (reference.held_part)
 
 # Parts of about a hundred portals (a workflow and a dozen lookup kinds each).
 SIZE = 2048

@@ -16,12 +16,17 @@ must neither be cached nor hidden by the cache).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.reference import repository
-from releasedesk.core.reference.held import HeldReference, Part
+from releasedesk.core.reference.held import HeldReference
 from releasedesk.core.reference.views import Lookups, Workflow
 from releasedesk.db.session import held_by
+
+T = TypeVar("T")
 
 _HELD = "reference"
 _VERSIONS = "releasedesk.reference_versions"
@@ -57,7 +62,16 @@ async def _version(session: AsyncSession, portal_id: int) -> int | None:
     return versions[portal_id]
 
 
-async def _part(session: AsyncSession, portal_id: int, part: str) -> Part | None:
+async def held_part(
+    session: AsyncSession,
+    portal_id: int,
+    part: str,
+    kind: type[T],
+    load: Callable[[AsyncSession, int], Awaitable[T]],
+) -> T | None:
+    """The portal's `part` as held for its current version, `load`ed the first time that
+    version asks; None: not held (ask the database). Any part whose changes call `changed`
+    may be held so (the webhook subscriptions a release write reads, core/webhooks)."""
     cache = held(session)
     if cache is None:
         return None
@@ -66,22 +80,21 @@ async def _part(session: AsyncSession, portal_id: int, part: str) -> Part | None
         return None
     key = (portal_id, version, part)
     found = cache.get(key)
-    if found is None:
-        if part == WORKFLOW:
-            found = await repository.workflow(session, portal_id)
-        else:
-            found = await repository.lookups(session, portal_id, part)
+    if not isinstance(found, kind):
+        found = await load(session, portal_id)
         cache.put(key, found)
     return found
 
 
 async def workflow(session: AsyncSession, portal_id: int) -> Workflow | None:
     """The portal's stages, statuses and templates as held, or None (ask the database)."""
-    found = await _part(session, portal_id, WORKFLOW)
-    return found if isinstance(found, Workflow) else None
+    return await held_part(session, portal_id, WORKFLOW, Workflow, repository.workflow)
 
 
 async def lookups(session: AsyncSession, portal_id: int, kind: str) -> Lookups | None:
     """The portal's values of `kind` (a key of LOOKUP_MODELS) as held, or None."""
-    found = await _part(session, portal_id, kind)
-    return found if isinstance(found, Lookups) else None
+
+    async def load(s: AsyncSession, portal: int) -> Lookups:
+        return await repository.lookups(s, portal, kind)
+
+    return await held_part(session, portal_id, kind, Lookups, load)

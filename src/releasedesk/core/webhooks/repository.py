@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import ColumnElement, Row, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, delete, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from releasedesk.core.actors import Role
@@ -104,9 +104,26 @@ async def insert_event(
             .returning(WebhookEvent.id)
         )
     ).scalar_one()
+    # Deliveries for those of the subscriptions still there and enabled, as the database
+    # has them: the caller's list comes from held data (outbox.wanting), which a change made
+    # around the services (a row deleted by hand) would leave behind.
+    pending = DeliveryStatus.PENDING.value
     await session.execute(
-        insert(WebhookDelivery),
-        [_pending(s, event_id, now) for s in subscription_ids],
+        insert(WebhookDelivery).from_select(
+            ["subscription_id", "event_id", "status", "attempts", "created_on", "next_attempt_on"],
+            select(
+                WebhookSubscription.id,
+                literal(event_id, WebhookDelivery.event_id.type),
+                literal(pending, WebhookDelivery.status.type),
+                literal(0, WebhookDelivery.attempts.type),
+                literal(now, WebhookDelivery.created_on.type),
+                literal(now, WebhookDelivery.next_attempt_on.type),
+            ).where(
+                WebhookSubscription.id.in_(list(subscription_ids)),
+                WebhookSubscription.portal_id == portal_id,
+                WebhookSubscription.enabled,
+            ),
+        )
     )
     return int(event_id)
 

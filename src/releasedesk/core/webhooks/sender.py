@@ -34,6 +34,7 @@ from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import SYSTEM, AuditKind, Subject
 from releasedesk.core.errors import Invalid
 from releasedesk.core.notifications import outbox as mail
+from releasedesk.core.reference import service as reference
 from releasedesk.core.webhooks import repository, schedule, signing, targets
 from releasedesk.core.webhooks.config import WebhookConfig
 from releasedesk.core.webhooks.repository import Claimed
@@ -323,6 +324,7 @@ class WebhookSender:
         subscription.disabled_on = now
         subscription.updated_on = now
         await session.flush()
+        await reference.changed(session, subscription.portal_id)  # no more events for it
         await repository.cancel_pending(session, subscription.id, now)
         await audit.record(
             session,

@@ -14,6 +14,7 @@ from releasedesk.core.actors import Actor, require_admin
 from releasedesk.core.audit import service as audit
 from releasedesk.core.audit.views import AuditActor, AuditKind, JsonValue, Subject, actor_of
 from releasedesk.core.errors import Invalid, Mandatory, NotFound, TimesOutOfOrder
+from releasedesk.core.reference import service as reference
 from releasedesk.core.text import plain_line
 from releasedesk.core.webhooks import repository, signing, targets
 from releasedesk.core.webhooks.config import WebhookConfig
@@ -160,6 +161,7 @@ async def create_subscription(
     if not row.enabled:
         row.disabled_reason, row.disabled_on = "disabled when it was made", now
     await repository.insert_subscription(session, row)
+    await reference.changed(session, row.portal_id)  # who wants events is held with it
     await _audit(session, by, AuditKind.WEBHOOK_CREATED, row)
     return Created(view_of(row, now), secret)
 
@@ -196,6 +198,7 @@ async def change_subscription(
         await repository.cancel_pending(session, row.id, now)
     row.updated_on = now
     await session.flush()
+    await reference.changed(session, row.portal_id)
     await _audit(session, by, AuditKind.WEBHOOK_UPDATED, row, enabled=row.enabled)
     return view_of(row, now)
 
@@ -206,6 +209,7 @@ async def delete_subscription(session: AsyncSession, by: Manager, subscription_i
     row = await _row(session, by, subscription_id, for_update=True)
     await _audit(session, by, AuditKind.WEBHOOK_DELETED, row)
     await repository.delete_subscription(session, row.id)
+    await reference.changed(session, row.portal_id)
 
 
 async def rotate_secret(
