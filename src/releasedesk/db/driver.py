@@ -49,7 +49,7 @@ from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from releasedesk.db import integrity
+from releasedesk.db import integrity, sqlite_loop
 from releasedesk.db.cache import caches_of
 
 Processor = Callable[[Any], Any]
@@ -101,7 +101,8 @@ async def fetch(
         driver: Any = raw.driver_connection  # asyncpg.Connection or aiosqlite.Connection
         try:
             if connection.dialect.name == "sqlite":
-                rows = list(await driver.execute_fetchall(compiled.sql, values))
+                with sqlite_loop.on_loop():  # a statement built once: by id, bounded
+                    rows = list(await driver.execute_fetchall(compiled.sql, values))
             else:
                 rows = await driver.fetch(compiled.sql, *values)
         except Exception as error:

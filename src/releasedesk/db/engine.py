@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from releasedesk.db import sqlite_loop
 from releasedesk.db.pool import ObservedPool
 from releasedesk.settings import DatabaseSettings
 
@@ -70,6 +71,9 @@ def create_engine(url: str, pool: DatabaseSettings | None = None, **kwargs: Any)
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # orjson reads JSON columns on both databases, so they answer alike (values are
         # 64-bit at most: the dialects refuse larger numbers).
+        if database and database != ":memory:":
+            # Its short reads run on the loop's thread (db/sqlite_loop.py).
+            kwargs.setdefault("async_creator", sqlite_loop.connect(database))
         engine = create_async_engine(async_url(url), json_deserializer=orjson.loads, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from releasedesk.db import integrity
+from releasedesk.db import integrity, sqlite_loop
 from releasedesk.db.cache import CACHES, Caches
 from releasedesk.db.engine import IMMEDIATE, READ_ONLY, create_engine, is_sqlite
 from releasedesk.db.write_turns import WriteTurns
@@ -108,6 +108,11 @@ class Database:
                 except BaseException:
                     await session.rollback()
                     raise
+                if not writes and self.is_sqlite:
+                    # Its connection goes back to the pool with a ROLLBACK (a read has no
+                    # transaction to end): on the loop's thread, not a hop (db/sqlite_loop.py).
+                    with sqlite_loop.on_loop():
+                        await session.close()
         except Exception:
             await self._run_after(after)  # not when cancelled: nobody waits for it
             raise

@@ -24,6 +24,7 @@ from releasedesk.core.reference.views import (
     Workflow,
 )
 from releasedesk.core.values import Named, Stage, Status
+from releasedesk.db import sqlite_loop
 from releasedesk.db.models import (
     Portal,
     ReleaseRole,
@@ -45,7 +46,8 @@ async def _run(session: AsyncSession, statement: Executable) -> Result[Any]:
 async def version(session: AsyncSession, portal_id: int) -> int | None:
     """The portal's reference version (None: no such portal)."""
     statement = select(Portal.reference_version).where(Portal.id == portal_id)
-    found = (await _run(session, statement)).scalar_one_or_none()
+    with sqlite_loop.on_loop():  # one row by primary key (db/sqlite_loop.py)
+        found = (await _run(session, statement)).scalar_one_or_none()
     return None if found is None else int(found)
 
 

@@ -33,6 +33,7 @@ from releasedesk.core.search.query import (
     compile_query,
 )
 from releasedesk.core.workflow.names import RoleName, StageName
+from releasedesk.db import sqlite_loop
 from releasedesk.db.models import Release as ReleaseRow
 from releasedesk.db.models import ReleaseLiveCount, ReleaseRole, ReleaseRoleAssignment, ReleaseStage
 
@@ -262,17 +263,28 @@ async def _page_ids(
     looked for near the start of the ordered index (`window_page_statement`); the rest, and
     what those two cannot answer, read forwards.
     """
+    if not _tests_title_text(query.filter):
+        # Read on the loop's thread on SQLite (db/sqlite_loop.py): a page of an index, or a
+        # filter on indexed columns and id sets; a title search keeps aiosqlite's thread.
+        with sqlite_loop.on_loop():
+            return await _page_ids_read(connection, actor, view, query)
     if (
         query.offset + query.limit < TEXT_WINDOW_DEPTH
         and query.sorts in INDEXED_ORDERS
         and view is ReleaseFilter.ALL  # where the leading rows are the index's first rows
         and actor.is_staff
-        and _tests_title_text(query.filter)
         and connection.dialect.name == "sqlite"
     ):
         ids = list((await connection.execute(window_page_statement(actor, view, query))).scalars())
         if len(ids) > query.limit:  # the page and the row after it: all of them are here
             return ids, None
+    return await _page_ids_read(connection, actor, view, query)
+
+
+async def _page_ids_read(
+    connection: AsyncConnection, actor: Actor, view: ReleaseFilter, query: Query
+) -> tuple[list[int], int | None]:
+    """`_page_ids` read forwards, or backwards past the middle of the whole portal."""
     count = None
     if is_whole_portal(actor, view, query) and (query.with_total or query.offset > 0):
         count = int((await connection.execute(select(live_count(actor.portal_id)))).scalar_one())
