@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import update
 
 from releasedesk.core.actors import Actor, Role
-from releasedesk.core.releases import listing
+from releasedesk.core.releases import listing, title_ids
 from releasedesk.core.releases.views import ReleaseFilter
 from releasedesk.core.search.query import Condition, Group, Op, Query, Sort
 from releasedesk.db.models import Release
@@ -101,6 +101,7 @@ def window(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> i
     """The stretch of leading rows: short (the later pages fall back), most of the list,
     longer than the list (no bound row: the forward read answers)."""
     monkeypatch.setattr(listing, "TEXT_WINDOW", request.param)
+    monkeypatch.setattr(title_ids, "BOUND", 0)  # a text that matches is not read by ids
     return int(request.param)
 
 
@@ -146,3 +147,38 @@ def test_a_common_text_is_answered_by_the_window(
     got = _read(titled, _actor(titled), ReleaseFilter.ALL, query)
     assert len(got["window"]) <= 3
     assert got["searched"] == got["forward"]
+
+
+@pytest.mark.parametrize("bound", [0, 2, 1000])
+def test_titles_read_by_ids_answer_as_the_forward_read(titled: Desk, bound: int) -> None:
+    """core/releases/title_ids: with few matches (up to `bound`) the title text becomes the
+    ids of its matches; more, and the list is read as before. Either way, the same page."""
+    title_ids.BOUND, before = bound, title_ids.BOUND
+    try:
+        admin, requester = _actor(titled), _actor(titled, Role.REQUESTER)
+        nested = Group(
+            any_of=False,
+            children=(
+                Group(
+                    True, (Condition("title", Op.CONTAINS, ("vpn",)), Condition("id", Op.IS, (0,)))
+                ),
+                Condition("title", Op.NOT_CONTAINS, ("école",)),
+                Condition("title", Op.STARTS_WITH, ("key",)),
+            ),
+        )
+        for needle in NEEDLES:
+            for kind in (Op.CONTAINS, Op.NOT_CONTAINS):
+                where = Condition("title", kind, (needle,))
+                for offset, limit in ((0, 3), (4, 10)):
+                    query = Query(
+                        filter=where,
+                        sorts=listing.INDEXED_ORDERS[2],
+                        offset=offset,
+                        limit=limit,
+                        with_total=True,
+                    )
+                    _check(titled, admin, ReleaseFilter.ALL, query)
+                    _check(titled, requester, ReleaseFilter.ALL, query)
+        _check(titled, admin, ReleaseFilter.ALL, Query(filter=nested, limit=40, with_total=True))
+    finally:
+        title_ids.BOUND = before

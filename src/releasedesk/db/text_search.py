@@ -142,3 +142,22 @@ def title_like_per_row(kind: str, text: str) -> ColumnElement[bool]:
     """title_like tested on each row it is asked of, never listing every match: for a scan
     that stops early (SQLite; elsewhere the same as title_like)."""
     return TitleSubstring(kind, text, per_row=True)
+
+
+def phrase_matches(text: str, bound: int) -> Select[Any] | None:
+    """SQLite: the ids of the titles containing `text` (the FTS phrase `TitleSubstring`
+    compiles to for `contains`), at most `bound` + 1 of them; None for a text shorter than a
+    trigram, which the index cannot answer."""
+    text = text.lower()
+    if len(text) < TRIGRAM:
+        return None
+    return (
+        select(literal_column("rowid"))
+        .select_from(FTS_TABLE)
+        .where(
+            literal_column("releases_fts").op("MATCH")(
+                bindparam("phrase", '"' + text.replace('"', '""') + '"', String)
+            )
+        )
+        .limit(bindparam("bound", bound + 1))
+    )

@@ -1,0 +1,79 @@
+"""SQLite: a title search answered by the ids of its matches when they are few.
+
+`title contains X` compiles on SQLite to `releases.id IN (the FTS5 phrase's rowids)`, and
+SQLite's planner then walks the newest-first index probing that list until the page is
+full. For a common text that is quick (matches are dense); for a rare one it walks the
+whole portal: a text matching nothing took 15.6 ms at 100,000 releases, where asking the
+FTS index alone takes 0.03 ms. So each `contains` / `not contains` on the title is first
+asked of the FTS index with a bound (`BOUND` + 1 rows, 0.2-0.4 ms for a common text): when
+every one has at most BOUND matches, they become conditions on the release id (the same
+rows: the phrase is what the statement would test), which SQLite answers by primary key
+and a sort of at most BOUND rows; otherwise the list is read as before
+(listing._page_ids). Measured on the bench's database, 2026-12-06 (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from releasedesk.core.search.query import Condition, Group, Node, Op
+from releasedesk.db import sqlite_loop
+from releasedesk.db.text_search import TRIGRAM, phrase_matches
+
+BOUND = 1000
+_TURNED = {Op.CONTAINS: Op.IS, Op.NOT_CONTAINS: Op.IS_NOT}
+
+
+async def _matches(connection: AsyncConnection, text: str) -> set[int] | None:
+    statement = phrase_matches(text, BOUND)
+    if statement is None:
+        return None
+    with sqlite_loop.on_loop():  # one bounded read of the FTS index
+        found = set((await connection.execute(statement)).scalars())
+    return found if len(found) <= BOUND else None
+
+
+async def _turned(connection: AsyncConnection, condition: Condition) -> Condition | None:
+    """The condition on the release id; itself when it is not one this takes; None when a
+    text has more matches than BOUND."""
+    if condition.op not in _TURNED or len(condition.values) > 1:
+        return condition
+    if not condition.values or not all(isinstance(v, str) for v in condition.values):
+        return condition  # compiled as before, which refuses what it must
+    ids: set[int] = set()
+    for text in condition.values:
+        if len(text) < TRIGRAM:
+            return condition  # a LIKE scan, as before
+        found = await _matches(connection, text)
+        if found is None:
+            return None
+        ids |= found
+    # No match: `id is null`, true of no release (its `is not` of every one).
+    values = tuple(sorted(ids)) if ids else (None,)
+    return Condition("id", _TURNED[condition.op], values)
+
+
+async def by_ids(connection: AsyncConnection, node: Node) -> Node | None:
+    """`node` with every title `contains` / `not contains` of one text as release ids, or
+    None when any of them has more matches than BOUND."""
+    results: list[Node] = []
+    pending: list[tuple[Node, bool]] = [(node, False)]
+    while pending:
+        item, children_built = pending.pop()
+        if isinstance(item, Condition):
+            if item.field == "title":
+                turned = await _turned(connection, item)
+                if turned is None:
+                    return None
+                results.append(turned)
+            else:
+                results.append(item)
+        elif not children_built:
+            pending.append((item, True))
+            pending.extend((child, False) for child in reversed(item.children))
+        else:
+            count = len(item.children)
+            children = tuple(results[len(results) - count :]) if count else ()
+            del results[len(results) - count :]
+            results.append(Group(item.any_of, children))
+    return results[0]
