@@ -66,6 +66,8 @@ def connect(database: str) -> Callable[[], Awaitable[LoopConnection]]:
         return sqlite3.connect(database, check_same_thread=False)
 
     async def creator() -> LoopConnection:
-        return await LoopConnection(open_file, iter_chunk_size=64)
+        connection = LoopConnection(open_file, iter_chunk_size=64)
+        await connection  # starts its thread and opens the file there
+        return connection
 
     return creator
