@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Executable, Row, func, select, update
+from sqlalchemy import Executable, Row, bindparam, func, select, update
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +24,7 @@ from releasedesk.core.reference.views import (
     Workflow,
 )
 from releasedesk.core.values import Named, Stage, Status
-from releasedesk.db import sqlite_loop
+from releasedesk.db import driver, sqlite_loop
 from releasedesk.db.models import (
     Portal,
     ReleaseRole,
@@ -43,12 +43,19 @@ async def _run(session: AsyncSession, statement: Executable) -> Result[Any]:
     return await connection.execute(statement)
 
 
+# Built once and run on the driver (db/driver.py): every unit of work that uses reference
+# data reads it first, a filtered list among them, where building and executing it through
+# SQLAlchemy was 6.6 % of the CPU (profile of 2026-12-06, PostgreSQL).
+_VERSION = select(Portal.reference_version).where(
+    Portal.id == bindparam("portal_id", type_=Portal.id.type)
+)
+
+
 async def version(session: AsyncSession, portal_id: int) -> int | None:
     """The portal's reference version (None: no such portal)."""
-    statement = select(Portal.reference_version).where(Portal.id == portal_id)
     with sqlite_loop.on_loop():  # one row by primary key (db/sqlite_loop.py)
-        found = (await _run(session, statement)).scalar_one_or_none()
-    return None if found is None else int(found)
+        found = await driver.fetch(session, _VERSION, {"portal_id": portal_id})
+    return int(found[0][0]) if found else None
 
 
 async def bump(session: AsyncSession, portal_id: int) -> None:
