@@ -36,6 +36,7 @@ from releasedesk.core.workflow.names import RoleName, StageName
 from releasedesk.db import sqlite_loop
 from releasedesk.db.models import Release as ReleaseRow
 from releasedesk.db.models import ReleaseLiveCount, ReleaseRole, ReleaseRoleAssignment, ReleaseStage
+from releasedesk.db.text_search import phrase_matches
 
 
 def _holds_any_role(user_id: int) -> ColumnElement[bool]:
@@ -237,7 +238,11 @@ async def search(
         and query.filter is not None
         and _tests_title_text(query.filter)
     ):
-        by_ids = await title_ids.by_ids(connection, query.filter)
+
+        async def matches(text: str, bound: int) -> set[int]:
+            return await title_matches(connection, text, bound)
+
+        by_ids = await title_ids.by_ids(matches, query.filter)
         if by_ids is not None:  # few matches: the title text as release ids (title_ids)
             query = replace(query, filter=by_ids)
     page_ids, count = await _page_ids(connection, actor, view, query)
@@ -257,6 +262,16 @@ async def search(
         return Page([], has_more, total)
     by_id = await read_repository.load(session, page_ids, parts)
     return Page([by_id[i] for i in page_ids if i in by_id], has_more, total)
+
+
+async def title_matches(connection: AsyncConnection, text: str, bound: int) -> set[int]:
+    """SQLite: the ids of the titles holding `text` (its FTS phrase), at most `bound` + 1:
+    one bounded read of the FTS index, on the loop's thread (db/sqlite_loop.py)."""
+    statement = phrase_matches(text, bound)
+    if statement is None:
+        return set()
+    with sqlite_loop.on_loop():
+        return set((await connection.execute(statement)).scalars())
 
 
 async def _page_ids(

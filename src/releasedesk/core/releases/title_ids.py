@@ -14,26 +14,19 @@ and a sort of at most BOUND rows; otherwise the list is read as before
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from collections.abc import Awaitable, Callable
 
 from releasedesk.core.search.query import Condition, Group, Node, Op
-from releasedesk.db import sqlite_loop
-from releasedesk.db.text_search import TRIGRAM, phrase_matches
+from releasedesk.db.text_search import TRIGRAM
 
 BOUND = 1000
 _TURNED = {Op.CONTAINS: Op.IS, Op.NOT_CONTAINS: Op.IS_NOT}
 
-
-async def _matches(connection: AsyncConnection, text: str) -> set[int] | None:
-    statement = phrase_matches(text, BOUND)
-    if statement is None:
-        return None
-    with sqlite_loop.on_loop():  # one bounded read of the FTS index
-        found = set((await connection.execute(statement)).scalars())
-    return found if len(found) <= BOUND else None
+# The ids of the titles holding a text, at most BOUND + 1 of them (listing.title_matches).
+Matches = Callable[[str, int], Awaitable[set[int]]]
 
 
-async def _turned(connection: AsyncConnection, condition: Condition) -> Condition | None:
+async def _turned(matches: Matches, condition: Condition) -> Condition | None:
     """The condition on the release id; itself when it is not one this takes; None when a
     text has more matches than BOUND."""
     if condition.op not in _TURNED or len(condition.values) > 1:
@@ -44,8 +37,8 @@ async def _turned(connection: AsyncConnection, condition: Condition) -> Conditio
     for text in condition.values:
         if len(text) < TRIGRAM:
             return condition  # a LIKE scan, as before
-        found = await _matches(connection, text)
-        if found is None:
+        found = await matches(text, BOUND)
+        if len(found) > BOUND:
             return None
         ids |= found
     # No match: `id is null`, true of no release (its `is not` of every one).
@@ -53,7 +46,7 @@ async def _turned(connection: AsyncConnection, condition: Condition) -> Conditio
     return Condition("id", _TURNED[condition.op], values)
 
 
-async def by_ids(connection: AsyncConnection, node: Node) -> Node | None:
+async def by_ids(matches: Matches, node: Node) -> Node | None:
     """`node` with every title `contains` / `not contains` of one text as release ids, or
     None when any of them has more matches than BOUND."""
     results: list[Node] = []
@@ -62,7 +55,7 @@ async def by_ids(connection: AsyncConnection, node: Node) -> Node | None:
         item, children_built = pending.pop()
         if isinstance(item, Condition):
             if item.field == "title":
-                turned = await _turned(connection, item)
+                turned = await _turned(matches, item)
                 if turned is None:
                     return None
                 results.append(turned)
