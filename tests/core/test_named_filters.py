@@ -169,3 +169,31 @@ def test_the_cases_it_takes_are_compared_by_id_without_a_join(desk: Desk) -> Non
         "padded (no match either way)",
     ):
         assert desk.client.portal.call(turn, FILTERS[left_alone]) == FILTERS[left_alone]
+
+
+def test_a_pages_statement_is_kept_per_query_and_types_stay_apart(desk: Desk) -> None:
+    """listing keeps a page's statement per (caller, view, query) in the database's bounded
+    LRU: the same list again reuses it; `is true` kept does not answer `is 1`, which is
+    refused as before; title text is never kept."""
+    from releasedesk.core.errors import WrongType
+    from releasedesk.db.cache import caches_of
+
+    actor = _actor(desk)
+
+    async def read(query: Query) -> tuple[int, int]:
+        async with desk.database.unit_of_work(writes=False) as session:
+            await listing.search(session, actor, ReleaseFilter.ALL, query)
+            held = caches_of(session).lru(listing.PAGE_STATEMENTS, listing.PAGE_STATEMENTS_SIZE)
+            return held.hits, len(held)
+
+    kept = Query(filter=_is("emergency", True), limit=5)
+    _, size = desk.client.portal.call(read, kept)
+    hits, again = desk.client.portal.call(read, kept)
+    later_hits, _ = desk.client.portal.call(read, kept)
+    assert again == size and later_hits == hits + 1
+    with pytest.raises(WrongType):
+        desk.client.portal.call(read, Query(filter=_is("emergency", 1), limit=5))
+    searched = Query(filter=_is("title", "x", op=Op.CONTAINS), limit=5)
+    _, before = desk.client.portal.call(read, searched)
+    _, after = desk.client.portal.call(read, Query(filter=_is("title", "y", op=Op.CONTAINS)))
+    assert after == before
