@@ -20,7 +20,7 @@ process's write lock (busy_timeout), which must not stop the loop.
 The sqlite3 connection is opened with check_same_thread=False, as it is used from two
 threads, never at once: a session awaits each call before it makes the next. aiosqlite's
 `_execute` is the one method overridden; aiosqlite is pinned to the minor version this was
-written for (pyproject.toml), and tests/db/test_sqlite_loop.py checks both ways of running.
+written for (pyproject.toml), and tests/core/test_sqlite_loop.py checks both ways of running.
 """
 
 from __future__ import annotations
