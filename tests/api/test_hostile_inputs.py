@@ -80,6 +80,7 @@ INVALID_UTF8_TITLE = b'{"release": {"title": "caf\xe9"}}'  # Latin-1, not UTF-8
 
 SDP_CASES = [
     Hostile("encoded newline in a path id", "PUT", "/releases/1%0A2", status=404),
+    Hostile("encoded newline in a hot read's id", "GET", "/releases/1%0A2", status=404),
     Hostile("encoded newline under a release", "GET", "/releases/{id}/tasks/1%0A2", status=404),
     Hostile("empty body", "POST", "/releases", b"", FORM, field="release"),
     Hostile("empty input_data", "POST", "/releases", b"input_data=", FORM, field="release"),

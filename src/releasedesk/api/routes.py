@@ -204,7 +204,9 @@ def with_head(methods: Sequence[str]) -> tuple[str, ...]:
 
 def path_pattern(prefix: str, path: str, optional_slash: bool) -> re.Pattern[str]:
     """What matches `path` under `prefix` at the bare prefix and under /app/{portal}/ (a
-    `portal` group), each parameter one segment."""
+    `portal` group), each parameter one segment without a newline: Starlette's mounts match
+    a path's rest with `.*`, which stops at one, so such a path never reaches a sub-app
+    (its 404 is `app.unrouted`'s) and must not reach a hot route either."""
     portal = _template_regex(PORTAL_PREFIX)
     pattern = f"(?:{portal})?{_template_regex(prefix + path)}"
     if optional_slash and not path.endswith("/"):
@@ -220,7 +222,7 @@ def _prefix_pattern(prefix: str) -> re.Pattern[str]:
 def _template_regex(template: str) -> str:
     parts = _PATH_PARAMETER.split(template)  # literal, name, literal, name, …
     return "".join(
-        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/\n]+)" for i, part in enumerate(parts)
     )
 
 
