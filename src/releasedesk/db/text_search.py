@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     LargeBinary,
     Select,
     String,
@@ -144,20 +145,21 @@ def title_like_per_row(kind: str, text: str) -> ColumnElement[bool]:
     return TitleSubstring(kind, text, per_row=True)
 
 
-def phrase_matches(text: str, bound: int) -> Select[Any] | None:
-    """SQLite: the ids of the titles containing `text` (the FTS phrase `TitleSubstring`
-    compiles to for `contains`), at most `bound` + 1 of them; None for a text shorter than a
-    trigram, which the index cannot answer."""
+# SQLite: the ids of the titles holding a phrase (the FTS phrase `TitleSubstring` compiles to
+# for `contains`), at most `bound` of them: built once, run on the driver (db/driver.py),
+# since a common text's probe returns a thousand rows (core/releases/title_ids.py).
+PHRASE_MATCHES: Select[Any] = (
+    select(literal_column("rowid"))
+    .select_from(FTS_TABLE)
+    .where(literal_column("releases_fts").op("MATCH")(bindparam("phrase", type_=String)))
+    .limit(bindparam("bound", type_=Integer))
+)
+
+
+def phrase(text: str) -> str | None:
+    """`text` as an FTS5 phrase (case folded by the trigram tokenizer); None for a text
+    shorter than a trigram, which the index cannot answer."""
     text = text.lower()
     if len(text) < TRIGRAM:
         return None
-    return (
-        select(literal_column("rowid"))
-        .select_from(FTS_TABLE)
-        .where(
-            literal_column("releases_fts").op("MATCH")(
-                bindparam("phrase", '"' + text.replace('"', '""') + '"', String)
-            )
-        )
-        .limit(bindparam("bound", bound + 1))
-    )
+    return '"' + text.replace('"', '""') + '"'

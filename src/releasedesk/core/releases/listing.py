@@ -33,11 +33,11 @@ from releasedesk.core.search.query import (
     compile_query,
 )
 from releasedesk.core.workflow.names import RoleName, StageName
-from releasedesk.db import sqlite_loop
+from releasedesk.db import driver, sqlite_loop
 from releasedesk.db.cache import caches_of
 from releasedesk.db.models import Release as ReleaseRow
 from releasedesk.db.models import ReleaseLiveCount, ReleaseRole, ReleaseRoleAssignment, ReleaseStage
-from releasedesk.db.text_search import phrase_matches
+from releasedesk.db.text_search import PHRASE_MATCHES, phrase
 
 
 def _holds_any_role(user_id: int) -> ColumnElement[bool]:
@@ -241,7 +241,7 @@ async def search(
     ):
 
         async def matches(text: str, bound: int) -> set[int]:
-            return await title_matches(connection, text, bound)
+            return await title_matches(session, text, bound)
 
         by_ids = await title_ids.by_ids(matches, query.filter)
         if by_ids is not None:  # few matches: the title text as release ids (title_ids)
@@ -265,14 +265,18 @@ async def search(
     return Page([by_id[i] for i in page_ids if i in by_id], has_more, total)
 
 
-async def title_matches(connection: AsyncConnection, text: str, bound: int) -> set[int]:
+async def title_matches(session: AsyncSession, text: str, bound: int) -> set[int]:
     """SQLite: the ids of the titles holding `text` (its FTS phrase), at most `bound` + 1:
-    one bounded read of the FTS index, on the loop's thread (db/sqlite_loop.py)."""
-    statement = phrase_matches(text, bound)
-    if statement is None:
+    one bounded read of the FTS index, on the driver and the loop's thread
+    (db/sqlite_loop.py)."""
+    searched = phrase(text)
+    if searched is None:
         return set()
     with sqlite_loop.on_loop():
-        return set((await connection.execute(statement)).scalars())
+        found = await driver.fetch(
+            session, PHRASE_MATCHES, {"phrase": searched, "bound": bound + 1}
+        )
+    return {row[0] for row in found}
 
 
 async def _page_ids(
