@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from releasedesk.core.reference import service as reference
 from releasedesk.core.refs import Ref
 from releasedesk.core.releases import fields
-from releasedesk.core.search.query import Condition, Group, Node, Op
+from releasedesk.core.search.query import Condition, Node, Op, with_conditions
 
 WORKFLOW_PARTS = frozenset({"stage", "status", "template"})
 
@@ -103,21 +103,4 @@ async def with_ids(session: AsyncSession, portal_id: int, node: Node | None) -> 
         ids = tuple(i for i, name in held or () if name in wanted)
         return Condition(named.id_field, condition.op, ids) if ids else condition
 
-    if isinstance(node, Condition):
-        return await turned(node)
-    # Walked without recursion, as compile_query walks it: a tree's depth costs no frames.
-    results: list[Node] = []
-    pending: list[tuple[Node, bool]] = [(node, False)]
-    while pending:
-        item, children_built = pending.pop()
-        if isinstance(item, Condition):
-            results.append(await turned(item))
-        elif not children_built:
-            pending.append((item, True))
-            pending.extend((child, False) for child in reversed(item.children))
-        else:
-            count = len(item.children)
-            children = tuple(results[len(results) - count :]) if count else ()
-            del results[len(results) - count :]
-            results.append(Group(item.any_of, children))
-    return results[0]
+    return await with_conditions(node, turned)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from releasedesk.core.search.query import Condition, Group, Node, Op
+from releasedesk.core.search.query import Condition, Node, Op, with_conditions
 from releasedesk.db.text_search import TRIGRAM
 
 BOUND = 1000
@@ -49,24 +49,8 @@ async def _turned(matches: Matches, condition: Condition) -> Condition | None:
 async def by_ids(matches: Matches, node: Node) -> Node | None:
     """`node` with every title `contains` / `not contains` of one text as release ids, or
     None when any of them has more matches than BOUND."""
-    results: list[Node] = []
-    pending: list[tuple[Node, bool]] = [(node, False)]
-    while pending:
-        item, children_built = pending.pop()
-        if isinstance(item, Condition):
-            if item.field == "title":
-                turned = await _turned(matches, item)
-                if turned is None:
-                    return None
-                results.append(turned)
-            else:
-                results.append(item)
-        elif not children_built:
-            pending.append((item, True))
-            pending.extend((child, False) for child in reversed(item.children))
-        else:
-            count = len(item.children)
-            children = tuple(results[len(results) - count :]) if count else ()
-            del results[len(results) - count :]
-            results.append(Group(item.any_of, children))
-    return results[0]
+
+    async def turn(item: Condition) -> Node | None:
+        return await _turned(matches, item) if item.field == "title" else item
+
+    return await with_conditions(node, turn)

@@ -9,7 +9,7 @@ the area's repository runs in the database. No rows are ever filtered in Python.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -311,6 +311,32 @@ def _collect(
             parts = results[-len(item.children) :]
             del results[-len(item.children) :]
             results.append(or_(*parts) if item.any_of else and_(*parts))
+    return results[0]
+
+
+async def with_conditions(
+    node: Node, turn: Callable[[Condition], Awaitable[Node | None]]
+) -> Node | None:
+    """`node` with each condition replaced by what `turn` makes of it (awaited, in order),
+    the groups rebuilt around them; None as soon as `turn` gives None. Walked without
+    recursion, as `_collect` walks: a tree's depth costs no Python frames."""
+    results: list[Node] = []
+    pending: list[tuple[Node, bool]] = [(node, False)]
+    while pending:
+        item, children_built = pending.pop()
+        if isinstance(item, Condition):
+            turned = await turn(item)
+            if turned is None:
+                return None
+            results.append(turned)
+        elif not children_built:
+            pending.append((item, True))
+            pending.extend((child, False) for child in reversed(item.children))
+        else:
+            count = len(item.children)
+            children = tuple(results[len(results) - count :]) if count else ()
+            del results[len(results) - count :]
+            results.append(Group(item.any_of, children))
     return results[0]
 
 
