@@ -182,3 +182,28 @@ def test_titles_read_by_ids_answer_as_the_forward_read(titled: Desk, bound: int)
         _check(titled, admin, ReleaseFilter.ALL, Query(filter=nested, limit=40, with_total=True))
     finally:
         title_ids.BOUND = before
+
+
+def test_title_ids_keep_to_one_budget_and_leave_a_nul_to_the_compiler(titled: Desk) -> None:
+    """More than BOUND ids across the whole filter (each one a variable of the statement:
+    SQLite takes 32,766) and the list is read as before; a NUL is refused as before, a
+    400 naming the field, never the FTS engine's error."""
+    from releasedesk.core.errors import Invalid
+
+    async def many(_text: str, _bound: int) -> set[int]:
+        return set(range(400))
+
+    tree = Group(False, tuple(Condition("title", Op.CONTAINS, (f"text{n}",)) for n in range(3)))
+    assert titled.client.portal.call(title_ids.by_ids, many, tree) is None
+    two = Group(False, tree.children[:2])
+    assert titled.client.portal.call(title_ids.by_ids, many, two) is not None
+
+    nul = Condition("title", Op.CONTAINS, ("abc\x00def",))
+    assert titled.client.portal.call(title_ids.by_ids, many, nul) == nul
+
+    async def search() -> None:
+        async with titled.database.unit_of_work(writes=False) as session:
+            await listing.search(session, _actor(titled), ReleaseFilter.ALL, Query(filter=nul))
+
+    with pytest.raises(Invalid):
+        titled.client.portal.call(search)

@@ -71,8 +71,9 @@ def create_engine(url: str, pool: DatabaseSettings | None = None, **kwargs: Any)
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # orjson reads JSON columns on both databases, so they answer alike (values are
         # 64-bit at most: the dialects refuse larger numbers).
-        if database and database != ":memory:":
-            # Its short reads run on the loop's thread (db/sqlite_loop.py).
+        if database and database != ":memory:" and not make_url(url).query:
+            # Its short reads run on the loop's thread (db/sqlite_loop.py); a URL with
+            # options (uri, timeout) keeps the driver's own connect, which reads them.
             kwargs.setdefault("async_creator", sqlite_loop.connect(database))
         engine = create_async_engine(async_url(url), json_deserializer=orjson.loads, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

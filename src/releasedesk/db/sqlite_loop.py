@@ -9,13 +9,16 @@ GIL, and a first list page ran at 235 req/s. With its reads called on the loop's
 same server ran the first page at 361 req/s and a GET at 577 against 457 (same machine,
 2026-12-06; docs/performance.md).
 
-So a connection made here (`connect`, given to SQLAlchemy as its `async_creator`) runs a
-call on the loop's own thread while `on_loop()` is in force in the calling task, and on its
-thread otherwise. The read paths whose statements are bounded by an index turn it on around
-their statements (db/driver.fetch, the list's page of ids, the reference version): nothing
-long blocks the loop, and what is long (a title search, a report) keeps its thread, where
-SQLite runs beside the loop. Writes always keep the thread: a writer may wait out another
-process's write lock (busy_timeout), which must not stop the loop.
+So a connection made here (`connect`, given to SQLAlchemy as its `async_creator` for a
+file URL without options) runs a call on the loop's own thread while `on_loop()` is in
+force in the calling task, and on its thread otherwise. Only reads whose work an index
+bounds turn it on: the statements built once (db/driver.fetch: a release by id, a page of
+them, a history page, the reference version), a list's page of ids when its filter is
+equality on indexed ids in an indexed order near the head of the list
+(listing._is_bounded), and the close of a read's session. Everything else keeps the thread,
+where SQLite runs beside the loop: a title search and its FTS probe (LIMIT bounds rows, not
+work), any other filter, reports, and every write (its BEGIN IMMEDIATE may wait out another
+process's lock, which must not stop the loop).
 
 The sqlite3 connection is opened with check_same_thread=False, as it is used from two
 threads, never at once: a session awaits each call before it makes the next. aiosqlite's

@@ -25,8 +25,10 @@ from releasedesk.core.releases.views import Release, ReleaseFilter
 from releasedesk.core.search.paging import Page
 from releasedesk.core.search.query import (
     SUBSTRING_KIND,
+    Condition,
     Group,
     Node,
+    Op,
     Query,
     SearchField,
     Sort,
@@ -267,15 +269,13 @@ async def search(
 
 async def title_matches(session: AsyncSession, text: str, bound: int) -> set[int]:
     """SQLite: the ids of the titles holding `text` (its FTS phrase), at most `bound` + 1:
-    one bounded read of the FTS index, on the driver and the loop's thread
-    (db/sqlite_loop.py)."""
+    one read of the FTS index, on the driver."""
     searched = phrase(text)
     if searched is None:
         return set()
-    with sqlite_loop.on_loop():
-        found = await driver.fetch(
-            session, PHRASE_MATCHES, {"phrase": searched, "bound": bound + 1}
-        )
+    # On aiosqlite's thread: LIMIT bounds the rows, not the work (a rare phrase of common
+    # trigrams intersects long lists of them).
+    found = await driver.fetch(session, PHRASE_MATCHES, {"phrase": searched, "bound": bound + 1})
     return {row[0] for row in found}
 
 
@@ -291,11 +291,12 @@ async def _page_ids(
     looked for near the start of the ordered index (`window_page_statement`); the rest, and
     what those two cannot answer, read forwards.
     """
-    if not _tests_title_text(query.filter):
-        # Read on the loop's thread on SQLite (db/sqlite_loop.py): a page of an index, or a
-        # filter on indexed columns and id sets; a title search keeps aiosqlite's thread.
+    if _is_bounded(query):
+        # Read on the loop's thread on SQLite (db/sqlite_loop.py): a few entries of an index.
         with sqlite_loop.on_loop():
             return await _page_ids_read(connection, actor, view, query)
+    if not _tests_title_text(query.filter):
+        return await _page_ids_read(connection, actor, view, query)
     if (
         query.offset + query.limit < TEXT_WINDOW_DEPTH
         and query.sorts in INDEXED_ORDERS
@@ -307,6 +308,38 @@ async def _page_ids(
         if len(ids) > query.limit:  # the page and the row after it: all of them are here
             return ids, None
     return await _page_ids_read(connection, actor, view, query)
+
+
+# A page read whose work an index bounds (`_is_bounded`): what runs on SQLite's loop thread.
+# Equality on these fields is answered by ix_releases_live_priority_stage_created (or the
+# primary key), in the list's order; other filters (a text, a sparse flag, a role holder)
+# may scan the portal and keep aiosqlite's thread, so the loop never waits on them.
+BOUNDED_FIELDS = frozenset({"id", "priority", "priority.id", "stage", "stage.id"})
+BOUNDED_DEPTH = TEXT_WINDOW  # rows a page may step over on the loop (offset + limit)
+
+
+def _is_bounded(query: Query) -> bool:
+    if query.sorts not in INDEXED_ORDERS or query.offset + query.limit > BOUNDED_DEPTH:
+        return False
+    pending = [] if query.filter is None else [query.filter]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Group):
+            if item.any_of:  # an OR of index ranges is not one range in the list's order
+                return False
+            pending.extend(item.children)
+        elif not _bounded_condition(item):
+            return False
+    return True
+
+
+def _bounded_condition(condition: Condition) -> bool:
+    """`is` on an indexed field with ids (no null, no name, no bool)."""
+    return (
+        condition.field in BOUNDED_FIELDS
+        and condition.op is Op.IS
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in condition.values)
+    )
 
 
 async def _page_ids_read(
@@ -328,7 +361,7 @@ async def _page_ids_read(
 # statement object, whose cache key SQLAlchemy memoizes, instead of building it and its
 # key afresh. Measured on PostgreSQL (2026-12-06): building the filtered list's statement
 # 172 µs, its key 33 µs, executing a fresh one 610 µs against 297 µs for a kept one. A
-# query with title text, or with more than HELD_VALUES values (an id set from
+# query with title text, or with more than HELD_VALUES values (a larger id set from
 # title_ids), is built afresh, so a client's search texts never become keys.
 PAGE_STATEMENTS = "releases.page_statements"
 PAGE_STATEMENTS_SIZE = 512

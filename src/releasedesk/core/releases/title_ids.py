@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from releasedesk.core.search.query import Condition, Node, Op, with_conditions
+from releasedesk.core.text import unstorable
 from releasedesk.db.text_search import TRIGRAM
 
 BOUND = 1000
@@ -26,7 +27,7 @@ _TURNED = {Op.CONTAINS: Op.IS, Op.NOT_CONTAINS: Op.IS_NOT}
 Matches = Callable[[str, int], Awaitable[set[int]]]
 
 
-async def _turned(matches: Matches, condition: Condition) -> Condition | None:
+async def _turned(matches: Matches, condition: Condition, budget: list[int]) -> Condition | None:
     """The condition on the release id; itself when it is not one this takes; None when a
     text has more matches than BOUND."""
     if condition.op not in _TURNED or len(condition.values) > 1:
@@ -35,11 +36,12 @@ async def _turned(matches: Matches, condition: Condition) -> Condition | None:
         return condition  # compiled as before, which refuses what it must
     ids: set[int] = set()
     for text in condition.values:
-        if len(text) < TRIGRAM:
-            return condition  # a LIKE scan, as before
+        if len(text) < TRIGRAM or unstorable(text) is not None:
+            return condition  # a LIKE scan, or refused when compiled, as before
         found = await matches(text, BOUND)
-        if len(found) > BOUND:
-            return None
+        budget[0] -= len(found)
+        if len(found) > BOUND or budget[0] < 0:
+            return None  # more than BOUND ids in the whole tree: read as before
         ids |= found
     # No match: `id is null`, true of no release (its `is not` of every one).
     values = tuple(sorted(ids)) if ids else (None,)
@@ -50,7 +52,9 @@ async def by_ids(matches: Matches, node: Node) -> Node | None:
     """`node` with every title `contains` / `not contains` of one text as release ids, or
     None when any of them has more matches than BOUND."""
 
+    budget = [BOUND]  # ids in the whole tree: each one a variable of the statement
+
     async def turn(item: Condition) -> Node | None:
-        return await _turned(matches, item) if item.field == "title" else item
+        return await _turned(matches, item, budget) if item.field == "title" else item
 
     return await with_conditions(node, turn)
