@@ -84,15 +84,27 @@ class TitleSubstring(ColumnElement[bool]):
         self.pattern: BindParameter[str] = bindparam(
             None, _PATTERNS[kind].format(escape_like(text)), String, unique=True
         )
-        self.phrase: BindParameter[str] = bindparam(
-            None, '"' + text.replace('"', '""') + '"', String, unique=True
-        )
+        self.phrase: BindParameter[str] = bindparam(None, _quoted(text), String, unique=True)
 
     def pattern_match(self) -> ColumnElement[bool]:
         return func.lower(Release.title).like(self.pattern, escape="\\")
 
 
 _PATTERNS = {"contains": "%{}%", "starts": "{}%", "ends": "%{}"}
+
+
+def _quoted(text: str) -> str:
+    """`text` as an FTS5 phrase: in double quotes, each one inside doubled."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _rowids_matching(searched: BindParameter[str]) -> Select[Any]:
+    """The rowids of `releases_fts` matching the phrase bound as `searched`."""
+    return (
+        select(literal_column("rowid"))
+        .select_from(FTS_TABLE)
+        .where(literal_column("releases_fts").op("MATCH")(searched))
+    )
 
 
 @compiles(TitleSubstring)
@@ -104,11 +116,7 @@ def _compile_default(element: TitleSubstring, compiler: SQLCompiler, **kw: Any) 
 def _compile_sqlite(element: TitleSubstring, compiler: SQLCompiler, **kw: Any) -> str:
     if element.short:
         return _compile_default(element, compiler, **kw)
-    matches: Select[Any] = (
-        select(literal_column("rowid"))
-        .select_from(FTS_TABLE)
-        .where(literal_column("releases_fts").op("MATCH")(element.phrase))
-    )
+    matches = _rowids_matching(element.phrase)
     clause: ColumnElement[bool]
     if element.per_row and element.ascii:
         clause = _per_row(element, matches)
@@ -148,11 +156,8 @@ def title_like_per_row(kind: str, text: str) -> ColumnElement[bool]:
 # SQLite: the ids of the titles holding a phrase (the FTS phrase `TitleSubstring` compiles to
 # for `contains`), at most `bound` of them: built once, run on the driver (db/driver.py),
 # since a common text's probe returns a thousand rows (core/releases/title_ids.py).
-PHRASE_MATCHES: Select[Any] = (
-    select(literal_column("rowid"))
-    .select_from(FTS_TABLE)
-    .where(literal_column("releases_fts").op("MATCH")(bindparam("phrase", type_=String)))
-    .limit(bindparam("bound", type_=Integer))
+PHRASE_MATCHES = _rowids_matching(bindparam("phrase", type_=String)).limit(
+    bindparam("bound", type_=Integer)
 )
 
 
@@ -160,6 +165,4 @@ def phrase(text: str) -> str | None:
     """`text` as an FTS5 phrase (case folded by the trigram tokenizer); None for a text
     shorter than a trigram, which the index cannot answer."""
     text = text.lower()
-    if len(text) < TRIGRAM:
-        return None
-    return '"' + text.replace('"', '""') + '"'
+    return None if len(text) < TRIGRAM else _quoted(text)

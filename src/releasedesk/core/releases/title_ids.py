@@ -30,21 +30,17 @@ Matches = Callable[[str, int], Awaitable[set[int]]]
 async def _turned(matches: Matches, condition: Condition, budget: list[int]) -> Condition | None:
     """The condition on the release id; itself when it is not one this takes; None when a
     text has more matches than BOUND."""
-    if condition.op not in _TURNED or len(condition.values) > 1:
+    if condition.op not in _TURNED or len(condition.values) != 1:
         return condition
-    if not condition.values or not all(isinstance(v, str) for v in condition.values):
-        return condition  # compiled as before, which refuses what it must
-    ids: set[int] = set()
-    for text in condition.values:
-        if len(text) < TRIGRAM or unstorable(text) is not None:
-            return condition  # a LIKE scan, or refused when compiled, as before
-        found = await matches(text, BOUND)
-        budget[0] -= len(found)
-        if len(found) > BOUND or budget[0] < 0:
-            return None  # more than BOUND ids in the whole tree: read as before
-        ids |= found
+    text = condition.values[0]
+    if not isinstance(text, str) or len(text) < TRIGRAM or unstorable(text) is not None:
+        return condition  # a LIKE scan, or refused when compiled, as before
+    found = await matches(text, BOUND)
+    budget[0] -= len(found)
+    if len(found) > BOUND or budget[0] < 0:
+        return None  # more than BOUND ids in the whole tree: read as before
     # No match: `id is null`, true of no release (its `is not` of every one).
-    values = tuple(sorted(ids)) if ids else (None,)
+    values = tuple(sorted(found)) if found else (None,)
     return Condition("id", _TURNED[condition.op], values)
 
 
