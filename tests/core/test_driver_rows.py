@@ -29,11 +29,14 @@ def record_hot_calls(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> list[Call]:
     real = driver.fetch
 
     async def recording(
-        session: AsyncSession, statement: Select[Any], parameters: Mapping[str, object]
+        session: AsyncSession,
+        statement: Select[Any],
+        parameters: Mapping[str, object],
+        **options: Any,
     ) -> list[tuple[Any, ...]]:
         if all(statement is not seen for seen, _ in calls):
             calls.append((statement, dict(parameters)))
-        return await real(session, statement, parameters)
+        return await real(session, statement, parameters, **options)
 
     monkeypatch.setattr(driver, "fetch", recording)
     releases = [desk.create_release(title=f"Driver rows {n}") for n in range(3)]

@@ -42,6 +42,7 @@ runs, about a quarter more, which is why only the paths that need it take it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,11 +81,16 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
 
 
 async def fetch(
-    session: AsyncSession, statement: Select[Any], parameters: Mapping[str, object]
+    session: AsyncSession,
+    statement: Select[Any],
+    parameters: Mapping[str, object],
+    *,
+    bounded: bool = True,
 ) -> list[tuple[Any, ...]]:
     """The rows of a statement built once (module level or cached), as tuples processed
     the way SQLAlchemy would; its binds must not be expanding (use `= ANY(:ids)` or a JSON
-    array)."""
+    array). `bounded`: an index bounds its work, so on SQLite it runs on the loop's thread
+    (db/sqlite_loop.py); a statement whose work nothing bounds says False."""
     connection = await session.connection()
     compiled_cache = caches_of(connection).lru(COMPILED, COMPILED_SIZE)
     compiled: _Compiled | None = compiled_cache.get(statement)
@@ -101,7 +107,7 @@ async def fetch(
         driver: Any = raw.driver_connection  # asyncpg.Connection or aiosqlite.Connection
         try:
             if connection.dialect.name == "sqlite":
-                with sqlite_loop.on_loop():  # a statement built once: by id, bounded
+                with sqlite_loop.on_loop() if bounded else nullcontext():
                     rows = list(await driver.execute_fetchall(compiled.sql, values))
             else:
                 rows = await driver.fetch(compiled.sql, *values)

@@ -273,9 +273,11 @@ async def title_matches(session: AsyncSession, text: str, bound: int) -> set[int
     searched = phrase(text)
     if searched is None:
         return set()
-    # On aiosqlite's thread: LIMIT bounds the rows, not the work (a rare phrase of common
-    # trigrams intersects long lists of them).
-    found = await driver.fetch(session, PHRASE_MATCHES, {"phrase": searched, "bound": bound + 1})
+    # On aiosqlite's thread (bounded=False): LIMIT bounds the rows, not the work (a rare
+    # phrase of common trigrams intersects long lists of them).
+    found = await driver.fetch(
+        session, PHRASE_MATCHES, {"phrase": searched, "bound": bound + 1}, bounded=False
+    )
     return {row[0] for row in found}
 
 
